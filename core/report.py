@@ -1,0 +1,833 @@
+"""The session report: every figure the data supports, from any subset of the three
+canonical frames (snapshots, minutes, viewers — see docs/architecture.md).
+
+A figure the data cannot support is None, never 0. Where several frames could give a
+figure, the order is:
+
+* duration: ``ended_at − started_at``, else the time span of the minute rows (+ 60 s),
+  else of the snapshots;
+* peak online: the largest ``online`` of minutes and snapshots;
+* average online: minutes, else snapshots (time-weighted), else Σ watch time / duration;
+* viewers: viewer rows, else Σ minute ``entries``, else the last snapshot ``viewers``
+  (or ``entries``);
+* average watch: viewer rows, else Σ online·60 / Σ entries of the minutes;
+* attention: viewers, else minutes, else snapshots;
+* likes, comments, shares: viewer rows, else minutes, else the last snapshot;
+* followers, impressions, clicks, orders: minutes, else the last snapshot;
+* buyers: viewers with ``spend`` > 0, else minutes, else the last snapshot;
+* GMV: minutes, else Σ viewer ``spend``, else the last snapshot.
+
+Derived: engagement rate = (likes + comments + shares, those known) / viewers;
+conversion = buyers / viewers; AOV = GMV / orders; GPM = GMV per 1,000 views;
+UV value = GMV / viewers.
+
+Buying power: scores from the given model, else a linear baseline fitted on the spot
+when viewer rows have ``spend`` (then R² and MAE are in-sample). Scores are clipped at 0.
+
+Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, in order):
+
+* ``short_half_life`` — half-life under 4 min: re-hook the room more often.
+  ``half_life_min`` (float), ``hook_every_min`` (int)
+* ``early_drop`` — over 35 % of viewers leave within the first minute (Kaplan–Meier):
+  sharpen the opening seconds. ``left_first_min_pct`` (float)
+* ``gmv_below_prediction`` — with a trained model, actual GMV under 80 % of predicted:
+  the audience could buy more; strengthen the close. ``predicted_gmv``, ``actual_gmv``
+  (float), ``gap_pct`` (float)
+* ``low_conversion`` — buyers / clicks under 5 % (or buyers / viewers under 1 % without
+  clicks). ``conversion_pct`` (float), ``base`` ("clicks" | "viewers")
+* ``low_click_rate`` — clicks / impressions under 8 %: show the product better.
+  ``click_rate_pct`` (float)
+* ``low_engagement`` — under one interaction per viewer: ask, poll, give away.
+  ``per_viewer`` (float)
+* ``top_tier_concentration`` — the top 10 % of buying power hold at least half the
+  spend: look after them (fan group, early access). ``top_share_pct`` (float)
+* ``watch_time_drives_spend`` — the baseline says 10 more minutes watched add spend:
+  keep people longer. ``per_10min`` (float, currency units)
+* ``peak_then_drop`` — online in the last tenth of the stream is under 40 % of the
+  peak: put the best product where the peak was. ``peak_minute`` (int, minutes from the
+  start), ``end_share_pct`` (float)
+* ``low_follow_rate`` — followers / viewers under 1 %: ask for the follow.
+  ``follow_rate_pct`` (float)
+* ``big_spenders`` — a big-spender segment exists: offer premium bundles.
+  ``share_pct`` (float), ``avg_spend`` (float)
+* ``long_half_life`` — half-life of 10 min or more: room for longer demos and higher
+  prices. ``half_life_min`` (float)
+* ``add_viewer_file`` — no viewer rows: upload the viewer export for buying power and
+  segments. (no params)
+* ``add_minute_file`` — no minute rows: upload the minute timeline. (no params)
+* ``push_snapshots`` — nothing at all to go on: push numbers during the stream. (no params)
+* ``repeat_best_slot`` — the online peak came at ``peak_minute`` (int): repeat what was
+  on then.
+* ``follow_up_buyers`` — ``buyers`` (int) bought: follow up with them.
+* ``keep_format`` — nothing stands out: keep the format, change one thing at a time.
+  (no params)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from core import attention as att
+from core.buying_power import LinearBuyingPower, feature_frame, metrics, tiers
+from core.segments import SegmentResult, segment_viewers
+
+__all__ = [
+    "SUGGESTION_CODES",
+    "BuyingPowerChartData",
+    "BuyingPowerSummary",
+    "ChartData",
+    "FunnelData",
+    "FunnelStage",
+    "Kpis",
+    "OnlineSeriesData",
+    "RetentionData",
+    "SessionReport",
+    "Suggestion",
+    "TierRow",
+    "build_report",
+]
+
+Number = float | int | None
+SUGGESTION_COUNT = 3
+SUGGESTION_CODES = (
+    "short_half_life",
+    "early_drop",
+    "gmv_below_prediction",
+    "low_conversion",
+    "low_click_rate",
+    "low_engagement",
+    "top_tier_concentration",
+    "watch_time_drives_spend",
+    "peak_then_drop",
+    "low_follow_rate",
+    "big_spenders",
+    "long_half_life",
+    "add_viewer_file",
+    "add_minute_file",
+    "push_snapshots",
+    "repeat_best_slot",
+    "follow_up_buyers",
+    "keep_format",
+)
+"""Every code :class:`Suggestion` may carry (documented in the module docstring)."""
+
+
+# ---------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggestion code and its parameters (formatted by the message catalog)."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The headline figures; None where the data cannot support them."""
+
+    duration_s: float | None = None
+    peak_online: float | None = None
+    avg_online: float | None = None
+    viewers: float | None = None
+    avg_watch_s: float | None = None
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    engagement_rate: float | None = None
+    followers: float | None = None
+    impressions: float | None = None
+    clicks: float | None = None
+    buyers: float | None = None
+    conversion: float | None = None
+    orders: float | None = None
+    gmv: float | None = None
+    aov: float | None = None
+    gpm: float | None = None
+    uv_value: float | None = None
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage: Literal["views", "impressions", "clicks", "buyers"]
+    value: float
+
+
+@dataclass(frozen=True)
+class TierRow:
+    tier: Literal["top", "middle", "rest"]
+    size: int
+    avg_score: float
+    predicted_spend: float
+    actual_spend: float | None
+
+
+@dataclass(frozen=True)
+class BuyingPowerSummary:
+    source: Literal["model", "baseline"]
+    model_name: str
+    features: list[str]
+    r2: float | None
+    mae: float | None
+    in_sample: bool
+    predicted_gmv: float
+    actual_gmv: float | None
+    tiers: list[TierRow]
+    coefficients: dict[str, float] | None = None
+    intercept: float | None = None
+
+
+@dataclass(frozen=True)
+class OnlineSeriesData:
+    """Online count over time (UTC, naive datetime64) and the snapshot pushes."""
+
+    ts: np.ndarray
+    online: np.ndarray
+    source: Literal["minutes", "snapshots"]
+    mark_ts: np.ndarray
+    mark_online: np.ndarray
+
+
+@dataclass(frozen=True)
+class RetentionData:
+    """Kaplan–Meier curve (when viewer rows exist) and the fitted λ."""
+
+    lambda_per_s: float
+    half_life_s: float
+    source: str
+    t_max_s: float
+    km_t: np.ndarray | None = None
+    km_survival: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class FunnelData:
+    stages: list[FunnelStage]
+
+
+@dataclass(frozen=True)
+class BuyingPowerChartData:
+    tiers: list[TierRow]
+    r2: float | None
+    mae: float | None
+    predicted_gmv: float
+    actual_gmv: float | None
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What the four summary charts need; small and picklable."""
+
+    online: OnlineSeriesData | None = None
+    retention: RetentionData | None = None
+    funnel: FunnelData | None = None
+    buying_power: BuyingPowerChartData | None = None
+
+
+@dataclass
+class SessionReport:
+    title: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    kpis: Kpis
+    attention: att.AttentionEstimate | None
+    attention_fit: dict[str, float | None] | None
+    funnel: list[FunnelStage]
+    segments: SegmentResult | None
+    buying_power: BuyingPowerSummary | None
+    suggestions: list[Suggestion]
+    charts: ChartData
+    sources: dict[str, int]
+    viewer_scores: pd.DataFrame | None = None
+    """Per viewer: user_id (if known), score, tier, segment (key). Not in to_dict()."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe nested dict (numbers, strings, None, lists, dicts)."""
+        a = self.attention
+        attention: dict[str, Any] = (
+            a.to_dict()
+            if a is not None
+            else {
+                k: None
+                for k in (
+                    "lambda_per_s",
+                    "half_life_s",
+                    "events",
+                    "exposure_s",
+                    "n",
+                    "source",
+                    "stderr",
+                )
+            }
+        )
+        attention["fit"] = self.attention_fit
+        seg = None
+        if self.segments is not None:
+            seg = self.segments.table.to_dict(orient="records")
+        bp = asdict(self.buying_power) if self.buying_power is not None else None
+        funnel = []
+        prev: float | None = None
+        for st in self.funnel:
+            funnel.append({"stage": st.stage, "value": st.value, "rate": _div(st.value, prev)})
+            prev = st.value
+        out = {
+            "title": self.title,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "kpis": asdict(self.kpis),
+            "attention": attention,
+            "funnel": funnel,
+            "segments": seg,
+            "buying_power": bp,
+            "suggestions": [{"code": s.code, "params": s.params} for s in self.suggestions],
+            "sources": self.sources,
+        }
+        return _json_safe(out)
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_json_safe(v) for v in x.tolist()]
+    if isinstance(x, bool | np.bool_):
+        return bool(x)
+    if isinstance(x, int | np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        f = float(x)
+        return f if math.isfinite(f) else None
+    if isinstance(x, pd.Timestamp | datetime):
+        return x.isoformat()
+    if x is None or isinstance(x, str):
+        return x
+    if x is pd.NA or x is pd.NaT:
+        return None
+    return str(x)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _div(a: Number, b: Number) -> float | None:
+    if a is None or b is None or not b:
+        return None
+    r = float(a) / float(b)
+    return r if math.isfinite(r) else None
+
+
+def _num(df: pd.DataFrame | None, col: str) -> pd.Series | None:
+    if df is None or col not in df.columns:
+        return None
+    s = pd.to_numeric(df[col], errors="coerce").astype(float)
+    return s if s.notna().any() else None
+
+
+def _sum(df: pd.DataFrame | None, col: str) -> float | None:
+    s = _num(df, col)
+    return None if s is None else float(s.sum())
+
+
+def _last(df: pd.DataFrame | None, col: str) -> float | None:
+    s = _num(df, col)
+    return None if s is None else float(s.dropna().iloc[-1])
+
+
+def _first(*values: Number) -> float | None:
+    for v in values:
+        if v is not None:
+            return float(v)
+    return None
+
+
+def _sorted(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    if df is None or len(df) == 0:
+        return None
+    if "ts" in df.columns:
+        df = df.assign(ts=pd.to_datetime(df["ts"], utc=True, errors="coerce"))
+        df = df.sort_values("ts", kind="stable").reset_index(drop=True)
+    return df
+
+
+def _ts_range(df: pd.DataFrame | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    if df is None or "ts" not in df.columns:
+        return None
+    ts = df["ts"].dropna()
+    return (ts.iloc[0], ts.iloc[-1]) if len(ts) else None
+
+
+def _as_ts(x: datetime | None) -> pd.Timestamp | None:
+    if x is None:
+        return None
+    t = pd.Timestamp(x)
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _naive_utc(ts: pd.Series) -> np.ndarray:
+    return ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _duration(
+    started: pd.Timestamp | None,
+    ended: pd.Timestamp | None,
+    minutes: pd.DataFrame | None,
+    snapshots: pd.DataFrame | None,
+) -> float | None:
+    if started is not None and ended is not None:
+        d = (ended - started).total_seconds()
+        return d if d > 0 else None
+    mr = _ts_range(minutes)
+    if mr is not None:
+        lo = started if started is not None else mr[0]
+        hi = ended if ended is not None else mr[1] + pd.Timedelta(seconds=60)
+        return max((hi - lo).total_seconds(), 0.0) or None
+    sr = _ts_range(snapshots)
+    if sr is not None:
+        lo = started if started is not None else sr[0]
+        hi = ended if ended is not None else sr[1]
+        d = (hi - lo).total_seconds()
+        return d if d > 0 else None
+    return None
+
+
+def _avg_online_snapshots(snapshots: pd.DataFrame) -> float | None:
+    on = _num(snapshots, "online")
+    if on is None:
+        return None
+    frame = pd.DataFrame({"ts": snapshots["ts"], "on": on}).dropna()
+    if len(frame) == 1:
+        return float(frame["on"].iloc[0])
+    t = (frame["ts"] - frame["ts"].iloc[0]).dt.total_seconds().to_numpy(float)
+    v = frame["on"].to_numpy(float)
+    span = t[-1] - t[0]
+    if span <= 0:
+        return float(v.mean())
+    return float(((v[1:] + v[:-1]) / 2 * np.diff(t)).sum() / span)
+
+
+def _kpis(
+    snapshots: pd.DataFrame | None,
+    minutes: pd.DataFrame | None,
+    viewers: pd.DataFrame | None,
+    duration: float | None,
+) -> Kpis:
+    watch = _num(viewers, "watch_time_s")
+    peaks = [s.max() for s in (_num(minutes, "online"), _num(snapshots, "online")) if s is not None]
+    peak_online = float(max(peaks)) if peaks else None
+
+    avg_online: float | None = None
+    if _num(minutes, "online") is not None:
+        avg_online = float(_num(minutes, "online").mean())  # type: ignore[union-attr]
+    elif snapshots is not None and "ts" in snapshots.columns:
+        avg_online = _avg_online_snapshots(snapshots)
+    if avg_online is None and watch is not None and duration:
+        avg_online = float(watch.sum()) / duration
+
+    n_viewers = float(len(viewers)) if viewers is not None and len(viewers) else None
+    viewers_count = _first(
+        n_viewers,
+        _sum(minutes, "entries"),
+        _last(snapshots, "viewers"),
+        _last(snapshots, "entries"),
+    )
+
+    avg_watch = float(watch.mean()) if watch is not None else None
+    if avg_watch is None and minutes is not None:
+        on, ent = _num(minutes, "online"), _num(minutes, "entries")
+        if on is not None and ent is not None:
+            ok = on.notna() & ent.notna()
+            avg_watch = _div(float(on[ok].sum() * 60.0), float(ent[ok].sum()))
+
+    def count(col: str, from_viewers: bool) -> float | None:
+        return _first(
+            _sum(viewers, col) if from_viewers else None,
+            _sum(minutes, col),
+            _last(snapshots, col),
+        )
+
+    likes, comments, shares = (count(c, True) for c in ("likes", "comments", "shares"))
+    known = [v for v in (likes, comments, shares) if v is not None]
+    engagement_rate = _div(sum(known), viewers_count) if known else None
+
+    spend = _num(viewers, "spend")
+    buyers_v = float((spend > 0).sum()) if spend is not None else None
+    buyers = _first(buyers_v, _sum(minutes, "buyers"), _last(snapshots, "buyers"))
+    gmv = _first(
+        _sum(minutes, "gmv"),
+        float(spend.sum()) if spend is not None else None,
+        _last(snapshots, "gmv"),
+    )
+    orders = count("orders", False)
+    return Kpis(
+        duration_s=duration,
+        peak_online=peak_online,
+        avg_online=avg_online,
+        viewers=viewers_count,
+        avg_watch_s=avg_watch,
+        likes=likes,
+        comments=comments,
+        shares=shares,
+        engagement_rate=engagement_rate,
+        followers=count("followers", False),
+        impressions=count("impressions", False),
+        clicks=count("clicks", False),
+        buyers=buyers,
+        conversion=_div(buyers, viewers_count),
+        orders=orders,
+        gmv=gmv,
+        aov=_div(gmv, orders),
+        gpm=None if (r := _div(gmv, viewers_count)) is None else r * 1000.0,
+        uv_value=_div(gmv, viewers_count),
+    )
+
+
+def _funnel(k: Kpis) -> list[FunnelStage]:
+    stages: list[FunnelStage] = []
+    for name, value in (
+        ("views", k.viewers),
+        ("impressions", k.impressions),
+        ("clicks", k.clicks),
+        ("buyers", k.buyers),
+    ):
+        if value is not None:
+            stages.append(FunnelStage(stage=name, value=float(value)))  # type: ignore[arg-type]
+    return stages
+
+
+def _attention(
+    snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None, viewers: pd.DataFrame | None
+) -> tuple[att.AttentionEstimate | None, pd.DataFrame | None]:
+    watch = _num(viewers, "watch_time_s")
+    if watch is not None and viewers is not None:
+        cens = viewers["censored"] if "censored" in viewers.columns else None
+        est = att.from_watch_times(watch, cens)
+        if est is not None:
+            return est, att.kaplan_meier(watch, cens)
+    est = att.from_minutes(minutes)
+    if est is None:
+        est = att.from_snapshots(snapshots)
+    return est, None
+
+
+def _buying_power(
+    viewers: pd.DataFrame | None, model: Any
+) -> tuple[BuyingPowerSummary | None, np.ndarray | None, np.ndarray | None]:
+    if viewers is None or len(viewers) == 0:
+        return None, None, None
+    X = feature_frame(viewers)
+    spend = _num(viewers, "spend")
+    actual = spend.to_numpy(float) if spend is not None else None
+    scores: np.ndarray | None = None
+    source: Literal["model", "baseline"] = "model"
+    name = ""
+    features: list[str] = []
+    coefs: dict[str, float] | None = None
+    intercept: float | None = None
+    if model is not None:
+        names = [str(c) for c in getattr(model, "feature_names_in_", [])]
+        if names and all(c in X.columns for c in names):
+            scores = np.asarray(model.predict(X[names]), dtype=float)
+            name = str(getattr(model, "chosen_", type(model).__name__))
+            features = names
+    if scores is None:
+        if actual is None or X.shape[1] == 0 or np.isfinite(actual).sum() < 10:
+            return None, None, None
+        lin = LinearBuyingPower().fit(X, actual)
+        scores = lin.predict(X)
+        source, name, features = "baseline", "linear", list(X.columns)
+        coefs, intercept = lin.coefficients, lin.intercept_
+    scores = np.clip(scores, 0.0, None)
+    tier = tiers(scores)
+    m = metrics(actual, scores) if actual is not None else {"r2": None, "mae": None}
+    rows = []
+    for t in ("top", "middle", "rest"):
+        sel = tier == t
+        if not sel.any():
+            continue
+        rows.append(
+            TierRow(
+                tier=t,  # type: ignore[arg-type]
+                size=int(sel.sum()),
+                avg_score=float(scores[sel].mean()),
+                predicted_spend=float(scores[sel].sum()),
+                actual_spend=float(np.nansum(actual[sel])) if actual is not None else None,
+            )
+        )
+    summary = BuyingPowerSummary(
+        source=source,
+        model_name=name,
+        features=features,
+        r2=m["r2"],
+        mae=m["mae"],
+        in_sample=source == "baseline",
+        predicted_gmv=float(scores.sum()),
+        actual_gmv=float(np.nansum(actual)) if actual is not None else None,
+        tiers=rows,
+        coefficients=coefs,
+        intercept=intercept,
+    )
+    return summary, scores, tier
+
+
+def _online_series(
+    snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None
+) -> OnlineSeriesData | None:
+    marks_ts = np.array([], dtype="datetime64[ns]")
+    marks_on = np.array([], dtype=float)
+    snap_on = _num(snapshots, "online")
+    if snapshots is not None and snap_on is not None and "ts" in snapshots.columns:
+        ok = snap_on.notna() & snapshots["ts"].notna()
+        marks_ts = _naive_utc(snapshots.loc[ok, "ts"])
+        marks_on = snap_on[ok].to_numpy(float)
+    min_on = _num(minutes, "online")
+    if minutes is not None and min_on is not None and "ts" in minutes.columns:
+        ok = min_on.notna() & minutes["ts"].notna()
+        return OnlineSeriesData(
+            ts=_naive_utc(minutes.loc[ok, "ts"]),
+            online=min_on[ok].to_numpy(float),
+            source="minutes",
+            mark_ts=marks_ts,
+            mark_online=marks_on,
+        )
+    if len(marks_ts) >= 1:
+        return OnlineSeriesData(
+            ts=marks_ts, online=marks_on, source="snapshots", mark_ts=marks_ts, mark_online=marks_on
+        )
+    return None
+
+
+# ---------------------------------------------------------------- suggestions
+
+
+def _r1(x: float) -> float:
+    return round(float(x), 1)
+
+
+def _suggestions(
+    k: Kpis,
+    attention: att.AttentionEstimate | None,
+    km: pd.DataFrame | None,
+    bp: BuyingPowerSummary | None,
+    seg: SegmentResult | None,
+    online: OnlineSeriesData | None,
+    have: dict[str, bool],
+) -> list[Suggestion]:
+    cands: list[tuple[float, Suggestion]] = []
+
+    def add(weight: float, code: str, **params: Any) -> None:
+        assert code in SUGGESTION_CODES, code
+        cands.append((weight, Suggestion(code=code, params=params)))
+
+    if attention is not None:
+        hl_min = attention.half_life_s / 60.0
+        if hl_min < 4.0:
+            add(
+                3.0 + 4.0 / max(hl_min, 0.25),
+                "short_half_life",
+                half_life_min=_r1(hl_min),
+                hook_every_min=max(1, round(hl_min)),
+            )
+        elif hl_min >= 10.0:
+            add(0.8, "long_half_life", half_life_min=_r1(hl_min))
+    if km is not None and len(km) > 1:
+        s60 = float(np.interp(60.0, km["t"].to_numpy(float), km["survival"].to_numpy(float)))
+        if 1 - s60 > 0.35:
+            add(2.5 + (1 - s60), "early_drop", left_first_min_pct=_r1((1 - s60) * 100))
+    if (
+        bp is not None
+        and bp.source == "model"
+        and bp.actual_gmv is not None
+        and bp.predicted_gmv > 0
+        and bp.actual_gmv < 0.8 * bp.predicted_gmv
+    ):
+        gap = 1 - bp.actual_gmv / bp.predicted_gmv
+        add(
+            2.9 + gap,
+            "gmv_below_prediction",
+            predicted_gmv=round(bp.predicted_gmv, 2),
+            actual_gmv=round(bp.actual_gmv, 2),
+            gap_pct=_r1(gap * 100),
+        )
+    if k.buyers is not None:
+        if k.clicks:
+            conv = k.buyers / k.clicks
+            if conv < 0.05:
+                add(2.8, "low_conversion", conversion_pct=_r1(conv * 100), base="clicks")
+        elif k.conversion is not None and k.conversion < 0.01:
+            add(2.8, "low_conversion", conversion_pct=_r1(k.conversion * 100), base="viewers")
+    if k.clicks is not None and k.impressions:
+        ctr = k.clicks / k.impressions
+        if ctr < 0.08:
+            add(2.2, "low_click_rate", click_rate_pct=_r1(ctr * 100))
+    if k.engagement_rate is not None and k.engagement_rate < 1.0:
+        add(2.0, "low_engagement", per_viewer=round(k.engagement_rate, 2))
+    if bp is not None and bp.tiers:
+        total = sum(
+            t.actual_spend if t.actual_spend is not None else t.predicted_spend for t in bp.tiers
+        )
+        top = next((t for t in bp.tiers if t.tier == "top"), None)
+        if top is not None and total > 0:
+            share = (
+                top.actual_spend if top.actual_spend is not None else top.predicted_spend
+            ) / total
+            if share >= 0.5:
+                add(1.8, "top_tier_concentration", top_share_pct=_r1(share * 100))
+    if bp is not None and bp.coefficients and (bp.r2 or 0) >= 0.02:
+        beta = bp.coefficients.get("watch_time_s")
+        if beta is not None and beta > 0:
+            add(1.6, "watch_time_drives_spend", per_10min=round(beta * 600, 2))
+    peak_minute: int | None = None
+    if online is not None and len(online.online) >= 5:
+        i = int(np.argmax(online.online))
+        peak_minute = int((online.ts[i] - online.ts[0]) / np.timedelta64(60, "s"))
+        tail = online.online[-max(1, len(online.online) // 10) :]
+        peak = float(online.online[i])
+        if peak > 0 and i < len(online.online) * 0.9 and tail.mean() < 0.4 * peak:
+            add(
+                1.5,
+                "peak_then_drop",
+                peak_minute=peak_minute,
+                end_share_pct=_r1(tail.mean() / peak * 100),
+            )
+    if k.followers is not None and k.viewers:
+        fr = k.followers / k.viewers
+        if fr < 0.01:
+            add(1.2, "low_follow_rate", follow_rate_pct=round(fr * 100, 2))
+    if seg is not None:
+        rows = seg.table[seg.table["key"] == "big_spenders"]
+        if len(rows):
+            add(
+                1.0,
+                "big_spenders",
+                share_pct=_r1(rows["share"].iloc[0] * 100),
+                avg_spend=round(float(rows["avg_spend"].iloc[0]), 2),
+            )
+    if not have["viewers"]:
+        add(0.9, "add_viewer_file")
+    if not have["minutes"]:
+        add(0.7, "add_minute_file")
+    if not any(have.values()):
+        add(0.3, "push_snapshots")
+    if peak_minute is not None:
+        add(0.2, "repeat_best_slot", peak_minute=peak_minute)
+    if k.buyers:
+        add(0.15, "follow_up_buyers", buyers=int(k.buyers))
+    add(0.1, "keep_format")
+    cands.sort(key=lambda c: -c[0])
+    out: list[Suggestion] = []
+    for _, s in cands:
+        if all(s.code != o.code for o in out):
+            out.append(s)
+        if len(out) == SUGGESTION_COUNT:
+            break
+    return out
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def build_report(
+    *,
+    snapshots: pd.DataFrame | None = None,
+    minutes: pd.DataFrame | None = None,
+    viewers: pd.DataFrame | None = None,
+    model: Any = None,
+    title: str | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+) -> SessionReport:
+    """Build the report from whatever frames exist (each may be None or empty).
+
+    ``model``: a fitted buying-power model (``predict`` and ``feature_names_in_``) to
+    score the viewers; without it a linear baseline is fitted on the spot when viewer
+    rows have ``spend``.
+    """
+    snaps = _sorted(snapshots)
+    mins = _sorted(minutes)
+    views = viewers.reset_index(drop=True) if viewers is not None and len(viewers) else None
+    start, end = _as_ts(started_at), _as_ts(ended_at)
+    duration = _duration(start, end, mins, snaps)
+    kpis = _kpis(snaps, mins, views, duration)
+    estimate, km = _attention(snaps, mins, views)
+    fit = att.fit_quality(km, estimate.lambda_per_s) if (estimate and km is not None) else None
+    segments = segment_viewers(views) if views is not None else None
+    bp, scores, tier = _buying_power(views, model)
+    funnel = _funnel(kpis)
+    online = _online_series(snaps, mins)
+
+    retention = None
+    if estimate is not None:
+        t_max = float(km["t"].max()) if km is not None and len(km) else 0.0
+        t_max = max(t_max, 3.0 * estimate.half_life_s)
+        retention = RetentionData(
+            lambda_per_s=estimate.lambda_per_s,
+            half_life_s=estimate.half_life_s,
+            source=estimate.source,
+            t_max_s=t_max,
+            km_t=km["t"].to_numpy(float) if km is not None else None,
+            km_survival=km["survival"].to_numpy(float) if km is not None else None,
+        )
+    charts = ChartData(
+        online=online,
+        retention=retention,
+        funnel=FunnelData(stages=funnel) if len(funnel) >= 2 else None,
+        buying_power=(
+            BuyingPowerChartData(
+                tiers=bp.tiers,
+                r2=bp.r2,
+                mae=bp.mae,
+                predicted_gmv=bp.predicted_gmv,
+                actual_gmv=bp.actual_gmv,
+            )
+            if bp is not None
+            else None
+        ),
+    )
+    viewer_scores = None
+    if views is not None and (scores is not None or segments is not None):
+        cols: dict[str, Any] = {}
+        if "user_id" in views.columns:
+            cols["user_id"] = views["user_id"].to_numpy()
+        if scores is not None:
+            cols["score"] = scores
+            cols["tier"] = tier
+        if segments is not None:
+            cols["segment"] = segments.table["key"].to_numpy()[segments.labels]
+        viewer_scores = pd.DataFrame(cols)
+    have = {
+        "snapshots": snaps is not None,
+        "minutes": mins is not None,
+        "viewers": views is not None,
+    }
+    suggestions = _suggestions(kpis, estimate, km, bp, segments, online, have)
+    return SessionReport(
+        title=title,
+        started_at=start.to_pydatetime() if start is not None else None,
+        ended_at=end.to_pydatetime() if end is not None else None,
+        kpis=kpis,
+        attention=estimate,
+        attention_fit=fit,
+        funnel=funnel,
+        segments=segments,
+        buying_power=bp,
+        suggestions=suggestions,
+        charts=charts,
+        sources={
+            "snapshots": 0 if snaps is None else len(snaps),
+            "minutes": 0 if mins is None else len(mins),
+            "viewers": 0 if views is None else len(views),
+        },
+        viewer_scores=viewer_scores,
+    )

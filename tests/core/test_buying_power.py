@@ -1,0 +1,125 @@
+"""Buying power: the linear baseline, model choice by cross-validation, tiers, metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from core.buying_power import (
+    FEATURES,
+    BuyingPowerModel,
+    LinearBuyingPower,
+    feature_frame,
+    metrics,
+    tiers,
+)
+from core.simulate import simulate_viewers
+
+
+def test_article_example_predicts_320() -> None:
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"x1": rng.uniform(0, 20, 30), "x2": rng.uniform(0, 200, 30)})
+    y = 10 + 2 * X["x1"] + 3 * X["x2"]
+    model = LinearBuyingPower().fit(X, y)
+    pred = model.predict(pd.DataFrame({"x1": [5.0], "x2": [100.0]}))
+    assert pred[0] == pytest.approx(320.0)
+    assert pred[0] != pytest.approx(310.0)  # the article's printed value
+    assert model.intercept_ == pytest.approx(10.0)
+    assert model.coefficients == pytest.approx({"x1": 2.0, "x2": 3.0})
+
+
+def test_not_fitted_errors() -> None:
+    X = pd.DataFrame({"x1": [1.0]})
+    with pytest.raises(NotFittedError):
+        LinearBuyingPower().predict(X)
+    with pytest.raises(NotFittedError):
+        BuyingPowerModel().predict(X)
+
+
+def test_estimator_contract() -> None:
+    v = simulate_viewers(400, seed=3)
+    X, y = feature_frame(v), v["spend"]
+    m = BuyingPowerModel(candidate="linear", cv=3)
+    assert m.fit(X, y) is m
+    assert clone(m).get_params() == m.get_params()
+    assert list(m.feature_names_in_) == list(X.columns)
+    with pytest.raises(ValueError):
+        m.predict(X.drop(columns=["likes"]))
+    # missing values are filled, not propagated
+    Xn = X.copy()
+    Xn.iloc[0, 0] = np.nan
+    assert np.isfinite(m.predict(Xn)).all()
+
+
+def test_too_few_rows_rejected() -> None:
+    with pytest.raises(ValueError):
+        LinearBuyingPower().fit(pd.DataFrame({"x": [1.0, 2.0]}), [1.0, 2.0])
+
+
+def test_linear_kept_on_linear_data() -> None:
+    rng = np.random.default_rng(5)
+    n = 3_000
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = 3 + 2 * X["a"] - X["b"] + rng.normal(scale=0.5, size=n)
+    m = BuyingPowerModel(cv=3).fit(X, y)
+    assert m.chosen_ == "linear"
+    assert set(m.cv_scores_) == {"linear", "boosting"}
+    assert m.cv_scores_["linear"]["r2"] > 0.9
+    assert m.cv_scores_["linear"]["mae"] < 0.5
+
+
+def test_boosting_chosen_on_nonlinear_data() -> None:
+    rng = np.random.default_rng(6)
+    n = 3_000
+    X = pd.DataFrame({"a": rng.uniform(-3, 3, n), "b": rng.uniform(-3, 3, n)})
+    y = np.where(X["a"] * X["b"] > 0, 50.0, 0.0) + rng.normal(scale=1.0, size=n)
+    m = BuyingPowerModel(cv=3).fit(X, y)
+    assert m.chosen_ == "boosting"
+    assert m.cv_scores_["boosting"]["r2"] > m.cv_scores_["linear"]["r2"] + 0.3
+    assert (metrics(y, m.predict(X))["r2"] or 0) > 0.9
+
+
+def test_cv_uses_a_sample_on_large_inputs() -> None:
+    v = simulate_viewers(6_000, seed=2)
+    m = BuyingPowerModel(candidate="linear", cv=3, cv_max_rows=1_000).fit(
+        feature_frame(v), v["spend"]
+    )
+    assert m.chosen_ == "linear" and "linear" in m.cv_scores_
+
+
+def test_feature_frame_picks_present_canonical_columns() -> None:
+    df = pd.DataFrame({"watch_time_s": [1, 2], "likes": [np.nan, np.nan], "other": [1, 2]})
+    ff = feature_frame(df)
+    assert list(ff.columns) == ["watch_time_s"]
+    assert set(feature_frame(simulate_viewers(10)).columns) == set(FEATURES)
+
+
+@settings(max_examples=40)
+@given(st.integers(min_value=1, max_value=2_000), st.integers(0, 10_000))
+def test_tiers_proportions(n: int, seed: int) -> None:
+    scores = np.random.default_rng(seed).lognormal(size=n)
+    t = tiers(scores)
+    counts = pd.Series(t).value_counts()
+    assert counts.get("top", 0) == round(0.1 * n)
+    assert counts.get("middle", 0) == round(0.4 * n) - round(0.1 * n)
+    assert counts.sum() == n
+    if counts.get("top", 0) and counts.get("rest", 0):
+        assert scores[t == "top"].min() >= scores[t == "rest"].max()
+
+
+def test_tiers_missing_scores() -> None:
+    t = tiers([np.nan, 1.0, 2.0])
+    assert t[0] is None and set(t[1:]) <= {"top", "middle", "rest"}
+
+
+def test_metrics() -> None:
+    m = metrics([1.0, 2.0, 3.0, np.nan], [1.0, 2.0, 4.0, 5.0])
+    assert m["mae"] == pytest.approx(1 / 3)
+    assert m["r2"] == pytest.approx(1 - 1 / 2)
+    assert metrics([], []) == {"r2": None, "mae": None}
+    assert metrics([2.0, 2.0], [2.0, 2.0])["r2"] is None

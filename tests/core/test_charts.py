@@ -1,0 +1,104 @@
+"""PNG charts: valid images, wide enough, Chinese labels without missing glyphs."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from core import charts
+from core.fonts import chart_lang, cjk_font
+from core.report import build_report
+from core.simulate import simulate_stream
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def full_report():  # type: ignore[no-untyped-def]
+    s = simulate_stream(seed=7)
+    return build_report(
+        snapshots=s.snapshots,
+        minutes=s.minutes,
+        viewers=s.viewers,
+        started_at=s.started_at,
+        ended_at=s.ended_at,
+    )
+
+
+def _daily() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "date": pd.date_range("2026-11-01", periods=20, freq="D"),
+            "gmv": np.r_[rng.uniform(1e4, 6e4, 18), np.nan, 4e4],
+            "half_life_s": np.r_[rng.uniform(150, 400, 17), np.nan, 200.0, 250.0],
+        }
+    )
+
+
+def _check_png(data: bytes) -> Image.Image:
+    assert data[:8] == PNG_SIGNATURE
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    assert img.width >= 800 and img.height >= 400
+    # not a blank canvas
+    assert len(img.convert("L").getcolors(maxcolors=1_000_000) or []) > 10
+    return img
+
+
+def test_summary_charts_en(full_report) -> None:  # type: ignore[no-untyped-def]
+    out = charts.summary_charts(
+        full_report,
+        "en",
+        marks=[full_report.started_at + pd.Timedelta(minutes=30)],
+        tz="Asia/Shanghai",
+    )
+    assert set(out) == {"online", "retention", "funnel", "buying_power"}
+    for data in out.values():
+        _check_png(data)
+
+
+def test_missing_data_skips_charts() -> None:
+    s = simulate_stream(seed=1, minutes=30)
+    only_snapshots = build_report(snapshots=s.snapshots)
+    assert set(charts.summary_charts(only_snapshots, "en")) == {"online", "retention", "funnel"}
+    # the simulated operator never pushes clicks: views → buyers
+    assert [st.stage for st in only_snapshots.funnel] == ["views", "buyers"]
+    assert charts.summary_charts(build_report(), "en") == {}
+
+
+def test_digest_chart() -> None:
+    _check_png(charts.digest_chart(_daily(), "en"))
+    _check_png(charts.digest_chart(pd.DataFrame(columns=["date", "gmv", "half_life_s"]), "en"))
+    _check_png(charts.digest_chart(_daily().drop(columns="half_life_s"), "en"))
+
+
+def test_zh_without_cjk_font_falls_back_to_english() -> None:
+    lang, labels = charts.labels("zh")
+    if cjk_font() is None:
+        assert lang == "en" and labels == charts.LABELS["en"]
+    else:
+        assert lang == "zh" and labels == charts.LABELS["zh"]
+    assert chart_lang("en") == "en" and chart_lang(None) == "en"
+    assert charts.LABELS["en"].keys() == charts.LABELS["zh"].keys()
+
+
+@pytest.mark.skipif(cjk_font() is None, reason="no CJK font installed (fonts-wqy-microhei)")
+def test_zh_charts_render_without_missing_glyphs(full_report) -> None:  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = charts.summary_charts(full_report, "zh-hans")
+        out["digest"] = charts.digest_chart(_daily(), "zh")
+    glyph = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert glyph == []
+    assert len(out) == 5
+    for data in out.values():
+        _check_png(data)
+    # Chinese labels really differ from the English rendering
+    en = charts.funnel_chart(full_report.charts.funnel, "en")
+    assert out["funnel"] != en

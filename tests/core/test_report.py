@@ -1,0 +1,176 @@
+"""The session report from any subset of the frames."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import report as report_mod
+from core.buying_power import BuyingPowerModel, feature_frame
+from core.report import build_report
+from core.simulate import simulate_stream, simulate_viewers
+
+DOCUMENTED_CODES = set(re.findall(r"^\* ``([a-z_]+)``", report_mod.__doc__ or "", re.M))
+
+
+@pytest.fixture(scope="module")
+def stream():  # type: ignore[no-untyped-def]
+    return simulate_stream(seed=7)
+
+
+def test_full_report(stream) -> None:  # type: ignore[no-untyped-def]
+    r = build_report(
+        snapshots=stream.snapshots,
+        minutes=stream.minutes,
+        viewers=stream.viewers,
+        title="demo",
+        started_at=stream.started_at,
+        ended_at=stream.ended_at,
+    )
+    k = r.kpis
+    m, v = stream.minutes, stream.viewers
+    assert k.duration_s == 7200
+    assert k.peak_online == max(m["online"].max(), stream.snapshots["online"].max())
+    assert k.viewers == len(v)
+    assert k.avg_watch_s == pytest.approx(v["watch_time_s"].mean())
+    assert k.gmv == pytest.approx(m["gmv"].sum())
+    assert k.orders == m["orders"].sum()
+    assert k.buyers == (v["spend"] > 0).sum()
+    assert k.gmv is not None and k.orders is not None and k.buyers is not None
+    assert k.aov == pytest.approx(k.gmv / k.orders)
+    assert k.gpm == pytest.approx(k.gmv / len(v) * 1000)
+    assert k.uv_value == pytest.approx(k.gmv / len(v))
+    assert k.conversion == pytest.approx(k.buyers / len(v))
+    assert k.engagement_rate == pytest.approx(
+        (v["likes"].sum() + v["comments"].sum() + v["shares"].sum()) / len(v)
+    )
+    assert r.attention is not None and r.attention.source == "viewers"
+    assert r.attention_fit is not None and (r.attention_fit["r2"] or 0) > 0.95
+    assert [s.stage for s in r.funnel] == ["views", "impressions", "clicks", "buyers"]
+    assert r.segments is not None and len(r.segments.table) >= 2
+    bp = r.buying_power
+    assert bp is not None and bp.source == "baseline" and bp.in_sample
+    assert bp.actual_gmv == pytest.approx(v["spend"].sum())
+    assert [t.tier for t in bp.tiers] == ["top", "middle", "rest"]
+    assert sum(t.size for t in bp.tiers) == len(v)
+    assert len(r.suggestions) == 3
+    assert {s.code for s in r.suggestions} <= DOCUMENTED_CODES
+    assert r.suggestions[0].code == "short_half_life"  # half-life ≈ 3.4 min
+    assert r.suggestions[0].params["half_life_min"] == pytest.approx(
+        r.attention.half_life_s / 60, abs=0.05
+    )
+    assert r.viewer_scores is not None and len(r.viewer_scores) == len(v)
+    assert set(r.viewer_scores.columns) == {"user_id", "score", "tier", "segment"}
+    assert (r.viewer_scores["score"] >= 0).all()
+
+
+def test_to_dict_json_safe_with_required_keys(stream) -> None:  # type: ignore[no-untyped-def]
+    r = build_report(minutes=stream.minutes, viewers=stream.viewers, snapshots=stream.snapshots)
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert r.attention is not None
+    for key in ("gmv", "peak_online", "viewers", "buyers", "gpm", "uv_value"):
+        assert d["kpis"][key] is not None
+    assert d["attention"]["lambda_per_s"] == pytest.approx(r.attention.lambda_per_s)
+    assert d["attention"]["half_life_s"] == pytest.approx(r.attention.half_life_s)
+    assert d["segments"][0]["name_zh"]
+    assert all(isinstance(s["params"], dict) for s in d["suggestions"])
+
+
+def test_empty_report_is_all_none() -> None:
+    r = build_report()
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert all(v is None for v in d["kpis"].values())
+    assert d["attention"]["lambda_per_s"] is None and d["attention"]["half_life_s"] is None
+    assert d["segments"] is None and d["buying_power"] is None and d["funnel"] == []
+    assert [s["code"] for s in d["suggestions"]] == [
+        "add_viewer_file",
+        "add_minute_file",
+        "push_snapshots",
+    ]
+    c = r.charts
+    assert c.online is None and c.retention is None and c.funnel is None
+    assert c.buying_power is None
+
+
+def test_snapshots_only(stream) -> None:  # type: ignore[no-untyped-def]
+    snaps = stream.snapshots
+    r = build_report(snapshots=snaps, started_at=stream.started_at)
+    k = r.kpis
+    last = snaps.sort_values("ts").iloc[-1]
+    assert k.gmv == last["gmv"]
+    assert k.orders == last["orders"]
+    assert k.viewers == snaps["viewers"].dropna().iloc[-1]
+    assert k.avg_watch_s is None and k.impressions is None and k.clicks is None
+    assert k.duration_s == pytest.approx((last["ts"] - stream.started_at).total_seconds())
+    assert r.attention is not None and r.attention.source == "snapshots"
+    assert r.segments is None and r.buying_power is None
+    assert r.charts.online is not None and r.charts.online.source == "snapshots"
+    assert r.charts.retention is not None and r.charts.retention.km_t is None
+
+
+def test_minutes_only(stream) -> None:  # type: ignore[no-untyped-def]
+    m = stream.minutes
+    r = build_report(minutes=m)
+    k = r.kpis
+    assert k.viewers == m["entries"].sum()
+    assert k.shares is None  # minute rows carry no shares
+    assert k.avg_watch_s == pytest.approx(m["online"].sum() * 60 / m["entries"].sum())
+    assert k.duration_s == 7200
+    assert r.attention is not None and r.attention.source == "minutes"
+
+
+def test_viewers_only_without_spend() -> None:
+    v = simulate_viewers(800, seed=2).drop(columns=["spend"])
+    r = build_report(viewers=v)
+    k = r.kpis
+    assert k.gmv is None and k.buyers is None and k.gpm is None and k.uv_value is None
+    assert k.duration_s is None and k.peak_online is None and k.avg_online is None
+    assert k.viewers == 800
+    assert r.buying_power is None  # nothing to fit on, no model given
+    assert r.segments is not None
+
+
+def test_missing_values_stay_missing() -> None:
+    m = pd.DataFrame(
+        {
+            "ts": pd.date_range("2026-01-01", periods=3, freq="min", tz="UTC"),
+            "online": [10.0, np.nan, 30.0],
+            "gmv": [np.nan, np.nan, np.nan],
+        }
+    )
+    r = build_report(minutes=m)
+    assert r.kpis.gmv is None and r.kpis.orders is None and r.kpis.aov is None
+    assert r.kpis.peak_online == 30.0 and r.kpis.avg_online == 20.0
+
+
+def test_given_model_scores_and_prediction_gap() -> None:
+    train = simulate_viewers(3_000, seed=1)
+    model = BuyingPowerModel(candidate="linear", cv=3).fit(feature_frame(train), train["spend"])
+    live = simulate_viewers(2_000, seed=2)
+    live["spend"] = live["spend"] * 0.3  # this audience bought far less than usual
+    r = build_report(viewers=live, model=model)
+    bp = r.buying_power
+    assert bp is not None and bp.source == "model" and not bp.in_sample
+    assert bp.model_name == "linear"
+    assert bp.actual_gmv is not None and bp.predicted_gmv > bp.actual_gmv
+    assert "gmv_below_prediction" in {s.code for s in r.suggestions}
+
+
+def test_chart_data_pickles(stream) -> None:  # type: ignore[no-untyped-def]
+    r = build_report(minutes=stream.minutes, viewers=stream.viewers, snapshots=stream.snapshots)
+    again = pickle.loads(pickle.dumps(r.charts))
+    assert again.online and again.retention and again.funnel and r.charts.online and r.charts.funnel
+    assert again.retention.km_t is not None
+    assert np.array_equal(again.online.online, r.charts.online.online)
+    assert len(again.online.mark_ts) == len(stream.snapshots)
+    assert len(again.retention.km_t) <= 500
+    assert again.funnel.stages == r.charts.funnel.stages
+
+
+def test_documented_codes_are_the_codes() -> None:
+    assert set(report_mod.SUGGESTION_CODES) == DOCUMENTED_CODES
