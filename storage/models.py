@@ -1,0 +1,474 @@
+"""Tables: SQLModel families (`XBase` holds the data fields, `X` is the table).
+
+Every timestamp is stored in UTC (`UTCDateTime`: aware UTC datetimes in Python on every
+backend). Foreign keys cascade on delete from `workspace` down, so deleting a workspace
+removes everything that belongs to it. Missing measurements are NULL, never 0.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "CLAIMABLE_STATUSES",
+    "IMPORT_KINDS",
+    "LANGUAGES",
+    "MINUTE_COLUMNS",
+    "MODEL_KINDS",
+    "PAST_SESSION_COLUMNS",
+    "SEND_KINDS",
+    "SEND_STATUSES",
+    "SESSION_SOURCES",
+    "SESSION_STATUSES",
+    "SNAPSHOT_COLUMNS",
+    "VIEWER_COLUMNS",
+    "ImportRecord",
+    "ImportRecordBase",
+    "LiveSession",
+    "LiveSessionBase",
+    "MinuteRow",
+    "MinuteRowBase",
+    "ModelVersion",
+    "ModelVersionBase",
+    "PastSession",
+    "PastSessionBase",
+    "ProcessedUpdate",
+    "ProcessedUpdateBase",
+    "ScheduledSend",
+    "ScheduledSendBase",
+    "Snapshot",
+    "SnapshotBase",
+    "UTCDateTime",
+    "ViewerRow",
+    "ViewerRowBase",
+    "Workspace",
+    "WorkspaceBase",
+    "row_id",
+    "utcnow",
+]
+
+# Deterministic constraint names: Alembic batch migrations on SQLite need them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LANGUAGES = ("en", "zh")
+SESSION_STATUSES = ("open", "closed")
+SESSION_SOURCES = ("live", "import")
+IMPORT_KINDS = ("minutes", "viewers", "sessions")
+MODEL_KINDS = ("buying_power", "forecast")
+SEND_KINDS = ("summary", "digest", "retrain", "close")
+SEND_STATUSES = ("pending", "claimed", "sent", "dropped", "failed")
+CLAIMABLE_STATUSES = ("pending", "claimed")
+
+# Canonical frame columns (docs/architecture.md), in frame order.
+SNAPSHOT_COLUMNS = (
+    "online",
+    "viewers",
+    "entries",
+    "likes",
+    "comments",
+    "shares",
+    "followers",
+    "clicks",
+    "orders",
+    "buyers",
+    "gmv",
+)
+MINUTE_COLUMNS = (
+    "online",
+    "entries",
+    "exits",
+    "avg_watch_s",
+    "impressions",
+    "clicks",
+    "buyers",
+    "orders",
+    "gmv",
+    "followers",
+    "likes",
+    "comments",
+)
+VIEWER_COLUMNS = (
+    "user_id",
+    "watch_time_s",
+    "likes",
+    "comments",
+    "shares",
+    "purchase_count",
+    "purchase_amount",
+    "spend",
+    "censored",
+)
+PAST_SESSION_COLUMNS = (
+    "started_at",
+    "duration_s",
+    "gmv",
+    "views",
+    "impressions",
+    "clicks",
+    "orders",
+    "buyers",
+    "followers",
+    "peak_online",
+    "avg_watch_s",
+    "title",
+    "room_id",
+)
+
+
+def row_id(row: SQLModel) -> int:
+    """The primary key of a stored (flushed) row, typed as the int it then always is."""
+    value = getattr(row, "id", None)
+    if value is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return int(value)
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp stored in UTC; naive input is taken as UTC, output is aware UTC.
+
+    PostgreSQL keeps `timestamp with time zone`; SQLite keeps the naive UTC text that
+    SQLAlchemy writes (`YYYY-MM-DD HH:MM:SS.ffffff`), which sorts and compares correctly.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# Big row tables: BIGINT ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+_BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_TEXT_CHECK = "{col} IN ({values})"
+
+
+def _in(col: str, values: tuple[str, ...]) -> sa.CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(_TEXT_CHECK.format(col=col, values=quoted), name=col)
+
+
+# ----------------------------------------------------------------------------- workspace
+
+
+class WorkspaceBase(SQLModel):
+    chat_id: int = Field(sa_type=sa.BigInteger, nullable=False)
+    chat_type: str = Field(default="private")
+    title: str | None = None
+    language: str = Field(default="en")
+    timezone: str = Field(default="UTC")
+    digest_time: str = Field(default="09:00")
+    digest_enabled: bool = True
+    nudges_enabled: bool = True
+    active: bool = True
+
+
+class Workspace(WorkspaceBase, table=True):
+    """One Telegram chat: a host's private chat or a team group."""
+
+    __tablename__ = "workspace"
+    __table_args__ = (
+        sa.UniqueConstraint("chat_id"),
+        _in("language", LANGUAGES),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# -------------------------------------------------------------------------- live_session
+
+
+class LiveSessionBase(SQLModel):
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE", nullable=False)
+    title: str | None = None
+    status: str = Field(default="open")
+    source: str = Field(default="live")
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_push_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LiveSession(LiveSessionBase, table=True):
+    """A live stream; at most one open per workspace (partial unique index)."""
+
+    __tablename__ = "live_session"
+    __table_args__ = (
+        sa.Index("ix_live_session_workspace_id_started_at", "workspace_id", "started_at"),
+        sa.Index(
+            "uq_live_session_one_open",
+            "workspace_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        _in("status", SESSION_STATUSES),
+        _in("source", SESSION_SOURCES),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ------------------------------------------------------------------------------ snapshot
+
+
+class SnapshotBase(SQLModel):
+    session_id: int = Field(foreign_key="live_session.id", ondelete="CASCADE", nullable=False)
+    ts: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    online: float | None = None
+    viewers: float | None = None
+    entries: float | None = None
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    followers: float | None = None
+    clicks: float | None = None
+    orders: float | None = None
+    buyers: float | None = None
+    gmv: float | None = None
+    dedupe_key: str = Field(nullable=False)
+
+
+class Snapshot(SnapshotBase, table=True):
+    """Numbers pushed during a stream (`online` now; the others running totals)."""
+
+    __tablename__ = "snapshot"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key"),
+        sa.Index("ix_snapshot_session_id_ts", "session_id", "ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# -------------------------------------------------------------------------- import_record
+
+
+class ImportRecordBase(SQLModel):
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE", nullable=False)
+    session_id: int | None = Field(default=None, foreign_key="live_session.id", ondelete="CASCADE")
+    kind: str
+    filename: str | None = None
+    content_hash: str = Field(nullable=False)
+    rows: int = 0
+    dedupe_key: str | None = None
+
+
+class ImportRecord(ImportRecordBase, table=True):
+    """One imported file; its content hash is unique per workspace."""
+
+    __tablename__ = "import_record"
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "content_hash"),
+        sa.UniqueConstraint("dedupe_key"),
+        sa.Index("ix_import_record_session_id", "session_id"),
+        _in("kind", IMPORT_KINDS),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ----------------------------------------------------------------------------- minute_row
+
+
+class MinuteRowBase(SQLModel):
+    session_id: int = Field(foreign_key="live_session.id", ondelete="CASCADE", nullable=False)
+    import_id: int | None = Field(default=None, foreign_key="import_record.id", ondelete="CASCADE")
+    ts: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    online: float | None = None
+    entries: float | None = None
+    exits: float | None = None
+    avg_watch_s: float | None = None
+    impressions: float | None = None
+    clicks: float | None = None
+    buyers: float | None = None
+    orders: float | None = None
+    gmv: float | None = None
+    followers: float | None = None
+    likes: float | None = None
+    comments: float | None = None
+
+
+class MinuteRow(MinuteRowBase, table=True):
+    """One minute of a session's timeline (per-minute counts)."""
+
+    __tablename__ = "minute_row"
+    __table_args__ = (
+        sa.Index("ix_minute_row_session_id_ts", "session_id", "ts"),
+        sa.Index("ix_minute_row_import_id", "import_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
+
+
+# ----------------------------------------------------------------------------- viewer_row
+
+
+class ViewerRowBase(SQLModel):
+    session_id: int = Field(foreign_key="live_session.id", ondelete="CASCADE", nullable=False)
+    import_id: int | None = Field(default=None, foreign_key="import_record.id", ondelete="CASCADE")
+    user_id: str | None = None
+    watch_time_s: float | None = None
+    likes: float | None = None
+    comments: float | None = None
+    shares: float | None = None
+    purchase_count: float | None = None
+    purchase_amount: float | None = None
+    spend: float | None = None
+    censored: bool | None = None
+
+
+class ViewerRow(ViewerRowBase, table=True):
+    """One viewer of one session."""
+
+    __tablename__ = "viewer_row"
+    __table_args__ = (
+        sa.Index("ix_viewer_row_session_id", "session_id"),
+        sa.Index("ix_viewer_row_import_id", "import_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
+
+
+# --------------------------------------------------------------------------- past_session
+
+
+class PastSessionBase(SQLModel):
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE", nullable=False)
+    import_id: int | None = Field(default=None, foreign_key="import_record.id", ondelete="CASCADE")
+    room_id: str | None = None
+    title: str | None = None
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_s: float | None = None
+    gmv: float | None = None
+    views: float | None = None
+    impressions: float | None = None
+    clicks: float | None = None
+    orders: float | None = None
+    buyers: float | None = None
+    followers: float | None = None
+    peak_online: float | None = None
+    avg_watch_s: float | None = None
+
+
+class PastSession(PastSessionBase, table=True):
+    """One past stream from a platform's sessions export."""
+
+    __tablename__ = "past_session"
+    __table_args__ = (
+        sa.Index("ix_past_session_workspace_id_started_at", "workspace_id", "started_at"),
+        sa.Index("ix_past_session_import_id", "import_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+# ------------------------------------------------------------------------ processed_update
+
+
+class ProcessedUpdateBase(SQLModel):
+    chat_id: int = Field(sa_type=sa.BigInteger, nullable=False)
+    message_id: int = Field(sa_type=sa.BigInteger, nullable=False)
+    kind: str
+
+
+class ProcessedUpdate(ProcessedUpdateBase, table=True):
+    """A Telegram message whose state change was applied (written in the same transaction)."""
+
+    __tablename__ = "processed_update"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# --------------------------------------------------------------------------- model_version
+
+
+class ModelVersionBase(SQLModel):
+    kind: str
+    version: int
+    trained_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    rows_used: int | None = None
+    metrics: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    active: bool = False
+    sha256: str
+    path: str
+
+
+class ModelVersion(ModelVersionBase, table=True):
+    """A trained model stored on disk (skops) with its hash; one active per kind."""
+
+    __tablename__ = "model_version"
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "version"),
+        _in("kind", MODEL_KINDS),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+
+
+# -------------------------------------------------------------------------- scheduled_send
+
+
+class ScheduledSendBase(SQLModel):
+    kind: str
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id", ondelete="CASCADE")
+    key: str = Field(nullable=False)
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="pending")
+    claimed_by: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    payload: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+class ScheduledSend(ScheduledSendBase, table=True):
+    """A message (or job) due at a time, claimed in the database so it runs once."""
+
+    __tablename__ = "scheduled_send"
+    __table_args__ = (
+        sa.UniqueConstraint("key"),
+        sa.Index("ix_scheduled_send_status_due_at", "status", "due_at"),
+        sa.Index("ix_scheduled_send_workspace_id", "workspace_id"),
+        _in("kind", SEND_KINDS),
+        _in("status", SEND_STATUSES),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

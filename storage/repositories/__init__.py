@@ -1,0 +1,99 @@
+"""Repositories: keyword-only functions taking a `Session` first.
+
+Import the package and call through it (`from storage import repositories as repo`). The
+functions flush but never commit: the caller's unit of work (`storage.engine.session_scope`)
+decides. Errors come from `storage.errors`.
+"""
+
+from __future__ import annotations
+
+from storage.repositories.bulk import (
+    CHUNK_ROWS,
+    bulk_insert_minutes,
+    bulk_insert_past_sessions,
+    bulk_insert_viewers,
+)
+from storage.repositories.frames import (
+    minutes_frame,
+    past_sessions_frame,
+    snapshots_frame,
+    viewers_frame,
+)
+from storage.repositories.imports import create_import, find_import, list_imports
+from storage.repositories.model_versions import (
+    activate_model_version,
+    active_model_version,
+    add_model_version,
+    list_model_versions,
+)
+from storage.repositories.sends import (
+    claim_due_sends,
+    drop_send,
+    get_send,
+    mark_failed,
+    mark_sent,
+    pending_sends,
+    schedule_send,
+)
+from storage.repositories.sessions import (
+    add_closed_session,
+    close_session,
+    get_open_session,
+    get_session,
+    get_session_any,
+    last_session,
+    list_sessions,
+    open_session,
+)
+from storage.repositories.snapshots import add_snapshot
+from storage.repositories.updates import is_update_processed, mark_update_processed
+from storage.repositories.workspaces import (
+    UPDATABLE_WORKSPACE_FIELDS,
+    delete_workspace_data,
+    get_or_create_workspace,
+    get_workspace,
+    list_workspaces,
+    update_workspace,
+)
+
+__all__ = [
+    "CHUNK_ROWS",
+    "UPDATABLE_WORKSPACE_FIELDS",
+    "activate_model_version",
+    "active_model_version",
+    "add_closed_session",
+    "add_model_version",
+    "add_snapshot",
+    "bulk_insert_minutes",
+    "bulk_insert_past_sessions",
+    "bulk_insert_viewers",
+    "claim_due_sends",
+    "close_session",
+    "create_import",
+    "delete_workspace_data",
+    "drop_send",
+    "find_import",
+    "get_open_session",
+    "get_or_create_workspace",
+    "get_send",
+    "get_session",
+    "get_session_any",
+    "get_workspace",
+    "is_update_processed",
+    "last_session",
+    "list_imports",
+    "list_model_versions",
+    "list_sessions",
+    "list_workspaces",
+    "mark_failed",
+    "mark_sent",
+    "mark_update_processed",
+    "minutes_frame",
+    "open_session",
+    "past_sessions_frame",
+    "pending_sends",
+    "schedule_send",
+    "snapshots_frame",
+    "update_workspace",
+    "viewers_frame",
+]

@@ -1,0 +1,190 @@
+"""Scheduled sends: due messages and jobs, claimed in the database so each runs once.
+
+A worker claims due rows with a lease; a row whose lease ran out (its worker died) is due
+again. PostgreSQL claims with `SELECT … FOR UPDATE SKIP LOCKED`, so concurrent workers take
+different rows without waiting; SQLite has one writer at a time, and the claim is one
+conditional UPDATE, so it is atomic there too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from storage.errors import InvalidValue
+from storage.models import SEND_KINDS, ScheduledSend, utcnow
+from storage.repositories._common import as_utc, insert_ignore
+
+__all__ = [
+    "claim_due_sends",
+    "drop_send",
+    "get_send",
+    "mark_failed",
+    "mark_sent",
+    "pending_sends",
+    "schedule_send",
+]
+
+
+def schedule_send(
+    session: Session,
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    workspace_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> ScheduledSend:
+    """Schedule a send; idempotent on `key` (an existing row is returned unchanged)."""
+    if kind not in SEND_KINDS:
+        raise InvalidValue(f"kind must be one of {SEND_KINDS}, got {kind!r}")
+    candidate = ScheduledSend(
+        kind=kind,
+        key=key,
+        due_at=as_utc(due_at, "due_at"),
+        workspace_id=workspace_id,
+        payload=payload,
+    )
+    insert_ignore(session, candidate, conflict=["key"])
+    row = get_send(session, key=key)
+    assert row is not None
+    return row
+
+
+def get_send(session: Session, *, key: str) -> ScheduledSend | None:
+    """The scheduled send with that key."""
+    return session.exec(select(ScheduledSend).where(ScheduledSend.key == key)).first()
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    pending_due = sa.and_(col(ScheduledSend.status) == "pending", col(ScheduledSend.due_at) <= now)
+    lease_over = sa.and_(
+        col(ScheduledSend.status) == "claimed", col(ScheduledSend.lease_until) < now
+    )
+    return sa.or_(pending_due, lease_over)
+
+
+def claim_due_sends(
+    session: Session, *, now: datetime, worker_id: str, lease_s: float, limit: int = 10
+) -> list[ScheduledSend]:
+    """Claim up to `limit` due sends for `worker_id` until `now + lease_s`, oldest due first.
+
+    Due means pending with `due_at <= now`, or claimed with a lease that ran out. Each
+    claim adds one to `attempts`. Commit soon after, so other workers see the claim.
+    """
+    if limit <= 0:
+        return []
+    moment = as_utc(now, "now")
+    # A CTE is evaluated once; an IN (subquery … LIMIT) may be re-run per row by the
+    # planner and then hand out more than `limit` rows.
+    picked = (
+        sa.select(col(ScheduledSend.id))
+        .where(_claimable(moment))
+        .order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+    )
+    claim = (
+        sa.update(ScheduledSend)
+        .where(col(ScheduledSend.id).in_(sa.select(picked.c.id)), _claimable(moment))
+        .values(
+            status="claimed",
+            claimed_by=worker_id,
+            lease_until=moment + timedelta(seconds=lease_s),
+            attempts=ScheduledSend.attempts + 1,
+        )
+        .returning(col(ScheduledSend.id))
+    )
+    session.flush()
+    ids = list(session.execute(claim, execution_options={"synchronize_session": False}).scalars())
+    if not ids:
+        return []
+    stmt = (
+        select(ScheduledSend)
+        .where(ScheduledSend.id.in_(ids))  # type: ignore[union-attr]
+        .order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
+        .execution_options(populate_existing=True)
+    )
+    return list(session.exec(stmt).all())
+
+
+def _finish(session: Session, send_id: int, worker_id: str | None, **values: Any) -> bool:
+    stmt = sa.update(ScheduledSend).where(
+        ScheduledSend.id == send_id,  # type: ignore[arg-type]
+        ScheduledSend.status.in_(("pending", "claimed")),  # type: ignore[attr-defined]
+    )
+    if worker_id is not None:
+        stmt = stmt.where(ScheduledSend.claimed_by == worker_id)  # type: ignore[arg-type]
+    session.flush()
+    result = session.execute(
+        stmt.values(**values).returning(col(ScheduledSend.id)),
+        execution_options={"synchronize_session": False},
+    )
+    done = result.scalar_one_or_none() is not None
+    if done:
+        row = session.get(ScheduledSend, send_id)
+        if row is not None:
+            session.refresh(row)
+    return done
+
+
+def mark_sent(
+    session: Session,
+    *,
+    send_id: int,
+    worker_id: str | None = None,
+    sent_at: datetime | None = None,
+) -> bool:
+    """Mark the send done; False when it was not pending/claimed (or not by `worker_id`)."""
+    moment = as_utc(sent_at, "sent_at") if sent_at is not None else utcnow()
+    return _finish(session, send_id, worker_id, status="sent", sent_at=moment, lease_until=None)
+
+
+def mark_failed(
+    session: Session,
+    *,
+    send_id: int,
+    error: str,
+    retry_at: datetime | None = None,
+    worker_id: str | None = None,
+) -> bool:
+    """Record a failure: pending again at `retry_at` when given, else `failed` for good."""
+    if retry_at is not None:
+        return _finish(
+            session,
+            send_id,
+            worker_id,
+            status="pending",
+            due_at=as_utc(retry_at, "retry_at"),
+            claimed_by=None,
+            lease_until=None,
+            last_error=error,
+        )
+    return _finish(session, send_id, worker_id, status="failed", lease_until=None, last_error=error)
+
+
+def drop_send(session: Session, *, key: str) -> bool:
+    """Cancel a send that has not gone out; False when there is none to cancel."""
+    row = get_send(session, key=key)
+    if row is None or row.id is None:
+        return False
+    return _finish(session, row.id, None, status="dropped", lease_until=None)
+
+
+def pending_sends(
+    session: Session, *, kind: str | None = None, workspace_id: int | None = None
+) -> list[ScheduledSend]:
+    """Sends not yet done (pending or claimed), soonest due first."""
+    stmt = select(ScheduledSend).where(
+        ScheduledSend.status.in_(("pending", "claimed"))  # type: ignore[attr-defined]
+    )
+    if kind is not None:
+        stmt = stmt.where(ScheduledSend.kind == kind)
+    if workspace_id is not None:
+        stmt = stmt.where(ScheduledSend.workspace_id == workspace_id)
+    stmt = stmt.order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
+    return list(session.exec(stmt).all())

@@ -1,0 +1,161 @@
+"""Live sessions: open (one per workspace), close, look up within a workspace, list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.errors import InvalidValue, SessionAlreadyOpen, SessionNotFound, WorkspaceNotFound
+from storage.models import SESSION_SOURCES, LiveSession, Workspace, utcnow
+from storage.repositories._common import as_utc, insert_ignore
+
+__all__ = [
+    "add_closed_session",
+    "close_session",
+    "get_open_session",
+    "get_session",
+    "get_session_any",
+    "last_session",
+    "list_sessions",
+    "open_session",
+]
+
+
+def _require_workspace(session: Session, workspace_id: int) -> None:
+    if session.get(Workspace, workspace_id) is None:
+        raise WorkspaceNotFound(f"workspace {workspace_id}")
+
+
+def open_session(
+    session: Session,
+    *,
+    workspace_id: int,
+    title: str | None = None,
+    started_at: datetime | None = None,
+    source: str = "live",
+) -> LiveSession:
+    """Open a live session; raises `SessionAlreadyOpen` when the workspace has one open.
+
+    The rule is the database's (a partial unique index), so two concurrent openers cannot
+    both succeed; the refused one's transaction stays usable.
+    """
+    if source not in SESSION_SOURCES:
+        raise InvalidValue(f"source must be one of {SESSION_SOURCES}, got {source!r}")
+    _require_workspace(session, workspace_id)
+    candidate = LiveSession(
+        workspace_id=workspace_id,
+        title=title,
+        status="open",
+        source=source,
+        started_at=as_utc(started_at, "started_at") if started_at is not None else utcnow(),
+    )
+    new_id = insert_ignore(session, candidate)
+    if new_id is None:
+        current = get_open_session(session, workspace_id=workspace_id)
+        raise SessionAlreadyOpen(workspace_id, current.id if current is not None else None)
+    created = session.get(LiveSession, new_id)
+    assert created is not None
+    return created
+
+
+def add_closed_session(
+    session: Session,
+    *,
+    workspace_id: int,
+    title: str | None,
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    source: str = "import",
+) -> LiveSession:
+    """Record a session that is already over (e.g. one known only from an imported file)."""
+    if source not in SESSION_SOURCES:
+        raise InvalidValue(f"source must be one of {SESSION_SOURCES}, got {source!r}")
+    _require_workspace(session, workspace_id)
+    row = LiveSession(
+        workspace_id=workspace_id,
+        title=title,
+        status="closed",
+        source=source,
+        started_at=as_utc(started_at, "started_at"),
+        ended_at=as_utc(ended_at, "ended_at") if ended_at is not None else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_open_session(session: Session, *, workspace_id: int) -> LiveSession | None:
+    """The workspace's open session, if any."""
+    stmt = select(LiveSession).where(
+        LiveSession.workspace_id == workspace_id, LiveSession.status == "open"
+    )
+    return session.exec(stmt).first()
+
+
+def get_session(session: Session, *, workspace_id: int, session_id: int) -> LiveSession | None:
+    """The session with that id if it belongs to that workspace; None otherwise."""
+    stmt = select(LiveSession).where(
+        LiveSession.id == session_id, LiveSession.workspace_id == workspace_id
+    )
+    return session.exec(stmt).first()
+
+
+def get_session_any(session: Session, *, session_id: int) -> LiveSession | None:
+    """The session with that id in whatever workspace (for the CLI and jobs, never a chat)."""
+    return session.get(LiveSession, session_id)
+
+
+def close_session(
+    session: Session,
+    *,
+    session_id: int,
+    ended_at: datetime | None = None,
+    workspace_id: int | None = None,
+) -> LiveSession:
+    """Close the session (idempotent: a closed one is returned unchanged).
+
+    With `workspace_id` the session must belong to that workspace.
+    """
+    row = session.get(LiveSession, session_id)
+    if row is None or (workspace_id is not None and row.workspace_id != workspace_id):
+        raise SessionNotFound(f"session {session_id}")
+    if row.status == "open":
+        row.status = "closed"
+        row.ended_at = as_utc(ended_at, "ended_at") if ended_at is not None else utcnow()
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _newest_first() -> tuple[sa.ColumnElement[object], sa.ColumnElement[object]]:
+    return (
+        LiveSession.started_at.desc(),  # type: ignore[attr-defined]
+        LiveSession.id.desc(),  # type: ignore[union-attr]
+    )
+
+
+def last_session(session: Session, *, workspace_id: int) -> LiveSession | None:
+    """The most recently started session of the workspace (open or closed)."""
+    stmt = (
+        select(LiveSession)
+        .where(LiveSession.workspace_id == workspace_id)
+        .order_by(*_newest_first())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def list_sessions(
+    session: Session, *, workspace_id: int, limit: int = 20, offset: int = 0
+) -> list[LiveSession]:
+    """The workspace's sessions, newest first."""
+    stmt = (
+        select(LiveSession)
+        .where(LiveSession.workspace_id == workspace_id)
+        .order_by(*_newest_first())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(session.exec(stmt).all())

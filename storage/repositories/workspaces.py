@@ -1,0 +1,172 @@
+"""Workspaces: one per Telegram chat; settings, listing and deleting all of a workspace's data."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from storage.errors import InvalidValue, WorkspaceNotFound
+from storage.models import (
+    LANGUAGES,
+    ImportRecord,
+    LiveSession,
+    MinuteRow,
+    PastSession,
+    ScheduledSend,
+    Snapshot,
+    ViewerRow,
+    Workspace,
+    utcnow,
+)
+from storage.repositories._common import insert_ignore
+
+__all__ = [
+    "UPDATABLE_WORKSPACE_FIELDS",
+    "delete_workspace_data",
+    "get_or_create_workspace",
+    "get_workspace",
+    "list_workspaces",
+    "update_workspace",
+]
+
+UPDATABLE_WORKSPACE_FIELDS = frozenset(
+    {
+        "chat_type",
+        "title",
+        "language",
+        "timezone",
+        "digest_time",
+        "digest_enabled",
+        "nudges_enabled",
+        "active",
+    }
+)
+_HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+_BOOL_FIELDS = ("digest_enabled", "nudges_enabled", "active")
+
+
+def _validate(fields: dict[str, Any]) -> None:
+    if "language" in fields and fields["language"] not in LANGUAGES:
+        raise InvalidValue(f"language must be one of {LANGUAGES}, got {fields['language']!r}")
+    if "timezone" in fields:
+        zone = fields["timezone"]
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InvalidValue(f"unknown IANA time zone {zone!r}") from exc
+    if "digest_time" in fields and not _HHMM.match(str(fields["digest_time"])):
+        raise InvalidValue(f"digest_time must be HH:MM, got {fields['digest_time']!r}")
+    for name in _BOOL_FIELDS:
+        if name in fields and not isinstance(fields[name], bool):
+            raise InvalidValue(f"{name} must be a bool, got {fields[name]!r}")
+
+
+def get_or_create_workspace(
+    session: Session,
+    *,
+    chat_id: int,
+    chat_type: str,
+    title: str | None,
+    language: str,
+    timezone: str,
+) -> Workspace:
+    """The chat's workspace; created with these settings on first contact, else unchanged."""
+    _validate({"language": language, "timezone": timezone})
+    candidate = Workspace(
+        chat_id=chat_id, chat_type=chat_type, title=title, language=language, timezone=timezone
+    )
+    insert_ignore(session, candidate, conflict=["chat_id"])
+    return session.exec(select(Workspace).where(Workspace.chat_id == chat_id)).one()
+
+
+def get_workspace(
+    session: Session, *, workspace_id: int | None = None, chat_id: int | None = None
+) -> Workspace | None:
+    """The workspace with that id or chat id (exactly one of them), or None."""
+    if (workspace_id is None) == (chat_id is None):
+        raise InvalidValue("give exactly one of workspace_id and chat_id")
+    if workspace_id is not None:
+        return session.get(Workspace, workspace_id)
+    return session.exec(select(Workspace).where(Workspace.chat_id == chat_id)).first()
+
+
+def update_workspace(session: Session, *, workspace_id: int, **fields: Any) -> Workspace:
+    """Change settings (see `UPDATABLE_WORKSPACE_FIELDS`); bumps `updated_at`."""
+    unknown = set(fields) - UPDATABLE_WORKSPACE_FIELDS
+    if unknown:
+        raise InvalidValue(f"workspace fields not updatable: {', '.join(sorted(unknown))}")
+    _validate(fields)
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise WorkspaceNotFound(f"workspace {workspace_id}")
+    for name, value in fields.items():
+        setattr(workspace, name, value)
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.flush()
+    return workspace
+
+
+def list_workspaces(session: Session, *, active_only: bool = True) -> list[Workspace]:
+    """All workspaces (only active ones by default), oldest first."""
+    stmt = select(Workspace).order_by(Workspace.id)  # type: ignore[arg-type]
+    if active_only:
+        stmt = stmt.where(Workspace.active == sa.true())
+    return list(session.exec(stmt).all())
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return int(session.execute(stmt).scalar_one())
+
+
+def delete_workspace_data(session: Session, *, workspace_id: int) -> dict[str, int]:
+    """Delete the workspace and, by cascade, everything that belongs to it.
+
+    Returns how many rows of each kind went (all zero when the workspace did not exist).
+    Objects loaded in `session` before the call are detached from it afterwards.
+    """
+    session.flush()
+    sessions_q = sa.select(col(LiveSession.id)).where(col(LiveSession.workspace_id) == workspace_id)
+    counts = {
+        "workspaces": _count(
+            session, sa.select(sa.func.count()).where(col(Workspace.id) == workspace_id)
+        ),
+        "sessions": _count(
+            session,
+            sa.select(sa.func.count()).where(col(LiveSession.workspace_id) == workspace_id),
+        ),
+        "snapshots": _count(
+            session,
+            sa.select(sa.func.count()).where(col(Snapshot.session_id).in_(sessions_q)),
+        ),
+        "minute_rows": _count(
+            session,
+            sa.select(sa.func.count()).where(col(MinuteRow.session_id).in_(sessions_q)),
+        ),
+        "viewer_rows": _count(
+            session,
+            sa.select(sa.func.count()).where(col(ViewerRow.session_id).in_(sessions_q)),
+        ),
+        "past_sessions": _count(
+            session,
+            sa.select(sa.func.count()).where(col(PastSession.workspace_id) == workspace_id),
+        ),
+        "imports": _count(
+            session,
+            sa.select(sa.func.count()).where(col(ImportRecord.workspace_id) == workspace_id),
+        ),
+        "scheduled_sends": _count(
+            session,
+            sa.select(sa.func.count()).where(col(ScheduledSend.workspace_id) == workspace_id),
+        ),
+    }
+    session.execute(
+        sa.delete(Workspace).where(Workspace.id == workspace_id),  # type: ignore[arg-type]
+        execution_options={"synchronize_session": False},
+    )
+    session.expunge_all()
+    return counts
