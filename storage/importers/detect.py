@@ -1,0 +1,195 @@
+"""What the bytes are: size, container, text encoding, delimiter, where the header is.
+
+* `.xlsx` is recognised by its ZIP signature, an old `.xls` by its OLE signature (refused);
+  the file name is never consulted.
+* Text: UTF-8 (with or without BOM) is tried first, then GB18030 (a superset of GBK), each
+  strictly over the whole file. UTF-16/UTF-32 (by BOM, or by the NUL pattern without one)
+  are refused with code "encoding"; bytes with NULs or other control characters are
+  "not_a_table".
+* The same pass computes the content hash: SHA-256 of the text as UTF-8 with line ends
+  unified and trailing line ends dropped, so one table saved as GBK or as UTF-8 with a BOM
+  and CRLF is recognised as the same content.
+* Delimiter (`,` `;` tab) and header row are chosen together: the delimiter under which
+  some row of the first 30 names a known kind best (see `kinds.match_header`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Final
+
+from storage.importers.errors import ImportRejected
+from storage.importers.kinds import HeaderMatch, match_header
+from storage.importers.source import Blob
+
+__all__ = [
+    "DELIMITERS",
+    "HEADER_SEARCH_ROWS",
+    "MAX_BYTES",
+    "HeaderLocation",
+    "TextInfo",
+    "detect_container",
+    "find_header",
+    "scan_text",
+]
+
+MAX_BYTES: Final = 20 * 1024 * 1024
+DELIMITERS: Final = (",", ";", "\t")
+HEADER_SEARCH_ROWS: Final = 30
+_SAMPLE_BYTES: Final = 64 * 1024
+_BLOCK: Final = 1 << 20
+# Control characters that never occur in a text table (tab, LF, CR and FF are allowed).
+_CONTROL: Final = frozenset(range(32)) - {9, 10, 12, 13}
+_CONTROL_BYTES: Final = bytes(sorted(_CONTROL))
+
+
+def detect_container(blob: Blob) -> str:
+    """ "xlsx" or "text"; raises `ImportRejected` for empty, too large, and other binaries."""
+    head = blob.head(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRejected.for_code(
+            "not_a_table", reason="xls", detail="an old Excel .xls workbook; save it as .xlsx"
+        )
+    return "text"
+
+
+@dataclass(frozen=True, slots=True)
+class TextInfo:
+    """A text file's encoding (Python codec name), BOM length and content hash."""
+
+    encoding: str
+    bom: int
+    content_hash: str
+
+
+def _refuse_utf16_32(head: bytes) -> None:
+    for bom, name in (
+        (codecs.BOM_UTF32_LE, "UTF-32"),
+        (codecs.BOM_UTF32_BE, "UTF-32"),
+        (codecs.BOM_UTF16_LE, "UTF-16"),
+        (codecs.BOM_UTF16_BE, "UTF-16"),
+    ):
+        if head.startswith(bom):
+            raise ImportRejected.for_code("encoding", detail=name)
+    sample = head[:4096]
+    if len(sample) >= 4 and b"\x00" in sample:
+        even = sample[0::2].count(0)
+        odd = sample[1::2].count(0)
+        half = len(sample) // 2
+        if max(even, odd) > 0.3 * half and min(even, odd) < 0.05 * half:
+            raise ImportRejected.for_code("encoding", detail="UTF-16")
+        raise ImportRejected.for_code(
+            "not_a_table", reason="binary", detail="the file holds binary data"
+        )
+
+
+def _hash_and_check(blob: Blob, encoding: str, start: int) -> str | None:
+    """The content hash when the whole text decodes strictly as `encoding`, else None."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    digest = hashlib.sha256()
+    pending = ""
+    try:
+        for block in blob.blocks(start, _BLOCK):
+            raw = bytes(block)
+            if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
+                raise ImportRejected.for_code(
+                    "not_a_table", reason="binary", detail="control characters in the text"
+                )
+            text = pending + decoder.decode(raw)
+            stripped = text.rstrip("\r\n")
+            pending = text[len(stripped) :]
+            digest.update(stripped.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8"))
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return digest.hexdigest()
+
+
+def scan_text(blob: Blob) -> TextInfo:
+    """The encoding and content hash of a text file (one pass per candidate encoding)."""
+    head = blob.head(_SAMPLE_BYTES)
+    _refuse_utf16_32(head)
+    if head.startswith(codecs.BOM_UTF8):
+        digest = _hash_and_check(blob, "utf-8", len(codecs.BOM_UTF8))
+        if digest is None:
+            raise ImportRejected.for_code("encoding", detail="broken UTF-8")
+        return TextInfo("utf-8", len(codecs.BOM_UTF8), digest)
+    for encoding in ("utf-8", "gb18030"):
+        digest = _hash_and_check(blob, encoding, 0)
+        if digest is not None:
+            return TextInfo(encoding, 0, digest)
+    raise ImportRejected.for_code("encoding", detail=_guess_encoding(head))
+
+
+def _guess_encoding(head: bytes) -> str:
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(head).best()
+    except Exception:  # pragma: no cover - the guess only decorates the message
+        best = None
+    return best.encoding if best is not None else "unknown"
+
+
+@dataclass(frozen=True)
+class HeaderLocation:
+    """Where the header is: the delimiter, its record index (0-based), the records above."""
+
+    delimiter: str
+    index: int
+    match: HeaderMatch
+    header: list[str]
+    preamble: list[list[str]]
+
+
+def _sample_records(text: str, delimiter: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    try:
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            records.append(row)
+            if len(records) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass
+    return records
+
+
+def find_header(records: list[list[str]]) -> tuple[int, HeaderMatch] | None:
+    """The index of the record that names a kind best, with its match."""
+    best: tuple[int, HeaderMatch] | None = None
+    for index, record in enumerate(records[:HEADER_SEARCH_ROWS]):
+        m = match_header(record)
+        if m is None:
+            continue
+        if best is None or (m.complete, m.score) > (best[1].complete, best[1].score):
+            best = (index, m)
+    return best
+
+
+def locate_header(sample_text: str) -> HeaderLocation | None:
+    """The delimiter and header row of a text table from its first rows (see module doc)."""
+    best: HeaderLocation | None = None
+    for delimiter in DELIMITERS:
+        records = _sample_records(sample_text, delimiter)
+        found = find_header(records)
+        if found is None:
+            continue
+        index, m = found
+        if best is None or (m.complete, m.score) > (best.match.complete, best.match.score):
+            best = HeaderLocation(delimiter, index, m, records[index], records[:index])
+    return best
+
+
+def first_record(sample_text: str) -> list[str]:
+    """The first non-blank record under the delimiter that splits it most (for messages)."""
+    candidates = [(_sample_records(sample_text, d)[:1] or [[]])[0] for d in DELIMITERS]
+    return max(candidates, key=len)

@@ -1,0 +1,121 @@
+"""Why a file was refused: one exception tree with machine-readable codes.
+
+```
+ImportRejected                  code + params, phrased by the caller (en or zh)
+├── FileUnreadable              empty, not_a_table, encoding, too_large
+├── FileUnrecognised            unknown_kind, missing_columns, header_only
+├── FileInvalid                 ragged, bad_values
+└── ImportConflict              duplicate, no_session, unknown_session
+```
+
+`params` per code (all JSON-friendly except `imported_at`, an aware datetime):
+
+| code | params |
+| --- | --- |
+| empty | – |
+| not_a_table | `reason`: "binary", "xls", "no_table", "bad_xlsx"; `detail` |
+| encoding | `detail`: what the bytes look like ("UTF-16", "UTF-32", or a guess) |
+| too_large | `size`, `limit` (bytes) |
+| unknown_kind | `columns`: the header cells read |
+| missing_columns | `kind`, `columns`: required columns that are absent |
+| header_only | `kind`, `columns` |
+| ragged | `rows`: [(row, cells)…] first 5, `expected`, `count` |
+| bad_values | `errors`: first 5 `RowError`s, `count`: bad rows in all |
+| duplicate | `imported_at`, `import_id`, `filename` |
+| no_session | `kind` |
+| unknown_session | `id` |
+
+Row numbers count data rows: row 1 is the first row under the header.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+__all__ = [
+    "CODES",
+    "FileInvalid",
+    "FileUnreadable",
+    "FileUnrecognised",
+    "ImportConflict",
+    "ImportRejected",
+    "RowError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One bad cell: data row number (1 = first row under the header), column, text, why.
+
+    `column` is the header cell as written in the file; `reason` is one of
+    "not_a_number", "negative", "not_whole", "not_a_duration", "not_a_time", "no_date",
+    "not_a_bool", "missing", "ragged".
+    """
+
+    row_number: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} {self.column}={self.value!r}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """A file that was not imported; nothing of it was stored."""
+
+    codes: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, code: str, message: str | None = None, **params: Any) -> None:
+        self.code = code
+        self.params: dict[str, Any] = params
+        super().__init__(message or _describe(code, params))
+
+    @classmethod
+    def for_code(cls, code: str, message: str | None = None, **params: Any) -> ImportRejected:
+        """The exception of the right subclass for `code`."""
+        for sub in (FileUnreadable, FileUnrecognised, FileInvalid, ImportConflict):
+            if code in sub.codes:
+                return sub(code, message, **params)
+        return cls(code, message, **params)
+
+
+class FileUnreadable(ImportRejected):
+    """The bytes are not a table this reads."""
+
+    codes = ("empty", "not_a_table", "encoding", "too_large")
+
+
+class FileUnrecognised(ImportRejected):
+    """A table, but not one of the known kinds, or without rows."""
+
+    codes = ("unknown_kind", "missing_columns", "header_only")
+
+
+class FileInvalid(ImportRejected):
+    """A known kind with rows that do not hold."""
+
+    codes = ("ragged", "bad_values")
+
+
+class ImportConflict(ImportRejected):
+    """A good file that cannot go where it was sent."""
+
+    codes = ("duplicate", "no_session", "unknown_session")
+
+
+CODES: tuple[str, ...] = (
+    FileUnreadable.codes + FileUnrecognised.codes + FileInvalid.codes + ImportConflict.codes
+)
+
+
+def _describe(code: str, params: dict[str, Any]) -> str:
+    if code == "bad_values":
+        shown = "; ".join(str(e) for e in params.get("errors", ()))
+        return f"bad_values ({params.get('count', '?')} rows): {shown}"
+    if code == "ragged":
+        shown = ", ".join(f"row {r} has {n} cells" for r, n in params.get("rows", ()))
+        return f"ragged (expected {params.get('expected')} cells): {shown}"
+    detail = ", ".join(f"{k}={v}" for k, v in params.items())
+    return f"{code}: {detail}" if detail else code

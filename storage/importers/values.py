@@ -1,0 +1,377 @@
+"""Values as platforms and hosts write them: numbers, durations, times.
+
+The grammar of a number (after Unicode NFKC, so full-width digits and punctuation read as
+ASCII, and `−` read as `-`):
+
+    [sign] [currency] [sign] digits [exponent] [multiplier] [元] [%]
+
+* digits: `1200`, `1,200` (groups of exactly three), `1200.5`, `.5`
+* currency: `¥` (`￥`), `$`, `€`, `£`, `US$`, `RMB`, `CNY`, `USD`; or `元` after the number
+* multiplier: `k`/`K`/`千` (10³), `w`/`W`/`万` (10⁴), `m`/`M` (10⁶), `亿` (10⁸)
+* exponent: `1.2e3`, `1.2E+07` (as spreadsheets write large numbers; not with a multiplier)
+* percent: `12%` — **`parse_number` returns the fraction (0.12)**, so `3.2%` and `0.032` are
+  the same quantity; `parse_value` returns the same number with `percent=True` so a caller
+  that must not take a rate for a count (the snapshot parser) can tell. A percent takes no
+  currency and no multiplier.
+
+Missing markers (`--`, `-`, `—`, `暂无`, `N/A`, `nan`, empty …) give None: missing is never 0.
+Anything else raises `ValueParseError` with a machine-readable `reason`. Arithmetic is
+decimal, so `1.2万` is exactly 12000.
+
+Durations (`parse_duration`) are seconds: `330`, `330s`, `5分30秒`, `1小时20分`, `1h 20min`,
+`00:05:30` (h:m:s), `05:30` (m:s). Times (`parse_datetime`) are aware UTC datetimes; a time
+without a zone is local time in the given zone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Final
+
+__all__ = [
+    "MISSING_MARKERS",
+    "NUMBER_STYLES",
+    "NumberValue",
+    "ValueParseError",
+    "format_number",
+    "is_missing",
+    "normalize_text",
+    "parse_bool",
+    "parse_datetime",
+    "parse_duration",
+    "parse_number",
+    "parse_value",
+    "style_tolerance",
+]
+
+#: Spellings of "no value" (compared after NFKC, strip and lower-casing).
+MISSING_MARKERS: Final[frozenset[str]] = frozenset(
+    {
+        "", "-", "--", "---", "—", "——", "–", "/", "暂无", "无", "n/a", "na", "nan",
+        "null", "none", "#n/a", "未知",
+    }
+)  # fmt: skip
+
+_MINUS_SIGNS = str.maketrans({"−": "-", "‐": "-", "‑": "-", "‒": "-", "﹣": "-"})
+
+_MULTIPLIERS: Final[dict[str, int]] = {
+    "k": 1_000, "K": 1_000, "千": 1_000,
+    "w": 10_000, "W": 10_000, "万": 10_000,
+    "m": 1_000_000, "M": 1_000_000,
+    "亿": 100_000_000,
+}  # fmt: skip
+
+_NUMBER_RE = re.compile(
+    r"""
+    (?P<sign1>[+-])?\s*
+    (?P<cur>US\$|[$¥€£]|RMB|CNY|USD)?\s*
+    (?P<sign2>[+-])?\s*
+    (?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
+    (?:[eE](?P<exp>[+-]?[0-9]{1,3}))?
+    \s*(?P<mult>[kKwWmM千万亿])?
+    \s*(?P<yuan>元)?
+    \s*(?P<pct>%)?
+    """,
+    re.VERBOSE,
+)
+
+
+class ValueParseError(ValueError):
+    """Text that is neither a value in the grammar nor a missing marker.
+
+    `reason` is one of: "not_a_number", "negative", "not_a_duration", "not_a_time",
+    "no_date", "not_a_bool".
+    """
+
+    def __init__(self, text: str, reason: str, message: str | None = None) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(message or f"{reason}: {text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class NumberValue:
+    """A parsed number with what was written around it."""
+
+    value: float
+    percent: bool = False
+    currency: str | None = None
+    multiplier: int = 1
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full-width to ASCII), unified minus signs, surrounding whitespace removed."""
+    return unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).strip()
+
+
+def is_missing(text: str | None) -> bool:
+    """True for None and for every spelling of "no value"."""
+    if text is None:
+        return True
+    return normalize_text(text).lower() in MISSING_MARKERS
+
+
+def parse_value(text: str, *, allow_negative: bool = True) -> NumberValue | None:
+    """Parse `text` as a number and say how it was written; None when it is missing."""
+    norm = normalize_text(text)
+    if norm.lower() in MISSING_MARKERS:
+        return None
+    m = _NUMBER_RE.fullmatch(norm)
+    if m is None:
+        raise ValueParseError(text, "not_a_number", f"not a number: {text!r}")
+    sign1, sign2, cur, mult, yuan, pct, exp = m.group(
+        "sign1", "sign2", "cur", "mult", "yuan", "pct", "exp"
+    )
+    if sign1 and sign2:
+        raise ValueParseError(text, "not_a_number", f"two signs: {text!r}")
+    if pct and (cur or mult or yuan):
+        raise ValueParseError(text, "not_a_number", f"a percent with a unit: {text!r}")
+    if exp and mult:
+        raise ValueParseError(text, "not_a_number", f"an exponent with a multiplier: {text!r}")
+    if cur and yuan:
+        raise ValueParseError(text, "not_a_number", f"two currencies: {text!r}")
+    try:
+        number = Decimal(m.group("digits").replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
+        raise ValueParseError(text, "not_a_number") from exc
+    if exp:
+        number = number.scaleb(int(exp))
+    multiplier = _MULTIPLIERS[mult] if mult else 1
+    number *= multiplier
+    if pct:
+        number /= 100
+    negative = (sign1 or sign2) == "-"
+    if negative and number != 0:
+        if not allow_negative:
+            raise ValueParseError(text, "negative", f"negative: {text!r}")
+        number = -number
+    currency = None
+    if cur:
+        currency = {"US$": "$", "RMB": "¥", "CNY": "¥", "USD": "$"}.get(cur, cur)
+    elif yuan:
+        currency = "¥"
+    return NumberValue(float(number), percent=bool(pct), currency=currency, multiplier=multiplier)
+
+
+def parse_number(text: str, *, allow_negative: bool = True) -> float | None:
+    """The number in `text` (a percent as a fraction: `12%` → 0.12); None when missing.
+
+    Raises `ValueParseError` for text outside the grammar (module docstring), and for a
+    negative number when `allow_negative` is False.
+    """
+    parsed = parse_value(text, allow_negative=allow_negative)
+    return None if parsed is None else parsed.value
+
+
+# ------------------------------------------------------------------------------- formatting
+
+#: Styles `format_number` writes, each one that `parse_number` reads back.
+NUMBER_STYLES: Final[tuple[str, ...]] = (
+    "plain", "grouped", "k", "K", "M", "wan", "w", "yi",
+    "yuan", "yen", "dollar", "dollar_k", "yuan_wan", "percent", "fullwidth", "sci",
+)  # fmt: skip
+
+_STYLE_SCALE: Final[dict[str, float]] = {
+    "k": 1e3, "K": 1e3, "M": 1e6, "wan": 1e4, "w": 1e4, "yi": 1e8, "dollar_k": 1e3,
+    "yuan_wan": 1e4, "percent": 0.01,
+}  # fmt: skip
+
+_FULLWIDTH = str.maketrans("0123456789,.-", "０１２３４５６７８９，．－")
+
+
+def format_number(x: float, style: str = "plain", *, decimals: int = 2) -> str:
+    """`x` written in one of `NUMBER_STYLES` with `decimals` decimals (`percent`: x is a
+    fraction, written ×100)."""
+    if not math.isfinite(x):
+        raise ValueError(f"cannot format {x!r}")
+    if style not in NUMBER_STYLES:
+        raise ValueError(f"unknown style {style!r}")
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    d = decimals
+    if style == "plain":
+        body = f"{a:.{d}f}"
+    elif style == "grouped":
+        body = f"{a:,.{d}f}"
+    elif style == "sci":
+        body = f"{a:.{d}e}"
+    elif style in ("k", "K", "M"):
+        body = f"{a / _STYLE_SCALE[style]:.{d}f}{style}"
+    elif style == "wan":
+        body = f"{a / 1e4:.{d}f}万"
+    elif style == "w":
+        body = f"{a / 1e4:.{d}f}w"
+    elif style == "yi":
+        body = f"{a / 1e8:.{d}f}亿"
+    elif style == "yuan":
+        body = f"￥{a:,.{d}f}"
+    elif style == "yen":
+        body = f"¥{a:,.{d}f}"
+    elif style == "dollar":
+        body = f"${a:,.{d}f}"
+    elif style == "dollar_k":
+        body = f"${a / 1e3:.{d}f}k"
+    elif style == "yuan_wan":
+        body = f"{a / 1e4:.{d}f}万元"
+    elif style == "percent":
+        body = f"{a * 100:.{d}f}%"
+    else:  # fullwidth
+        return f"{sign}{a:,.{d}f}".translate(_FULLWIDTH)
+    return sign + body
+
+
+def style_tolerance(style: str, x: float, *, decimals: int = 2) -> float:
+    """How far `parse_number(format_number(x, style))` may be from `x` (rounding)."""
+    if style == "sci":
+        exponent = math.floor(math.log10(abs(x))) if x else 0
+        step = 10.0 ** (exponent - decimals)
+    else:
+        step = 10.0**-decimals * _STYLE_SCALE.get(style, 1.0)
+    return step / 2 + abs(x) * 1e-12 + 1e-12
+
+
+# -------------------------------------------------------------------------------- durations
+
+_UNIT_SECONDS: Final[tuple[tuple[str, int], ...]] = (
+    (r"天|d|days?", 86_400),
+    (r"小时|时|h|hrs?|hours?", 3_600),
+    (r"分钟|分|m|mins?|minutes?", 60),
+    (r"秒钟|秒|s|secs?|seconds?", 1),
+)
+_DURATION_PART_RE = re.compile(
+    r"\s*([0-9]+(?:\.[0-9]+)?)\s*("
+    + "|".join(f"(?:{pattern})" for pattern, _ in _UNIT_SECONDS)
+    + r")(?![a-z])\s*,?",
+    re.IGNORECASE,
+)
+_UNIT_RES = [(re.compile(pattern, re.IGNORECASE), s) for pattern, s in _UNIT_SECONDS]
+_CLOCK_RE = re.compile(r"([0-9]+):([0-5]?[0-9])(?::([0-5]?[0-9](?:\.[0-9]+)?))?")
+_PLAIN_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+
+
+def _unit_seconds(unit: str) -> int:
+    for pattern, seconds in _UNIT_RES:
+        if pattern.fullmatch(unit):
+            return seconds
+    raise AssertionError(unit)  # pragma: no cover - the part regex admits only these units
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in `text`; None when missing. Raises `ValueParseError` ("not_a_duration")."""
+    norm = normalize_text(text)
+    if norm.lower() in MISSING_MARKERS:
+        return None
+    if _PLAIN_RE.fullmatch(norm):
+        return float(Decimal(norm))
+    clock = _CLOCK_RE.fullmatch(norm)
+    if clock:
+        first, second, third = clock.groups()
+        if third is None:  # m:s
+            return float(int(first) * 60 + int(second))
+        return float(int(first) * 3600 + int(second) * 60 + Decimal(third))
+    total = Decimal(0)
+    pos = 0
+    last_unit = math.inf
+    while pos < len(norm):
+        m = _DURATION_PART_RE.match(norm, pos)
+        if m is None or m.end() == pos:
+            raise ValueParseError(text, "not_a_duration", f"not a duration: {text!r}")
+        seconds = _unit_seconds(m.group(2))
+        if seconds >= last_unit:  # units must go down: 1h 20min, not 20min 1h or 1h 1h
+            raise ValueParseError(text, "not_a_duration", f"units out of order: {text!r}")
+        last_unit = seconds
+        total += Decimal(m.group(1)) * seconds
+        pos = m.end()
+    return float(total)
+
+
+# ------------------------------------------------------------------------------------ times
+
+_DATE_RE = re.compile(
+    r"(?P<y>[0-9]{4})\s*[-/.年]\s*(?P<mo>[0-9]{1,2})\s*[-/.月]\s*(?P<d>[0-9]{1,2})\s*日?"
+)
+_TIME_RE = re.compile(
+    r"(?P<h>[0-9]{1,2})\s*[:时]\s*(?P<mi>[0-9]{1,2})\s*分?"
+    r"(?:\s*[:]?\s*(?P<s>[0-9]{1,2}(?:\.[0-9]{1,6})?)\s*秒?)?"
+)
+_ZONE_RE = re.compile(r"(?P<z>Z|UTC|GMT|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+def parse_datetime(
+    text: str, *, tz: tzinfo = UTC, base_date: date | None = None
+) -> datetime | None:
+    """An aware UTC datetime from `text`; None when missing.
+
+    Reads `2026-11-20 20:00[:00]`, `2026/11/20 20:00`, `2026-11-20T20:00:00Z`,
+    `2026年11月20日 20:00`, a date alone (midnight), or a time alone (`20:00`) on
+    `base_date`. Without an explicit zone the time is local time in `tz`.
+    Raises `ValueParseError` ("not_a_time", or "no_date" for a time without `base_date`).
+    """
+    norm = normalize_text(text)
+    if norm.lower() in MISSING_MARKERS:
+        return None
+    pos = 0
+    day: date | None = None
+    m = _DATE_RE.match(norm)
+    if m:
+        try:
+            day = date(int(m["y"]), int(m["mo"]), int(m["d"]))
+        except ValueError as exc:
+            raise ValueParseError(text, "not_a_time", f"not a date: {text!r}") from exc
+        pos = m.end()
+        if pos < len(norm) and norm[pos] in "Tt":
+            pos += 1
+    clock = time(0, 0)
+    rest = norm[pos:].lstrip()
+    offset = len(norm) - len(rest)
+    t = _TIME_RE.match(norm, offset) if rest else None
+    if t:
+        seconds = Decimal(t["s"]) if t["s"] else Decimal(0)
+        try:
+            clock = time(int(t["h"]), int(t["mi"]), int(seconds), int((seconds % 1) * 1_000_000))
+        except ValueError as exc:
+            raise ValueParseError(text, "not_a_time", f"not a time: {text!r}") from exc
+        offset = t.end()
+    elif rest and day is None:
+        raise ValueParseError(text, "not_a_time", f"not a time: {text!r}")
+    if day is None and not t:
+        raise ValueParseError(text, "not_a_time", f"not a time: {text!r}")
+    zone = _ZONE_RE.match(norm, offset)
+    assert zone is not None  # the pattern is optional, so it always matches
+    if norm[zone.end() :].strip():
+        raise ValueParseError(text, "not_a_time", f"not a time: {text!r}")
+    if day is None:
+        if base_date is None:
+            raise ValueParseError(text, "no_date", f"a time without a date: {text!r}")
+        day = base_date
+    naive = datetime.combine(day, clock)
+    z = zone["z"]
+    if z is None:
+        return naive.replace(tzinfo=tz).astimezone(UTC)
+    if z in ("Z", "UTC", "GMT"):
+        return naive.replace(tzinfo=UTC)
+    sign = -1 if z[0] == "-" else 1
+    digits = z[1:].replace(":", "")
+    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return naive.replace(tzinfo=timezone(sign * delta)).astimezone(UTC)
+
+
+_TRUE = frozenset({"1", "1.0", "true", "yes", "y", "t", "是"})
+_FALSE = frozenset({"0", "0.0", "false", "no", "n", "f", "否"})
+
+
+def parse_bool(text: str) -> bool | None:
+    """True/False from `1/0`, `true/false`, `yes/no`, `是/否`; None when missing."""
+    norm = normalize_text(text).lower()
+    if norm in MISSING_MARKERS:
+        return None
+    if norm in _TRUE:
+        return True
+    if norm in _FALSE:
+        return False
+    raise ValueParseError(text, "not_a_bool", f"not yes/no: {text!r}")
