@@ -1,0 +1,175 @@
+"""`livehost`: the bot, the offline demo, imports, reports and database upkeep.
+
+With no sub-command it runs the bot when LIVEHOST_BOT_TOKEN is set, else the offline demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("livehost")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livehost", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the bot (polling; --webhook for webhook mode)")
+    run.add_argument("--webhook", action="store_true")
+    demo = sub.add_parser("demo", help="offline: simulated stream -> database -> summary + charts")
+    demo.add_argument("--out", type=Path, default=Path("demo-out"))
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--lang", choices=["en", "zh"], default="en")
+    demo.add_argument("--database", default=None, help="default: data/demo.db")
+    imp = sub.add_parser("import", help="import a .csv/.xlsx export into a chat's workspace")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--chat", type=int, required=True)
+    imp.add_argument("--caption", default=None, help="e.g. '#12' to file it under session 12")
+    report = sub.add_parser("report", help="the report of a stored session")
+    report.add_argument("session_id", type=int)
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--out", type=Path, default=None)
+    report.add_argument("--lang", choices=["en", "zh"], default=None)
+    db = sub.add_parser("db", help="database upkeep")
+    db.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `livehost` console script."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    command = args.command or ("run" if settings.bot_token else "demo")
+    if command == "demo" and args.command is None:
+        args = _parser().parse_args(["demo"])
+        print("LIVEHOST_BOT_TOKEN is not set: running the offline demo.\n")
+    handler = {
+        "run": _run,
+        "demo": _demo,
+        "import": _import,
+        "report": _report,
+        "db": _db,
+    }[command]
+    return handler(args, settings)
+
+
+def _engine(settings: Settings, url: str | None = None):  # type: ignore[no-untyped-def]
+    from storage.engine import make_engine, upgrade
+
+    engine = make_engine(url or settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.bot_token:
+        print("LIVEHOST_BOT_TOKEN is not set.", file=sys.stderr)
+        return 2
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    application = build_application(settings)
+    if getattr(args, "webhook", False):
+        if not settings.webhook_url:
+            print("LIVEHOST_WEBHOOK_URL is not set.", file=sys.stderr)
+            return 2
+        application.run_webhook(
+            listen=settings.listen,
+            port=settings.port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret or None,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.demo import run_demo
+
+    url = args.database or f"sqlite:///{Path('data') / 'demo.db'}"
+    engine = _engine(settings, url)
+    result = run_demo(engine, out_dir=args.out, seed=args.seed, lang=args.lang)
+    print(result.text)
+    print()
+    for path in result.chart_paths:
+        print(f"chart: {path}")
+    print(
+        f"\nStored as session #{result.session_id} in {url}. As JSON:\n"
+        f"  LIVEHOST_DATABASE_URL={url} livehost report {result.session_id} --json"
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.presenters import import_reply
+    from bot.services.imports import import_upload
+    from bot.services.workspaces import ChatRef, ensure_workspace
+
+    engine = _engine(settings)
+    chat_type = "private" if args.chat > 0 else "group"
+    ws = ensure_workspace(
+        engine, chat=ChatRef(args.chat, chat_type), default_timezone=settings.default_timezone
+    )
+    if args.file.stat().st_size > settings.max_upload_bytes:
+        from bot.services.imports import ImportOutcome
+
+        outcome = ImportOutcome(
+            ok=False, code="too_large", params={"size": args.file.stat().st_size}
+        )
+    else:
+        outcome = import_upload(
+            engine,
+            workspace_id=ws.id,
+            data=args.file.read_bytes(),
+            filename=args.file.name,
+            caption=args.caption,
+            now=datetime.now(UTC),
+        )
+    print(import_reply(outcome, args.file.name, ws.language))
+    return 0 if outcome.ok else 1
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.reports import session_report, write_charts
+
+    engine = _engine(settings)
+    bundle = session_report(
+        engine, session_id=args.session_id, lang=args.lang, charts=args.out is not None
+    )
+    if bundle is None:
+        print(f"No session #{args.session_id}.", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(bundle.report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(bundle.text)
+    if args.out is not None:
+        for path in write_charts(bundle.charts, args.out):
+            print(f"chart: {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    _engine(settings)
+    print("database is at the latest migration")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

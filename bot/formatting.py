@@ -1,0 +1,70 @@
+"""Numbers, money and durations as a host reads them, in English or Chinese."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["fmt_duration", "fmt_money", "fmt_num", "fmt_pct"]
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_num(value: float | None, lang: str = "en", *, digits: int = 1) -> str:
+    """`12,345`, `1.2万` / `12.3k`; `—` when missing."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if lang == "zh":
+        if v >= 1e8:
+            return f"{sign}{v / 1e8:.{digits}f}亿"
+        if v >= 1e4:
+            return f"{sign}{v / 1e4:.{digits}f}万"
+    else:
+        if v >= 1e6:
+            return f"{sign}{v / 1e6:.{digits}f}M"
+        if v >= 1e5:
+            return f"{sign}{v / 1e3:.0f}k"
+    if v == int(v):
+        return f"{sign}{int(v):,}"
+    return f"{sign}{v:,.{digits if v < 100 else 0}f}"
+
+
+def fmt_money(value: float | None, lang: str = "en") -> str:
+    """Money as the platform reports it (the export's currency, no sign added)."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    return fmt_num(round(value, 2), lang, digits=2 if abs(value) < 100 else 1)
+
+
+def fmt_pct(value: float | None, *, digits: int = 1) -> str:
+    """A ratio (0.123) as `12.3%`."""
+    if _missing(value):
+        return "—"
+    assert value is not None
+    return f"{value * 100:.{digits}f}%"
+
+
+def fmt_duration(seconds: float | None, lang: str = "en") -> str:
+    """`1h 05m`, `4m 30s`, `45s` (zh: `1小时5分`, `4分30秒`)."""
+    if _missing(seconds):
+        return "—"
+    assert seconds is not None
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    if lang == "zh":
+        if h:
+            return f"{h}小时{m}分"
+        if m:
+            return f"{m}分{sec}秒" if sec else f"{m}分钟"
+        return f"{sec}秒"
+    if h:
+        return f"{h}h {m:02d}m"
+    if m:
+        return f"{m}m {sec:02d}s" if sec else f"{m} min"
+    return f"{sec}s"

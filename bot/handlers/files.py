@@ -1,0 +1,62 @@
+"""Uploaded exports (.csv / .xlsx): size check, download, import off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest
+
+from bot.context import Context
+from bot.formatting import fmt_num
+from bot.handlers.common import in_worker, reply, workspace_of
+from bot.i18n import t
+from bot.presenters import import_reply, rejection_reason
+from bot.services.imports import import_upload
+
+__all__ = ["PROGRESS_EVERY_S", "document_message"]
+
+PROGRESS_EVERY_S = 2.0
+
+
+async def document_message(update: Update, context: Context) -> None:
+    """Import an uploaded export whole or not at all, showing progress on long files."""
+    ws = await workspace_of(update, context)
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    doc = message.document
+    name = doc.file_name or "file"
+    limit = context.state.settings.max_upload_bytes
+    if doc.file_size is not None and doc.file_size > limit:
+        reason = rejection_reason("too_large", {"size": doc.file_size}, ws.language)
+        await reply(update, ws.language, "import_rejected", name=name, reason=reason)
+        return
+    status = await message.reply_text(t(ws.language, "import_started", name=name))
+    await message.chat.send_action(ChatAction.TYPING)
+    file = await doc.get_file()
+    data = bytes(await file.download_as_bytearray())
+    done = [0]
+    task = asyncio.ensure_future(
+        in_worker(
+            context,
+            import_upload,
+            context.state.engine,
+            workspace_id=ws.id,
+            data=data,
+            filename=name,
+            caption=message.caption,
+            now=datetime.now(UTC),
+            progress=lambda rows: done.__setitem__(0, rows),
+        )
+    )
+    while True:
+        finished, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY_S)
+        if finished:
+            break
+        text = t(ws.language, "import_progress", name=name, rows=fmt_num(done[0], ws.language))
+        with contextlib.suppress(BadRequest):  # "not modified": no row moved since the last edit
+            await status.edit_text(text)
+    await status.edit_text(import_reply(task.result(), name, ws.language))

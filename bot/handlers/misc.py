@@ -1,0 +1,42 @@
+"""Everything that is not a command we know: unknown commands, stickers, photos, edits."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import Context
+from bot.handlers.common import reply, workspace_of
+
+__all__ = ["edited_message", "photo_message", "sticker_message", "unknown_command", "unsupported"]
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Name the command we do not know and point to /help."""
+    ws = await workspace_of(update, context)
+    message = update.effective_message
+    command = (message.text or "").split()[0] if message and message.text else "?"
+    await reply(update, ws.language, "unknown_command", command=command.split("@")[0])
+
+
+async def sticker_message(update: Update, context: Context) -> None:
+    """A sticker: say what we read instead."""
+    ws = await workspace_of(update, context)
+    await reply(update, ws.language, "sticker")
+
+
+async def photo_message(update: Update, context: Context) -> None:
+    """A photo or screenshot: ask for typed numbers or the export."""
+    ws = await workspace_of(update, context)
+    await reply(update, ws.language, "photo")
+
+
+async def edited_message(update: Update, context: Context) -> None:
+    """An edited push is not applied twice; say how to correct it."""
+    ws = await workspace_of(update, context)
+    await reply(update, ws.language, "edited_ignored")
+
+
+async def unsupported(update: Update, context: Context) -> None:
+    """Voice, video, location…: say what we read."""
+    ws = await workspace_of(update, context)
+    await reply(update, ws.language, "unsupported_message")

@@ -1,0 +1,232 @@
+"""Session reports: frames from storage → core report → text (and charts) in the workspace's
+language. Shared by /summary, the scheduled summary, `livehost report` and the demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
+from bot.i18n import CATALOG, t
+from storage import repositories as repo
+from storage.engine import session_scope
+
+if TYPE_CHECKING:
+    from core.report import SessionReport
+
+__all__ = ["ReportBundle", "format_summary", "session_report", "write_charts"]
+
+
+@dataclass
+class ReportBundle:
+    """A session's report, its text, and its charts (PNG bytes by name) when asked for."""
+
+    session_id: int
+    workspace_id: int
+    lang: str
+    report: SessionReport
+    text: str
+    charts: dict[str, bytes] = field(default_factory=dict)
+
+
+def session_report(
+    engine: Engine,
+    *,
+    session_id: int,
+    workspace_id: int | None = None,
+    lang: str | None = None,
+    charts: bool = False,
+    model: Any = None,
+) -> ReportBundle | None:
+    """Build the report of a stored session (only the given workspace's when one is given)."""
+    from core.report import build_report
+
+    with session_scope(engine) as session:
+        if workspace_id is None:
+            live = repo.get_session_any(session, session_id=session_id)
+        else:
+            live = repo.get_session(session, workspace_id=workspace_id, session_id=session_id)
+        if live is None:
+            return None
+        ws = repo.get_workspace(session, workspace_id=live.workspace_id)
+        assert ws is not None
+        language = lang or ws.language
+        tz = ws.timezone
+        title, started_at, ended_at = live.title, live.started_at, live.ended_at
+        frames = {
+            "snapshots": repo.snapshots_frame(session, session_id=session_id),
+            "minutes": repo.minutes_frame(session, session_id=session_id),
+            "viewers": repo.viewers_frame(session, session_id=session_id),
+        }
+        owner = live.workspace_id
+    report = build_report(
+        **{k: (v if len(v) else None) for k, v in frames.items()},
+        model=model,
+        title=title,
+        started_at=started_at,
+        ended_at=ended_at,
+    )
+    text = format_summary(report, language, session_id=session_id, timezone=tz)
+    bundle = ReportBundle(session_id, owner, language, report, text)
+    if charts:
+        from core.charts import summary_charts
+
+        bundle.charts = summary_charts(report, language, tz=tz)
+    return bundle
+
+
+def write_charts(charts: dict[str, bytes], out_dir: Path) -> list[Path]:
+    """Write PNG charts as `<name>.png` into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, png in charts.items():
+        path = out_dir / f"{name}.png"
+        path.write_bytes(png)
+        paths.append(path)
+    return paths
+
+
+def _when(report: SessionReport, timezone: str) -> str:
+    start = report.started_at
+    if start is None:
+        return "—"
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    return start.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _suggestion(code: str, params: dict[str, Any], lang: str) -> str | None:
+    key = f"sugg_{code}"
+    if key not in CATALOG:
+        return None
+    shown: dict[str, object] = {}
+    for name, value in params.items():
+        if name == "base":
+            shown[name] = t(lang, f"stage_{'views' if value == 'viewers' else value}")
+        elif name.endswith(("_gmv", "spend", "per_10min")) and isinstance(value, int | float):
+            shown[name] = fmt_money(float(value), lang)
+        elif isinstance(value, float):
+            shown[name] = f"{value:.1f}".rstrip("0").rstrip(".")
+        else:
+            shown[name] = value
+    try:
+        return t(lang, key, **shown)
+    except KeyError:
+        return None
+
+
+def format_summary(
+    report: SessionReport, lang: str, *, session_id: int | None = None, timezone: str = "UTC"
+) -> str:
+    """The summary text: headline figures, attention, sales, funnel, audience, suggestions.
+    Lines whose figures the data cannot support are left out."""
+    k = report.kpis
+    lines = [
+        t(
+            lang,
+            "summary_title",
+            id=session_id if session_id is not None else "—",
+            title=report.title or "",
+            when=_when(report, timezone),
+        )
+    ]
+    if k.duration_s is not None or k.peak_online is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_line_duration",
+                duration=fmt_duration(k.duration_s, lang),
+                peak=fmt_num(k.peak_online, lang),
+                avg=fmt_num(k.avg_online, lang),
+            )
+        )
+    if k.viewers is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_line_viewers",
+                viewers=fmt_num(k.viewers, lang),
+                watch=fmt_duration(k.avg_watch_s, lang),
+                engagement=fmt_num(k.engagement_rate, lang),
+                followers=fmt_num(k.followers, lang),
+            )
+        )
+    a = report.attention
+    if a is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_line_attention",
+                lam=f"{a.lambda_per_s * 60:.3f}",
+                half_life=fmt_duration(a.half_life_s, lang),
+                source=t(lang, f"source_{a.source}"),
+            )
+        )
+    if k.gmv is not None or k.orders is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_line_sales",
+                gmv=fmt_money(k.gmv, lang),
+                orders=fmt_num(k.orders, lang),
+                buyers=fmt_num(k.buyers, lang),
+                aov=fmt_money(k.aov, lang),
+            )
+        )
+    if k.gpm is not None or k.conversion is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_line_value",
+                conversion=fmt_pct(k.conversion, digits=2),
+                gpm=fmt_money(k.gpm, lang),
+                uv=fmt_money(k.uv_value, lang),
+            )
+        )
+    if len(report.funnel) >= 2:
+        sep = " → "
+        stages = sep.join(
+            f"{t(lang, 'stage_' + s.stage)} {fmt_num(s.value, lang)}" for s in report.funnel
+        )
+        lines.append(t(lang, "summary_line_funnel", stages=stages))
+    if report.segments is not None and len(report.segments.table):
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        parts = [
+            f"{row[name_col]} {fmt_pct(row['share'], digits=0)}"
+            for row in report.segments.table.to_dict("records")
+        ]
+        lines.append(t(lang, "summary_line_segments", segments=", ".join(parts)))
+    bp = report.buying_power
+    if bp is not None:
+        total = sum(row.predicted_spend for row in bp.tiers) or None
+        top = next((row.predicted_spend for row in bp.tiers if row.tier == "top"), None)
+        model = (
+            t(lang, "model_baseline")
+            if bp.source == "baseline"
+            else t(lang, "model_trained", name=bp.model_name)
+        )
+        lines.append(
+            t(
+                lang,
+                "summary_line_buying_power",
+                model=model,
+                r2="—" if bp.r2 is None else f"{bp.r2:.2f}",
+                mae=fmt_money(bp.mae, lang),
+                predicted=fmt_money(bp.predicted_gmv, lang),
+                actual=fmt_money(bp.actual_gmv, lang),
+                top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
+            )
+        )
+    tips = [
+        tip for s in report.suggestions if (tip := _suggestion(s.code, s.params, lang)) is not None
+    ]
+    if tips:
+        lines.append("")
+        lines.append(t(lang, "summary_suggestions"))
+        lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""The `livehost` command line: the offline demo and the stored-session report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def _png_width(path: Path) -> int:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big")
+
+
+def test_demo_stores_a_stream_and_writes_summary_and_charts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("LIVEHOST_DATABASE_URL", url)
+    assert main(["demo", "--out", str(tmp_path / "out"), "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "Session #1" in out and "half-life" in out and "What to try next" in out
+    charts = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert charts == ["buying_power.png", "funnel.png", "online.png", "retention.png"]
+    assert all(_png_width(p) >= 800 for p in (tmp_path / "out").glob("*.png"))
+
+    assert main(["report", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for section, key in [("kpis", "gmv"), ("kpis", "peak_online"), ("kpis", "viewers"),
+                         ("kpis", "buyers"), ("kpis", "gpm"), ("kpis", "uv_value"),
+                         ("attention", "lambda_per_s"), ("attention", "half_life_s")]:
+        assert isinstance(report[section][key], int | float), (section, key)
+    # the simulated stream's watch times are exponential with λ ≈ 1/300 per second
+    assert report["attention"]["lambda_per_s"] == pytest.approx(1 / 300, rel=0.25)
+    assert len(report["suggestions"]) == 3
+
+
+def test_demo_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert main(["demo", "--out", str(tmp_path / "out"), "--database", url, "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "半衰期" in out and "下一场可以试试" in out
+
+
+def test_report_of_an_unknown_session(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIVEHOST_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    assert main(["report", "42"]) == 1
+    assert "No session #42" in capsys.readouterr().err
+
+
+def test_without_a_token_the_bare_command_runs_the_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LIVEHOST_BOT_TOKEN", raising=False)
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "offline demo" in out and "Session #1" in out
+    assert (tmp_path / "demo-out" / "online.png").exists()
+    assert (tmp_path / "data" / "demo.db").exists()

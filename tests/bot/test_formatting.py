@@ -1,0 +1,38 @@
+"""Numbers and durations as a host reads them."""
+
+from __future__ import annotations
+
+import math
+
+from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
+
+
+def test_numbers_in_both_languages() -> None:
+    assert fmt_num(1200) == "1,200"
+    assert fmt_num(12345, "zh") == "1.2万"
+    assert fmt_num(3.5e8, "zh") == "3.5亿"
+    assert fmt_num(250_000) == "250k"
+    assert fmt_num(2_500_000) == "2.5M"
+    assert fmt_num(12.34) == "12.3"
+
+
+def test_missing_is_a_dash_never_zero() -> None:
+    for fn in (fmt_num, fmt_money, fmt_duration):
+        assert fn(None) == "—"
+        assert fn(math.nan) == "—"
+    assert fmt_pct(None) == "—"
+
+
+def test_money_and_ratios() -> None:
+    assert fmt_money(54.32) == "54.32"
+    assert fmt_money(34000, "zh") == "3.4万"
+    assert fmt_pct(0.1234) == "12.3%"
+
+
+def test_durations() -> None:
+    assert fmt_duration(45) == "45s"
+    assert fmt_duration(270) == "4m 30s"
+    assert fmt_duration(600) == "10 min"
+    assert fmt_duration(3900) == "1h 05m"
+    assert fmt_duration(270, "zh") == "4分30秒"
+    assert fmt_duration(3900, "zh") == "1小时5分"
