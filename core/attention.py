@@ -25,6 +25,7 @@ __all__ = [
     "alpha",
     "fit_quality",
     "from_minutes",
+    "from_pushes",
     "from_snapshots",
     "from_watch_times",
     "half_life",
@@ -192,13 +193,26 @@ def from_snapshots(
     if online is None or cum is None:
         return None
     ts = pd.to_datetime(snapshots_df["ts"], utc=True, errors="coerce")
-    frame = pd.DataFrame({"ts": ts, "online": online, "cum": cum}).dropna()
-    frame = frame.sort_values("ts", kind="stable")
-    if len(frame) < 2:
+    seconds = (ts - ts.min()).dt.total_seconds()
+    return from_pushes(seconds.to_numpy(float), online.to_numpy(float), cum.to_numpy(float),
+                       window_s=window_s)
+
+
+def from_pushes(
+    t_s: Any, online: Any, cumulative: Any, window_s: float | None = None
+) -> AttentionEstimate | None:
+    """λ̂ from push arrays (seconds, online, cumulative entries or viewers) — the numpy core
+    of :func:`from_snapshots`, cheap enough to run on every live push. NaN rows are skipped.
+    """
+    t = np.asarray(t_s, dtype=float)
+    on = np.asarray(online, dtype=float)
+    cu = np.asarray(cumulative, dtype=float)
+    keep = np.isfinite(t) & np.isfinite(on) & np.isfinite(cu)
+    t, on, cu = t[keep], on[keep], cu[keep]
+    if len(t) < 2:
         return None
-    t = (frame["ts"] - frame["ts"].iloc[0]).dt.total_seconds().to_numpy(float)
-    on = frame["online"].to_numpy(float)
-    cu = frame["cum"].to_numpy(float)
+    order = np.argsort(t, kind="stable")
+    t, on, cu = t[order], on[order], cu[order]
     dt = np.diff(t)
     d_cum = np.diff(cu)
     exits = d_cum - np.diff(on)

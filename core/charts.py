@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from core.fonts import chart_lang, font_family
 from core.report import (
@@ -374,6 +374,7 @@ def digest_chart(daily_frame: pd.DataFrame, lang: str | None = "en") -> bytes:
         hl = pd.to_numeric(df["half_life_s"], errors="coerce").astype(float).to_numpy() / 60
         if np.isfinite(hl).any():
             ax2 = ax.twinx()
+            ax2.yaxis.set_major_locator(MaxNLocator(nbins=4))
             ok = np.isfinite(hl)
             (line,) = ax2.plot(
                 pos[ok],

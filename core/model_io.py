@@ -41,7 +41,7 @@ __all__ = [
 ALLOWED_TYPES: tuple[str, ...] = (
     "core.buying_power.BuyingPowerModel",
     "core.buying_power.LinearBuyingPower",
-    "core.forecast.GmvForecaster",
+    "core.forecast_model.GmvForecaster",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
 """Types a model file may contain besides those skops trusts by default."""

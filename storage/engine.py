@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.orm import sessionmaker
@@ -28,6 +28,7 @@ from storage.errors import MigrationError
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "MIGRATION_LOCK_KEY",
     "alembic_config",
     "current_revision",
     "head_revision",
@@ -39,10 +40,12 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x4C697665486F7374
+"""The PostgreSQL advisory lock key held while migrating (bigint; "LiveHost" in ASCII)."""
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA busy_timeout=5000",
+    "PRAGMA busy_timeout=30000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
@@ -132,10 +135,19 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run the migrations up to `revision` (head by default) in one transaction."""
+    """Run the migrations up to `revision` (head by default) in one transaction.
+
+    On PostgreSQL the transaction first takes an advisory lock (`MIGRATION_LOCK_KEY`), so
+    instances starting together migrate one after the other: the later ones wait, then find
+    the schema already at `revision` and do nothing. The lock ends with the transaction.
+    """
     config = alembic_config(engine)
     try:
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except Exception as exc:  # surfaced as one storage error, cause kept

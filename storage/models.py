@@ -66,7 +66,7 @@ SESSION_STATUSES = ("open", "closed")
 SESSION_SOURCES = ("live", "import")
 IMPORT_KINDS = ("minutes", "viewers", "sessions")
 MODEL_KINDS = ("buying_power", "forecast")
-SEND_KINDS = ("summary", "digest", "retrain", "close")
+SEND_KINDS = ("summary", "digest", "retrain", "close", "nudge")
 SEND_STATUSES = ("pending", "claimed", "sent", "dropped", "failed")
 CLAIMABLE_STATUSES = ("pending", "claimed")
 

@@ -45,7 +45,7 @@ from storage.repositories.sessions import (
     list_sessions,
     open_session,
 )
-from storage.repositories.snapshots import add_snapshot
+from storage.repositories.snapshots import PushRecord, add_snapshot, record_push, snapshot_rows
 from storage.repositories.updates import is_update_processed, mark_update_processed
 from storage.repositories.workspaces import (
     UPDATABLE_WORKSPACE_FIELDS,
@@ -59,6 +59,7 @@ from storage.repositories.workspaces import (
 __all__ = [
     "CHUNK_ROWS",
     "UPDATABLE_WORKSPACE_FIELDS",
+    "PushRecord",
     "activate_model_version",
     "active_model_version",
     "add_closed_session",
@@ -92,7 +93,9 @@ __all__ = [
     "open_session",
     "past_sessions_frame",
     "pending_sends",
+    "record_push",
     "schedule_send",
+    "snapshot_rows",
     "snapshots_frame",
     "update_workspace",
     "viewers_frame",

@@ -8,6 +8,7 @@ conditional UPDATE, so it is atomic there too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,21 +60,31 @@ def get_send(session: Session, *, key: str) -> ScheduledSend | None:
     return session.exec(select(ScheduledSend).where(ScheduledSend.key == key)).first()
 
 
-def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+def _claimable(now: datetime, kinds: Sequence[str] | None = None) -> sa.ColumnElement[bool]:
     pending_due = sa.and_(col(ScheduledSend.status) == "pending", col(ScheduledSend.due_at) <= now)
     lease_over = sa.and_(
         col(ScheduledSend.status) == "claimed", col(ScheduledSend.lease_until) < now
     )
-    return sa.or_(pending_due, lease_over)
+    due = sa.or_(pending_due, lease_over)
+    if kinds is not None:
+        return sa.and_(col(ScheduledSend.kind).in_(tuple(kinds)), due)
+    return due
 
 
 def claim_due_sends(
-    session: Session, *, now: datetime, worker_id: str, lease_s: float, limit: int = 10
+    session: Session,
+    *,
+    now: datetime,
+    worker_id: str,
+    lease_s: float,
+    limit: int = 10,
+    kinds: Sequence[str] | None = None,
 ) -> list[ScheduledSend]:
     """Claim up to `limit` due sends for `worker_id` until `now + lease_s`, oldest due first.
 
     Due means pending with `due_at <= now`, or claimed with a lease that ran out. Each
     claim adds one to `attempts`. Commit soon after, so other workers see the claim.
+    With `kinds`, only sends of those kinds are claimed.
     """
     if limit <= 0:
         return []
@@ -82,7 +93,7 @@ def claim_due_sends(
     # planner and then hand out more than `limit` rows.
     picked = (
         sa.select(col(ScheduledSend.id))
-        .where(_claimable(moment))
+        .where(_claimable(moment, kinds))
         .order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -90,7 +101,7 @@ def claim_due_sends(
     )
     claim = (
         sa.update(ScheduledSend)
-        .where(col(ScheduledSend.id).in_(sa.select(picked.c.id)), _claimable(moment))
+        .where(col(ScheduledSend.id).in_(sa.select(picked.c.id)), _claimable(moment, kinds))
         .values(
             status="claimed",
             claimed_by=worker_id,

@@ -15,9 +15,7 @@ from sklearn.exceptions import NotFittedError
 
 from core.forecast import (
     FEATURE_NAMES,
-    GmvForecaster,
     build_history,
-    cross_validate_forecaster,
     features_at,
     forecast_live,
     horizon_errors,
@@ -25,6 +23,7 @@ from core.forecast import (
     run_rate,
     simulated_cases,
 )
+from core.forecast_model import GmvForecaster, cross_validate_forecaster
 from core.simulate import simulate_stream
 
 TRAIN_H = (600, 900, 1200, 1800, 2400, 3600, 4800)

@@ -64,7 +64,7 @@ def test_sqlite_engine_creates_folder_and_sets_pragmas(tmp_path) -> None:
         assert path.parent.is_dir()
         assert pragma == {
             "journal_mode": "wal",
-            "busy_timeout": 5000,
+            "busy_timeout": 30000,
             "foreign_keys": 1,
             "synchronous": 1,  # NORMAL
         }

@@ -268,7 +268,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_scheduled_send"),
         _fk("scheduled_send", "workspace_id", "workspace"),
         sa.UniqueConstraint("key", name="uq_scheduled_send_key"),
-        _check("scheduled_send", "kind", ("summary", "digest", "retrain", "close")),
+        _check("scheduled_send", "kind", ("summary", "digest", "retrain", "close", "nudge")),
         _check("scheduled_send", "status", ("pending", "claimed", "sent", "dropped", "failed")),
     )
     op.create_index("ix_scheduled_send_status_due_at", "scheduled_send", ["status", "due_at"])
