@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -19,6 +19,13 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import AppState, ChatState, Context
+from bot.handlers.admin import (
+    adminstats_command,
+    models_command,
+    retrain_command,
+    rollback_command,
+)
+from bot.handlers.data import FORGET_PATTERN, export_command, forget_button, forget_command
 from bot.handlers.errors import error_handler
 from bot.handlers.files import document_message
 from bot.handlers.live import endlive_command, golive_command, plain_text, stat_command
@@ -29,8 +36,18 @@ from bot.handlers.misc import (
     unknown_command,
     unsupported,
 )
+from bot.handlers.reports import (
+    digest_command,
+    nudges_command,
+    sessions_command,
+    summary_command,
+)
 from bot.handlers.workspace import help_command, lang_command, start_command, tz_command
 from bot.i18n import command_descriptions
+from bot.scheduler import Scheduler
+from bot.services.retrain import shutdown_retrainer
+from bot.services.sending import PacedRateLimiter
+from bot.updates import PerChatUpdateProcessor
 from storage.engine import make_engine, upgrade
 
 __all__ = ["ALLOWED_UPDATES", "build_application"]
@@ -49,7 +66,12 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            PacedRateLimiter(ceiling=settings.max_messages_per_second, max_retries=3)
+        )
+        .concurrent_updates(PerChatUpdateProcessor())
+        # httpcore scans every pooled connection per request: a small pool is faster
+        .connection_pool_size(8)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -57,7 +79,12 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state: AppState = application.bot_data
     state.settings = settings
     state.engine = engine if engine is not None else make_engine(settings.database_url)
-    state.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="livehost")
+    # SQLite has one writer: its quick database work goes through one thread, so that
+    # concurrent updates queue here instead of sleeping in SQLite's busy handler.
+    db_threads = 1 if state.engine.dialect.name == "sqlite" else 8
+    state.executor = ThreadPoolExecutor(max_workers=db_threads, thread_name_prefix="livehost-db")
+    state.import_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livehost-import")
+    state.scheduler = Scheduler(application)
     _add_handlers(application)
     return application
 
@@ -71,10 +98,21 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         "golive": golive_command,
         "stat": stat_command,
         "endlive": endlive_command,
+        "summary": summary_command,
+        "sessions": sessions_command,
+        "digest": digest_command,
+        "nudges": nudges_command,
+        "export": export_command,
+        "forget": forget_command,
+        "retrain": retrain_command,
+        "models": models_command,
+        "rollback": rollback_command,
+        "adminstats": adminstats_command,
     }
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message))
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(forget_button, pattern=FORGET_PATTERN))
     application.add_handler(MessageHandler(filters.Document.ALL, document_message, block=False))
     application.add_handler(MessageHandler(filters.Sticker.ALL, sticker_message))
     application.add_handler(MessageHandler(filters.PHOTO, photo_message))
@@ -94,6 +132,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     """Migrate the database and publish the command menu (en default, zh for Chinese users)."""
     state: AppState = application.bot_data
     await asyncio.get_running_loop().run_in_executor(state.executor, upgrade, state.engine)
+    await state.scheduler.start()  # the JobQueue rebuilt from the scheduled sends
     for lang, code in (("en", None), ("zh", "zh")):
         commands = [BotCommand(name, text) for name, text in command_descriptions(lang)]
         await application.bot.set_my_commands(commands, language_code=code)
@@ -102,4 +141,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     state: AppState = application.bot_data
+    await state.scheduler.shutdown()
+    await shutdown_retrainer(state)  # a retrain in flight ends with the bot
     state.executor.shutdown(wait=True, cancel_futures=True)
+    state.import_executor.shutdown(wait=True, cancel_futures=True)

@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the bot (polling; --webhook for webhook mode)")
     run.add_argument("--webhook", action="store_true")
+    run.add_argument(
+        "--no-register",
+        action="store_true",
+        help="webhook mode: do not call setWebhook (another instance registers it)",
+    )
     demo = sub.add_parser("demo", help="offline: simulated stream -> database -> summary + charts")
     demo.add_argument("--out", type=Path, default=Path("demo-out"))
     demo.add_argument("--seed", type=int, default=7)
@@ -39,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     report.add_argument("--out", type=Path, default=None)
     report.add_argument("--lang", choices=["en", "zh"], default=None)
+    digest = sub.add_parser("digest", help="send the digests due now (idempotent per day)")
+    digest.add_argument("--all", action="store_true", help="every active workspace's digest")
+    digest.add_argument("--date", default=None, help="YYYY-MM-DD (default: each one's yesterday)")
+    retrain = sub.add_parser(
+        "retrain", help="train a model on all workspaces' data; promote it if better"
+    )
+    retrain.add_argument(
+        "kind", nargs="?", default="all", choices=["buying_power", "forecast", "all"]
+    )
+    retrain.add_argument("--force", action="store_true", help="promote even if not better")
     db = sub.add_parser("db", help="database upkeep")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -62,7 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _demo,
         "import": _import,
         "report": _report,
+        "digest": _digest,
         "db": _db,
+        "retrain": _retrain,
     }[command]
     return handler(args, settings)
 
@@ -81,21 +98,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.app import ALLOWED_UPDATES, build_application
 
-    application = build_application(settings)
     if getattr(args, "webhook", False):
-        if not settings.webhook_url:
-            print("LIVEHOST_WEBHOOK_URL is not set.", file=sys.stderr)
+        from bot.webhook import check_webhook_settings, run_webhook
+
+        register = not getattr(args, "no_register", False)
+        problem = check_webhook_settings(settings, register=register)
+        if problem is not None:
+            print(problem, file=sys.stderr)
             return 2
-        application.run_webhook(
-            listen=settings.listen,
-            port=settings.port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret or None,
-            allowed_updates=ALLOWED_UPDATES,
-        )
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        run_webhook(build_application(settings), settings, register=register)
+        return 0
+    build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 
@@ -163,6 +176,48 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         for path in write_charts(bundle.charts, args.out):
             print(f"chart: {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    from datetime import date
+
+    if not settings.bot_token:
+        print("LIVEHOST_BOT_TOKEN is not set.", file=sys.stderr)
+        return 2
+    from bot.app import build_application
+    from bot.scheduler import run_cli_digests
+
+    on_date = date.fromisoformat(args.date) if args.date else None
+    sent = asyncio.run(
+        run_cli_digests(build_application(settings), all_workspaces=args.all, on_date=on_date)
+    )
+    print(f"{sent} sent")
+    return 0
+
+
+def _retrain(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.services.admin import parse_retrain_args
+    from bot.services.retrain import Retrainer, retrain_report
+
+    parsed = parse_retrain_args([args.kind])
+    assert parsed is not None
+    engine = _engine(settings)
+
+    async def run() -> list:  # type: ignore[type-arg]
+        retrainer = Retrainer()
+        try:
+            return await retrainer.run_many(
+                parsed[0], engine, models_dir=settings.models_dir, force=args.force
+            )
+        finally:
+            await retrainer.shutdown()
+
+    outcomes = asyncio.run(run())
+    print(retrain_report(outcomes, "en"))
+    return 0 if all(o.error is None for o in outcomes) else 1
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     port: int = 8443
     max_upload_bytes: int = 20 * 1024 * 1024
     models_dir: Path = Path("data") / "models"
+    max_messages_per_second: float = 30.0
+    """Telegram's broadcast limit for a bot; raise it only for a bot with paid broadcasts."""
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -11,9 +14,11 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.config import Settings
+    from bot.scheduler import Scheduler
+    from bot.services.nudges import LiveInsight
     from bot.services.workspaces import WorkspaceInfo
 
-__all__ = ["AppState", "ChatState", "Context"]
+__all__ = ["AppState", "CachedInsight", "ChatState", "Context"]
 
 
 class AppState:
@@ -22,13 +27,43 @@ class AppState:
     settings: Settings
     engine: Engine
     executor: Executor
+    """Quick database work (one thread on SQLite: one writer at a time)."""
+    import_executor: Executor
+    """File imports: parsing and bulk writes that may take seconds."""
+    scheduler: Scheduler
+    """Scheduled sends (summaries, digests, nudges) and its clock: `bot.scheduler`."""
+
+
+@dataclass(frozen=True, slots=True)
+class CachedInsight:
+    """The last live forecast and nudge check of a chat's open session."""
+
+    session_id: int
+    at: datetime
+    insight: LiveInsight
 
 
 class ChatState:
-    """Typed chat_data: a cache of the chat's workspace (the database is the truth)."""
+    """Typed chat_data: a short-lived cache of the chat's workspace (the database is the
+    truth; another instance may change the language or time zone, so it expires)."""
+
+    TTL_S = 30.0
 
     def __init__(self) -> None:
-        self.workspace: WorkspaceInfo | None = None
+        self._workspace: WorkspaceInfo | None = None
+        self._cached_at = 0.0
+        self.insight: CachedInsight | None = None
+
+    @property
+    def workspace(self) -> WorkspaceInfo | None:
+        if self._workspace is not None and time.monotonic() - self._cached_at > self.TTL_S:
+            self._workspace = None
+        return self._workspace
+
+    @workspace.setter
+    def workspace(self, info: WorkspaceInfo | None) -> None:
+        self._workspace = info
+        self._cached_at = time.monotonic()
 
 
 class Context(CallbackContext[ExtBot[None], dict, ChatState, AppState]):

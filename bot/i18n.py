@@ -365,6 +365,259 @@ CATALOG: dict[str, dict[str, str]] = {
     "sessions_header": {"en": "Sessions:", "zh": "场次："},
     "summary_not_found": {"en": "There is no session #{id} here.", "zh": "这里没有第 {id} 场。"},
     "summary_none": {"en": "No session to summarise yet.", "zh": "还没有可复盘的场次。"},
+    # --- summaries, digests, nudges ------------------------------------------------------------
+    "summary_usage": {
+        "en": "Usage: /summary [id] — the last session's summary, or session #id's.",
+        "zh": "用法：/summary [编号] — 最近一场或第 id 场的复盘。",
+    },
+    "summary_auto_closed": {
+        "en": "(No numbers for {hours} h, so I closed this session.)",
+        "zh": "（{hours} 小时没有推送数据，本场已自动结束。）",
+    },
+    "compare_header": {
+        "en": "Against the median of your last {n} streams:",
+        "zh": "对比最近 {n} 场的中位数：",
+    },
+    "compare_item": {
+        "en": "• {name} {value} vs {median}{change}",
+        "zh": "• {name} {value}，中位数 {median}{change}",
+    },
+    "compare_gmv": {"en": "GMV", "zh": "成交额"},
+    "compare_half_life": {"en": "half-life", "zh": "半衰期"},
+    "compare_peak": {"en": "peak online", "zh": "最高在线"},
+    "compare_duration": {"en": "duration", "zh": "时长"},
+    "sessions_line": {
+        "en": "#{id} “{title}” — {when} · {duration} · GMV {gmv}",
+        "zh": "#{id}“{title}”— {when} · {duration} · 成交额 {gmv}",
+    },
+    "sessions_open": {"en": "live now", "zh": "直播中"},
+    "sessions_footer": {
+        "en": "/summary id gives a session's summary.",
+        "zh": "/summary 编号 查看该场复盘。",
+    },
+    "digest_title": {
+        "en": "☀️ Daily digest for {date} ({tz})",
+        "zh": "☀️ {date} 每日简报（{tz}）",
+    },
+    "digest_title_24h": {
+        "en": "☀️ The last 24 hours, up to {date} ({tz})",
+        "zh": "☀️ 过去 24 小时（截至 {date}，{tz}）",
+    },
+    "digest_gmv": {
+        "en": "Streams {streams} · GMV {gmv} {average}",
+        "zh": "直播 {streams} 场 · 成交额 {gmv} {average}",
+    },
+    "digest_vs_average": {
+        "en": "(7-day average {avg}{change})",
+        "zh": "（7 日平均 {avg}{change}）",
+    },
+    "digest_no_average": {
+        "en": "(no streams in the 7 days before)",
+        "zh": "（此前 7 天没有直播）",
+    },
+    "digest_half_life": {
+        "en": "Half-life {half_life} (7-day median {prior}: {trend})",
+        "zh": "半衰期 {half_life}（7 日中位数 {prior}：{trend}）",
+    },
+    "digest_half_life_only": {"en": "Half-life {half_life}", "zh": "半衰期 {half_life}"},
+    "digest_best": {
+        "en": "Best stream: {name}“{title}” — GMV {gmv}{share}",
+        "zh": "最佳场次：{name}“{title}”— 成交额 {gmv}{share}",
+    },
+    "digest_now_empty": {
+        "en": "No streams in the last 24 hours, so there is nothing to digest.",
+        "zh": "过去 24 小时没有直播，暂无简报。",
+    },
+    "digest_off": {
+        "en": "Daily digest off. /digest 09:00 turns it back on.",
+        "zh": "每日简报已关闭。/digest 09:00 可重新开启。",
+    },
+    "digest_usage": {
+        "en": "Usage: /digest HH:MM (your local time), /digest off, or /digest now",
+        "zh": "用法：/digest HH:MM（当地时间）、/digest off 或 /digest now",
+    },
+    "digest_set": {
+        "en": "Daily digest at {time} ({tz}); the next one {next}. Days without a stream get none.",
+        "zh": "每日简报时间 {time}（{tz}）；下一次 {next}。没有直播的日子不发送。",
+    },
+    "nudges_usage": {"en": "Usage: /nudges on or /nudges off", "zh": "用法：/nudges on 或 /nudges off"},
+    "nudges_on": {
+        "en": "Live nudges on: at most one every 10 minutes, when attention slips.",
+        "zh": "直播提醒已开启：注意力下滑时提醒，每 10 分钟最多一次。",
+    },
+    "nudges_off": {"en": "Live nudges off.", "zh": "直播提醒已关闭。"},
+    "live_forecast": {
+        "en": "Forecast final GMV: {value} ({method})",
+        "zh": "预计本场成交额：{value}（{method}）",
+    },
+    "live_forecast_range": {
+        "en": "Forecast final GMV: {value} (likely {low}–{high})",
+        "zh": "预计本场成交额：{value}（大概率 {low}–{high}）",
+    },
+    "forecast_model": {"en": "model", "zh": "模型"},
+    "forecast_run_rate": {"en": "at the current pace", "zh": "按当前节奏"},
+    "nudge_online_drop_hook": {
+        "en": "⚠️ Online fell from {before} to {now} (−{drop}%) in {window}. Restate the offer and pin the hero product now, so newcomers know at once why to stay.",
+        "zh": "⚠️ {window}内在线从 {before} 降到 {now}（−{drop}%）。马上重讲福利、置顶主推品，让新进来的观众立刻知道为什么留下。",
+    },
+    "nudge_attention_drop_promo": {
+        "en": "⚠️ Viewers are leaving faster: half-life {recent} over the last {window}, against {usual} before. Run a flash deal or a giveaway now.",
+        "zh": "⚠️ 观众流失加快：最近 {window}半衰期 {recent}，此前为 {usual}。现在来一波秒杀或福袋。",
+    },
+    # --- admins: models and retraining -------------------------------------------------------
+    "admin_only": {
+        "en": "Sorry, this command is for LiveHost's admins only.",
+        "zh": "抱歉，此命令仅限 LiveHost 管理员使用。",
+    },
+    "kind_buying_power": {"en": "buying power", "zh": "购买力"},
+    "kind_forecast": {"en": "GMV forecast", "zh": "成交额预测"},
+    "retrain_usage": {
+        "en": "Usage: /retrain [buying_power|forecast|all] [force]",
+        "zh": "用法：/retrain [buying_power|forecast|all] [force]",
+    },
+    "retrain_busy": {
+        "en": "The {kind} model is already training; its result follows here.",
+        "zh": "{kind}模型正在训练中，结果会发到这里。",
+    },
+    "retrain_started": {
+        "en": "⏳ Training {kinds} on all workspaces' data… I keep answering meanwhile.",
+        "zh": "⏳ 正在用所有工作区的数据训练{kinds}……训练期间照常回复。",
+    },
+    "retrain_progress": {
+        "en": "⏳ Training {kind}… {seconds} s",
+        "zh": "⏳ 正在训练{kind}…… {seconds} 秒",
+    },
+    "retrain_finished": {
+        "en": "✅ Training finished in {seconds} s.",
+        "zh": "✅ 训练完成，用时 {seconds} 秒。",
+    },
+    "retrain_header": {"en": "Retrain results:", "zh": "重新训练结果："},
+    "retrain_weekly_header": {
+        "en": "Weekly retrain results:",
+        "zh": "每周重新训练结果：",
+    },
+    "retrain_line": {
+        "en": "• {kind} v{version} ({rows} rows, {seconds} s): {metrics}\n  baseline: {baseline}\n  active{active}: {active_metrics}\n  → {verdict}",
+        "zh": "• {kind} v{version}（{rows} 行，{seconds} 秒）：{metrics}\n  基线：{baseline}\n  当前版本{active}：{active_metrics}\n  → {verdict}",
+    },
+    "retrain_verdict_first": {
+        "en": "promoted: the first version in use",
+        "zh": "已启用：第一个投入使用的版本",
+    },
+    "retrain_verdict_better": {
+        "en": "promoted: better than the active version",
+        "zh": "已启用：优于当前版本",
+    },
+    "retrain_verdict_forced": {"en": "promoted (forced)", "zh": "已启用（强制）"},
+    "retrain_verdict_not_better": {
+        "en": "not promoted: not better than the active version (/retrain … force to use it anyway)",
+        "zh": "未启用：不优于当前版本（/retrain … force 可强制启用）",
+    },
+    "retrain_verdict_baseline": {
+        "en": "not promoted: does not beat its baseline",
+        "zh": "未启用：没有超过基线",
+    },
+    "retrain_verdict_active": {"en": "already active", "zh": "已在使用"},
+    "retrain_not_enough_data": {
+        "en": "• {kind}: not enough data to train yet ({detail}). Nothing changed.",
+        "zh": "• {kind}：数据还不够训练（{detail}）。未做任何更改。",
+    },
+    "retrain_refused": {
+        "en": "• {kind}: the new model file failed its checks ({detail}). Nothing changed.",
+        "zh": "• {kind}：新模型文件未通过校验（{detail}）。未做任何更改。",
+    },
+    "retrain_failed": {
+        "en": "• {kind}: training failed ({detail}). Nothing changed.",
+        "zh": "• {kind}：训练失败（{detail}）。未做任何更改。",
+    },
+    "models_header": {"en": "Models:", "zh": "模型："},
+    "models_kind": {"en": "{kind}:", "zh": "{kind}："},
+    "models_none": {
+        "en": "  no version yet — /retrain trains one",
+        "zh": "  还没有版本 — 用 /retrain 训练",
+    },
+    "models_line": {
+        "en": "  {mark} v{version} {when}, {rows} rows: {metrics}",
+        "zh": "  {mark} v{version} {when}，{rows} 行：{metrics}",
+    },
+    "models_drift": {
+        "en": "  live error of v{version} since it was trained: {live} on {n} {unit} (cross-validated {cv})",
+        "zh": "  v{version} 训练后的实际误差：{live}，基于 {n} {unit}（交叉验证 {cv}）",
+    },
+    "models_drift_none": {
+        "en": "  no new data since v{version} was trained, so no live error yet",
+        "zh": "  v{version} 训练后还没有新数据，暂无实际误差",
+    },
+    "models_drift_hint": {
+        "en": "  ⚠️ the error grew ×{ratio}: /retrain {kind_arg}",
+        "zh": "  ⚠️ 误差增大到 ×{ratio}：请 /retrain {kind_arg}",
+    },
+    "models_refused": {
+        "en": "  ⚠️ the file of v{version} failed its checks; the baseline or the last good version is in use",
+        "zh": "  ⚠️ v{version} 的文件未通过校验；正在使用基线或上一个正常版本",
+    },
+    "unit_viewers": {"en": "viewer rows", "zh": "条观众记录"},
+    "unit_sessions": {"en": "forecasts", "zh": "次预测"},
+    "rollback_usage": {
+        "en": "Usage: /rollback N or /rollback forecast N (see /models for the versions)",
+        "zh": "用法：/rollback N 或 /rollback forecast N（版本见 /models）",
+    },
+    "rollback_ok": {
+        "en": "{kind}: v{version} is active again (before: {before}).",
+        "zh": "{kind}：已恢复使用 v{version}（之前：{before}）。",
+    },
+    "rollback_not_found": {
+        "en": "{kind}: there is no version {version}. /models lists them.",
+        "zh": "{kind}：没有版本 {version}。/models 可查看版本。",
+    },
+    "rollback_refused": {
+        "en": "{kind}: the file of v{version} failed its checks ({detail}); nothing changed.",
+        "zh": "{kind}：v{version} 的文件未通过校验（{detail}）；未做任何更改。",
+    },
+    "adminstats": {
+        "en": (
+            "LiveHost:\n"
+            "Workspaces: {active} active, {inactive} inactive\n"
+            "Sessions: {sessions}\n"
+            "Rows: {snapshots} snapshots, {minutes} minute rows, {viewers} viewer rows, "
+            "{past} past sessions\n"
+            "Database: {size}\n"
+            "Last retrain: buying power {bp}; GMV forecast {fc}"
+        ),
+        "zh": (
+            "LiveHost：\n"
+            "工作区：活跃 {active}，停用 {inactive}\n"
+            "场次：{sessions}\n"
+            "数据：快照 {snapshots}，分钟数据 {minutes}，观众记录 {viewers}，历史场次 {past}\n"
+            "数据库：{size}\n"
+            "最近训练：购买力 {bp}；成交额预测 {fc}"
+        ),
+    },
+    "never": {"en": "never", "zh": "从未"},
+    # --- the hosts' data -----------------------------------------------------------------------
+    "export_empty": {
+        "en": "There is no data in this workspace yet, so there is nothing to export.",
+        "zh": "这个工作区还没有数据，无可导出。",
+    },
+    "export_caption": {
+        "en": "All of this workspace's data: {sessions} sessions, {snapshots} snapshots, {minutes} minute rows, {viewers} viewer rows, {past} past sessions (CSV, UTF-8).",
+        "zh": "本工作区的全部数据：{sessions} 场、快照 {snapshots} 条、分钟数据 {minutes} 行、观众记录 {viewers} 行、历史场次 {past} 条（CSV，UTF-8）。",
+    },
+    "forget_confirm": {
+        "en": "Delete everything of this workspace — sessions, pushes, imported files, schedules? This cannot be undone. /export first if you want a copy.",
+        "zh": "删除本工作区的全部数据——场次、推送、导入的文件、定时任务？此操作无法撤销。如需备份请先 /export。",
+    },
+    "forget_yes": {"en": "Delete everything", "zh": "全部删除"},
+    "forget_no": {"en": "Cancel", "zh": "取消"},
+    "forget_done": {
+        "en": "Deleted: {sessions} sessions, {rows} rows, {imports} imported files, {sends} schedules. This chat starts afresh; /start sets it up again.",
+        "zh": "已删除：{sessions} 场、{rows} 行数据、{imports} 个导入文件、{sends} 个定时任务。本聊天将重新开始，发送 /start 重新设置。",
+    },
+    "forget_already": {
+        "en": "Already deleted: there is nothing more to delete.",
+        "zh": "已经删除过了，没有更多可删除的数据。",
+    },
+    "forget_cancelled": {"en": "Cancelled: nothing was deleted.", "zh": "已取消，未删除任何数据。"},
 }
 
 _COMMAND_DESCRIPTIONS = {
@@ -375,8 +628,12 @@ _COMMAND_DESCRIPTIONS = {
     "endlive": ("close the session", "结束直播"),
     "summary": ("a session's summary", "场次复盘"),
     "sessions": ("list sessions", "场次列表"),
+    "digest": ("daily digest: HH:MM, off or now", "每日简报：HH:MM、off 或 now"),
+    "nudges": ("live nudges: on or off", "直播提醒：on 或 off"),
     "lang": ("language: en or zh", "语言：en 或 zh"),
     "tz": ("time zone", "时区"),
+    "export": ("all your data as CSV files", "导出全部数据（CSV）"),
+    "forget": ("delete all your data", "删除全部数据"),
 }
 
 

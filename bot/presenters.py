@@ -167,5 +167,5 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str) -> str:
         target = t(lang, "import_target_history", sessions=outcome.past_sessions)
     kind = t(lang, f"kind_{outcome.kind}") if outcome.kind else ""
     return t(
-        lang, "import_ok", name=name, rows=fmt_num(outcome.rows, lang), kind=kind, target=target
+        lang, "import_ok", name=name, rows=f"{outcome.rows:,}", kind=kind, target=target
     )

@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.i18n import t
 from bot.services.workspaces import ChatRef, WorkspaceInfo, ensure_workspace
 
-__all__ = ["in_worker", "reply", "workspace_of"]
+__all__ = ["in_import_worker", "in_worker", "reply", "workspace_of"]
 
 T = TypeVar("T")
 
@@ -21,10 +21,20 @@ T = TypeVar("T")
 async def in_worker(
     context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
 ) -> T:
-    """Run blocking work (database, parsing, fitting) off the event loop."""
+    """Run quick blocking work (database) off the event loop."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(
         context.state.executor, functools.partial(fn, *args, **kwargs)
+    )
+
+
+async def in_import_worker(
+    context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
+) -> T:
+    """Run a file import (seconds of parsing and writing) off the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        context.state.import_executor, functools.partial(fn, *args, **kwargs)
     )
 
 

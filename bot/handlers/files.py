@@ -11,8 +11,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
 from bot.context import Context
-from bot.formatting import fmt_num
-from bot.handlers.common import in_worker, reply, workspace_of
+from bot.handlers.common import in_import_worker, reply, workspace_of
 from bot.i18n import t
 from bot.presenters import import_reply, rejection_reason
 from bot.services.imports import import_upload
@@ -40,7 +39,7 @@ async def document_message(update: Update, context: Context) -> None:
     data = bytes(await file.download_as_bytearray())
     done = [0]
     task = asyncio.ensure_future(
-        in_worker(
+        in_import_worker(
             context,
             import_upload,
             context.state.engine,
@@ -52,11 +51,11 @@ async def document_message(update: Update, context: Context) -> None:
             progress=lambda rows: done.__setitem__(0, rows),
         )
     )
-    while True:
-        finished, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY_S)
-        if finished:
-            break
-        text = t(ws.language, "import_progress", name=name, rows=fmt_num(done[0], ws.language))
-        with contextlib.suppress(BadRequest):  # "not modified": no row moved since the last edit
-            await status.edit_text(text)
+    shown = 0
+    while not (await asyncio.wait({task}, timeout=PROGRESS_EVERY_S))[0]:
+        if done[0] != shown:
+            shown = done[0]
+            text = t(ws.language, "import_progress", name=name, rows=f"{shown:,}")
+            with contextlib.suppress(BadRequest):
+                await status.edit_text(text)
     await status.edit_text(import_reply(task.result(), name, ws.language))

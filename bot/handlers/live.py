@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -10,9 +10,11 @@ from telegram import Update
 from bot.context import Context
 from bot.formatting import fmt_duration
 from bot.handlers.common import in_worker, reply, workspace_of
+from bot.handlers.reports import push_reply
 from bot.i18n import t
 from bot.presenters import stat_reply
 from bot.services.live import end_live, go_live, push_stat
+from bot.services.summaries import summary_key
 
 __all__ = ["endlive_command", "golive_command", "plain_text", "stat_command"]
 
@@ -35,6 +37,8 @@ async def golive_command(update: Update, context: Context) -> None:
         chat_id=ws.chat_id,
         message_id=message.message_id,
     )
+    if result.duplicate:  # applied and answered by an earlier delivery
+        return
     if not result.created:
         await reply(update, ws.language, "golive_already", id=result.session_id, title=result.title)
         return
@@ -57,7 +61,8 @@ async def _push(update: Update, context: Context, text: str, *, explicit: bool) 
         now=datetime.now(UTC),
         dedupe_key=f"{ws.chat_id}:{message.message_id}",
     )
-    await message.reply_text(stat_reply(result, ws.language, explicit=explicit))
+    answer = stat_reply(result, ws.language, explicit=explicit)
+    await push_reply(context, message, ws, result, answer)  # + forecast, nudge
 
 
 async def stat_command(update: Update, context: Context) -> None:
@@ -78,13 +83,27 @@ async def plain_text(update: Update, context: Context) -> None:
 async def endlive_command(update: Update, context: Context) -> None:
     """Close the open session and say when the summary comes."""
     ws = await workspace_of(update, context)
+    message = update.effective_message
+    assert message is not None
+    now = datetime.now(UTC)
     result = await in_worker(
-        context, end_live, context.state.engine, workspace_id=ws.id, now=datetime.now(UTC)
+        context,
+        end_live,
+        context.state.engine,
+        workspace_id=ws.id,
+        now=now,
+        chat_id=ws.chat_id,
+        message_id=message.message_id,
+        summary_delay_s=context.state.settings.summary_delay_seconds,
     )
+    if result is not None and result.duplicate:  # applied and answered by an earlier delivery
+        return
     if result is None:
         await reply(update, ws.language, "no_open_session")
         return
-    delay = fmt_duration(context.state.settings.summary_delay_seconds, ws.language)
+    delay_s = context.state.settings.summary_delay_seconds
+    context.state.scheduler.watch(summary_key(result.session_id), now + timedelta(seconds=delay_s))
+    delay = fmt_duration(delay_s, ws.language)
     await reply(
         update,
         ws.language,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
@@ -32,6 +32,8 @@ class GoLiveResult:
     session_id: int
     title: str
     created: bool
+    duplicate: bool = False
+    """This very message was applied before (a redelivery, maybe to another instance)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,8 @@ class EndLiveResult:
     session_id: int
     title: str
     duration_s: float
+    duplicate: bool = False
+    """This very message was applied before (a redelivery, maybe to another instance)."""
 
 
 StatStatus = Literal["ok", "duplicate", "no_session", "bad_values", "nothing"]
@@ -67,18 +71,26 @@ def go_live(
     chat_id: int,
     message_id: int,
 ) -> GoLiveResult:
-    """Open a session, or return the one already open (one open per workspace)."""
+    """Open a session, or return the one already open (one open per workspace).
+
+    The message is recorded first: a second delivery of it (to this or another instance,
+    even while the first is still being applied) gets `duplicate=True` and changes nothing.
+    """
     with session_scope(engine) as session:
-        current = repo.get_open_session(session, workspace_id=workspace_id)
-        if current is not None:
-            return GoLiveResult(row_id(current), current.title or "", created=False)
         first_time = repo.mark_update_processed(
             session, chat_id=chat_id, message_id=message_id, kind="golive"
         )
         if not first_time:
             last = repo.last_session(session, workspace_id=workspace_id)
-            assert last is not None
-            return GoLiveResult(row_id(last), last.title or "", created=True)
+            return GoLiveResult(
+                row_id(last) if last is not None else 0,
+                (last.title or "") if last is not None else "",
+                created=False,
+                duplicate=True,
+            )
+        current = repo.get_open_session(session, workspace_id=workspace_id)
+        if current is not None:
+            return GoLiveResult(row_id(current), current.title or "", created=False)
         try:
             live = repo.open_session(
                 session, workspace_id=workspace_id, title=title, started_at=now
@@ -91,13 +103,46 @@ def go_live(
         return GoLiveResult(row_id(live), live.title or "", created=True)
 
 
-def end_live(engine: Engine, *, workspace_id: int, now: datetime) -> EndLiveResult | None:
-    """Close the open session; None when there is none."""
+def end_live(
+    engine: Engine,
+    *,
+    workspace_id: int,
+    now: datetime,
+    chat_id: int | None = None,
+    message_id: int | None = None,
+    summary_delay_s: float | None = None,
+) -> EndLiveResult | None:
+    """Close the open session; None when there is none.
+
+    With `chat_id` and `message_id` the message is recorded in the same transaction: a second
+    delivery of it gets `duplicate=True` and closes nothing (not even a session opened since).
+    """
     with session_scope(engine) as session:
+        if chat_id is not None and message_id is not None:
+            first_time = repo.mark_update_processed(
+                session, chat_id=chat_id, message_id=message_id, kind="endlive"
+            )
+            if not first_time:
+                last = repo.last_session(session, workspace_id=workspace_id)
+                return EndLiveResult(
+                    row_id(last) if last is not None else 0,
+                    (last.title or "") if last is not None else "",
+                    0.0,
+                    duplicate=True,
+                )
         current = repo.get_open_session(session, workspace_id=workspace_id)
         if current is None:
             return None
         closed = repo.close_session(session, session_id=row_id(current), ended_at=now)
+        if summary_delay_s is not None:  # the summary is scheduled in the same transaction
+            from bot.services.summaries import schedule_summary
+
+            schedule_summary(
+                session,
+                session_id=row_id(closed),
+                workspace_id=workspace_id,
+                due_at=_utc(now) + timedelta(seconds=summary_delay_s),
+            )
         started = _utc(closed.started_at)
         duration = (_utc(now) - started).total_seconds()
         return EndLiveResult(row_id(closed), closed.title or "", max(duration, 0.0))
@@ -120,43 +165,53 @@ def push_stat(
         has_digits = any(ch.isdigit() for ch in text)
         return StatResult("nothing", {}, parsed.unknown if has_digits else [])
     with session_scope(engine) as session:
-        live = repo.get_open_session(session, workspace_id=workspace_id)
-        if live is None:
-            return StatResult("no_session", parsed.values, parsed.unknown)
-        stored = repo.add_snapshot(
-            session, session_id=row_id(live), ts=now, values=parsed.values, dedupe_key=dedupe_key
+        pushed = repo.record_push(
+            session,
+            workspace_id=workspace_id,
+            ts=now,
+            values=parsed.values,
+            dedupe_key=dedupe_key,
         )
-        if stored is None:
-            return StatResult("duplicate", parsed.values, parsed.unknown, session_id=row_id(live))
-        frame = repo.snapshots_frame(session, session_id=row_id(live))
-    result = StatResult("ok", parsed.values, parsed.unknown, session_id=row_id(live))
-    _describe(result, frame)
+    result = StatResult(pushed.status, parsed.values, parsed.unknown, session_id=pushed.session_id)
+    if pushed.status == "ok":
+        _describe(result, pushed.rows)
     return result
 
 
-def _describe(result: StatResult, frame: object) -> None:
-    """Fill the change since the last push and the live attention from the session's pushes."""
-    import pandas as pd
+def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
+    """Fill the change since the last push and the live attention from the session's pushes
+    (plain rows and numpy: this runs on every push)."""
+    import numpy as np
 
     from core import attention
 
-    assert isinstance(frame, pd.DataFrame)
-    if len(frame) >= 2:
-        last, prev = frame.iloc[-1], frame.iloc[:-1]
+    if len(rows) >= 2:
+        last, earlier = rows[-1], rows[:-1]
         for key in result.values:
-            if key not in prev.columns:
-                continue
-            earlier = prev[key].dropna()
-            if len(earlier):
-                result.changes[key] = float(last[key] - earlier.iloc[-1])
-        result.since_s = float((frame["ts"].iloc[-1] - frame["ts"].iloc[-2]).total_seconds())
-    estimate = attention.from_snapshots(frame)
-    if estimate is not None and math.isfinite(estimate.lambda_per_s) and estimate.lambda_per_s > 0:
-        result.lambda_per_s = estimate.lambda_per_s
-        result.half_life_s = estimate.half_life_s
-        recent = attention.from_snapshots(frame, window_s=RECENT_WINDOW_S)
-        if recent is not None and recent.events > 0 and math.isfinite(recent.lambda_per_s):
-            result.recent_lambda_per_s = recent.lambda_per_s
+            previous = next((r[key] for r in reversed(earlier) if r.get(key) is not None), None)
+            if previous is not None and last.get(key) is not None:
+                result.changes[key] = float(last[key] - previous)
+        result.since_s = (_utc(last["ts"]) - _utc(earlier[-1]["ts"])).total_seconds()
+    if not rows:
+        return
+    start = _utc(rows[0]["ts"])
+    t = np.array([(_utc(r["ts"]) - start).total_seconds() for r in rows], dtype=float)
+    online = np.array([_nan(r["online"]) for r in rows], dtype=float)
+    cumulative = np.array([_nan(r["entries"]) for r in rows], dtype=float)
+    if np.count_nonzero(np.isfinite(cumulative)) < 2:
+        cumulative = np.array([_nan(r["viewers"]) for r in rows], dtype=float)
+    estimate = attention.from_pushes(t, online, cumulative)
+    if estimate is None:
+        return
+    result.lambda_per_s = estimate.lambda_per_s
+    result.half_life_s = estimate.half_life_s
+    recent = attention.from_pushes(t, online, cumulative, window_s=RECENT_WINDOW_S)
+    if recent is not None and recent.events > 0:
+        result.recent_lambda_per_s = recent.lambda_per_s
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _utc(ts: datetime) -> datetime:

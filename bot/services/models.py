@@ -46,14 +46,13 @@ from threadpoolctl import threadpool_limits
 from core.buying_power import FEATURES, TARGET, BuyingPowerModel, LinearBuyingPower
 from core.forecast import (
     FrameKind,
-    GmvForecaster,
     History,
     StreamCase,
     build_history,
-    cross_validate_forecaster,
     make_training_set,
     simulated_cases,
 )
+from core.forecast_model import GmvForecaster, cross_validate_forecaster
 from core.model_io import ALLOWED_TYPES, ModelRefused, dump_model, load_model, sha256_file
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope

@@ -63,3 +63,21 @@ def test_without_a_token_the_bare_command_runs_the_demo(
     assert "offline demo" in out and "Session #1" in out
     assert (tmp_path / "demo-out" / "online.png").exists()
     assert (tmp_path / "data" / "demo.db").exists()
+
+
+def test_import_from_the_command_line_uses_the_bots_code_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    monkeypatch.setenv("LIVEHOST_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert main(["import", str(data / "tiktok_live_performance.xlsx"), "--chat", "42"]) == 0
+    assert "24 session rows" in capsys.readouterr().out
+    assert main(["import", str(data / "tiktok_live_performance.xlsx"), "--chat", "42"]) == 1
+    assert "already imported" in capsys.readouterr().out
+    # another chat is another workspace: the same file is new there
+    assert main(["import", str(data / "tiktok_live_performance.xlsx"), "--chat", "-43"]) == 0
+    capsys.readouterr()
+    assert main(["import", str(data / "douyin_minutes_gbk.csv"), "--chat", "42"]) == 1
+    assert "no session" in capsys.readouterr().out
+    assert main(["import", str(data / "broken" / "utf16.csv"), "--chat", "42"]) == 1
+    assert "UTF-16" in capsys.readouterr().out

@@ -18,7 +18,8 @@ from threadpoolctl import threadpool_limits
 
 from bot.services import models as svc
 from core.buying_power import BuyingPowerModel, feature_frame
-from core.forecast import GmvForecaster, forecast_live, make_training_set, simulated_cases
+from core.forecast import forecast_live, make_training_set, simulated_cases
+from core.forecast_model import GmvForecaster
 from core.model_io import ALLOWED_TYPES, ModelRefused, load_model, sha256_file
 from core.simulate import simulate_stream, simulate_viewers
 from storage import repositories as repo

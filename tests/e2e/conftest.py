@@ -1,8 +1,12 @@
-"""The real LiveHost Application, polling the in-repo fake Bot API over HTTP."""
+"""The real LiveHost Application, polling the in-repo fake Bot API over HTTP.
+
+The `bot` fixture runs on each database backend of `tests/conftest.py`: SQLite in a temporary
+file, and PostgreSQL in a fresh schema when `LIVEHOST_TEST_POSTGRES_URL` is set.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +40,10 @@ def make_settings(api: FakeBotApi, tmp_path: Path, **overrides: object) -> Setti
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
-async def start_bot(api: FakeBotApi, settings: Settings) -> Application:  # type: ignore[type-arg]
-    app = build_application(settings)
+async def start_bot(
+    api: FakeBotApi, settings: Settings, *, engine: Engine | None = None
+) -> Application:  # type: ignore[type-arg]
+    app = build_application(settings, engine=engine)
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
@@ -65,9 +71,11 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-async def bot(fake_api: FakeBotApi, tmp_path: Path) -> AsyncIterator[RunningBot]:
+async def bot(
+    fake_api: FakeBotApi, tmp_path: Path, make_test_engine: Callable[[], Engine]
+) -> AsyncIterator[RunningBot]:
     settings = make_settings(fake_api, tmp_path)
-    app = await start_bot(fake_api, settings)
+    app = await start_bot(fake_api, settings, engine=make_test_engine())
     try:
         yield RunningBot(fake_api, app, app.bot_data.engine, settings)
     finally:

@@ -239,3 +239,20 @@ async def test_stickers_photos_edits_and_unknown_commands(bot: RunningBot) -> No
     await bot.api.wait_for_message(HOST, contains="first sent", since=edit)
     with session_scope(bot.engine) as session:
         assert session.execute(select(Snapshot.online)).scalars().all() == [800]
+
+
+async def test_a_long_import_shows_progress_by_editing_its_reply(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.handlers.files as files
+
+    monkeypatch.setattr(files, "PROGRESS_EVERY_S", 0.02)
+    header, *rows = (DATA / "viewers_seed_format.csv").read_text(encoding="utf-8-sig").splitlines()
+    big = "\n".join([header] + [f"x{i}-{row}" for i in range(25) for row in rows]) + "\n"
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive")
+    text = await upload(bot, HOST, data=big.encode(), name="big.csv")
+    assert "180,050 viewer rows" in text
+    edits = [c.text for c in bot.api.calls("editMessageText")]
+    assert any("rows so far" in e for e in edits), edits
+    assert count(bot, ViewerRow) == 25 * 7202

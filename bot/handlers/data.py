@@ -1,0 +1,102 @@
+"""/export (all the workspace's data as CSV files in one zip) and /forget (delete it all,
+after a confirm button)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.context import Context
+from bot.handlers.common import (
+    forget_cached_workspace,
+    in_import_worker,
+    in_worker,
+    reply,
+    workspace_of,
+)
+from bot.i18n import language_from_telegram, t
+from bot.services.data import export_zip, forget_workspace
+
+__all__ = ["FORGET_PATTERN", "export_command", "forget_button", "forget_command"]
+
+FORGET_PATTERN = r"^forget:(yes|no):\d+:(en|zh)$"
+"""Callback data of the /forget buttons: ``forget:yes|no:{workspace id}:{language}``."""
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export: the workspace's sessions and rows as CSV files in one zip."""
+    ws = await workspace_of(update, context)
+    result = await in_import_worker(context, export_zip, context.state.engine, workspace_id=ws.id)
+    if result.empty:
+        await reply(update, ws.language, "export_empty")
+        return
+    rows = result.rows
+    caption = t(
+        ws.language,
+        "export_caption",
+        sessions=rows["sessions.csv"],
+        snapshots=rows["snapshots.csv"],
+        minutes=rows["minutes.csv"],
+        viewers=rows["viewers.csv"],
+        past=rows["past_sessions.csv"],
+    )
+    message = update.effective_message
+    assert message is not None
+    name = f"livehost-export-{datetime.now(UTC):%Y%m%d-%H%M}.zip"
+    await message.reply_document(document=result.data, filename=name, caption=caption)
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """/forget: ask to confirm with a button before deleting everything."""
+    ws = await workspace_of(update, context)
+    lang = ws.language
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, f"forget_{choice}"), callback_data=f"forget:{choice}:{ws.id}:{lang}"
+                )
+                for choice in ("yes", "no")
+            ]
+        ]
+    )
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(t(lang, "forget_confirm"), reply_markup=keyboard)
+
+
+async def forget_button(update: Update, context: Context) -> None:
+    """The /forget buttons: delete the workspace (once), or cancel."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert query is not None and query.data is not None and chat is not None
+    _, choice, raw_id, lang = query.data.split(":")
+    lang = lang or language_from_telegram(query.from_user.language_code)
+    if choice == "no":
+        await query.answer()
+        await query.edit_message_text(t(lang, "forget_cancelled"))
+        return
+    counts = await in_worker(
+        context, forget_workspace, context.state.engine, workspace_id=int(raw_id), chat_id=chat.id
+    )
+    forget_cached_workspace(context)
+    if counts is None:
+        await query.answer(t(lang, "forget_already"))
+        with contextlib.suppress(BadRequest):  # it may say so already
+            await query.edit_message_text(t(lang, "forget_already"))
+        return
+    kinds = ("snapshots", "minute_rows", "viewer_rows", "past_sessions")
+    rows = sum(counts.get(k, 0) for k in kinds)
+    text = t(
+        lang,
+        "forget_done",
+        sessions=counts.get("sessions", 0),
+        rows=rows,
+        imports=counts.get("imports", 0),
+        sends=counts.get("scheduled_sends", 0),
+    )
+    await query.answer()
+    await query.edit_message_text(text)

@@ -1,0 +1,643 @@
+"""The scheduler: every scheduled send lives in the database; the JobQueue only wakes us.
+
+At start (``post_init``) :meth:`Scheduler.start` plans the digests, closes streams left
+silent, and adds one JobQueue job per pending send (named by its key) plus a repeating
+sweeper. Any of them runs :meth:`Scheduler.sweep`, which claims due sends in the database
+with a lease (``claim_due_sends``), performs them — several at once, paced by the
+application's rate limiter — and marks each sent. So a restart, a retry or a second
+instance never sends one twice, and a send claimed by an instance that died goes out once
+its lease runs out. A send found more than :data:`CATCH_UP` late (the bot was down) is
+dropped and logged.
+
+When the application stops, a running fan-out claims nothing more and lets the sends in
+flight finish (``Application.stop`` waits for running jobs): nothing is left half-done.
+
+Charts render in a process pool (forkserver, else spawn; created on first use and shut
+down with the application). Digest charts are rendered ahead, for the digests due within
+:data:`PREPARE_AHEAD` whose day is over, into a cache keyed by the chart's data, so a
+digest fan-out is held back by Telegram's limits rather than by rendering; a digest
+whose data changed after that is rendered again when it is sent.
+
+The clock is :attr:`Scheduler.clock` (UTC now): tests replace it to travel in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import socket
+import uuid
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlmodel import col, select
+from telegram.error import NetworkError, RetryAfter, TimedOut
+
+from bot.services.admin import plan_weekly_retrain
+from bot.services.digests import (
+    DigestContent,
+    build_digest,
+    plan_digests,
+    render_digest_chart,
+)
+from bot.services.nudges import nudge_text
+from bot.services.sending import ChatGone, deliver
+from bot.services.summaries import build_summary, close_idle_sessions, render_summary_charts
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import ScheduledSend, row_id
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from bot.context import Context
+
+__all__ = [
+    "CATCH_UP",
+    "KINDS",
+    "LEASE_S",
+    "PREPARE_AHEAD",
+    "SWEEPER_JOB",
+    "SWEEP_INTERVAL_S",
+    "Scheduler",
+    "chart_pool",
+    "run_cli_digests",
+]
+
+log = logging.getLogger("livehost.scheduler")
+
+KINDS = ("summary", "digest", "nudge", "retrain")
+"""The kinds of send this scheduler performs (others are left to their own workers)."""
+SWEEP_INTERVAL_S = 15.0
+SWEEPER_JOB = "sweeper"
+LEASE_S = 180.0
+CATCH_UP = timedelta(hours=6)
+NUDGE_CATCH_UP = timedelta(minutes=10)
+PREPARE_AHEAD = timedelta(minutes=20)
+PLAN_EVERY = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+CONCURRENCY = 32
+RENDER_CACHE_MAX = 5000
+
+T = TypeVar("T")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def chart_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool for charts: forkserver where available, else spawn (never a fork of
+    the running bot with its threads and sockets)."""
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    return ProcessPoolExecutor(
+        max_workers=max_workers or os.cpu_count() or 2,
+        mp_context=multiprocessing.get_context(method),
+    )
+
+
+def _chart_key(content: DigestContent) -> str:
+    raw = json.dumps([content.daily, content.lang], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _original_due(row: ScheduledSend) -> datetime:
+    raw = (row.payload or {}).get("due")
+    if isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw)
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return row.due_at
+
+
+class _Outcome:
+    SENT = "sent"
+    EMPTY = "empty"
+
+
+class Scheduler:
+    """Plans, wakes and performs the scheduled sends of one application instance."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        concurrency: int = CONCURRENCY,
+        lease_s: float = LEASE_S,
+        catch_up: timedelta = CATCH_UP,
+        prepare_ahead: timedelta = PREPARE_AHEAD,
+        sweep_interval_s: float = SWEEP_INTERVAL_S,
+        render_workers: int | None = None,
+    ) -> None:
+        self.application = application
+        self.clock = clock
+        self.concurrency = concurrency
+        self.lease_s = lease_s
+        self.catch_up = catch_up
+        self.prepare_ahead = prepare_ahead
+        self.sweep_interval_s = sweep_interval_s
+        self.render_workers = render_workers
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.sent_count = 0
+        self.stats: Counter[str] = Counter()
+        """Digest charts taken from the render-ahead cache or rendered when sent."""
+        self._pool: ProcessPoolExecutor | None = None
+        self._started = False
+        self._closing = False
+        self._sweeping = False
+        self._again = False
+        self._watched: set[str] = set()
+        self._last_plan: datetime | None = None
+        self._rendered: dict[str, bytes] = {}
+        self._preparing: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def _engine(self) -> Any:
+        return self.application.bot_data.engine
+
+    async def _thread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self.application.bot_data.executor, functools.partial(fn, *args, **kwargs)
+        )
+
+    @property
+    def pool(self) -> ProcessPoolExecutor:
+        """The chart process pool, created on first use."""
+        if self._pool is None:
+            self._pool = chart_pool(self.render_workers)
+        return self._pool
+
+    async def render(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """Run a chart function in the process pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, fn, *args)
+
+    def _stopping(self) -> bool:
+        return self._closing or (self._started and not self.application.running)
+
+    # --------------------------------------------------------------- start, jobs
+
+    async def start(self) -> None:
+        """Rebuild the JobQueue from the database: the sweeper and a job per pending send."""
+        now = self.now()
+        for key, due in await self._thread(close_idle_sessions, self._engine, now=now):
+            log.info("closed a silent stream; %s due %s", key, due)
+        await self._thread(plan_digests, self._engine, now=now)
+        await self._thread(plan_weekly_retrain, self._engine, now=now)
+        self._last_plan = now
+        rows = await self._thread(self._pending)
+        for key, due in rows:
+            self.watch(key, due)
+        job_queue = self.application.job_queue
+        if job_queue is not None:
+            for job in job_queue.get_jobs_by_name(SWEEPER_JOB):
+                job.schedule_removal()
+            job_queue.run_repeating(
+                _sweep_job, interval=self.sweep_interval_s, first=0.5, name=SWEEPER_JOB
+            )
+        self._started = True
+        log.info("scheduler %s up: %d sends pending", self.worker_id, len(rows))
+
+    def _pending(self) -> list[tuple[str, datetime]]:
+        with session_scope(self._engine) as session:
+            rows = session.exec(
+                select(ScheduledSend).where(
+                    col(ScheduledSend.status).in_(("pending", "claimed")),
+                    col(ScheduledSend.kind).in_(KINDS),
+                )
+            ).all()
+            return [(row.key, row.due_at) for row in rows]
+
+    def watch(self, key: str, due: datetime) -> None:
+        """A JobQueue job named ``key`` that sweeps when the send is due (once per key)."""
+        job_queue = self.application.job_queue
+        if job_queue is None or key in self._watched:
+            return
+        self._watched.add(key)
+        delay = max((due - self.now()).total_seconds(), 0.0)
+        job_queue.run_once(_due_job, when=delay, name=key)
+
+    async def shutdown(self) -> None:
+        """Stop claiming; shut the chart pool down (after ``Application.stop``)."""
+        self._closing = True
+        if self._preparing is not None and not self._preparing.done():
+            self._preparing.cancel()
+            await asyncio.gather(self._preparing, return_exceptions=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def wait_idle(self) -> None:
+        """Wait until no sweep is running (tests and tools)."""
+        while self._sweeping:
+            await asyncio.sleep(0.01)
+
+    async def wait_prepared(self) -> None:
+        """Wait until the digests due soon have their charts rendered ahead."""
+        task = self._preparing
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+
+    # --------------------------------------------------------------------- sweep
+
+    async def sweep(self) -> int:
+        """Claim and perform every due send; the number performed. Re-entrant calls while
+        a sweep runs make it look again when done instead of running twice."""
+        if self._sweeping:
+            self._again = True
+            return 0
+        self._sweeping = True
+        done = 0
+        try:
+            while True:
+                self._again = False
+                await self._housekeeping()
+                done += await self._drain()
+                if not self._again or self._stopping():
+                    break
+        finally:
+            self._sweeping = False
+        return done
+
+    async def run_due(self) -> int:
+        """Perform what is due now, without the JobQueue (the CLI)."""
+        return await self.sweep()
+
+    async def _housekeeping(self) -> None:
+        now = self.now()
+        for key, due in await self._thread(close_idle_sessions, self._engine, now=now):
+            self.watch(key, due)
+        if self._last_plan is None or now - self._last_plan >= PLAN_EVERY:
+            self._last_plan = now
+            for key, due in await self._thread(plan_digests, self._engine, now=now):
+                self.watch(key, due)
+        if self._started and (self._preparing is None or self._preparing.done()):
+            self._preparing = asyncio.get_running_loop().create_task(self._prepare())
+
+    async def _drain(self) -> int:
+        tasks: set[asyncio.Task[None]] = set()
+        done = 0
+        exhausted = False
+        while True:
+            if not exhausted and not self._stopping() and len(tasks) <= self.concurrency // 2:
+                rows = await self._thread(self._claim, self.concurrency - len(tasks))
+                exhausted = not rows
+                for row in rows:
+                    tasks.add(asyncio.get_running_loop().create_task(self._perform(row)))
+            if not tasks:
+                break
+            finished, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done += len(finished)
+            if exhausted and not self._stopping():
+                exhausted = False  # look again: more may have come due meanwhile
+        return done
+
+    def _claim(self, limit: int) -> list[ScheduledSend]:
+        with session_scope(self._engine) as session:
+            rows = repo.claim_due_sends(
+                session,
+                now=self.now(),
+                worker_id=self.worker_id,
+                lease_s=self.lease_s,
+                limit=limit,
+                kinds=KINDS,
+            )
+            for row in rows:
+                session.expunge(row)
+            return rows
+
+    # ------------------------------------------------------------------- perform
+
+    async def _perform(self, row: ScheduledSend) -> None:
+        send_id = row_id(row)
+        now = self.now()
+        late = now - _original_due(row)
+        window = NUDGE_CATCH_UP if row.kind == "nudge" else self.catch_up
+        self._watched.discard(row.key)
+        if late > window:
+            log.warning("dropped %s: %s late (catch-up window %s)", row.key, late, window)
+            await self._thread(self._finish, send_id, "dropped", f"late by {late}")
+            return
+        try:
+            if row.kind == "summary":
+                outcome = await self._send_summary(row)
+            elif row.kind == "digest":
+                outcome = await self._send_digest(row)
+            elif row.kind == "retrain":
+                outcome = await self._start_retrain(row)
+            else:
+                outcome = await self._send_nudge(row)
+        except ChatGone as exc:
+            log.warning("%s: chat of workspace %s is gone (%s)", row.key, row.workspace_id, exc)
+            await self._thread(self._gone, send_id, row.workspace_id, str(exc))
+            return
+        except RetryAfter as exc:
+            with warnings.catch_warnings():  # PTB 22 warns that the type will change
+                warnings.simplefilter("ignore")
+                wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await self._thread(self._retry, send_id, f"429: {exc}", seconds + 1.0)
+            return
+        except (TimedOut, NetworkError) as exc:
+            if row.attempts >= MAX_ATTEMPTS:
+                await self._thread(self._finish, send_id, "failed", f"network: {exc}")
+            else:
+                await self._thread(self._retry, send_id, f"network: {exc}", 30.0 * row.attempts)
+            return
+        except Exception as exc:
+            log.exception("%s failed", row.key)
+            if row.attempts >= 3:
+                await self._thread(self._finish, send_id, "failed", repr(exc)[:500])
+            else:
+                await self._thread(self._retry, send_id, repr(exc)[:500], 60.0 * row.attempts)
+            return
+        if outcome == _Outcome.EMPTY:
+            await self._thread(self._finish, send_id, "dropped", "nothing to say")
+        else:
+            self.sent_count += 1
+            await self._thread(self._finish, send_id, "sent", None)
+
+    def _finish(self, send_id: int, status: str, reason: str | None) -> None:
+        with session_scope(self._engine) as session:
+            if status == "sent":
+                repo.mark_sent(
+                    session, send_id=send_id, worker_id=self.worker_id, sent_at=self.now()
+                )
+            elif status == "dropped":
+                row = session.get(ScheduledSend, send_id)
+                if row is not None:
+                    repo.drop_send(session, key=row.key)
+                    row.last_error = reason
+                    session.add(row)
+            else:
+                repo.mark_failed(
+                    session, send_id=send_id, error=reason or status, worker_id=self.worker_id
+                )
+
+    def _retry(self, send_id: int, reason: str, after_s: float) -> None:
+        with session_scope(self._engine) as session:
+            repo.mark_failed(
+                session,
+                send_id=send_id,
+                error=reason,
+                retry_at=self.now() + timedelta(seconds=after_s),
+                worker_id=self.worker_id,
+            )
+
+    def _gone(self, send_id: int, workspace_id: int | None, reason: str) -> None:
+        with session_scope(self._engine) as session:
+            if workspace_id is not None:
+                repo.update_workspace(session, workspace_id=workspace_id, active=False)
+            repo.mark_failed(
+                session, send_id=send_id, error=f"forbidden: {reason}", worker_id=self.worker_id
+            )
+
+    async def _send_summary(self, row: ScheduledSend) -> str:
+        payload = row.payload or {}
+        session_id = int(payload.get("session_id") or row.key.split(":")[1])
+        content = await self._thread(
+            build_summary,
+            self._engine,
+            session_id=session_id,
+            model=await self._thread(self._buying_power_model),
+            auto_closed=bool(payload.get("auto_closed")),
+        )
+        if content is None:
+            return _Outcome.EMPTY
+        charts = await self.render(
+            render_summary_charts, content.report, content.lang, content.marks, content.timezone
+        )
+        await deliver(self.application.bot, content.chat_id, content.text, charts)
+        return _Outcome.SENT
+
+    def _buying_power_model(self) -> Any:
+        from bot.services.models import load_active
+
+        settings = self.application.bot_data.settings
+        try:
+            loaded = load_active("buying_power", self._engine, models_dir=settings.models_dir)
+        except Exception:
+            log.exception("buying-power model not loaded; the baseline stands in")
+            return None
+        return loaded.model if loaded is not None else None
+
+    @staticmethod
+    def _covers(row: ScheduledSend) -> date:
+        raw = (row.payload or {}).get("local_date") or row.key.rsplit(":", 1)[1]
+        return date.fromisoformat(str(raw)) - timedelta(days=1)
+
+    async def digest_chart(self, content: DigestContent) -> bytes:
+        """The digest's chart, from the render cache when its data has not changed."""
+        key = _chart_key(content)
+        png = self._rendered.pop(key, None)
+        if png is None:
+            self.stats["charts_rendered"] += 1
+            png = await self.render(render_digest_chart, content.daily, content.lang)
+        else:
+            self.stats["charts_prepared"] += 1
+        return png
+
+    async def _send_digest(self, row: ScheduledSend) -> str:
+        assert row.workspace_id is not None
+        content = await self._thread(
+            build_digest, self._engine, workspace_id=row.workspace_id, covers=self._covers(row)
+        )
+        if content is None:
+            log.info("%s: no stream that day, nothing sent", row.key)
+            return _Outcome.EMPTY
+        png = await self.digest_chart(content)
+        await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
+        return _Outcome.SENT
+
+    async def _start_retrain(self, row: ScheduledSend) -> str:
+        """The weekly retrain: plan next week's, then train in the background (minutes in
+        a process pool, so the sweep goes on) and report to the admins when done."""
+        from bot.services.retrain import retrainer_of, weekly_retrain
+
+        key, due = await self._thread(plan_weekly_retrain, self._engine, now=self.now())
+        self.watch(key, due)
+        state = self.application.bot_data
+        retrainer = retrainer_of(state)
+        retrainer.spawn(
+            weekly_retrain(
+                retrainer,
+                self.application.bot,
+                self._engine,
+                admin_ids=state.settings.admin_ids,
+                models_dir=state.settings.models_dir,
+            )
+        )
+        return _Outcome.SENT
+
+    async def _send_nudge(self, row: ScheduledSend) -> str:
+        payload = row.payload or {}
+        workspace_id = row.workspace_id
+        assert workspace_id is not None
+        chat = await self._thread(self._chat_of, workspace_id)
+        if chat is None:
+            return _Outcome.EMPTY
+        chat_id, lang, nudges_on = chat
+        if not nudges_on:
+            return _Outcome.EMPTY
+        text = nudge_text(str(payload.get("code")), dict(payload.get("params") or {}), lang)
+        await deliver(self.application.bot, chat_id, text)
+        return _Outcome.SENT
+
+    def _chat_of(self, workspace_id: int) -> tuple[int, str, bool] | None:
+        with session_scope(self._engine) as session:
+            ws = repo.get_workspace(session, workspace_id=workspace_id)
+            if ws is None or not ws.active:
+                return None
+            return ws.chat_id, ws.language, ws.nudges_enabled
+
+    # ------------------------------------------------------------------- prepare
+
+    async def _prepare(self) -> None:
+        """Render the charts of the digests due soon whose day is over."""
+        try:
+            rows = await self._thread(self._due_soon)
+            semaphore = asyncio.Semaphore(2 * (self.render_workers or os.cpu_count() or 2))
+
+            async def one(workspace_id: int, covers: date) -> None:
+                async with semaphore:
+                    if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
+                        return
+                    content = await self._thread(
+                        build_digest, self._engine, workspace_id=workspace_id, covers=covers
+                    )
+                    if content is None:
+                        return
+                    key = _chart_key(content)
+                    if key not in self._rendered:
+                        png = await self.render(render_digest_chart, content.daily, content.lang)
+                        self._rendered[key] = png
+
+            await asyncio.gather(*(one(w, c) for w, c in rows))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("preparing digests failed; they render when sent")
+
+    def _due_soon(self) -> list[tuple[int, date]]:
+        from zoneinfo import ZoneInfo
+
+        now = self.now()
+        out: list[tuple[int, date]] = []
+        with session_scope(self._engine) as session:
+            rows = session.exec(
+                select(ScheduledSend).where(
+                    ScheduledSend.kind == "digest",
+                    ScheduledSend.status == "pending",
+                    col(ScheduledSend.due_at) > now,  # due ones render as they are sent
+                    col(ScheduledSend.due_at) <= now + self.prepare_ahead,
+                )
+            ).all()
+            zones: dict[int, str] = {}
+            for row in rows:
+                if row.workspace_id is None:
+                    continue
+                if row.workspace_id not in zones:
+                    ws = repo.get_workspace(session, workspace_id=row.workspace_id)
+                    zones[row.workspace_id] = ws.timezone if ws is not None else "UTC"
+                covers = self._covers(row)
+                zone = ZoneInfo(zones[row.workspace_id])
+                day_over = datetime.combine(
+                    covers + timedelta(days=1), datetime.min.time(), tzinfo=zone
+                )
+                if day_over.astimezone(UTC) <= now:
+                    out.append((row.workspace_id, covers))
+        return out
+
+    # ----------------------------------------------------------------- on demand
+
+    async def send_digest_now(self, workspace_id: int) -> bool:
+        """The last 24 hours' digest at once (the scheduled one is untouched); False when
+        there was no stream in them."""
+        content = await self._thread(
+            build_digest, self._engine, workspace_id=workspace_id, last_24h_until=self.now()
+        )
+        if content is None:
+            return False
+        png = await self.digest_chart(content)
+        await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
+        return True
+
+    async def send_summary_now(self, workspace_id: int, session_id: int) -> bool:
+        """/summary: the session's summary at once; False when there is no such session."""
+        content = await self._thread(
+            build_summary,
+            self._engine,
+            session_id=session_id,
+            workspace_id=workspace_id,
+            model=await self._thread(self._buying_power_model),
+        )
+        if content is None:
+            return False
+        charts = await self.render(
+            render_summary_charts, content.report, content.lang, content.marks, content.timezone
+        )
+        await deliver(self.application.bot, content.chat_id, content.text, charts)
+        return True
+
+
+async def _sweep_job(context: Context) -> None:
+    await context.state.scheduler.sweep()
+
+
+async def _due_job(context: Context) -> None:
+    await context.state.scheduler.sweep()
+
+
+async def run_cli_digests(
+    application: Application,  # type: ignore[type-arg]
+    *,
+    all_workspaces: bool = False,
+    on_date: date | None = None,
+) -> int:
+    """`livehost digest`: send what is due now; with ``all_workspaces`` first make every
+    active workspace's digest of ``on_date`` (default: its yesterday) due. Idempotent per
+    workspace and date: the claims in the database decide. The number of sends made."""
+    from bot.services.digests import force_digests
+
+    scheduler: Scheduler = application.bot_data.scheduler
+    await application.initialize()
+    try:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(
+            application.bot_data.executor, _upgrade, application.bot_data.engine
+        )
+        if all_workspaces:
+            await scheduler._thread(
+                force_digests, scheduler._engine, now=scheduler.now(), on_date=on_date
+            )
+        await scheduler.run_due()
+        return scheduler.sent_count
+    finally:
+        await scheduler.shutdown()
+        await application.shutdown()
+        application.bot_data.executor.shutdown(wait=True)
+
+
+def _upgrade(engine: Any) -> None:
+    from storage.engine import upgrade
+
+    upgrade(engine)

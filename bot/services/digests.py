@@ -1,0 +1,496 @@
+"""Daily digests: when they are due (local time, DST-correct), what they say, and the chart.
+
+A workspace's digest is due each local day at its ``digest_time`` (HH:MM in its time
+zone) and covers the local day before: streams tracked live and past sessions imported
+from a sessions file alike (an imported row starting within 30 minutes of a live session
+is the same stream). It compares the day's GMV with the average of the streaming days of
+the 7 days before, the half-life with their median, names the best stream, and draws the
+14-day chart. A day without a stream gets no digest.
+
+Each digest is one ``scheduled_send`` row keyed ``digest:{workspace_id}:{local_date}``
+(the local date it goes out), so a local day gets one, whatever the clock does: a wall
+time that does not exist (spring forward) goes out at the same offset after the jump, one
+that exists twice (fall back) at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.formatting import fmt_duration, fmt_money, fmt_pct
+from bot.i18n import t
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import LiveSession, ScheduledSend, Workspace, row_id
+
+__all__ = [
+    "CHART_DAYS",
+    "SAME_STREAM_S",
+    "DigestContent",
+    "DigestSetting",
+    "StreamRecord",
+    "build_digest",
+    "configure_digest",
+    "digest_due_at",
+    "digest_key",
+    "force_digests",
+    "next_digest",
+    "plan_digests",
+    "render_digest_chart",
+    "replan_digest",
+    "session_metrics",
+    "stream_records",
+]
+
+CHART_DAYS = 14
+AVERAGE_DAYS = 7
+SAME_STREAM_S = 1800.0
+
+
+# ------------------------------------------------------------------------- when it is due
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def digest_due_at(local_date: date, timezone: str, hhmm: str) -> datetime:
+    """The UTC moment of the digest of ``local_date`` at wall time ``hhmm`` in ``timezone``
+    (a wall time skipped by a DST jump is read with the offset before it, i.e. that much
+    after the jump; a repeated one is its first occurrence)."""
+    zone = ZoneInfo(timezone)
+    wall = datetime.combine(local_date, _hhmm(hhmm), tzinfo=zone)  # fold=0
+    return wall.astimezone(UTC)
+
+
+def next_digest(now: datetime, timezone: str, hhmm: str, *, after: date | None = None) -> tuple[
+    date, datetime
+]:
+    """(local date, UTC due time) of the first digest due after ``now`` (and, with
+    ``after``, on a local date later than that)."""
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date() - timedelta(days=1)
+    if after is not None and after >= day:
+        day = after
+    while True:
+        day += timedelta(days=1)
+        due = digest_due_at(day, timezone, hhmm)
+        if due > now:
+            return day, due
+
+
+def digest_key(workspace_id: int, local_date: date) -> str:
+    return f"digest:{workspace_id}:{local_date.isoformat()}"
+
+
+def _plan_one(session: Session, ws: Workspace, now: datetime) -> ScheduledSend | None:
+    if not (ws.active and ws.digest_enabled):
+        return None
+    wid = row_id(ws)
+    after: date | None = None
+    for _ in range(400):
+        day, due = next_digest(now, ws.timezone, ws.digest_time, after=after)
+        key = digest_key(wid, day)
+        existing = repo.get_send(session, key=key)
+        if existing is None:
+            return repo.schedule_send(
+                session,
+                kind="digest",
+                key=key,
+                due_at=due,
+                workspace_id=wid,
+                payload={"local_date": day.isoformat(), "due": due.isoformat()},
+            )
+        if existing.status in ("pending", "claimed"):
+            return existing
+        after = day  # that day's digest is done: the next one
+    return None
+
+
+def plan_digests(engine: Engine, *, now: datetime) -> list[tuple[str, datetime]]:
+    """Give every active workspace with digests on its next digest row (when it has no
+    pending one); the (key, due) of each row pending now, for the job queue."""
+    with session_scope(engine) as session:
+        pending = {
+            row.workspace_id: row for row in repo.pending_sends(session, kind="digest")
+        }
+        out = [(row.key, row.due_at) for row in pending.values()]
+        for ws in repo.list_workspaces(session):
+            if ws.id in pending or not ws.digest_enabled:
+                continue
+            row = _plan_one(session, ws, now)
+            if row is not None and row.status == "pending":
+                out.append((row.key, row.due_at))
+    return out
+
+
+def replan_digest(
+    engine: Engine, *, workspace_id: int, now: datetime
+) -> tuple[str, datetime] | None:
+    """After a change of digest time, time zone or switch: remove the workspace's pending
+    digest (never sent, so its day is free again) and plan the next one; (key, due) or
+    None when digests are off."""
+    with session_scope(engine) as session:
+        for row in repo.pending_sends(session, kind="digest", workspace_id=workspace_id):
+            if row.status == "pending":
+                session.delete(row)
+        session.flush()
+        ws = repo.get_workspace(session, workspace_id=workspace_id)
+        if ws is None:
+            return None
+        planned = _plan_one(session, ws, now)
+        return (planned.key, planned.due_at) if planned is not None else None
+
+
+# ---------------------------------------------------------------------------- the numbers
+
+
+def _num(frame: pd.DataFrame, name: str) -> pd.Series:
+    if len(frame) == 0 or name not in frame.columns:
+        return pd.Series(dtype=float)
+    return pd.Series(pd.to_numeric(frame[name], errors="coerce"), dtype=float)
+
+
+def session_metrics(snapshots: pd.DataFrame, minutes: pd.DataFrame) -> dict[str, float]:
+    """GMV, peak online and half-life of one stream from its pushes and minute rows (the
+    minute rows win where both speak); NaN where unknown."""
+    from core import attention
+
+    gmv = math.nan
+    minute_gmv = _num(minutes, "gmv").dropna()
+    snap_gmv = _num(snapshots, "gmv").dropna()
+    if len(minute_gmv):
+        gmv = float(minute_gmv.sum())
+    elif len(snap_gmv):
+        gmv = float(snap_gmv.max())  # running total
+    online = pd.concat([_num(minutes, "online"), _num(snapshots, "online")]).dropna()
+    peak = float(online.max()) if len(online) else math.nan
+    estimate = attention.from_minutes(minutes) if len(minutes) else None
+    if estimate is None and len(snapshots) >= 2:
+        estimate = attention.from_snapshots(snapshots)
+    half_life = math.nan
+    if estimate is not None and math.isfinite(estimate.half_life_s):
+        half_life = float(estimate.half_life_s)
+    return {"gmv": gmv, "peak_online": peak, "half_life_s": half_life}
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """One stream as the digests and comparisons see it."""
+
+    started_at: datetime
+    gmv: float
+    half_life_s: float
+    peak_online: float
+    duration_s: float
+    title: str | None
+    session_id: int | None
+    """The live session's id; None for a row known only from a sessions file."""
+
+
+def _f(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return number
+
+
+def stream_records(
+    session: Session,
+    *,
+    workspace_id: int,
+    since: datetime,
+    until: datetime,
+    exclude_session: int | None = None,
+) -> list[StreamRecord]:
+    """The workspace's streams started in [since, until), oldest first: its sessions (live
+    or filed from imports) and its imported past sessions, one record per stream."""
+    stmt = (
+        select(LiveSession)
+        .where(
+            LiveSession.workspace_id == workspace_id,
+            col(LiveSession.started_at) >= since,
+            col(LiveSession.started_at) < until,
+        )
+        .order_by(col(LiveSession.started_at))
+    )
+    records: list[StreamRecord] = []
+    for live in session.exec(stmt).all():
+        sid = row_id(live)
+        if sid == exclude_session:
+            continue
+        m = session_metrics(
+            repo.snapshots_frame(session, session_id=sid),
+            repo.minutes_frame(session, session_id=sid),
+        )
+        end = live.ended_at or live.last_push_at
+        duration = (end - live.started_at).total_seconds() if end is not None else math.nan
+        records.append(
+            StreamRecord(
+                live.started_at, m["gmv"], m["half_life_s"], m["peak_online"], duration,
+                live.title, sid,
+            )
+        )
+    past = repo.past_sessions_frame(session, workspace_id=workspace_id, since=since)
+    live_starts = np.array([r.started_at.timestamp() for r in records], dtype=float)
+    merged = list(records)
+    for row in past.to_dict("records"):
+        started = row.get("started_at")
+        if started is None or pd.isna(started):
+            continue
+        start = pd.Timestamp(started).to_pydatetime()
+        if start >= until:
+            continue
+        avg_watch = _f(row.get("avg_watch_s"))
+        # exponential attention: mean watch time = 1/λ, so half-life = ln 2 × mean watch
+        half_life = math.log(2) * avg_watch if avg_watch > 0 else math.nan
+        record = StreamRecord(
+            start, _f(row.get("gmv")), half_life, _f(row.get("peak_online")),
+            _f(row.get("duration_s")), row.get("title") or None, None,
+        )
+        close = np.flatnonzero(np.abs(live_starts - start.timestamp()) <= SAME_STREAM_S)
+        if len(close):
+            i = int(close[0])
+            known = records[i]
+            # the platform's figures where it has them, the live ones for the rest
+            merged[i] = StreamRecord(
+                known.started_at,
+                record.gmv if math.isfinite(record.gmv) else known.gmv,
+                known.half_life_s if math.isfinite(known.half_life_s) else record.half_life_s,
+                record.peak_online if math.isfinite(record.peak_online) else known.peak_online,
+                known.duration_s if math.isfinite(known.duration_s) else record.duration_s,
+                known.title or record.title,
+                known.session_id,
+            )
+            continue
+        merged.append(record)
+    merged.sort(key=lambda r: r.started_at)
+    return merged
+
+
+# ----------------------------------------------------------------------------- the digest
+
+
+@dataclass
+class DigestContent:
+    """A digest ready to send: its text and the 14-day records its chart is drawn from."""
+
+    workspace_id: int
+    chat_id: int
+    lang: str
+    text: str
+    daily: list[dict[str, Any]] = field(default_factory=list)
+    streams: int = 0
+
+
+def _local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> pd.DataFrame:
+    rows = []
+    for day in days:
+        todays = [r for r in records if r.started_at.astimezone(zone).date() == day]
+        gmvs = [r.gmv for r in todays if math.isfinite(r.gmv)]
+        lives = [r.half_life_s for r in todays if math.isfinite(r.half_life_s)]
+        rows.append(
+            {
+                "date": day.isoformat(),
+                "gmv": float(sum(gmvs)) if gmvs else math.nan,
+                "half_life_s": float(np.median(lives)) if lives else math.nan,
+                "streams": len(todays),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _change(now_value: float, before: float) -> str:
+    if not (math.isfinite(now_value) and math.isfinite(before)) or before == 0:
+        return ""
+    return f" ({now_value / before - 1:+.0%})"
+
+
+def build_digest(
+    engine: Engine,
+    *,
+    workspace_id: int,
+    covers: date | None = None,
+    last_24h_until: datetime | None = None,
+) -> DigestContent | None:
+    """The digest of local day ``covers`` — or, with ``last_24h_until``, of the 24 hours
+    before that moment — in the workspace's language; None when no stream falls in it."""
+    with session_scope(engine) as session:
+        ws = repo.get_workspace(session, workspace_id=workspace_id)
+        if ws is None:
+            return None
+        zone = ZoneInfo(ws.timezone)
+        lang = ws.language
+        if last_24h_until is not None:
+            end = last_24h_until
+            start = end - timedelta(hours=24)
+            day = end.astimezone(zone).date()
+        else:
+            assert covers is not None
+            day = covers
+            start, end = _local_bounds(day, zone)
+        first_day = day - timedelta(days=CHART_DAYS - 1)
+        since = min(_local_bounds(first_day, zone)[0], start - timedelta(days=AVERAGE_DAYS))
+        records = stream_records(
+            session, workspace_id=workspace_id, since=since, until=max(end, start)
+        )
+        chat_id = ws.chat_id
+    period = [r for r in records if start <= r.started_at < end]
+    if not period:
+        return None
+    days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
+    daily = _daily([r for r in records if r.started_at < end], zone, days)
+    before = [r for r in records if start - timedelta(days=AVERAGE_DAYS) <= r.started_at < start]
+    before_daily = _daily(
+        before, zone, sorted({r.started_at.astimezone(zone).date() for r in before})
+    )
+    gmvs = [r.gmv for r in period if math.isfinite(r.gmv)]
+    gmv = float(sum(gmvs)) if gmvs else math.nan
+    avg = float(before_daily["gmv"].mean()) if len(before_daily) else math.nan
+    lives = [r.half_life_s for r in period if math.isfinite(r.half_life_s)]
+    half_life = float(np.median(lives)) if lives else math.nan
+    prior_lives = [r.half_life_s for r in before if math.isfinite(r.half_life_s)]
+    prior = float(np.median(prior_lives)) if prior_lives else math.nan
+
+    if last_24h_until is not None:
+        lines = [t(lang, "digest_title_24h", date=day.isoformat(), tz=ws_tz(zone))]
+    else:
+        lines = [t(lang, "digest_title", date=day.isoformat(), tz=ws_tz(zone))]
+    avg_text = (
+        t(lang, "digest_vs_average", avg=fmt_money(avg, lang), change=_change(gmv, avg))
+        if math.isfinite(avg)
+        else t(lang, "digest_no_average")
+    )
+    lines.append(
+        t(lang, "digest_gmv", streams=len(period), gmv=fmt_money(gmv, lang), average=avg_text)
+    )
+    if math.isfinite(half_life):
+        if math.isfinite(prior):
+            ratio = half_life / prior
+            trend = t(
+                lang,
+                "trend_better" if ratio > 1.1 else "trend_worse" if ratio < 0.9 else "trend_same",
+            )
+            lines.append(
+                t(
+                    lang,
+                    "digest_half_life",
+                    half_life=fmt_duration(half_life, lang),
+                    prior=fmt_duration(prior, lang),
+                    trend=trend,
+                )
+            )
+        else:
+            lines.append(
+                t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang))
+            )
+    ranked = [r for r in period if math.isfinite(r.gmv)]
+    if ranked:
+        best = max(ranked, key=lambda r: r.gmv)
+        name = f"#{best.session_id} " if best.session_id is not None else ""
+        share = best.gmv / gmv if gmv and len(period) > 1 else None
+        lines.append(
+            t(
+                lang,
+                "digest_best",
+                name=name,
+                title=best.title or "—",
+                gmv=fmt_money(best.gmv, lang),
+                share=f" ({fmt_pct(share, digits=0)})" if share is not None else "",
+            )
+        )
+    return DigestContent(
+        workspace_id,
+        chat_id,
+        lang,
+        "\n".join(lines),
+        daily=[{str(k): v for k, v in rec.items()} for rec in daily.to_dict("records")],
+        streams=len(period),
+    )
+
+
+def ws_tz(zone: ZoneInfo) -> str:
+    return str(zone.key)
+
+
+def render_digest_chart(daily: list[dict[str, Any]], lang: str) -> bytes:
+    """The 14-day chart (a top-level function of plain data: it runs in a process pool)."""
+    from core.charts import digest_chart
+
+    return digest_chart(pd.DataFrame(daily), lang)
+
+
+@dataclass(frozen=True)
+class DigestSetting:
+    """A workspace's digest after a change: time, zone, on/off and the next one's key."""
+
+    time: str
+    timezone: str
+    enabled: bool
+    next_key: str | None = None
+    next_due: datetime | None = None
+
+
+def configure_digest(
+    engine: Engine, *, workspace_id: int, now: datetime, time: str | None = None,
+    enabled: bool = True,
+) -> DigestSetting:
+    """Set the digest time (HH:MM, local) and/or switch it on or off, and re-plan it.
+    Raises ``storage.errors.InvalidValue`` for a time that is not HH:MM."""
+    fields: dict[str, Any] = {"digest_enabled": enabled}
+    if time is not None:
+        fields["digest_time"] = time
+    with session_scope(engine) as session:
+        ws = repo.update_workspace(session, workspace_id=workspace_id, **fields)
+        hhmm, zone = ws.digest_time, ws.timezone
+    planned = replan_digest(engine, workspace_id=workspace_id, now=now)
+    if planned is None:
+        return DigestSetting(hhmm, zone, enabled)
+    return DigestSetting(hhmm, zone, enabled, planned[0], planned[1])
+
+
+def force_digests(
+    engine: Engine, *, now: datetime, on_date: date | None = None
+) -> list[str]:
+    """Make every active workspace's digest (digests on) of ``on_date`` — default each
+    one's yesterday — due now; one that went out already is left alone. The keys due."""
+    keys: list[str] = []
+    with session_scope(engine) as session:
+        for ws in repo.list_workspaces(session):
+            if not ws.digest_enabled:
+                continue
+            covers = on_date or now.astimezone(ZoneInfo(ws.timezone)).date() - timedelta(days=1)
+            send_date = covers + timedelta(days=1)
+            key = digest_key(row_id(ws), send_date)
+            payload = {"local_date": send_date.isoformat(), "due": now.isoformat()}
+            row = repo.get_send(session, key=key)
+            if row is None:
+                repo.schedule_send(
+                    session, kind="digest", key=key, due_at=now, workspace_id=row_id(ws),
+                    payload=payload,
+                )
+            elif row.status == "pending" and row.due_at > now:
+                row.due_at = now
+                row.payload = payload
+                session.add(row)
+            elif row.status not in ("pending", "claimed"):
+                continue
+            keys.append(key)
+    return keys

@@ -1,0 +1,243 @@
+"""Post-stream summaries: scheduled after /endlive (or after a stream left silent for two
+hours), built from the session's report, compared with the median of the workspace's last
+streams, with the nudge times marked on the online chart.
+
+The summary of session N is the ``scheduled_send`` row ``summary:N``; /summary gives the
+same content at once without touching it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.formatting import fmt_duration, fmt_money, fmt_num
+from bot.i18n import t
+from bot.services.digests import stream_records
+from bot.services.reports import session_report
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import LiveSession, ScheduledSend, row_id
+
+if TYPE_CHECKING:
+    from core.report import SessionReport
+
+__all__ = [
+    "COMPARE_LAST",
+    "IDLE_CLOSE_S",
+    "SessionLine",
+    "SummaryContent",
+    "build_summary",
+    "close_idle_sessions",
+    "list_session_lines",
+    "nudge_times",
+    "render_summary_charts",
+    "schedule_summary",
+    "summary_key",
+]
+
+COMPARE_LAST = 5
+"""Streams the summary is compared with (their median)."""
+IDLE_CLOSE_S = 2 * 3600.0
+"""An open session with no push for this long is closed by the bot."""
+_LOOKBACK = timedelta(days=365)
+
+
+def summary_key(session_id: int) -> str:
+    return f"summary:{session_id}"
+
+
+def schedule_summary(
+    session: Session,
+    *,
+    session_id: int,
+    workspace_id: int,
+    due_at: datetime,
+    auto_closed: bool = False,
+) -> ScheduledSend:
+    """The summary row of a session (idempotent), inside the caller's transaction."""
+    return repo.schedule_send(
+        session,
+        kind="summary",
+        key=summary_key(session_id),
+        due_at=due_at,
+        workspace_id=workspace_id,
+        payload={
+            "session_id": session_id,
+            "auto_closed": auto_closed,
+            "due": due_at.isoformat(),
+        },
+    )
+
+
+def nudge_times(session: Session, *, session_id: int) -> list[datetime]:
+    """When the session's nudges went out (marks on the online chart)."""
+    stmt = (
+        select(ScheduledSend)
+        .where(
+            ScheduledSend.kind == "nudge",
+            col(ScheduledSend.key).startswith(f"nudge:{session_id}:"),
+            ScheduledSend.status == "sent",
+        )
+        .order_by(col(ScheduledSend.due_at))
+    )
+    return [row.sent_at or row.due_at for row in session.exec(stmt).all()]
+
+
+@dataclass
+class SummaryContent:
+    """A summary ready to send; the charts are rendered from ``report`` separately."""
+
+    session_id: int
+    workspace_id: int
+    chat_id: int
+    lang: str
+    timezone: str
+    text: str
+    report: SessionReport
+    marks: list[datetime] = field(default_factory=list)
+
+
+def _median(values: list[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(statistics.median(finite)) if finite else math.nan
+
+
+def _comparison(report: SessionReport, lang: str, streams: list[Any]) -> list[str]:
+    if not streams:
+        return []
+    k = report.kpis
+    half_life = report.attention.half_life_s if report.attention is not None else None
+    items = []
+    for name, value, median, shown in (
+        ("gmv", k.gmv, _median([s.gmv for s in streams]), fmt_money),
+        ("half_life", half_life, _median([s.half_life_s for s in streams]), fmt_duration),
+        ("peak", k.peak_online, _median([s.peak_online for s in streams]), fmt_num),
+        ("duration", k.duration_s, _median([s.duration_s for s in streams]), fmt_duration),
+    ):
+        if value is None or not math.isfinite(value) or not math.isfinite(median):
+            continue
+        change = f" ({value / median - 1:+.0%})" if median else ""
+        items.append(
+            t(
+                lang,
+                "compare_item",
+                name=t(lang, f"compare_{name}"),
+                value=shown(value, lang),
+                median=shown(median, lang),
+                change=change,
+            )
+        )
+    if not items:
+        return []
+    return [t(lang, "compare_header", n=len(streams)), *items]
+
+
+def build_summary(
+    engine: Engine,
+    *,
+    session_id: int,
+    workspace_id: int | None = None,
+    model: Any = None,
+    auto_closed: bool = False,
+) -> SummaryContent | None:
+    """The summary of a stored session (of that workspace when given); None when absent."""
+    bundle = session_report(
+        engine, session_id=session_id, workspace_id=workspace_id, charts=False, model=model
+    )
+    if bundle is None:
+        return None
+    with session_scope(engine) as session:
+        ws = repo.get_workspace(session, workspace_id=bundle.workspace_id)
+        live = repo.get_session_any(session, session_id=session_id)
+        assert ws is not None and live is not None
+        streams = stream_records(
+            session,
+            workspace_id=bundle.workspace_id,
+            since=live.started_at - _LOOKBACK,
+            until=live.started_at,
+            exclude_session=session_id,
+        )[-COMPARE_LAST:]
+        marks = nudge_times(session, session_id=session_id)
+        chat_id, tz = ws.chat_id, ws.timezone
+    lang = bundle.lang
+    head, _, tail = bundle.text.partition("\n\n")
+    lines = [head]
+    if auto_closed:
+        lines.append(t(lang, "summary_auto_closed", hours=int(IDLE_CLOSE_S // 3600)))
+    lines.extend(_comparison(bundle.report, lang, streams))
+    text = "\n".join(lines) + (f"\n\n{tail}" if tail else "")
+    return SummaryContent(
+        session_id, bundle.workspace_id, chat_id, lang, tz, text, bundle.report, marks
+    )
+
+
+def render_summary_charts(
+    report: SessionReport, lang: str, marks: list[datetime], tz: str
+) -> list[tuple[str, bytes]]:
+    """The summary's charts as (name, PNG) in album order (runs in a process pool)."""
+    from core.charts import summary_charts
+
+    return list(summary_charts(report, lang, marks=marks, tz=tz).items())
+
+
+def close_idle_sessions(
+    engine: Engine, *, now: datetime, idle_s: float = IDLE_CLOSE_S
+) -> list[tuple[str, datetime]]:
+    """Close every open session with no push for ``idle_s`` (ended at its last push) and
+    schedule its summary now; the (key, due) of the summaries."""
+    cutoff = now - timedelta(seconds=idle_s)
+    out: list[tuple[str, datetime]] = []
+    with session_scope(engine) as session:
+        stmt = select(LiveSession).where(LiveSession.status == "open")
+        for live in session.exec(stmt).all():
+            last = live.last_push_at or live.started_at
+            if last >= cutoff:
+                continue
+            sid = row_id(live)
+            repo.close_session(session, session_id=sid, ended_at=last)
+            row = schedule_summary(
+                session, session_id=sid, workspace_id=live.workspace_id, due_at=now,
+                auto_closed=True,
+            )
+            out.append((row.key, row.due_at))
+    return out
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    session_id: int
+    title: str
+    started_at: datetime
+    duration_s: float | None
+    status: str
+    gmv: float | None
+
+
+def list_session_lines(engine: Engine, *, workspace_id: int, limit: int = 15) -> list[SessionLine]:
+    """The workspace's latest sessions, newest first, with duration and GMV."""
+    from bot.services.digests import session_metrics
+
+    out: list[SessionLine] = []
+    with session_scope(engine) as session:
+        for live in repo.list_sessions(session, workspace_id=workspace_id, limit=limit):
+            sid = row_id(live)
+            m = session_metrics(
+                repo.snapshots_frame(session, session_id=sid),
+                repo.minutes_frame(session, session_id=sid),
+            )
+            end = live.ended_at
+            duration = (end - live.started_at).total_seconds() if end is not None else None
+            out.append(
+                SessionLine(
+                    sid, live.title or "", live.started_at, duration, live.status,
+                    m["gmv"] if math.isfinite(m["gmv"]) else None,
+                )
+            )
+    return out
