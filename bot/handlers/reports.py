@@ -17,11 +17,8 @@ from bot.services.digests import configure_digest
 from bot.services.live import StatResult
 from bot.services.nudges import forecast_line, live_insight, set_nudges
 from bot.services.sending import ChatGone, split_text
-from bot.services.summaries import list_session_lines
+from bot.services.summaries import last_session_id, list_session_lines
 from bot.services.workspaces import WorkspaceInfo
-from storage import repositories as repo
-from storage.engine import session_scope
-from storage.models import row_id
 
 __all__ = [
     "digest_command",
@@ -46,12 +43,6 @@ def parse_hhmm(text: str) -> str | None:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
-def _last_session_id(engine: object, workspace_id: int) -> int | None:
-    with session_scope(engine) as session:  # type: ignore[arg-type]
-        last = repo.last_session(session, workspace_id=workspace_id)
-        return row_id(last) if last is not None else None
-
-
 async def summary_command(update: Update, context: Context) -> None:
     """/summary [id]: the session's summary now (the last session's without an id)."""
     ws = await workspace_of(update, context)
@@ -63,7 +54,9 @@ async def summary_command(update: Update, context: Context) -> None:
             return
         session_id: int | None = int(raw)
     else:
-        session_id = await in_worker(context, _last_session_id, context.state.engine, ws.id)
+        session_id = await in_worker(
+            context, last_session_id, context.state.engine, workspace_id=ws.id
+        )
         if session_id is None:
             await reply(update, ws.language, "summary_none")
             return

@@ -37,7 +37,6 @@ from storage.models import (
     PAST_SESSION_COLUMNS,
     SNAPSHOT_COLUMNS,
     VIEWER_COLUMNS,
-    LiveSession,
     ProcessedUpdate,
     row_id,
 )
@@ -56,7 +55,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 SESSION_EXPORT_COLUMNS = ("id", "title", "status", "source", "started_at", "ended_at")
 EXPORT_FILES = ("sessions.csv", "snapshots.csv", "minutes.csv", "viewers.csv", "past_sessions.csv")
-_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -121,19 +119,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _sessions(session: Any, workspace_id: int) -> list[LiveSession]:
-    out: list[LiveSession] = []
-    offset = 0
-    while True:
-        page = repo.list_sessions(session, workspace_id=workspace_id, limit=_PAGE, offset=offset)
-        out.extend(page)
-        if len(page) < _PAGE:
-            break
-        offset += _PAGE
-    out.sort(key=lambda s: row_id(s))
-    return out
-
-
 def export_zip(engine: Engine, *, workspace_id: int) -> ExportResult:
     """Every row of the workspace as CSV files in one zip (see the module docstring)."""
     snapshot_cols = ["ts", *SNAPSHOT_COLUMNS]
@@ -147,7 +132,7 @@ def export_zip(engine: Engine, *, workspace_id: int) -> ExportResult:
         "past_sessions.csv": (list(PAST_SESSION_COLUMNS), []),
     }
     with session_scope(engine) as session:
-        for live in _sessions(session, workspace_id):
+        for live in repo.all_sessions(session, workspace_id=workspace_id):
             sid = row_id(live)
             tables["sessions.csv"][1].append(
                 [sid, live.title, live.status, live.source, live.started_at, live.ended_at]

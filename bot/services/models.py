@@ -57,7 +57,7 @@ from core.model_io import ALLOWED_TYPES, ModelRefused, dump_model, load_model, s
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope
 from storage.errors import ModelVersionNotFound
-from storage.models import MODEL_KINDS, LiveSession
+from storage.models import MODEL_KINDS
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -91,7 +91,6 @@ TRAIN_HORIZONS: tuple[int, ...] = (600, 900, 1200, 1800, 2400, 3600, 4800, 6000)
 HISTORY_SESSIONS = 5
 SIMULATION_SEED = 20_261_120
 _EXPECTED: dict[str, type] = {"buying_power": BuyingPowerModel, "forecast": GmvForecaster}
-_PAGE = 500
 
 
 class NotEnoughData(ValueError):
@@ -152,26 +151,13 @@ def _engine(db: Engine | str) -> tuple[Engine, bool]:
     return make_engine(db), True
 
 
-def _all_sessions(session: Any, workspace_id: int) -> list[LiveSession]:
-    out: list[LiveSession] = []
-    offset = 0
-    while True:
-        page = repo.list_sessions(session, workspace_id=workspace_id, limit=_PAGE, offset=offset)
-        out.extend(page)
-        if len(page) < _PAGE:
-            break
-        offset += _PAGE
-    out.reverse()  # oldest first
-    return out
-
-
 def gather_viewers(engine: Engine) -> pd.DataFrame:
     """Every viewer row with a known spend, of every workspace (canonical columns)."""
     frames: list[pd.DataFrame] = []
     with session_scope(engine) as session:
         for ws in repo.list_workspaces(session, active_only=False):
             assert ws.id is not None
-            for s in _all_sessions(session, ws.id):
+            for s in repo.all_sessions(session, workspace_id=ws.id):
                 assert s.id is not None
                 v = repo.viewers_frame(session, session_id=s.id)
                 v = v[pd.to_numeric(v[TARGET], errors="coerce").notna()]
@@ -213,7 +199,7 @@ def gather_forecast_cases(engine: Engine) -> list[StreamCase]:
             assert ws.id is not None
             past = repo.past_sessions_frame(session, workspace_id=ws.id)
             earlier: list[tuple[pd.DataFrame, datetime, FrameKind]] = []
-            for s in _all_sessions(session, ws.id):
+            for s in repo.all_sessions(session, workspace_id=ws.id):
                 if s.status != "closed" or s.id is None:
                     continue
                 got = _final_and_frame(

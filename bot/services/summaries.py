@@ -35,6 +35,7 @@ __all__ = [
     "SummaryContent",
     "build_summary",
     "close_idle_sessions",
+    "last_session_id",
     "list_session_lines",
     "nudge_times",
     "render_summary_charts",
@@ -218,6 +219,13 @@ class SessionLine:
     duration_s: float | None
     status: str
     gmv: float | None
+
+
+def last_session_id(engine: Engine, *, workspace_id: int) -> int | None:
+    """The id of the workspace's latest session, or None when it has none."""
+    with session_scope(engine) as session:
+        last = repo.last_session(session, workspace_id=workspace_id)
+        return row_id(last) if last is not None else None
 
 
 def list_session_lines(engine: Engine, *, workspace_id: int, limit: int = 15) -> list[SessionLine]:

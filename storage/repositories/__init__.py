@@ -37,6 +37,7 @@ from storage.repositories.sends import (
 )
 from storage.repositories.sessions import (
     add_closed_session,
+    all_sessions,
     close_session,
     get_open_session,
     get_session,
@@ -65,6 +66,7 @@ __all__ = [
     "add_closed_session",
     "add_model_version",
     "add_snapshot",
+    "all_sessions",
     "bulk_insert_minutes",
     "bulk_insert_past_sessions",
     "bulk_insert_viewers",

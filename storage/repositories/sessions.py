@@ -13,6 +13,7 @@ from storage.repositories._common import as_utc, insert_ignore
 
 __all__ = [
     "add_closed_session",
+    "all_sessions",
     "close_session",
     "get_open_session",
     "get_session",
@@ -145,6 +146,16 @@ def last_session(session: Session, *, workspace_id: int) -> LiveSession | None:
         .limit(1)
     )
     return session.exec(stmt).first()
+
+
+def all_sessions(session: Session, *, workspace_id: int) -> list[LiveSession]:
+    """Every session of the workspace, oldest first."""
+    stmt = (
+        select(LiveSession)
+        .where(LiveSession.workspace_id == workspace_id)
+        .order_by(LiveSession.started_at, LiveSession.id)  # type: ignore[arg-type]
+    )
+    return list(session.exec(stmt).all())
 
 
 def list_sessions(
