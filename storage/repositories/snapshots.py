@@ -5,17 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.errors import InvalidValue, SessionNotFound, UnknownColumns
 from storage.models import SNAPSHOT_COLUMNS, LiveSession, Snapshot, utcnow
-from storage.repositories._common import as_utc, dialect_name, insert_ignore
-from storage.repositories.frames import snapshots_frame
+from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder
+from storage.repositories.frames import SQLITE_TS_FORMAT, snapshots_frame
 
 __all__ = ["PushRecord", "add_snapshot", "record_push", "snapshot_rows", "snapshots_frame"]
 
@@ -96,32 +95,52 @@ def record_push(
     dedupe_key: str,
 ) -> PushRecord:
     """Store a push as a snapshot of the workspace's open session — the hot path of the
-    bot, so four Core statements instead of ORM objects: find the open session, insert
-    unless the key was seen, move `last_push_at`, read the session's snapshots."""
+    bot, so plain SQL on the session's connection instead of ORM objects or compiled
+    statements: find the open session, insert unless the key was seen, move
+    `last_push_at`, read the session's snapshots (as `snapshot_rows` gives them)."""
     unknown = set(values) - set(SNAPSHOT_COLUMNS)
     if unknown:
         raise UnknownColumns("snapshot", unknown)
-    sessions = LiveSession.__table__  # type: ignore[attr-defined]
-    snapshots = Snapshot.__table__  # type: ignore[attr-defined]
-    open_id = session.execute(
-        sa.select(sessions.c.id).where(
-            sessions.c.workspace_id == workspace_id, sessions.c.status == "open"
-        )
+    sqlite_db = dialect_name(session) == "sqlite"
+    p = placeholder(session)
+    connection = session.connection()
+
+    def stamp(moment: datetime) -> Any:  # what UTCDateTime stores
+        return moment.replace(tzinfo=None).strftime(SQLITE_TS_FORMAT) if sqlite_db else moment
+
+    open_id = connection.exec_driver_sql(
+        f"SELECT id FROM live_session WHERE workspace_id = {p} AND status = 'open'",
+        (workspace_id,),
     ).scalar_one_or_none()
     if open_id is None:
         return PushRecord("no_session")
     moment = as_utc(ts, "ts")
-    row: dict[str, Any] = {name: _number(name, value) for name, value in values.items()}
-    row.update(session_id=open_id, ts=moment, dedupe_key=dedupe_key, created_at=utcnow())
-    insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    stmt = insert(snapshots).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    new_id = session.execute(stmt.returning(snapshots.c.id)).scalar_one_or_none()
+    numbers = {name: _number(name, value) for name, value in values.items()}
+    names = ["session_id", "ts", "dedupe_key", "created_at", *numbers]
+    params = (open_id, stamp(moment), dedupe_key, stamp(utcnow()), *numbers.values())
+    new_id = connection.exec_driver_sql(
+        f"INSERT INTO snapshot ({', '.join(names)}) VALUES ({', '.join([p] * len(names))}) "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        params,
+    ).scalar_one_or_none()
     if new_id is None:
         return PushRecord("duplicate", open_id)
-    session.execute(
-        sa.update(sessions)
-        .where(sessions.c.id == open_id)
-        .where(sa.or_(sessions.c.last_push_at.is_(None), sessions.c.last_push_at < moment))
-        .values(last_push_at=moment)
+    connection.exec_driver_sql(
+        f"UPDATE live_session SET last_push_at = {p} "
+        f"WHERE id = {p} AND (last_push_at IS NULL OR last_push_at < {p})",
+        (stamp(moment), open_id, stamp(moment)),
     )
-    return PushRecord("ok", open_id, snapshot_rows(session, session_id=open_id))
+    rows = connection.exec_driver_sql(
+        f"SELECT ts, {', '.join(SNAPSHOT_COLUMNS)} FROM snapshot "
+        f"WHERE session_id = {p} ORDER BY ts, id",
+        (open_id,),
+    ).all()
+    out = []
+    for row in rows:
+        record = dict(zip(("ts", *SNAPSHOT_COLUMNS), row, strict=True))
+        when = record["ts"]
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        record["ts"] = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        out.append(record)
+    return PushRecord("ok", open_id, out)
