@@ -474,38 +474,73 @@ class FakeBotApi:
             self._webhook_task = None
 
     async def _webhook_loop(self, hook: dict[str, Any]) -> None:
-        """Post pending updates one at a time; an update is confirmed by a 2xx answer."""
+        """Post pending updates as Telegram does: up to ``max_connections`` at once, one at a
+        time per chat (in update order); an update is confirmed by a 2xx answer."""
         headers = {"Content-Type": "application/json"}
         if hook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
-        backoff = 0.05
+        slots = asyncio.Semaphore(int(hook.get("max_connections") or 40))
+        in_flight: dict[int, int | None] = {}  # update_id -> chat
+        backoff = [0.05]
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def post(session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+            error: str | None = None
+            try:
+                async with session.post(
+                    hook["url"], data=json.dumps(update), headers=headers
+                ) as response:
+                    if not 200 <= response.status < 300:
+                        error = f"Wrong response from the webhook: {response.status}"
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                error = f"Connection failed: {exc.__class__.__name__}"
+            if error is None:
+                self._pending = [p for p in self._pending if p.update_id != update["update_id"]]
+                backoff[0] = 0.05
+                self._notify()
+            else:
+                hook["last_error_date"] = int(time.time())
+                hook["last_error_message"] = error
+                self.webhook_errors.append(error)
+                await asyncio.sleep(backoff[0])
+                backoff[0] = min(1.0, backoff[0] * 2)
+            in_flight.pop(update["update_id"], None)
+            slots.release()
+            self._wake_pollers()
+
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            while self._webhook is hook:
-                event = self._update_event
-                batch = self._take(1)
-                if not batch:
-                    await event.wait()
-                    continue
-                update = batch[0]
-                error: str | None = None
-                try:
-                    async with session.post(
-                        hook["url"], data=json.dumps(update), headers=headers
-                    ) as response:
-                        if not 200 <= response.status < 300:
-                            error = f"Wrong response from the webhook: {response.status}"
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    error = f"Connection failed: {exc.__class__.__name__}"
-                if error is None:
-                    self._pending = [p for p in self._pending if p.update_id != update["update_id"]]
-                    backoff = 0.05
-                    self._notify()
-                else:
-                    hook["last_error_date"] = int(time.time())
-                    hook["last_error_message"] = error
-                    self.webhook_errors.append(error)
-                    await asyncio.sleep(backoff)
-                    backoff = min(1.0, backoff * 2)
+            try:
+                while self._webhook is hook:
+                    event = self._update_event
+                    busy_chats = set(in_flight.values())
+                    ready = [
+                        p
+                        for p in sorted(self._pending, key=lambda p: p.update_id)
+                        if self._allowed(p.kind)
+                        and p.update_id not in in_flight
+                        and _chat_of(p.update) not in busy_chats
+                    ]
+                    if not ready:
+                        await event.wait()
+                        continue
+                    await slots.acquire()
+                    if self._webhook is not hook:
+                        slots.release()
+                        break
+                    pending = ready[0]
+                    pending.delivered = True
+                    self.delivered_at.setdefault(pending.update_id, time.monotonic())
+                    self.deliveries[pending.update_id] = (
+                        self.deliveries.get(pending.update_id, 0) + 1
+                    )
+                    in_flight[pending.update_id] = _chat_of(pending.update)
+                    task = asyncio.create_task(post(session, copy.deepcopy(pending.update)))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+            finally:
+                for task in list(tasks):
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _m_getWebhookInfo(self, _p: dict[str, Any], _: dict[str, UploadedFile]) -> Any:
         info: dict[str, Any] = {
