@@ -159,11 +159,14 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services.active_models import active_model
     from bot.services.reports import session_report, write_charts
 
     engine = _engine(settings)
+    model = active_model("buying_power", engine, models_dir=settings.models_dir)
     bundle = session_report(
-        engine, session_id=args.session_id, lang=args.lang, charts=args.out is not None
+        engine, session_id=args.session_id, lang=args.lang, charts=args.out is not None,
+        model=model,
     )
     if bundle is None:
         print(f"No session #{args.session_id}.", file=sys.stderr)

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlmodel import col, select
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
+from bot.services.active_models import active_model
 from bot.services.admin import plan_weekly_retrain
 from bot.services.digests import (
     DigestContent,
@@ -430,15 +431,8 @@ class Scheduler:
         return _Outcome.SENT
 
     def _buying_power_model(self) -> Any:
-        from bot.services.models import load_active
-
         settings = self.application.bot_data.settings
-        try:
-            loaded = load_active("buying_power", self._engine, models_dir=settings.models_dir)
-        except Exception:
-            log.exception("buying-power model not loaded; the baseline stands in")
-            return None
-        return loaded.model if loaded is not None else None
+        return active_model("buying_power", self._engine, models_dir=settings.models_dir)
 
     @staticmethod
     def _covers(row: ScheduledSend) -> date:

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
+from bot.services.active_models import active_model
 from bot.services.digests import stream_records
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -106,7 +107,7 @@ def live_insight(
         )[-10:]
         last = last_nudge_at(session, session_id=session_id)
         started_at, nudges_on = live.started_at, ws.nudges_enabled
-    model = _forecast_model(engine, models_dir)
+    model = active_model("forecast", engine, models_dir=models_dir)
     elapsed = (now - started_at).total_seconds()
     planned = max(_planned_s([p.duration_s for p in past]), elapsed)
     finals = [p.gmv for p in past if math.isfinite(p.gmv)]
@@ -137,21 +138,6 @@ def live_insight(
             return LiveInsight(forecast)
         due = row.due_at
     return LiveInsight(forecast, decision, key, due)
-
-
-def _forecast_model(engine: Engine, models_dir: Path | str | None) -> Any:
-    if models_dir is None:
-        return None
-    with session_scope(engine) as session:  # no trained forecaster: no scikit-learn import
-        if repo.active_model_version(session, kind="forecast") is None:
-            return None
-    from bot.services.models import load_active
-
-    try:
-        loaded = load_active("forecast", engine, models_dir=models_dir)
-    except Exception:  # a broken registry must not stop a push; the run-rate stands in
-        return None
-    return loaded.model if loaded is not None else None
 
 
 def forecast_line(forecast: Forecast | None, lang: str) -> str:

@@ -81,3 +81,24 @@ def test_import_from_the_command_line_uses_the_bots_code_path(
     assert "no session" in capsys.readouterr().out
     assert main(["import", str(data / "broken" / "utf16.csv"), "--chat", "42"]) == 1
     assert "UTF-16" in capsys.readouterr().out
+
+
+def test_report_scores_buying_power_with_the_active_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services.models import promote_if_better, train
+    from storage.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    monkeypatch.setenv("LIVEHOST_DATABASE_URL", url)
+    monkeypatch.setenv("LIVEHOST_MODELS_DIR", str(tmp_path / "models"))
+    assert main(["demo", "--out", str(tmp_path / "out"), "--database", url]) == 0
+    capsys.readouterr()
+    assert main(["report", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["buying_power"]["source"] == "baseline"
+
+    engine = make_engine(url)
+    result = train("buying_power", engine, models_dir=tmp_path / "models")
+    assert promote_if_better(result, engine, models_dir=tmp_path / "models", force=True).promoted
+    assert main(["report", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["buying_power"]["source"] == "model"
