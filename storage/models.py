@@ -41,6 +41,8 @@ __all__ = [
     "ProcessedUpdateBase",
     "ScheduledSend",
     "ScheduledSendBase",
+    "SendPace",
+    "SendPaceBase",
     "Snapshot",
     "SnapshotBase",
     "UTCDateTime",
@@ -472,3 +474,19 @@ class ScheduledSend(ScheduledSendBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ------------------------------------------------------------------------------ send_pace
+
+
+class SendPaceBase(SQLModel):
+    key: str = Field(primary_key=True)
+    tat: float = Field(nullable=False)
+    """The theoretical arrival time of the next send (seconds since the epoch, GCRA)."""
+
+
+class SendPace(SendPaceBase, table=True):
+    """Telegram's send limits shared by every instance: one row per paced key (`global`,
+    `chat:<id>`), moved forward by each send (`storage.repositories.pace`)."""
+
+    __tablename__ = "send_pace"

@@ -26,6 +26,7 @@ from storage.repositories.model_versions import (
     add_model_version,
     list_model_versions,
 )
+from storage.repositories.pace import Pace, Slot, forget_idle_paces, reserve_send
 from storage.repositories.sends import (
     claim_due_sends,
     drop_send,
@@ -60,7 +61,9 @@ from storage.repositories.workspaces import (
 __all__ = [
     "CHUNK_ROWS",
     "UPDATABLE_WORKSPACE_FIELDS",
+    "Pace",
     "PushRecord",
+    "Slot",
     "activate_model_version",
     "active_model_version",
     "add_closed_session",
@@ -76,6 +79,7 @@ __all__ = [
     "delete_workspace_data",
     "drop_send",
     "find_import",
+    "forget_idle_paces",
     "get_open_session",
     "get_or_create_workspace",
     "get_send",
@@ -96,6 +100,7 @@ __all__ = [
     "past_sessions_frame",
     "pending_sends",
     "record_push",
+    "reserve_send",
     "schedule_send",
     "snapshot_rows",
     "snapshots_frame",
