@@ -46,7 +46,7 @@ from bot.handlers.workspace import help_command, lang_command, start_command, tz
 from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
 from bot.services.retrain import shutdown_retrainer
-from bot.services.sending import PacedRateLimiter
+from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from storage.engine import make_engine, upgrade
 
@@ -60,6 +60,9 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 def build_application(settings: Settings, *, engine: Engine | None = None) -> Application:  # type: ignore[type-arg]
     """Build the bot: API endpoints, rate limiter, typed context, handlers, error handler."""
     context_types = ContextTypes(context=Context, chat_data=ChatState, bot_data=AppState)
+    engine = engine if engine is not None else make_engine(settings.database_url)
+    # Telegram's limits are the bot's: instances on one PostgreSQL pace their sends together
+    paces = DatabasePaces(engine) if engine.dialect.name == "postgresql" else MemoryPaces()
     application = (
         Application.builder()
         .token(settings.bot_token)
@@ -67,7 +70,9 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
         .base_file_url(settings.file_base_url)
         .context_types(context_types)
         .rate_limiter(
-            PacedRateLimiter(ceiling=settings.max_messages_per_second, max_retries=3)
+            PacedRateLimiter(
+                ceiling=settings.max_messages_per_second, max_retries=3, paces=paces
+            )
         )
         .concurrent_updates(PerChatUpdateProcessor())
         # httpcore scans every pooled connection on each request: a pool sized for ~30
@@ -79,7 +84,8 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     )
     state: AppState = application.bot_data
     state.settings = settings
-    state.engine = engine if engine is not None else make_engine(settings.database_url)
+    state.engine = engine
+    state.cache_workspaces = engine.dialect.name == "sqlite"
     # SQLite has one writer: its quick database work goes through one thread, so that
     # concurrent updates queue here instead of sleeping in SQLite's busy handler.
     db_threads = 1 if state.engine.dialect.name == "sqlite" else 8

@@ -350,6 +350,9 @@ class Scheduler:
         except ChatGone as exc:
             log.warning("%s: chat of workspace %s is gone (%s)", row.key, row.workspace_id, exc)
             await self._thread(self._gone, send_id, row.workspace_id, str(exc))
+            chat_state = self.application.chat_data.get(exc.chat_id)
+            if chat_state is not None:  # its next message finds the workspace inactive
+                chat_state.workspace = None
             return
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 warns that the type will change

@@ -5,7 +5,13 @@
 leaky bucket of ``AIORateLimiter`` lets a full second's worth of messages out at once and
 then keeps going at the full rate, so a fan-out puts up to twice the limit into one
 second and Telegram answers 429. Here message sends leave evenly spaced
-(:data:`GLOBAL_RATE` per second in all) and at most a short burst per private chat.
+(:data:`GLOBAL_RATE` per second in all), with a short burst per chat and then about one
+a second in a private chat and 15 a minute in a group.
+
+The paces are GCRA schedules (:class:`storage.repositories.Pace`) kept in
+:class:`MemoryPaces` when one process sends (SQLite, one machine) or in
+:class:`DatabasePaces` when several instances share one PostgreSQL: Telegram counts the
+bot's messages, not an instance's, so the 30 a second hold for all of them together.
 
 :func:`split_text` cuts a long text at line boundaries (a line longer than the limit at
 spaces, and only a single unbroken word at the limit); nothing is dropped.
@@ -16,26 +22,37 @@ followed by the rest of the text; ``Forbidden`` becomes :class:`ChatGone`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy.engine import Engine
 from telegram import Bot, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter
+
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.repositories import Pace, Slot
 
 __all__ = [
     "CAPTION_LIMIT",
     "GLOBAL_RATE",
     "TEXT_LIMIT",
     "ChatGone",
+    "DatabasePaces",
+    "MemoryPaces",
     "PacedRateLimiter",
-    "Pacer",
+    "Paces",
     "deliver",
     "split_caption",
     "split_text",
 ]
+
+log = logging.getLogger("livehost.sending")
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -43,8 +60,12 @@ GLOBAL_RATE = 28.0
 """Message sends per second in all with Telegram's ceiling of 30."""
 PACE_SHARE = GLOBAL_RATE / 30.0
 """Share of the ceiling the pacer uses: room for the jitter between here and Telegram."""
-CHAT_RATE = 1.0
-CHAT_BURST = 3.0
+CHAT_INTERVAL = 1.05
+"""Seconds between sends to one private chat after its burst (Telegram: about one a second)."""
+CHAT_BURST = 3
+GROUP_INTERVAL = 4.0
+GROUP_BURST = 4
+"""A group gets 4 at once, then one each 4 s: at most 19 in any minute (Telegram: 20)."""
 _PACED_PREFIXES = ("send", "copyMessage", "forwardMessage")
 _UNPACED = {"sendChatAction"}
 
@@ -52,62 +73,143 @@ _UNPACED = {"sendChatAction"}
 class ChatGone(Exception):
     """The chat blocked the bot, removed it, or no longer exists (Telegram's 403)."""
 
+    def __init__(self, message: str, chat_id: int) -> None:
+        super().__init__(message)
+        self.chat_id = chat_id
 
-class Pacer:
-    """Evenly spaced slots at ``rate`` per second: ``await pacer.wait()`` takes the next."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / rate
+class Paces(Protocol):
+    """Where the pace schedules live: ``await paces.reserve(pace, chat)`` asks for the next
+    send under ``pace`` once ``chat`` (if any) allows one (`storage.repositories.Slot`)."""
+
+    async def reserve(self, pace: Pace, chat: Pace | None = None) -> Slot: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryPaces:
+    """GCRA schedules in this process: right when it is the only one sending. The same
+    rules as `storage.repositories.reserve_send`, without the database."""
+
+    MAX_KEYS = 4096
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._next = 0.0
+        self._tat: dict[str, float] = {}
 
-    def reserve(self) -> float:
-        """Take the next slot; the seconds to wait for it."""
+    def reserve_now(self, pace: Pace, chat: Pace | None = None) -> Slot:
+        """Take the next send under ``pace`` unless ``chat`` does not allow one yet."""
         now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        return slot - now
+        if chat is not None:
+            early = self._tat.get(chat.key, now) - chat.tolerance - now
+            if early > 0:
+                return Slot(early, reserved=False)
+        tat = max(self._tat.get(pace.key, now), now) + pace.interval
+        self._tat[pace.key] = tat
+        wait = max(0.0, tat - pace.interval - pace.tolerance - now)
+        if chat is not None:
+            self._tat[chat.key] = max(self._tat.get(chat.key, now), now + wait) + chat.interval
+        if len(self._tat) > self.MAX_KEYS:  # an idle key is as good as no key
+            for key in [k for k, due in self._tat.items() if due < now][: self.MAX_KEYS // 2]:
+                del self._tat[key]
+        return Slot(wait, reserved=True)
 
-    async def wait(self) -> None:
-        delay = self.reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def reserve(self, pace: Pace, chat: Pace | None = None) -> Slot:
+        return self.reserve_now(pace, chat)
+
+    def close(self) -> None:
+        self._tat.clear()
 
 
-class _ChatBucket:
-    """A token bucket per private chat: ``burst`` at once, then ``rate`` per second."""
+class DatabasePaces:
+    """GCRA schedules in the database (`send_pace`), shared by every instance on it.
 
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate, self.burst = rate, burst
-        self.state: dict[int, tuple[float, float]] = {}
+    Each reservation is one short transaction in a thread of its own (the event loop never
+    waits on the database). When the database cannot answer, sends fall back to this
+    process's own schedule, logged, rather than fail.
+    """
 
-    def reserve(self, chat_id: int, now: float) -> float:
-        tokens, last = self.state.get(chat_id, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
-        self.state[chat_id] = (tokens - 1.0, now)
-        if len(self.state) > 4096:  # forget chats whose bucket is full again
-            full = [c for c, (tk, t0) in self.state.items() if tk + (now - t0) * self.rate >= 3]
-            for chat in full[:2048]:
-                self.state.pop(chat, None)
-        return wait
+    FORGET_EVERY_S = 600.0
+    IDLE_S = 60.0
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._thread: ThreadPoolExecutor | None = None  # made on first use, again after close
+        self._fallback = MemoryPaces()
+        self._forget_at = 0.0
+        self._failing = False
+
+    def _reserve(self, pace: Pace, chat: Pace | None) -> Slot:
+        with session_scope(self.engine) as session:
+            slot = repo.reserve_send(session, pace=pace, chat=chat)
+        if time.monotonic() >= self._forget_at:
+            self._forget_at = time.monotonic() + self.FORGET_EVERY_S
+            with session_scope(self.engine) as session:
+                repo.forget_idle_paces(session, before=time.time() - self.IDLE_S)
+        return slot
+
+    async def reserve(self, pace: Pace, chat: Pace | None = None) -> Slot:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="livehost-pace")
+        loop = asyncio.get_running_loop()
+        try:
+            slot = await loop.run_in_executor(self._thread, self._reserve, pace, chat)
+        except Exception as exc:  # the database is away: pace here alone meanwhile
+            if not self._failing:
+                log.warning("send pacing falls back to this instance alone: %s", exc)
+            self._failing = True
+            return self._fallback.reserve_now(pace, chat)
+        if self._failing:
+            log.info("send pacing is shared through the database again")
+            self._failing = False
+        return slot
+
+    def close(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True, cancel_futures=True)
 
 
 class PacedRateLimiter(AIORateLimiter):
-    """``AIORateLimiter`` (429 → wait ``retry_after`` and retry) with even pacing of sends."""
+    """``AIORateLimiter`` (429 → wait ``retry_after`` and retry) with even pacing of sends:
+    a slot on the bot's global pace once the chat's own pace allows a send."""
 
     def __init__(
         self,
         *,
         ceiling: float = 30.0,
         rate: float | None = None,
-        chat_rate: float = CHAT_RATE,
-        chat_burst: float = CHAT_BURST,
+        chat_interval: float = CHAT_INTERVAL,
+        chat_burst: int = CHAT_BURST,
+        group_interval: float = GROUP_INTERVAL,
+        group_burst: int = GROUP_BURST,
         max_retries: int = 3,
+        paces: Paces | None = None,
     ) -> None:
         super().__init__(overall_max_rate=ceiling, max_retries=max_retries)
-        self.pacer = Pacer(rate if rate is not None else ceiling * PACE_SHARE)
-        self._chats = _ChatBucket(chat_rate, chat_burst)
+        self.paces: Paces = paces if paces is not None else MemoryPaces()
+        per_second = rate if rate is not None else ceiling * PACE_SHARE
+        self.global_pace = Pace("global", 1.0 / per_second)
+        self._private = (chat_interval, chat_burst)
+        self._group = (group_interval, group_burst)
+
+    def chat_pace(self, chat_id: object) -> Pace | None:
+        """The pace of one chat: a private chat's (a positive id) or a group's (a negative
+        id or an @username)."""
+        if isinstance(chat_id, bool) or not isinstance(chat_id, int | str) or chat_id == "":
+            return None
+        private = isinstance(chat_id, int) and chat_id > 0
+        interval, burst = self._private if private else self._group
+        return Pace(f"chat:{chat_id}", interval, burst)
+
+    async def _slot(self, chat_id: object) -> None:
+        chat = self.chat_pace(chat_id)
+        while True:
+            slot = await self.paces.reserve(self.global_pace, chat)
+            if slot.wait > 0:
+                await asyncio.sleep(slot.wait)
+            if slot.reserved:
+                return
 
     async def process_request(
         self,
@@ -119,15 +221,14 @@ class PacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint.startswith(_PACED_PREFIXES) and endpoint not in _UNPACED:
-            chat_id = data.get("chat_id")
-            if isinstance(chat_id, int) and chat_id > 0:
-                delay = self._chats.reserve(chat_id, time.monotonic())
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            await self.pacer.wait()
+            await self._slot(data.get("chat_id"))
         return await super().process_request(
             callback, args, kwargs, endpoint, data, rate_limit_args
         )
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        self.paces.close()
 
 
 def _hard_split(line: str, limit: int) -> list[str]:
@@ -224,9 +325,9 @@ async def deliver(
             message = await bot.send_message(chat_id=chat_id, text=part)
             ids.append(message.message_id)
     except Forbidden as exc:
-        raise ChatGone(str(exc)) from exc
+        raise ChatGone(str(exc), chat_id) from exc
     except BadRequest as exc:
         if "chat not found" in str(exc).lower():
-            raise ChatGone(str(exc)) from exc
+            raise ChatGone(str(exc), chat_id) from exc
         raise
     return Delivered(tuple(ids))

@@ -21,10 +21,11 @@ from bot.services.digests import (
     plan_digests,
     replan_digest,
 )
-from bot.services.sending import Pacer, split_caption, split_text
+from bot.services.sending import MemoryPaces, split_caption, split_text
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import PastSession, row_id
+from storage.repositories import Pace, Slot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -187,14 +188,30 @@ def test_digest_compares_with_the_seven_day_average_and_skips_quiet_days(
 
 def test_pacer_spaces_slots_evenly() -> None:
     now = [0.0]
-    pacer = Pacer(28.0, clock=lambda: now[0])
-    waits = [pacer.reserve() for _ in range(100)]
+    paces = MemoryPaces(clock=lambda: now[0])
+    pace = Pace("global", 1 / 28)
+    waits = [paces.reserve_now(pace).wait for _ in range(100)]
     slots = [w + 0.0 for w in waits]
     assert all(b - a == pytest.approx(1 / 28) for a, b in pairwise(slots))
     # in any one-second window at most 28 slots (+1 at the edge)
     assert max(sum(1 for s in slots if t <= s < t + 1) for t in slots) <= 29
     now[0] = 100.0  # after a pause, no backlog of past slots
-    assert pacer.reserve() == 0.0
+    assert paces.reserve_now(pace) == Slot(0.0, reserved=True)
+
+
+def test_chat_pace_allows_a_burst_then_one_a_second() -> None:
+    now = [0.0]
+    paces = MemoryPaces(clock=lambda: now[0])
+    pace, chat = Pace("global", 0.1), Pace("chat:1", 1.0, burst=3)
+    assert [paces.reserve_now(pace, chat) for _ in range(3)] == [
+        Slot(pytest.approx(w), reserved=True) for w in (0.0, 0.1, 0.2)
+    ]
+    # the burst is spent (sends leave at 0, 0.1, 0.2): the fourth may go at 1.0, and
+    # takes no global slot meanwhile
+    assert paces.reserve_now(pace, chat) == Slot(pytest.approx(1.0), reserved=False)
+    assert paces.reserve_now(pace, Pace("chat:2", 1.0, burst=3)).wait == pytest.approx(0.3)
+    now[0] = 1.0
+    assert paces.reserve_now(pace, chat) == Slot(0.0, reserved=True)
 
 
 @settings(max_examples=200, deadline=None)

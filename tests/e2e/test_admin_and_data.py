@@ -267,7 +267,9 @@ async def test_forget_after_confirm_deletes_everything_once(admin_bot: RunningBo
     assert "1 sessions" in (done.text or "") and "1 imported files" in (done.text or "")
     after = rows_of_every_table(bot.engine)
     for table in after:  # not one row of the host is left; the other host's are
-        if table in ("model_version",):
+        # models are the team's; send_pace holds when a chat may next be sent to (the
+        # confirmation just sent set it), dropped by itself within minutes of the last send
+        if table in ("model_version", "send_pace"):
             continue
         mine = with_both[table] - before[table]
         assert after[table] - before[table] == mine // 2, table

@@ -1,0 +1,80 @@
+"""The limiter's paces against the fake Bot API's flood control: whatever the pattern of
+sends (fan-outs, one chat flooded, busy groups), none is ever refused with a 429."""
+
+from __future__ import annotations
+
+import heapq
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.services.sending import GLOBAL_RATE, MemoryPaces, PacedRateLimiter
+from storage.repositories import Pace
+from tests.fakebot.models import Limits
+from tests.fakebot.server import _FloodControl
+
+CHATS = [1, 2, 3, 4, 5, -100, -200, "@channel"]
+
+
+def send_times(arrivals: list[tuple[float, int | str]]) -> list[tuple[float, int | str]]:
+    """When each send leaves, the limiter's loop run on a simulated clock: a send held back
+    by its chat asks again when told; a reserved one leaves after its wait."""
+    clock = [0.0]
+    paces = MemoryPaces(clock=lambda: clock[0])
+    limiter = PacedRateLimiter(paces=paces)
+    events = [(at, seq, chat) for seq, (at, chat) in enumerate(arrivals)]
+    heapq.heapify(events)
+    sent: list[tuple[float, int | str]] = []
+    while events:
+        at, seq, chat = heapq.heappop(events)
+        clock[0] = at
+        slot = paces.reserve_now(limiter.global_pace, limiter.chat_pace(chat))
+        if slot.reserved:
+            sent.append((at + slot.wait, chat))
+        else:
+            heapq.heappush(events, (at + slot.wait, seq, chat))
+    return sorted(sent, key=lambda item: item[0])
+
+
+def refused(sent: list[tuple[float, int | str]]) -> int:
+    flood, limits = _FloodControl(), Limits()
+    return sum(flood.acquire(limits, chat, at) is not None for at, chat in sent)
+
+
+# bursts: `count` sends to one chat at one moment (a fan-out is many bursts of one)
+burst = st.tuples(st.floats(0, 60, allow_nan=False), st.sampled_from(CHATS), st.integers(1, 25))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(burst, max_size=30))
+def test_no_pattern_of_sends_is_refused(bursts: list[tuple[float, int | str, int]]) -> None:
+    arrivals = [(at, chat) for at, chat, count in bursts for _ in range(count)]
+    sent = send_times(arrivals)
+    assert len(sent) == len(arrivals)
+    assert refused(sent) == 0
+
+
+def test_a_fan_out_leaves_at_the_global_rate() -> None:
+    sent = send_times([(0.0, chat) for chat in range(1, 281)])
+    assert sent[-1][0] == pytest.approx(279 / GLOBAL_RATE)
+    assert refused(sent) == 0
+
+
+def test_unpaced_sends_would_be_refused() -> None:
+    """The check above can fail: the same fan-out sent as it comes is refused."""
+    assert refused([(0.0, chat) for chat in range(1, 281)]) > 0
+    assert refused([(i * 0.5, -100) for i in range(30)]) > 0  # a group, 2 a second
+
+
+def test_a_group_gets_a_burst_then_one_each_four_seconds() -> None:
+    sent = send_times([(0.0, -100)] * 6)
+    assert [round(at, 3) for at, _ in sent] == [0.0, 0.036, 0.071, 0.107, 4.0, 8.0]
+
+
+def test_a_chat_id_that_is_not_a_chat_is_paced_globally_only() -> None:
+    limiter = PacedRateLimiter(paces=MemoryPaces())
+    assert limiter.chat_pace(None) is None and limiter.chat_pace("") is None
+    assert limiter.chat_pace(True) is None
+    assert limiter.chat_pace(7) == Pace("chat:7", 1.05, 3)
+    assert limiter.chat_pace(-7) == Pace("chat:-7", 4.0, 4)
