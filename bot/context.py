@@ -32,6 +32,10 @@ class AppState:
     """File imports: parsing and bulk writes that may take seconds."""
     scheduler: Scheduler
     """Scheduled sends (summaries, digests, nudges) and its clock: `bot.scheduler`."""
+    cache_workspaces: bool
+    """Whether handlers may keep a chat's workspace in `ChatState`: only when this process
+    is the one that changes workspaces (SQLite, one machine). On PostgreSQL another
+    instance may change a language or time zone at any moment, so each update reads it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,8 @@ class CachedInsight:
 
 class ChatState:
     """Typed chat_data: a short-lived cache of the chat's workspace (the database is the
-    truth; another instance may change the language or time zone, so it expires)."""
+    truth; kept only where `AppState.cache_workspaces` allows, and dropped whenever this
+    process changes the workspace)."""
 
     TTL_S = 30.0
 

@@ -39,8 +39,9 @@ async def in_import_worker(
 
 
 async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:
-    """The chat's workspace, created on first contact and cached in chat_data."""
-    cached = context.chat_data.workspace if context.chat_data is not None else None
+    """The chat's workspace, created on first contact (cached in chat_data on SQLite)."""
+    keep = context.state.cache_workspaces and context.chat_data is not None
+    cached = context.chat_data.workspace if keep and context.chat_data is not None else None
     if cached is not None:
         return cached
     chat = update.effective_chat
@@ -59,7 +60,7 @@ async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:
         chat=ref,
         default_timezone=context.state.settings.default_timezone,
     )
-    if context.chat_data is not None:
+    if keep and context.chat_data is not None:
         context.chat_data.workspace = info
     return info
 

@@ -1,4 +1,4 @@
-"""The chat's cached workspace expires, so a change made by another instance shows."""
+"""The chat's cached workspace (kept on SQLite only) expires, as a safety net."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.cli import main as cli_main
 from bot.config import Settings
+from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
 from bot.webhook import (
     HEALTH_PATH,
     SECRET_HEADER,
@@ -225,6 +226,69 @@ async def test_two_instances_on_one_database_apply_each_update_once(
         assert c.replies(HOST, golive, "closed after") == []
         assert marker["update_id"] == end["update_id"]
         assert c.api.webhook_errors == []
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_a_setting_changed_on_one_instance_shows_at_once_on_the_other(
+    backend: str, make_test_engine: Callable[[], Engine], tmp_path: Path
+) -> None:
+    async with cluster(tmp_path, [make_test_engine(), make_test_engine()]) as c:
+        await c.say(HOST, "/start", "LiveHost")  # instance 1
+        await c.say(HOST, "/golive Coherent", "is open")  # instance 2 (caches nothing)
+        await c.say(HOST, "/lang zh", "语言已设为中文")  # instance 1
+        await c.say(HOST, "/stat online=1200", "已记录")  # instance 2, no wait
+        await c.say(HOST, "/lang en", "Language: English")  # instance 1
+        await c.say(HOST, "/stat online=1300", "Got it")  # instance 2
+        assert [instance.server.accepted for instance in c.instances] == [3, 3]
+        for instance in c.instances:
+            assert not instance.app.bot_data.cache_workspaces
+
+
+async def burst_from_both(c: Cluster, first_chat: int, chats: int, shared_chat: int) -> float:
+    """Each instance sends to `chats` chats of its own and three times to `shared_chat`,
+    all at once; the seconds it took."""
+    started = time.monotonic()
+    sends = []
+    for index, instance in enumerate(c.instances):
+        base = first_chat + index * chats
+        sends += [
+            instance.app.bot.send_message(chat_id=base + i, text=f"digest {i}")
+            for i in range(chats)
+        ]
+        sends += [
+            instance.app.bot.send_message(chat_id=shared_chat, text=f"from {index}: {i}")
+            for i in range(3)
+        ]
+    await asyncio.gather(*sends)
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+async def test_two_instances_share_telegrams_limits(
+    backend: str, make_test_engine: Callable[[], Engine], tmp_path: Path
+) -> None:
+    """30 messages a second and 1 a second per private chat (a burst of 3) are the bot's
+    limits, not an instance's: the fake Bot API enforces them (429 past them), and two
+    instances sending flat out at once stay within them together."""
+    async with cluster(tmp_path, [make_test_engine(), make_test_engine()]) as c:
+        for instance in c.instances:
+            assert isinstance(instance.app.bot.rate_limiter, PacedRateLimiter)
+            assert isinstance(instance.app.bot.rate_limiter.paces, DatabasePaces)
+        c.api.enforce_limits = True
+        took = await burst_from_both(c, 70_000, chats=25, shared_chat=69_999)
+        assert c.api.count_429 == 0
+        assert len(c.api.messages_to(69_999)) == 6
+        # 56 sends at 28 a second; the shared chat's last three at 1 a second
+        assert took >= 3.0, took
+
+        # the same burst paced by each instance alone goes past the limits
+        for instance in c.instances:
+            limiter = instance.app.bot.rate_limiter
+            assert isinstance(limiter, PacedRateLimiter)
+            limiter.paces = MemoryPaces()
+        await asyncio.sleep(1.5)  # the fake's windows empty
+        await burst_from_both(c, 80_000, chats=25, shared_chat=79_999)
+        assert c.api.count_429 > 0
 
 
 # --------------------------------------------------------------------------- secret, health
