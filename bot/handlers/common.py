@@ -40,10 +40,9 @@ async def in_import_worker(
 
 async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:
     """The chat's workspace, created on first contact (cached in chat_data on SQLite)."""
-    keep = context.state.cache_workspaces and context.chat_data is not None
-    cached = context.chat_data.workspace if keep and context.chat_data is not None else None
-    if cached is not None:
-        return cached
+    chat_state = context.chat_data if context.state.cache_workspaces else None
+    if chat_state is not None and chat_state.workspace is not None:
+        return chat_state.workspace
     chat = update.effective_chat
     user = update.effective_user
     assert chat is not None
@@ -60,8 +59,8 @@ async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:
         chat=ref,
         default_timezone=context.state.settings.default_timezone,
     )
-    if keep and context.chat_data is not None:
-        context.chat_data.workspace = info
+    if chat_state is not None:
+        chat_state.workspace = info
     return info
 
 

@@ -6,9 +6,9 @@ of one send per ``interval`` with a burst of ``burst``, a send at ``s`` conforms
 ``s >= tat - (burst - 1) * interval`` and moves ``tat`` to ``max(tat, s) + interval``.
 
 :func:`reserve_send` queues a send on the global pace (the reply says how long to wait for
-its slot) and, for a private chat, first checks the chat's pace without queueing: a send
-its chat holds back must not hold a global slot meanwhile, and the chat's ``tat`` moves by
-the time the send really leaves. All in one transaction: on PostgreSQL the rows' locks
+its slot) and first checks the chat's own pace, if it has one, without queueing: a send its
+chat holds back must not hold a global slot meanwhile, and the chat's ``tat`` moves by the
+time the send really leaves. All in one transaction: on PostgreSQL the rows' locks
 order the instances and the clock is the database's, so instances whose clocks differ
 still share one schedule.
 """

@@ -8,8 +8,11 @@ import heapq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
 from bot.services.sending import GLOBAL_RATE, MemoryPaces, PacedRateLimiter
+from storage import repositories as repo
+from storage.engine import session_scope
 from storage.repositories import Pace
 from tests.fakebot.models import Limits
 from tests.fakebot.server import _FloodControl
@@ -78,3 +81,26 @@ def test_a_chat_id_that_is_not_a_chat_is_paced_globally_only() -> None:
     assert limiter.chat_pace(True) is None
     assert limiter.chat_pace(7) == Pace("chat:7", 1.05, 3)
     assert limiter.chat_pace(-7) == Pace("chat:-7", 4.0, 4)
+
+
+def test_memory_and_database_paces_follow_the_same_rules(engine: Engine) -> None:
+    """`MemoryPaces` (one process) and `reserve_send` (several instances) give the same
+    slots for the same sends: a fan-out, a flooded private chat and a busy group, mixed."""
+    t0 = 1_800_000_000.0
+    clock = [t0]
+    memory = MemoryPaces(clock=lambda: clock[0])
+    limiter = PacedRateLimiter(paces=memory)
+    chats: list[int | str] = [7, 7, 7, 7, 8, -100, -100, -100, -100, -100, 9, 7, "@channel"]
+    held = 0
+    for step, chat in enumerate(chats):
+        clock[0] = t0 + step * 0.2
+        pace = limiter.chat_pace(chat)
+        in_memory = memory.reserve_now(limiter.global_pace, pace)
+        with session_scope(engine) as session:
+            stored = repo.reserve_send(
+                session, pace=limiter.global_pace, chat=pace, now=clock[0]
+            )
+        assert stored.reserved == in_memory.reserved, (step, chat)
+        assert stored.wait == pytest.approx(in_memory.wait, abs=1e-5), (step, chat)
+        held += not stored.reserved
+    assert held == 2  # the private chat's fourth send and the group's fifth wait their turn
