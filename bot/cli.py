@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
         "kind", nargs="?", default="all", choices=["buying_power", "forecast", "all"]
     )
     retrain.add_argument("--force", action="store_true", help="promote even if not better")
+    chat = sub.add_parser(
+        "chat", help="talk to the real bot in this terminal, through a local fake Telegram"
+    )
+    chat.add_argument("--lang", choices=["en", "zh"], default="en", help="your Telegram language")
+    chat.add_argument("--group", action="store_true", help="a team group instead of a private chat")
+    chat.add_argument("--out", type=Path, default=Path("chat-out"), help="where photos are saved")
+    chat.add_argument("--database", default=None, help="default: data/chat.db")
     db = sub.add_parser("db", help="database upkeep")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -80,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "digest": _digest,
         "db": _db,
         "retrain": _retrain,
+        "chat": _chat,
     }[command]
     return handler(args, settings)
 
@@ -165,7 +173,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     model = active_model("buying_power", engine, models_dir=settings.models_dir)
     bundle = session_report(
-        engine, session_id=args.session_id, lang=args.lang, charts=args.out is not None,
+        engine,
+        session_id=args.session_id,
+        lang=args.lang,
+        charts=args.out is not None,
         model=model,
     )
     if bundle is None:
@@ -221,6 +232,16 @@ def _retrain(args: argparse.Namespace, settings: Settings) -> int:
     outcomes = asyncio.run(run())
     print(retrain_report(outcomes, "en"))
     return 0 if all(o.error is None for o in outcomes) else 1
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.chat import ChatOptions, run_chat
+
+    logging.getLogger().setLevel(logging.WARNING)  # the conversation, not the logs
+
+    url = args.database or f"sqlite:///{Path('data') / 'chat.db'}"
+    local = settings.model_copy(update={"database_url": url})
+    return run_chat(local, ChatOptions(lang=args.lang, group=args.group, out_dir=args.out))
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:

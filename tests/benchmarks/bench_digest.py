@@ -29,10 +29,10 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.scheduler import Scheduler
 from core.charts import digest_chart
+from fakebot import FakeBotApi
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope, upgrade
 from storage.models import row_id
-from tests.fakebot import FakeBotApi
 
 CEILING = 30.0
 GOAL = 27.0

@@ -152,8 +152,8 @@ def _latency_stats(api: Any, updates: list[dict[str, Any]]) -> dict[str, float]:
 async def _pushes_during_retrain(
     db: Path, models_dir: Path, rate: float, seconds: float, hosts_n: int
 ) -> tuple[dict[str, float], dict[str, float], float]:
+    from fakebot import FakeBotApi
     from tests.benchmarks.bench_stats import _first_poll, _spawn
-    from tests.fakebot import FakeBotApi
 
     hosts = [10_000 + i for i in range(hosts_n)]
     os.environ["LIVEHOST_ADMIN_IDS"] = str(ADMIN)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.fakebot import FakeBotApi
+from fakebot import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO_BOT = """

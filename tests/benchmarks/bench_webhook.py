@@ -30,8 +30,8 @@ import aiohttp
 import sqlalchemy as sa
 
 from bot.webhook import HEALTH_PATH, WEBHOOK_PATH
+from fakebot import FakeBotApi
 from storage.engine import make_engine, normalize_url
-from tests.fakebot import FakeBotApi
 from tests.utils.loadbalancer import LoadBalancer
 
 __all__ = ["main"]

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from bot.services.sending import GLOBAL_RATE, MemoryPaces, PacedRateLimiter
+from fakebot.models import Limits
+from fakebot.server import _FloodControl
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.repositories import Pace
-from tests.fakebot.models import Limits
-from tests.fakebot.server import _FloodControl
 
 CHATS = [1, 2, 3, 4, 5, -100, -200, "@channel"]
 

@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
-from tests.fakebot import FakeBotApi
+from fakebot import FakeBotApi
 
 
 @dataclass

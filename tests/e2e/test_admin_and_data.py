@@ -23,11 +23,11 @@ from sqlmodel import SQLModel, select
 from bot.services.admin import next_weekly_retrain, weekly_key
 from bot.services.retrain import retrainer_of
 from core.simulate import simulate_viewers
+from fakebot import FakeBotApi
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ModelVersion, row_id
 from tests.e2e.conftest import RunningBot, make_settings, start_bot, stop_bot
-from tests.fakebot import FakeBotApi
 from tests.utils.factories import T0, make_session, make_workspace
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -21,11 +21,11 @@ from telegram.ext import Application
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
 from bot.scheduler import Scheduler
+from fakebot import FakeBotApi, Limits, SentCall, is_png
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import PastSession, ScheduledSend, Workspace, row_id
 from tests.e2e.conftest import make_settings, stop_bot
-from tests.fakebot import FakeBotApi, Limits, SentCall, is_png
 from tests.utils.factories import make_minutes_frame, make_viewers_frame
 
 HOST = 7001

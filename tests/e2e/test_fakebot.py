@@ -21,8 +21,8 @@ from telegram import (
 from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
 
-from tests.fakebot import FakeBotApi, Limits, is_png, png_size, tiny_png
-from tests.fakebot.models import decode_form_value
+from fakebot import FakeBotApi, Limits, is_png, png_size, tiny_png
+from fakebot.models import decode_form_value
 
 PRIVATE = 4242
 GROUP = -100777

@@ -35,10 +35,10 @@ from bot.webhook import (
     check_webhook_settings,
     serve_webhook,
 )
+from fakebot import FakeBotApi
 from storage.engine import make_engine, session_scope
 from storage.models import LiveSession, Snapshot, Workspace
 from tests.e2e.conftest import make_settings
-from tests.fakebot import FakeBotApi
 from tests.utils.loadbalancer import LoadBalancer
 
 SECRET = "s3cret-token_for-tests"

@@ -70,7 +70,7 @@ State is plain attributes changed only on the server's event loop; call the queu
 methods from that loop (the test's).
 """
 
-from tests.fakebot.models import (
+from fakebot.models import (
     BotMessage,
     Limits,
     RecordedRequest,
@@ -81,7 +81,7 @@ from tests.fakebot.models import (
     png_size,
     tiny_png,
 )
-from tests.fakebot.server import DEFAULT_GROUP_USER_ID, DEFAULT_TOKEN, ApiError, FakeBotApi
+from fakebot.server import DEFAULT_GROUP_USER_ID, DEFAULT_TOKEN, ApiError, FakeBotApi
 
 __all__ = [
     "DEFAULT_GROUP_USER_ID",

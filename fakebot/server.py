@@ -4,7 +4,7 @@ The server answers the layout of a local Bot API server: ``{url}/bot{token}/{met
 POST; query string, url-encoded or multipart form, or JSON body) and
 ``{url}/file/bot{token}/{file_path}`` for downloads. Answers use Telegram's envelope
 ``{"ok": true, "result": ...}`` / ``{"ok": false, "error_code": ..., "description": ...}``.
-See the package docstring (``tests.fakebot``) for the test-side API.
+See the package docstring (``fakebot``) for the test-side API.
 
 All state lives on the :class:`FakeBotApi` object and is changed only from the event loop the
 server runs in, so tests (in the same loop) read it directly.
@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakebot.models import (
+from fakebot.models import (
     MAX_CAPTION_LENGTH,
     MAX_DOWNLOAD_SIZE,
     MAX_TEXT_LENGTH,

@@ -1,0 +1,66 @@
+"""`livehost chat`: the real bot in a terminal, against the in-repo fake Bot API."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _chat(lines: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> str:
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(line + "\n" for line in lines)))
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    code = main(
+        [
+            "chat",
+            "--database",
+            f"sqlite:///{tmp_path / 'chat.db'}",
+            "--out",
+            str(tmp_path / "out"),
+            *extra,
+        ]
+    )
+    assert code == 0
+    return out.getvalue()
+
+
+def test_a_host_streams_uploads_and_gets_the_summary_with_photos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _chat(
+        [
+            "/start",
+            "/golive evening",
+            "online=1200 gmv=3.4k orders=35",
+            f"/upload {DATA / 'viewers_zh.csv'}",
+            "/endlive",
+        ],
+        tmp_path,
+        monkeypatch,
+    )
+    assert "bot: " in out
+    assert "“evening” is open" in out
+    assert "viewers_zh.csv" in out
+    photos = [Path(line.split("] ", 1)[1]) for line in out.splitlines() if "[photo]" in line]
+    assert photos, out  # the summary's album arrived before the chat ended
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in photos)
+
+
+def test_buttons_are_numbered_and_pressed_by_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _chat(["/start", "/forget", "/press 2", "/press 9"], tmp_path, monkeypatch)
+    assert "[1] Delete everything" in out and "[2] Cancel" in out
+    assert "Cancelled: nothing was deleted." in out
+    assert "no button 9" in out
+
+
+def test_chinese_user_in_a_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _chat(["/start", "/golive"], tmp_path, monkeypatch, "--lang", "zh", "--group")
+    assert "直播" in out
