@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.dates import AutoDateLocator, DateFormatter, HourLocator, MinuteLocator
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -35,15 +35,25 @@ from core.report import (
 )
 
 __all__ = [
+    "DIGEST_MIN_DAYS",
     "DPI",
+    "FUNNEL_MIN_STAGES",
     "LABELS",
+    "MIN_BAR_SHARE",
     "SIZE_IN",
     "buying_power_chart",
+    "buying_power_figure",
     "digest_chart",
+    "digest_figure",
+    "digest_has_chart",
     "funnel_chart",
+    "funnel_figure",
     "labels",
     "online_chart",
+    "online_figure",
+    "online_has_chart",
     "retention_chart",
+    "retention_has_chart",
     "summary_charts",
 ]
 
@@ -184,6 +194,26 @@ def _local(ts: np.ndarray, tz: str | None) -> pd.DatetimeIndex:
     return idx.tz_localize(None)
 
 
+def _time_locator(span_s: float) -> Any:
+    """Ticks a host can read: every 5, 10, 15, 30 minutes or 1, 2, 3 hours, about five of
+    them across the session."""
+    for step_min in (5, 10, 15, 30):
+        if span_s <= step_min * 60 * 6:
+            return MinuteLocator(byminute=range(0, 60, step_min))
+    for step_h in (1, 2, 3, 6):
+        if span_s <= step_h * 3600 * 6:
+            return HourLocator(byhour=range(0, 24, step_h))
+    return AutoDateLocator(maxticks=6)
+
+
+def online_has_chart(data: OnlineSeriesData | None) -> bool:
+    """Whether the online curve says something: three points or more over five minutes."""
+    if data is None or len(data.ts) < 3:
+        return False
+    span = (data.ts.max() - data.ts.min()) / np.timedelta64(1, "s")
+    return bool(span >= 300)
+
+
 def online_chart(
     data: OnlineSeriesData,
     lang: str | None = "en",
@@ -192,6 +222,17 @@ def online_chart(
 ) -> bytes:
     """Online count over time with the snapshot pushes as dots and ``marks`` (e.g. nudge
     times) as dashed lines. Times shown in ``tz`` (IANA name; UTC when None)."""
+    return _png(online_figure(data, lang, marks=marks, tz=tz))
+
+
+def online_figure(
+    data: OnlineSeriesData,
+    lang: str | None = "en",
+    marks: Sequence[datetime] | None = None,
+    tz: str | None = None,
+) -> Figure:
+    """The figure of :func:`online_chart`; the time axis is the session's window (the
+    series' own span when the window is unknown), in local time."""
     s = _Style(lang)
     fig, ax = _figure(s)
     x = _local(data.ts, tz)
@@ -221,12 +262,27 @@ def online_chart(
             label=s.t["nudge"] if i == 0 else None,
         )
     ax.set_ylim(bottom=0)
-    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=7))
+    lo, hi = data.window if data.window is not None else (data.ts.min(), data.ts.max())
+    lo_x, hi_x = _local(np.array([lo, hi], dtype="datetime64[ns]"), tz)
+    if hi_x > lo_x:
+        ax.set_xlim(lo_x, hi_x)
+    span_s = max((hi_x - lo_x).total_seconds(), 60.0)
+    ax.xaxis.set_major_locator(_time_locator(span_s))
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
     _title(ax, s, s.t["online_title"])
     _legend(ax, s, loc="upper right")
-    return _png(fig)
+    return fig
+
+
+def retention_has_chart(data: RetentionData | None) -> bool:
+    """Whether there are observed exits to draw beside the fitted curve."""
+    return (
+        data is not None
+        and math.isfinite(data.half_life_s)
+        and data.km_t is not None
+        and len(data.km_t) > 1
+    )
 
 
 def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
@@ -274,33 +330,61 @@ def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
 
 def funnel_chart(data: FunnelData, lang: str | None = "en") -> bytes:
     """Horizontal funnel: each stage's count and its rate from the stage before."""
+    return _png(funnel_figure(data, lang))
+
+
+FUNNEL_MIN_STAGES = 3
+"""A funnel of two bars says no more than the sentence beside it."""
+MIN_BAR_SHARE = 0.012
+"""A bar is drawn at least this share of the longest, so a small stage stays visible
+(its label carries the true number)."""
+
+
+def funnel_figure(data: FunnelData, lang: str | None = "en") -> Figure:
+    """The figure of :func:`funnel_chart`."""
     s = _Style(lang)
     fig, ax = _figure(s)
     fig.subplots_adjust(left=0.22, right=0.95)
     names = [s.t.get(st.stage, st.stage) for st in data.stages]
     values = np.array([st.value for st in data.stages], dtype=float)
     pos = np.arange(len(values))
-    ax.barh(pos, values, color=COLORS["main"], height=0.62)
+    top = float(values.max()) if len(values) else 1.0
+    drawn = np.maximum(values, top * MIN_BAR_SHARE) if top > 0 else values
+    ax.barh(pos, drawn, color=COLORS["main"], height=0.62)
     ax.set_yticks(pos)
     ax.set_yticklabels(names, fontproperties=s.fp)
     ax.invert_yaxis()
     ax.grid(False)
     ax.grid(True, axis="x", alpha=0.3)
-    top = float(values.max()) if len(values) else 1.0
-    ax.set_xlim(0, top * 1.35 if top > 0 else 1)
+    ax.set_xlim(0, top * 1.4 if top > 0 else 1)
     for i, v in enumerate(values):
         text = _num(v, s.lang)
         if i > 0 and values[i - 1] > 0:
-            text += f"  ({v / values[i - 1]:.1%})"
-        ax.text(v + top * 0.01, i, text, va="center", fontproperties=s.fp)
+            text += f"  ({_pct(v / values[i - 1])})"
+        ax.text(drawn[i] + top * 0.015, i, text, va="center", fontproperties=s.fp)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
     _title(ax, s, s.t["funnel_title"])
-    return _png(fig)
+    return fig
+
+
+def _pct(share: float) -> str:
+    """A share as a percent a host reads: 12%, 3.4%, 0.25%."""
+    pct = share * 100
+    if pct >= 10:
+        return f"{pct:.0f}%"
+    if pct >= 1:
+        return f"{pct:.1f}%"
+    return f"{pct:.2f}%"
 
 
 def buying_power_chart(data: BuyingPowerChartData, lang: str | None = "en") -> bytes:
     """Predicted spend per tier (top 10 %, next 30 %, rest), actual spend beside it when
     known; R² and MAE in the corner."""
+    return _png(buying_power_figure(data, lang))
+
+
+def buying_power_figure(data: BuyingPowerChartData, lang: str | None = "en") -> Figure:
+    """The figure of :func:`buying_power_chart`."""
     s = _Style(lang)
     fig, ax = _figure(s)
     rows = data.tiers
@@ -332,12 +416,29 @@ def buying_power_chart(data: BuyingPowerChartData, lang: str | None = "en") -> b
     fig.subplots_adjust(bottom=0.17)
     _title(ax, s, s.t["bp_title"])
     _legend(ax, s, loc="upper right")
-    return _png(fig)
+    return fig
+
+
+DIGEST_MIN_DAYS = 3
+"""Below this many days with a stream, the digest is a short table, not a chart."""
+
+
+def digest_has_chart(daily_frame: pd.DataFrame | None) -> bool:
+    """Whether the digest's chart says more than a table: three days or more with GMV."""
+    if daily_frame is None or len(daily_frame) == 0 or "gmv" not in daily_frame.columns:
+        return False
+    gmv = pd.to_numeric(daily_frame["gmv"], errors="coerce")
+    return int(gmv.notna().sum()) >= DIGEST_MIN_DAYS
 
 
 def digest_chart(daily_frame: pd.DataFrame, lang: str | None = "en") -> bytes:
     """GMV bars for the last 14 days with the half-life (minutes) as a line on a second
     axis."""
+    return _png(digest_figure(daily_frame, lang))
+
+
+def digest_figure(daily_frame: pd.DataFrame, lang: str | None = "en") -> Figure:
+    """The figure of :func:`digest_chart`."""
     s = _Style(lang)
     fig, ax = _figure(s)
     fig.subplots_adjust(right=0.88)
@@ -353,7 +454,7 @@ def digest_chart(daily_frame: pd.DataFrame, lang: str | None = "en") -> bytes:
             color=COLORS["muted"],
         )
         _title(ax, s, s.t["digest_title"])
-        return _png(fig)
+        return fig
     df["date"] = pd.to_datetime(df["date"])
     df = df.sort_values("date").tail(14).reset_index(drop=True)
     pos = np.arange(len(df))
@@ -393,7 +494,7 @@ def digest_chart(daily_frame: pd.DataFrame, lang: str | None = "en") -> bytes:
     if handles:
         ax.legend(handles, names, prop=s.fp_small, frameon=False, loc="upper left", ncols=2)
     _title(ax, s, s.t["digest_title"])
-    return _png(fig)
+    return fig
 
 
 def summary_charts(
@@ -402,15 +503,19 @@ def summary_charts(
     marks: Sequence[datetime] | None = None,
     tz: str | None = None,
 ) -> dict[str, bytes]:
-    """The summary's charts, keyed "online", "retention", "funnel", "buying_power"; a
-    chart whose data is missing is left out."""
+    """The summary's charts, keyed "online", "retention", "funnel", "buying_power"; only
+    charts with something to show: an online curve of three points or more over five
+    minutes, a retention chart with observed exits (not the formula alone), a funnel of
+    three stages or more, buying-power tiers."""
     c = report.charts
     out: dict[str, bytes] = {}
-    if c.online is not None:
+    if online_has_chart(c.online):
+        assert c.online is not None
         out["online"] = online_chart(c.online, lang, marks=marks, tz=tz)
-    if c.retention is not None and math.isfinite(c.retention.half_life_s):
+    if retention_has_chart(c.retention):
+        assert c.retention is not None
         out["retention"] = retention_chart(c.retention, lang)
-    if c.funnel is not None:
+    if c.funnel is not None and len(c.funnel.stages) >= FUNNEL_MIN_STAGES:
         out["funnel"] = funnel_chart(c.funnel, lang)
     if c.buying_power is not None and c.buying_power.tiers:
         out["buying_power"] = buying_power_chart(c.buying_power, lang)

@@ -193,6 +193,8 @@ class OnlineSeriesData:
     source: Literal["minutes", "snapshots"]
     mark_ts: np.ndarray
     mark_online: np.ndarray
+    window: tuple[np.datetime64, np.datetime64] | None = None
+    """The session's start and end (UTC, naive) when known: the chart's time axis."""
 
 
 @dataclass(frozen=True)
@@ -582,30 +584,49 @@ def _buying_power(
 
 
 def _online_series(
-    snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None
+    snapshots: pd.DataFrame | None,
+    minutes: pd.DataFrame | None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
 ) -> OnlineSeriesData | None:
+    """The online curve inside the session's window: points outside it are not drawn."""
+
+    def inside(df: pd.DataFrame, ok: pd.Series) -> pd.Series:
+        ts = df["ts"]
+        if start is not None:
+            ok = ok & (ts >= start - pd.Timedelta(seconds=60))
+        if end is not None:
+            ok = ok & (ts <= end + pd.Timedelta(seconds=60))
+        return ok
+
     marks_ts = np.array([], dtype="datetime64[ns]")
     marks_on = np.array([], dtype=float)
     snap_on = _num(snapshots, "online")
     if snapshots is not None and snap_on is not None and "ts" in snapshots.columns:
-        ok = snap_on.notna() & snapshots["ts"].notna()
+        ok = inside(snapshots, snap_on.notna() & snapshots["ts"].notna())
         marks_ts = _naive_utc(snapshots.loc[ok, "ts"])
         marks_on = snap_on[ok].to_numpy(float)
     min_on = _num(minutes, "online")
+    series: tuple[np.ndarray, np.ndarray, Literal["minutes", "snapshots"]] | None = None
     if minutes is not None and min_on is not None and "ts" in minutes.columns:
-        ok = min_on.notna() & minutes["ts"].notna()
-        return OnlineSeriesData(
-            ts=_naive_utc(minutes.loc[ok, "ts"]),
-            online=min_on[ok].to_numpy(float),
-            source="minutes",
-            mark_ts=marks_ts,
-            mark_online=marks_on,
-        )
-    if len(marks_ts) >= 1:
-        return OnlineSeriesData(
-            ts=marks_ts, online=marks_on, source="snapshots", mark_ts=marks_ts, mark_online=marks_on
-        )
-    return None
+        ok = inside(minutes, min_on.notna() & minutes["ts"].notna())
+        if ok.any():
+            series = (_naive_utc(minutes.loc[ok, "ts"]), min_on[ok].to_numpy(float), "minutes")
+    if series is None and len(marks_ts) >= 1:
+        series = (marks_ts, marks_on, "snapshots")
+    if series is None:
+        return None
+    ts, online, source = series
+    lo = _naive_utc(pd.Series([start]))[0] if start is not None else ts.min()
+    hi = _naive_utc(pd.Series([end]))[0] if end is not None else ts.max()
+    return OnlineSeriesData(
+        ts=ts,
+        online=online,
+        source=source,
+        mark_ts=marks_ts,
+        mark_online=marks_on,
+        window=(min(lo, ts.min()), max(hi, ts.max())),
+    )
 
 
 # ---------------------------------------------------------------- suggestions
@@ -765,7 +786,7 @@ def build_report(
     segments = segment_viewers(views) if views is not None else None
     bp, scores, tier = _buying_power(views, model)
     funnel = _funnel(kpis)
-    online = _online_series(snaps, mins)
+    online = _online_series(snaps, mins, start, end)
 
     retention = None
     if estimate is not None:

@@ -63,13 +63,63 @@ def test_summary_charts_en(full_report) -> None:  # type: ignore[no-untyped-def]
         _check_png(data)
 
 
-def test_missing_data_skips_charts() -> None:
+def test_charts_without_information_are_left_out_of_the_album() -> None:
     s = simulate_stream(seed=1, minutes=30)
     only_snapshots = build_report(snapshots=s.snapshots)
-    assert set(charts.summary_charts(only_snapshots, "en")) == {"online", "retention", "funnel"}
-    # the simulated operator never pushes clicks: views → buyers
+    # pushes alone: no observed exits (the retention chart would be the formula alone) and a
+    # two-stage funnel (the simulated operator never pushes clicks: views → buyers)
     assert [st.stage for st in only_snapshots.funnel] == ["views", "buyers"]
+    assert set(charts.summary_charts(only_snapshots, "en")) == {"online"}
     assert charts.summary_charts(build_report(), "en") == {}
+    one_push = build_report(snapshots=s.snapshots.head(1))
+    assert charts.summary_charts(one_push, "en") == {}
+
+
+def test_online_axis_stays_inside_the_session_with_readable_ticks() -> None:
+    s = simulate_stream(seed=2, minutes=120)
+    stray = s.minutes.copy()
+    stray["ts"] = stray["ts"] - pd.Timedelta(days=9)  # a file from another day
+    report = build_report(
+        minutes=pd.concat([stray, s.minutes]),
+        started_at=s.started_at,
+        ended_at=s.ended_at,
+    )
+    online = report.charts.online
+    assert online is not None and online.window is not None
+    start = np.datetime64(pd.Timestamp(s.started_at).tz_convert("UTC").tz_localize(None))
+    assert online.ts.min() >= start - np.timedelta64(60, "s")
+    fig = charts.online_figure(online, "en", tz="Asia/Shanghai")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert 3 <= len(labels) <= 9 and len(set(labels)) == len(labels)
+    lo, hi = ax.get_xlim()
+    assert (hi - lo) * 24 * 60 <= 121  # minutes: the session, not nine days
+
+
+def test_small_funnel_stages_stay_visible() -> None:
+    from core.report import FunnelData, FunnelStage
+
+    data = FunnelData(
+        stages=[
+            FunnelStage("views", 120_000.0),
+            FunnelStage("impressions", 40_000.0),
+            FunnelStage("clicks", 900.0),
+            FunnelStage("buyers", 12.0),
+        ]
+    )
+    fig = charts.funnel_figure(data, "en")
+    ax = fig.axes[0]
+    widths = [p.get_width() for p in ax.patches]
+    assert min(widths) >= 120_000 * charts.MIN_BAR_SHARE
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.startswith("12") for t in texts)  # the true number, not the drawn width
+
+
+def test_a_digest_of_fewer_than_three_streams_has_no_chart() -> None:
+    daily = _daily()
+    assert charts.digest_has_chart(daily)
+    assert not charts.digest_has_chart(daily.tail(2))
+    assert not charts.digest_has_chart(None)
 
 
 def test_digest_chart() -> None:
