@@ -52,9 +52,13 @@ __all__ = [
     "online_chart",
     "online_figure",
     "online_has_chart",
+    "products_chart",
+    "products_figure",
     "retention_chart",
     "retention_has_chart",
     "summary_charts",
+    "timeline_chart",
+    "timeline_figure",
 ]
 
 SIZE_IN = (9.0, 5.4)
@@ -97,6 +101,17 @@ LABELS: dict[str, dict[str, str]] = {
         "gmv": "GMV",
         "half_life_axis": "Half-life (min)",
         "no_data": "No data",
+        "timeline_title": "Online, sales and what was on",
+        "gmv_per_min": "GMV per minute",
+        "products_title": "Products: GMV and click rate",
+        "ctr": "Click rate",
+        "event_giveaway": "Giveaway",
+        "event_coupon": "Coupon",
+        "event_price_drop": "Price drop",
+        "event_new_product": "New product",
+        "event_pin": "Pinned",
+        "event_flash_sale": "Flash sale",
+        "event_restock": "Restock",
     },
     "zh": {
         "online_title": "在线人数",
@@ -125,6 +140,17 @@ LABELS: dict[str, dict[str, str]] = {
         "gmv": "成交额",
         "half_life_axis": "半衰期（分钟）",
         "no_data": "暂无数据",
+        "timeline_title": "在线、成交与讲解",
+        "gmv_per_min": "每分钟成交额",
+        "products_title": "商品：成交额与点击率",
+        "ctr": "点击率",
+        "event_giveaway": "福袋",
+        "event_coupon": "优惠券",
+        "event_price_drop": "降价",
+        "event_new_product": "上新",
+        "event_pin": "置顶",
+        "event_flash_sale": "秒杀",
+        "event_restock": "补货",
     },
 }
 
@@ -520,3 +546,163 @@ def summary_charts(
     if c.buying_power is not None and c.buying_power.tiers:
         out["buying_power"] = buying_power_chart(c.buying_power, lang)
     return out
+
+
+BAND_COLORS = ("#dbe9ff", "#ffe8cc", "#d3f9d8", "#f3d9fa", "#fff3bf", "#e3fafc")
+
+
+def timeline_figure(
+    minutes: pd.DataFrame,
+    product_segments: Sequence[Any] = (),
+    events: Sequence[tuple[datetime, str]] = (),
+    lang: str | None = "en",
+    tz: str | None = None,
+) -> Figure:
+    """The online curve with GMV per minute as bars on a second axis, each product segment as
+    a band labelled with the product, and events as marks. ``minutes`` has ``ts``, ``online``
+    and ``gmv``; segments have ``start``, ``end``, ``label``, ``product_no``
+    (:class:`core.products.Segment`); events are (time, kind)."""
+    s = _Style(lang)
+    fig, ax = _figure(s)
+    fig.subplots_adjust(right=0.88)
+    df = minutes.assign(ts=pd.to_datetime(minutes["ts"], utc=True)).sort_values("ts")
+    x = _local(df["ts"].dt.tz_localize(None).to_numpy("datetime64[ns]"), tz)
+    online = pd.to_numeric(df["online"], errors="coerce").to_numpy(float)
+    top = float(np.nanmax(online)) if np.isfinite(online).any() else 1.0
+    for i, seg in enumerate(product_segments):
+        lo, hi = (
+            _local(np.array([_naive(seg.start)], dtype="datetime64[ns]"), tz)[0],
+            _local(np.array([_naive(seg.end)], dtype="datetime64[ns]"), tz)[0],
+        )
+        ax.axvspan(lo, hi, color=BAND_COLORS[i % len(BAND_COLORS)], alpha=0.8, linewidth=0)
+        name = seg.label or ""
+        if seg.product_no is not None:
+            name = f"#{seg.product_no} {name}".strip()
+        ax.text(
+            lo + (hi - lo) / 2,
+            top * 1.16,
+            name,
+            ha="center",
+            va="bottom",
+            fontproperties=s.fp_small,
+            clip_on=True,
+        )
+    (line,) = ax.plot(x, online, color=COLORS["main"], linewidth=2.2, label=s.t["online"])
+    handles: list[Any] = [line]
+    if "gmv" in df.columns:
+        gmv = pd.to_numeric(df["gmv"], errors="coerce").to_numpy(float)
+        if np.isfinite(gmv).any():
+            ax2 = ax.twinx()
+            bars = ax2.bar(
+                x,
+                np.nan_to_num(gmv),
+                width=1 / 24 / 60 * 0.8,
+                color=COLORS["accent"],
+                alpha=0.55,
+                label=s.t["gmv_per_min"],
+            )
+            ax2.set_ylim(0, max(float(np.nanmax(gmv)) * 3.0, 1.0))
+            ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
+            ax2.tick_params(labelsize=FONT_SIZE - 2, labelfontfamily=s.family)
+            ax2.spines["top"].set_visible(False)
+            handles.append(bars)
+    for at, kind in events:
+        t = pd.Timestamp(at)
+        t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz or "UTC")
+        ax.axvline(t.tz_localize(None), color=COLORS["good"], linestyle="--", linewidth=1.6)
+        ax.text(
+            t.tz_localize(None),
+            top * 0.35,
+            s.t.get(f"event_{kind}", kind),
+            rotation=90,
+            va="bottom",
+            ha="right",
+            fontproperties=s.fp_small,
+            color=COLORS["good"],
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+        )
+    ax.set_ylim(0, top * 1.3 if top > 0 else 1)
+    if len(x):
+        ax.set_xlim(x.min(), x.max())
+        span_s = max((x.max() - x.min()).total_seconds(), 60.0)
+        ax.xaxis.set_major_locator(_time_locator(span_s))
+    ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
+    ax.legend(
+        handles,
+        [h.get_label() for h in handles],
+        prop=s.fp_small,
+        frameon=False,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=2,
+    )
+    _title(ax, s, s.t["timeline_title"])
+    return fig
+
+
+def products_figure(products: Sequence[Any], lang: str | None = "en", top: int = 8) -> Figure:
+    """GMV per product as bars (highest first) with its click rate as dots on a second axis;
+    ``products`` are :class:`core.products.ProductFigures`."""
+    s = _Style(lang)
+    fig, ax = _figure(s)
+    fig.subplots_adjust(right=0.88, bottom=0.2)
+    rows = [p for p in products if p.gmv is not None][:top]
+    pos = np.arange(len(rows))
+    gmv = np.array([p.gmv for p in rows], dtype=float)
+    bars = ax.bar(pos, gmv, color=COLORS["main"], width=0.6, label=s.t["gmv"])
+    for i, v in enumerate(gmv):
+        ax.text(i, v, _num(v, s.lang), ha="center", va="bottom", fontproperties=s.fp_small)
+    ax.set_xticks(pos)
+    ax.set_xticklabels(
+        [_short(p.name or p.product_id or "?") for p in rows],
+        fontproperties=s.fp_small,
+        rotation=20,
+        ha="right",
+    )
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
+    ax.set_ylim(0, float(gmv.max()) * 1.25 if len(gmv) and gmv.max() > 0 else 1)
+    handles: list[Any] = [bars]
+    ctr = np.array([p.ctr if p.ctr is not None else np.nan for p in rows], dtype=float)
+    if np.isfinite(ctr).any():
+        ax2 = ax.twinx()
+        ok = np.isfinite(ctr)
+        (dots,) = ax2.plot(
+            pos[ok], ctr[ok], "o", color=COLORS["accent"], markersize=9, label=s.t["ctr"]
+        )
+        ax2.set_ylim(0, max(float(np.nanmax(ctr)) * 1.3, 0.01))
+        ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax2.tick_params(labelsize=FONT_SIZE - 2, labelfontfamily=s.family)
+        ax2.spines["top"].set_visible(False)
+        handles.append(dots)
+    ax.legend(
+        handles, [h.get_label() for h in handles], prop=s.fp_small, frameon=False, loc="upper right"
+    )
+    _title(ax, s, s.t["products_title"])
+    return fig
+
+
+def timeline_chart(
+    minutes: pd.DataFrame,
+    product_segments: Sequence[Any] = (),
+    events: Sequence[tuple[datetime, str]] = (),
+    lang: str | None = "en",
+    tz: str | None = None,
+) -> bytes:
+    """PNG of :func:`timeline_figure`."""
+    return _png(timeline_figure(minutes, product_segments, events, lang, tz))
+
+
+def products_chart(products: Sequence[Any], lang: str | None = "en") -> bytes:
+    """PNG of :func:`products_figure`."""
+    return _png(products_figure(products, lang))
+
+
+def _short(name: str, width: int = 10) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def _naive(t: Any) -> np.datetime64:
+    ts = pd.Timestamp(t)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.tz_localize(None).to_datetime64().astype("datetime64[ns]")

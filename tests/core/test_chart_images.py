@@ -111,3 +111,57 @@ def test_buying_power_chart(lang: str) -> Figure:
 @COMPARE
 def test_digest_chart(lang: str) -> Figure:
     return charts.digest_figure(_daily(), lang)
+
+
+def _timeline(lang: str) -> tuple[pd.DataFrame, list, list]:
+    from core.products import Segment
+
+    start = pd.Timestamp("2026-11-20 12:00", tz="UTC")
+    minutes = np.arange(0, 90)
+    online = 300 + 700 * (1 - np.exp(-minutes / 10.0)) * np.exp(-minutes / 160.0)
+    online[50:56] += np.array([120, 260, 300, 220, 120, 50])
+    gmv = np.where(minutes % 7 == 0, 0.0, 80 + 6 * (minutes % 11)) * (1 + (minutes >= 50) * 0.8)
+    frame = pd.DataFrame(
+        {"ts": start + pd.to_timedelta(minutes, unit="min"), "online": online.round(), "gmv": gmv}
+    )
+    names = ["口红", "面霜", "眼影"] if lang == "zh" else ["Lipstick", "Cream", "Eyeshadow"]
+    bounds = [(5, 30, 3), (30, 62, 5), (62, 89, 1)]
+    segs = [
+        Segment("product", start + pd.Timedelta(minutes=a), start + pd.Timedelta(minutes=b), n, no)
+        for (a, b, no), n in zip(bounds, names, strict=True)
+    ]
+    events = [((start + pd.Timedelta(minutes=50)).to_pydatetime(), "giveaway")]
+    return frame, segs, events
+
+
+def _product_rows(lang: str) -> list:
+    from core.products import product_figures
+
+    names = (
+        ["口红", "面霜", "眼影", "发夹"]
+        if lang == "zh"
+        else ["Lipstick", "Cream", "Eyeshadow", "Clip"]
+    )
+    frame = pd.DataFrame(
+        {
+            "name": names,
+            "impressions": [20_000, 30_000, 8_000, 4_000],
+            "clicks": [1_800, 330, 700, 60],
+            "buyers": [190, 11, 58, 4],
+            "gmv": [15_400.0, 3_100.0, 4_500.0, 180.0],
+        }
+    )
+    return product_figures(frame)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@COMPARE
+def test_timeline_chart(lang: str) -> Figure:
+    frame, segs, events = _timeline(lang)
+    return charts.timeline_figure(frame, segs, events, lang, tz="Asia/Shanghai")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@COMPARE
+def test_products_chart(lang: str) -> Figure:
+    return charts.products_figure(_product_rows(lang), lang)
