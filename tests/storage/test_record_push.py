@@ -57,6 +57,7 @@ def test_record_push_stores_once_moves_last_push_and_reads_back(db: Session) -> 
     stored = db.get(LiveSession, row_id(live))
     assert stored is not None and stored.last_push_at == later
     frame = repo.snapshots_frame(db, session_id=row_id(live))
-    assert list(frame["online"].fillna(-1)) == [7, 1200, 1100, -1]  # the ORM read agrees, ordered by time
+    # the ORM read agrees, ordered by time
+    assert list(frame["online"].fillna(-1)) == [7, 1200, 1100, -1]
     assert frame["ts"].iloc[-1].to_pydatetime() == later
     assert isinstance(stored.last_push_at, datetime)
