@@ -26,6 +26,7 @@ never throws the others away. A key given twice keeps its last value. Never rais
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -262,6 +263,9 @@ Reason = Literal[
 MAX_TEXT = 30
 """Text quoted back in `Ignored` is cut to this many characters."""
 
+MAX_SUGGESTED = 10
+"""Unknown labels after this many get no "did you mean" (a reply names only the first few)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
@@ -300,17 +304,26 @@ _ALIAS_KEY: Final[dict[str, str]] = {
     alias.lower(): key for key, aliases in ALIASES.items() for alias in aliases
 }
 _ALIAS_ORDER: Final[list[str]] = sorted(_ALIAS_KEY, key=lambda a: -len(a))
-_ALIAS_RE: Final = re.compile(
-    "|".join(f"(?P<a{i}>{_alias_pattern(alias)})" for i, alias in enumerate(_ALIAS_ORDER))
-)
+_ALIAS_RES: Final[dict[str, tuple[re.Pattern[str], list[str]]]] = {}
+"""Per first character: one pattern of the labels that start with it (longest first)."""
+for _first in {a[0] for a in _ALIAS_ORDER}:
+    _group = [a for a in _ALIAS_ORDER if a[0] == _first]
+    _ALIAS_RES[_first] = (
+        re.compile("|".join(f"(?P<a{i}>{_alias_pattern(a)})" for i, a in enumerate(_group))),
+        _group,
+    )
 
 
 def _alias_at(lowered: str, pos: int) -> tuple[str, int] | None:
     """(alias, end) of the label starting at `pos`."""
-    m = _ALIAS_RE.match(lowered, pos)
+    entry = _ALIAS_RES.get(lowered[pos]) if pos < len(lowered) else None
+    if entry is None:
+        return None
+    pattern, group = entry
+    m = pattern.match(lowered, pos)
     if m is None or m.end() == pos or m.lastgroup is None:
         return None
-    return _ALIAS_ORDER[int(m.lastgroup[1:])], m.end()
+    return group[int(m.lastgroup[1:])], m.end()
 
 
 def _distance(a: str, b: str) -> int:
@@ -328,6 +341,12 @@ def _distance(a: str, b: str) -> int:
     return prev[len(b)]
 
 
+_BY_SHAPE: Final[dict[tuple[bool, int], list[str]]] = {}
+for _alias in _ALIAS_ORDER:
+    _BY_SHAPE.setdefault((_alias.isascii(), len(_alias)), []).append(_alias)
+
+
+@functools.lru_cache(maxsize=4096)
 def suggest_labels(word: str) -> tuple[str, ...]:
     """The known labels (English or Chinese) nearest to `word` when it is a likely typo: the
     closest label of each key at the smallest distance, at most three."""
@@ -336,12 +355,11 @@ def suggest_labels(word: str) -> tuple[str, ...]:
         return ()
     allowed = 1 if len(w) <= 5 else 2
     found: list[tuple[int, int, str]] = []
-    for alias in _ALIAS_ORDER:
-        if abs(len(alias) - len(w)) > allowed or alias.isascii() != w.isascii():
-            continue
-        d = _distance(w, alias)
-        if 0 < d <= allowed:
-            found.append((d, abs(len(alias) - len(w)), alias))
+    for size in range(len(w) - allowed, len(w) + allowed + 1):
+        for alias in _BY_SHAPE.get((w.isascii(), size), ()):
+            d = _distance(w, alias)
+            if 0 < d <= allowed:
+                found.append((d, abs(len(alias) - len(w)), alias))
     if not found:
         return ()
     best = min(d for d, _, _ in found)
@@ -721,7 +739,9 @@ def parse_stats(text: str) -> StatParse:
     def pair(label: _Label | _Word, num: _Num, label_first: bool) -> None:
         written = f"{label.text} {num.text}" if label_first else f"{num.text} {label.text}"
         if isinstance(label, _Word):
-            ignore(written, "unknown_label", hint=suggest_labels(label.text))
+            unknown = sum(1 for i in result.ignored if i.reason == "unknown_label")
+            hint = suggest_labels(label.text) if unknown < MAX_SUGGESTED else ()
+            ignore(written, "unknown_label", hint=hint)
             return
         key = label.key
         if label.generic and num.unit in _GENERIC_BY_UNIT:
