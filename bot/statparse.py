@@ -637,6 +637,11 @@ def _tokens(norm: str) -> list[_Token]:
             last_label = _ALIAS_KEY[alias]
             pos = end
             continue
+        if not out or out[-1] is None:  # `20:05 在线1200`: the time of day is no value
+            clock = _CLOCK_RE.match(lowered, pos)
+            if clock is not None and clock.group(3) is None and int(clock.group(1)) < 24:
+                pos = clock.end()
+                continue
         quantity = _quantity(lowered, pos, stay_context=last_label == "avg_stay_s")
         if quantity is not None:
             num, end = quantity
