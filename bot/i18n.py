@@ -97,6 +97,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Usage: /stat online=1200 gmv=3.4k orders=35 (keys: {keys})",
         "zh": "用法：/stat 在线1200 成交1.2万 订单35（可用项：{keys}）",
     },
+    "trend_worse": {"en": "audience leaving faster", "zh": "观众流失加快"},
+    "trend_better": {"en": "audience staying longer", "zh": "观众停留更久"},
+    "trend_same": {"en": "steady", "zh": "平稳"},
     "stat_nothing": {
         "en": "I found no numbers in that. Example: online=1200 gmv=3.4k orders=35",
         "zh": "没有找到数据。示例：在线1200 成交1.2万 订单35",
