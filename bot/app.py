@@ -28,7 +28,13 @@ from bot.handlers.admin import (
 from bot.handlers.data import FORGET_PATTERN, export_command, forget_button, forget_command
 from bot.handlers.errors import error_handler
 from bot.handlers.files import document_message
-from bot.handlers.live import endlive_command, golive_command, plain_text, stat_command
+from bot.handlers.live import (
+    AddressedToBot,
+    endlive_command,
+    golive_command,
+    plain_text,
+    stat_command,
+)
 from bot.handlers.misc import (
     edited_message,
     photo_message,
@@ -124,7 +130,12 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(filters.Sticker.ALL, sticker_message))
     application.add_handler(MessageHandler(filters.PHOTO, photo_message))
     application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, plain_text)
+        MessageHandler(
+            filters.TEXT
+            & ~filters.COMMAND
+            & (filters.ChatType.PRIVATE | (filters.ChatType.GROUPS & AddressedToBot())),
+            plain_text,
+        )
     )
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(

@@ -50,7 +50,7 @@ def fmt_pct(value: float | None, *, digits: int = 1) -> str:
 
 
 def fmt_duration(seconds: float | None, lang: str = "en") -> str:
-    """`1h 05m`, `4m 30s`, `45s` (zh: `1小时5分`, `4分30秒`)."""
+    """`1 h 5 min`, `2 h`, `4 min 30 s`, `45 s` (zh: `1小时5分`, `2小时`, `4分30秒`, `45秒`)."""
     if _missing(seconds):
         return "—"
     assert seconds is not None
@@ -59,12 +59,12 @@ def fmt_duration(seconds: float | None, lang: str = "en") -> str:
     m, sec = divmod(rem, 60)
     if lang == "zh":
         if h:
-            return f"{h}小时{m}分"
+            return f"{h}小时{m}分" if m else f"{h}小时"
         if m:
             return f"{m}分{sec}秒" if sec else f"{m}分钟"
         return f"{sec}秒"
     if h:
-        return f"{h}h {m:02d}m"
+        return f"{h} h {m} min" if m else f"{h} h"
     if m:
-        return f"{m}m {sec:02d}s" if sec else f"{m} min"
-    return f"{sec}s"
+        return f"{m} min {sec} s" if sec else f"{m} min"
+    return f"{sec} s"

@@ -24,7 +24,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "How to use me:\n"
             "/golive [title] — open a live session\n"
             "/stat online=1200 gmv=3.4k orders=35 — push the numbers you see"
-            "{plain_hint}\n"
+            "{plain_hint}; in a group, /stat, or reply to my message or mention me with the "
+            "numbers\n"
             "/endlive — close the session; the summary follows\n"
             "Send a .csv or .xlsx export (Douyin minute data, viewers, TikTok Shop sessions) "
             "— caption #12 to file it under session 12\n"
@@ -37,7 +38,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "使用方法：\n"
             "/golive [标题] — 开始一场直播\n"
             "/stat 在线1200 成交1.2万 订单35 — 推送你看到的数据"
-            "{plain_hint}\n"
+            "{plain_hint}；群里用 /stat，或回复我的消息、@我 并写上数据\n"
             "/endlive — 结束直播，随后发送复盘\n"
             "发送 .csv 或 .xlsx 导出文件（抖音分钟数据、观众明细、TikTok Shop 场次）"
             "— 附言 #12 表示归入第 12 场\n"
@@ -96,30 +97,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Usage: /stat online=1200 gmv=3.4k orders=35 (keys: {keys})",
         "zh": "用法：/stat 在线1200 成交1.2万 订单35（可用项：{keys}）",
     },
-    "stat_ok": {"en": "✅ Got it: {values}", "zh": "✅ 已记录：{values}"},
-    "stat_change": {
-        "en": "Since the last push ({ago}): {changes}",
-        "zh": "距上次（{ago}）：{changes}",
-    },
-    "stat_attention": {
-        "en": "Attention: λ = {lam}/min, half-life {half_life}{recent}",
-        "zh": "注意力：λ = {lam}/分钟，半衰期 {half_life}{recent}",
-    },
-    "stat_recent": {
-        "en": " (recent λ {lam}/min, {trend})",
-        "zh": "（近期 λ {lam}/分钟，{trend}）",
-    },
     "trend_worse": {"en": "audience leaving faster", "zh": "观众流失加快"},
     "trend_better": {"en": "audience staying longer", "zh": "观众停留更久"},
     "trend_same": {"en": "steady", "zh": "平稳"},
-    "stat_unknown_keys": {
-        "en": "I don't know: {keys}. Known keys: {known}",
-        "zh": "无法识别：{keys}。可用项：{known}",
-    },
-    "stat_bad_values": {
-        "en": "Not a number: {items}. Nothing was stored.",
-        "zh": "不是有效数字：{items}。本条未记录。",
-    },
     "stat_nothing": {
         "en": "I found no numbers in that. Example: online=1200 gmv=3.4k orders=35",
         "zh": "没有找到数据。示例：在线1200 成交1.2万 订单35",
@@ -618,6 +598,92 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "已经删除过了，没有更多可删除的数据。",
     },
     "forget_cancelled": {"en": "Cancelled: nothing was deleted.", "zh": "已取消，未删除任何数据。"},
+    # --- pushes ----------------------------------------------------------------------------
+    "push_got": {"en": "✅ Got it{when}: {values}.", "zh": "✅ 已记录{when}：{values}。"},
+    "push_when": {"en": ", {elapsed} into the stream", "zh": "（开播 {elapsed}）"},
+    "push_when_since": {
+        "en": ", {elapsed} into the stream ({ago} after the last push)",
+        "zh": "（开播 {elapsed}，距上次 {ago}）",
+    },
+    "push_with_change": {"en": "{value} ({change})", "zh": "{value}（{change}）"},
+    "push_stay": {
+        "en": "Stay: half of the viewers leave within {half}.",
+        "zh": "停留：一半观众在 {half}内离开。",
+    },
+    "push_stay_faster": {
+        "en": "Stay: half of the viewers leave within {half}; in the last {window}, within {recent}: people are leaving faster.",
+        "zh": "停留：一半观众在 {half}内离开；最近 {window}缩短到 {recent}，观众流失加快。",
+    },
+    "push_stay_slower": {
+        "en": "Stay: half of the viewers leave within {half}; in the last {window}, only within {recent}: people are staying longer.",
+        "zh": "停留：一半观众在 {half}内离开；最近 {window}延长到 {recent}，观众停留更久。",
+    },
+    "push_ignored": {"en": "Not stored: {items}.", "zh": "未记录：{items}。"},
+    "push_nothing_stored": {"en": "Nothing was stored: {items}.", "zh": "本条未记录：{items}。"},
+    "push_more": {"en": "…and {n} more", "zh": "……另有 {n} 项"},
+    "push_known": {"en": "Labels I read: {keys}.", "zh": "可识别的项目：{keys}。"},
+    "push_why_unknown_label": {"en": "“{text}” (unknown label)", "zh": "“{text}”（无法识别的项目）"},
+    "push_why_suggest": {
+        "en": "“{text}” (did you mean {labels}?)",
+        "zh": "“{text}”（是不是想写{labels}？）",
+    },
+    "push_quoted": {"en": "‘{text}’", "zh": "“{text}”"},
+    "push_or": {"en": " or ", "zh": "或"},
+    "push_why_no_label": {
+        "en": "“{text}” (a number without a label)",
+        "zh": "“{text}”（数字没有对应的项目）",
+    },
+    "push_why_missing": {"en": "{label} (no number)", "zh": "{label}（没有数字）"},
+    "push_why_not_a_number": {"en": "“{text}” (not a number)", "zh": "“{text}”（不是有效数字）"},
+    "push_why_negative": {"en": "“{text}” (cannot be negative)", "zh": "“{text}”（不能为负数）"},
+    "push_why_not_whole": {
+        "en": "“{text}” (must be a whole number)",
+        "zh": "“{text}”（必须是整数）",
+    },
+    "push_why_too_large": {"en": "“{text}” (too large)", "zh": "“{text}”（数值太大）"},
+    "push_why_wrong_unit": {
+        "en": "“{text}” (the unit does not fit {label})",
+        "zh": "“{text}”（单位与{label}不符）",
+    },
+    "push_key_online": {"en": "online", "zh": "在线"},
+    "push_key_viewers": {"en": "viewers", "zh": "场观"},
+    "push_key_entries": {"en": "views", "zh": "进场"},
+    "push_key_likes": {"en": "likes", "zh": "点赞"},
+    "push_key_comments": {"en": "comments", "zh": "评论"},
+    "push_key_shares": {"en": "shares", "zh": "分享"},
+    "push_key_followers": {"en": "new followers", "zh": "涨粉"},
+    "push_key_clicks": {"en": "product clicks", "zh": "商品点击"},
+    "push_key_orders": {"en": "orders", "zh": "订单"},
+    "push_key_buyers": {"en": "buyers", "zh": "成交人数"},
+    "push_key_gmv": {"en": "GMV", "zh": "成交额"},
+    "push_key_items": {"en": "items sold", "zh": "成交件数"},
+    "push_key_avg_stay_s": {"en": "average stay", "zh": "人均停留"},
+    "push_key_conversion": {"en": "conversion", "zh": "转化率"},
+    "push_key_ctr": {"en": "CTR", "zh": "点击率"},
+    "push_key_gpm": {"en": "GPM", "zh": "千次观看成交额"},
+    "push_key_impressions": {"en": "impressions", "zh": "曝光"},
+    "push_key_product_impressions": {"en": "product impressions", "zh": "商品曝光"},
+    "push_val_online": {"en": "{n} online", "zh": "在线 {n}人"},
+    "push_val_viewers": {"en": "{n} viewers", "zh": "场观 {n}人"},
+    "push_val_entries": {"en": "{n} views", "zh": "进场 {n}人次"},
+    "push_val_likes": {"en": "{n} likes", "zh": "点赞 {n}次"},
+    "push_val_comments": {"en": "{n} comments", "zh": "评论 {n}条"},
+    "push_val_shares": {"en": "{n} shares", "zh": "分享 {n}次"},
+    "push_val_followers": {"en": "{n} new followers", "zh": "涨粉 {n}人"},
+    "push_val_clicks": {"en": "{n} product clicks", "zh": "商品点击 {n}次"},
+    "push_val_orders": {"en": "{n} orders", "zh": "订单 {n}单"},
+    "push_val_buyers": {"en": "{n} buyers", "zh": "成交 {n}人"},
+    "push_val_gmv": {"en": "GMV {n}", "zh": "成交额 {n}"},
+    "push_val_items": {"en": "{n} items sold", "zh": "成交 {n}件"},
+    "push_val_avg_stay_s": {"en": "average stay {n}", "zh": "人均停留 {n}"},
+    "push_val_conversion": {"en": "conversion {n}", "zh": "转化率 {n}"},
+    "push_val_ctr": {"en": "CTR {n}", "zh": "点击率 {n}"},
+    "push_val_gpm": {"en": "GPM {n} per 1,000 views", "zh": "千次观看成交额 {n}"},
+    "push_val_impressions": {"en": "{n} impressions", "zh": "曝光 {n}人次"},
+    "push_val_product_impressions": {
+        "en": "{n} product impressions",
+        "zh": "商品曝光 {n}人次",
+    },
 }
 
 _COMMAND_DESCRIPTIONS = {

@@ -3,104 +3,144 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime
 
-from bot.formatting import fmt_duration, fmt_money, fmt_num
+from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
 from bot.services.imports import ImportOutcome
 from bot.services.live import StatResult
+from bot.statparse import KEYS, KINDS, Ignored
 from storage.importers import RowError
 
-__all__ = ["KEY_NAMES", "import_reply", "stat_reply"]
+__all__ = ["ignored_list", "import_reply", "key_name", "stat_reply"]
 
-KEY_NAMES: dict[str, tuple[str, str]] = {
-    "online": ("online", "在线"),
-    "viewers": ("viewers", "场观"),
-    "entries": ("entries", "进场"),
-    "likes": ("likes", "点赞"),
-    "comments": ("comments", "评论"),
-    "shares": ("shares", "分享"),
-    "followers": ("followers", "涨粉"),
-    "clicks": ("clicks", "点击"),
-    "orders": ("orders", "订单"),
-    "buyers": ("buyers", "成交人数"),
-    "gmv": ("GMV", "成交额"),
-}
+PUSH_KEYS = KEYS
+"""Snapshot keys in the order a push reply names them."""
+
+MAX_IGNORED_NAMED = 8
+"""A push reply names this many parts it did not store, then "…and N more"."""
+
+RECENT_RATIO = 1.2
+"""The recent half-life differs from the session's by this factor before the reply says so."""
 
 
 def key_name(key: str, lang: str) -> str:
-    names = KEY_NAMES.get(key)
-    if names is None:
-        return key
-    return names[1] if lang == "zh" else names[0]
-
-
-def _value(key: str, value: float, lang: str) -> str:
-    return fmt_money(value, lang) if key == "gmv" else fmt_num(value, lang)
-
-
-def _signed(key: str, value: float, lang: str) -> str:
-    sign = "+" if value >= 0 else "−"
-    return sign + _value(key, abs(value), lang)
+    """The snapshot key as a host calls it (`online`, `在线`)."""
+    name = f"push_key_{key}"
+    return t(lang, name) if name in CATALOG else key
 
 
 def known_keys(lang: str) -> str:
-    return ", ".join(key_name(k, lang) for k in KEY_NAMES)
+    return _join((key_name(k, lang) for k in PUSH_KEYS), lang)
+
+
+def _join(items: Iterable[str], lang: str) -> str:
+    return ("，" if lang == "zh" else ", ").join(items)
+
+
+def _money(value: float, lang: str, currency: str | None) -> str:
+    text = fmt_money(value, lang)
+    return f"{currency}{text}" if currency else text
+
+
+def _amount(key: str, value: float, lang: str, currency: str | None) -> str:
+    """The number alone, as its kind is written (money with its currency, rates as %)."""
+    kind = KINDS.get(key, "count")
+    if kind == "money":
+        return _money(value, lang, currency)
+    if kind == "rate":
+        return fmt_pct(value)
+    if kind == "duration":
+        return fmt_duration(value, lang)
+    return fmt_num(value, lang)
+
+
+def _change(key: str, value: float, lang: str, currency: str | None) -> str | None:
+    if KINDS.get(key) not in ("count", "money"):
+        return None  # a rate or an average is read as it stands, not as a difference
+    sign = "+" if value >= 0 else "−"
+    return sign + _amount(key, abs(value), lang, currency)
+
+
+def _ignored_item(item: Ignored, lang: str) -> str:
+    label = key_name(item.key, lang) if item.key else ""
+    if item.reason == "unknown_label" and item.suggestions:
+        quoted = [t(lang, "push_quoted", text=label) for label in item.suggestions]
+        labels = t(lang, "push_or").join(quoted)
+        return t(lang, "push_why_suggest", text=item.text, labels=labels)
+    return t(lang, f"push_why_{item.reason}", text=item.text, label=label)
+
+
+def ignored_list(ignored: list[Ignored], lang: str) -> str:
+    """The parts not stored, the first few named and the rest counted (fits any message)."""
+    named = [_ignored_item(item, lang) for item in ignored[:MAX_IGNORED_NAMED]]
+    if len(ignored) > MAX_IGNORED_NAMED:
+        named.append(t(lang, "push_more", n=f"{len(ignored) - MAX_IGNORED_NAMED:,}"))
+    return _join(named, lang)
+
+
+def _stay_line(result: StatResult, lang: str) -> str | None:
+    if result.half_life_s is None:
+        return None
+    half = fmt_duration(result.half_life_s, lang)
+    recent = result.recent_half_life_s
+    if recent is not None:
+        params = {
+            "half": half,
+            "recent": fmt_duration(recent, lang),
+            "window": fmt_duration(result.recent_window_s, lang),
+        }
+        if recent * RECENT_RATIO < result.half_life_s:
+            return t(lang, "push_stay_faster", **params)
+        if recent > result.half_life_s * RECENT_RATIO:
+            return t(lang, "push_stay_slower", **params)
+    return t(lang, "push_stay", half=half)
 
 
 def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
-    """The answer to a push: what was understood, the change, the live attention."""
-    sep = "，" if lang == "zh" else ", "
+    """The answer to a push: what was stored with its change since the last push, when in
+    the stream, how long viewers stay, and what was left out (and why)."""
     if result.status == "bad_values":
-        items = sep.join(f"{key_name(k, lang)} “{v}”" for k, v in result.errors)
-        return t(lang, "stat_bad_values", items=items)
+        lines = [t(lang, "push_nothing_stored", items=ignored_list(result.ignored, lang))]
+        if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
+            lines.append(t(lang, "push_known", keys=known_keys(lang)))
+        return "\n".join(lines)
     if result.status == "nothing":
-        if result.unknown:
-            return t(
-                lang, "stat_unknown_keys", keys=sep.join(result.unknown), known=known_keys(lang)
-            )
         return t(lang, "stat_usage", keys=known_keys(lang)) if explicit else t(lang, "stat_nothing")
     if result.status == "no_session":
         return t(lang, "stat_not_live_private" if not explicit else "no_open_session")
     if result.status == "duplicate":
         return t(lang, "stat_duplicate")
-    understood = sep.join(
-        f"{key_name(k, lang)} {_value(k, v, lang)}" for k, v in result.values.items()
-    )
-    lines = [t(lang, "stat_ok", values=understood)]
-    if result.changes and result.since_s is not None:
-        changes = sep.join(
-            f"{key_name(k, lang)} {_signed(k, v, lang)}" for k, v in result.changes.items()
+    values = []
+    for key in result.values:  # in the order the host wrote them
+        value = t(
+            lang, f"push_val_{key}", n=_amount(key, result.values[key], lang, result.currency)
         )
-        lines.append(
-            t(lang, "stat_change", ago=fmt_duration(result.since_s, lang), changes=changes)
+        change = (
+            _change(key, result.changes[key], lang, result.currency)
+            if (key in result.changes and result.since_s is not None)
+            else None
         )
-    if result.lambda_per_s is not None and result.half_life_s is not None:
-        recent = ""
-        if result.recent_lambda_per_s is not None:
-            ratio = result.recent_lambda_per_s / result.lambda_per_s
-            trend = (
-                "trend_worse" if ratio > 1.2 else "trend_better" if ratio < 0.8 else "trend_same"
-            )
-            recent = t(
-                lang,
-                "stat_recent",
-                lam=f"{result.recent_lambda_per_s * 60:.3f}",
-                trend=t(lang, trend),
-            )
-        lines.append(
-            t(
-                lang,
-                "stat_attention",
-                lam=f"{result.lambda_per_s * 60:.3f}",
-                half_life=fmt_duration(result.half_life_s, lang),
-                recent=recent,
-            )
+        if change is not None:
+            value = t(lang, "push_with_change", value=value, change=change)
+        values.append(value)
+    when = ""
+    if result.live_s is not None and result.live_s >= 60:
+        elapsed = fmt_duration(result.live_s, lang)
+        when = (
+            t(lang, "push_when_since", elapsed=elapsed, ago=fmt_duration(result.since_s, lang))
+            if result.since_s is not None
+            else t(lang, "push_when", elapsed=elapsed)
         )
-    if result.unknown:
-        lines.append(
-            t(lang, "stat_unknown_keys", keys=sep.join(result.unknown), known=known_keys(lang))
-        )
+    lines = [t(lang, "push_got", when=when, values=_join(values, lang))]
+    stay = _stay_line(result, lang)
+    if stay is not None:
+        lines.append(stay)
+    if result.ignored:
+        lines.append(t(lang, "push_ignored", items=ignored_list(result.ignored, lang)))
+        if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
+            lines.append(t(lang, "push_known", keys=known_keys(lang)))
     return "\n".join(lines)
 
 

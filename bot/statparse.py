@@ -1,169 +1,818 @@
-"""Snapshot text → values: `online=1200 gmv=3.4k orders=35`, `在线1200 成交1.2万 订单35`.
+"""Snapshot text → values, as hosts type what they see on Douyin, Kuaishou, Taobao and TikTok.
 
-Forms read (after NFKC, so `＝` `：` `，` `；` and full-width digits read as ASCII):
+Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII):
 
-* `key=value`, `key:value`, `key value`, `keyvalue` (`在线1200`, `online1200`);
-* pairs separated by spaces, `,` `、` `;` `|` or nothing at all (`在线1200成交1.2万`);
-* a comma inside a number is a thousands separator only before exactly three digits
-  (`1,200`), otherwise it separates pairs (`online=5,gmv=3`).
+* label before the number: `在线1200`, `在线 1200人`, `online=1200`, `GMV: $1.2k`;
+* number before the label: `1200人在线`, `56单成交`, `34 items sold`, `$1.2k GMV`;
+* pairs separated by spaces, new lines, `,` `，` `、` `;` `|` `/` or nothing at all
+  (`在线1200成交1.2万`); a comma between digits is a thousands separator only before exactly
+  three digits (`1,200`);
+* units: `人` `人次` `次` `个` `people` (heads), `单` `笔` (orders), `件` `pcs` (items),
+  `元` `块` and currency symbols before the number (`￥3,400.50`, `$1.2k`, `Rp 1.2jt`) for
+  money, `%` for rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
+  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`;
+* the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
+  `成交12人` buyers, `成交3万` GMV.
 
-Keys are case-insensitive, in English and Chinese (`ALIASES`); the longest alias wins, so
-`成交人数` is buyers and `成交` is GMV. Values use the grammar of
-`storage.importers.values`; counts must be whole and none may be negative or a percent,
-and only GMV may carry a currency. Unknown keys are named back (`unknown`); a value that
-does not read is an error (`errors`), never 0. A key given twice keeps its last value.
+Keys (`KEYS`, labels in `ALIASES`, longest label wins): counts (whole, not negative), money
+(`gmv`, `gpm`; may carry a currency), rates (`conversion`, `ctr`; stored as fractions, a bare
+number is read as percent: `转化率3.2` = 3.2 %), and `avg_stay_s` (seconds; a bare number is
+seconds). Anything that is not a value is named back in `ignored` with a reason: an unknown
+label (with "did you mean" from both languages' labels), a number without a label, a value
+that does not read, a wrong unit, a negative or fractional count, or a number too large to be
+true (`LIMITS`; ±∞ and overflow included). The values that did read are kept: one bad pair
+never throws the others away. A key given twice keeps its last value. Never raises.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Final
+from decimal import Decimal
+from typing import Final, Literal
 
-from storage.importers.values import ValueParseError, parse_value
-
-__all__ = ["ALIASES", "KEYS", "StatParse", "parse_stats"]
+__all__ = [
+    "ALIASES",
+    "KEYS",
+    "KINDS",
+    "LIMITS",
+    "Ignored",
+    "StatParse",
+    "parse_stats",
+    "suggest_labels",
+]
 
 #: Canonical snapshot keys, in the order of the snapshots frame.
 KEYS: Final[tuple[str, ...]] = (
     "online", "viewers", "entries", "likes", "comments", "shares",
     "followers", "clicks", "orders", "buyers", "gmv",
+    "items", "avg_stay_s", "conversion", "ctr", "gpm", "impressions", "product_impressions",
 )  # fmt: skip
 
-ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "online": ("online", "在线", "在线人数", "实时在线", "实时在线人数"),
-    "viewers": ("viewers", "views", "场观", "累计观看", "累计观看人数", "观看人次"),
-    "entries": ("entries", "进场", "进场人数", "进入直播间人数"),
-    "likes": ("likes", "点赞", "点赞数"),
-    "comments": ("comments", "评论", "评论数"),
-    "shares": ("shares", "分享", "分享数"),
-    "followers": ("followers", "follows", "涨粉", "新增粉丝", "新增粉丝数"),
-    "clicks": ("clicks", "点击", "点击数", "商品点击"),
-    "orders": ("orders", "订单", "订单数", "成交订单", "成交订单数"),
-    "buyers": ("buyers", "成交人数", "下单人数", "购买人数"),
-    "gmv": ("gmv", "sales", "成交", "成交额", "成交金额", "销售额"),
+Kind = Literal["count", "money", "rate", "duration"]
+KINDS: Final[dict[str, Kind]] = {
+    **{key: "count" for key in KEYS},
+    "gmv": "money",
+    "gpm": "money",
+    "conversion": "rate",
+    "ctr": "rate",
+    "avg_stay_s": "duration",
 }
 
-_MONEY: Final = frozenset({"gmv"})
-_ALIAS_LIST: Final[list[tuple[str, str]]] = sorted(
-    ((alias.lower(), key) for key, aliases in ALIASES.items() for alias in aliases),
-    key=lambda pair: -len(pair[0]),
-)
-_SEPARATORS: Final = frozenset(" \t\r\n,、;|/")
-_ASSIGN: Final = frozenset("=:")
+#: The largest value believed for each key (a rate as a fraction, a duration in seconds).
+LIMITS: Final[dict[str, float]] = {
+    "online": 1e7, "viewers": 1e10, "entries": 1e10, "likes": 1e11, "comments": 1e10,
+    "shares": 1e10, "followers": 1e8, "clicks": 1e10, "orders": 1e9, "buyers": 1e9,
+    "gmv": 1e11, "items": 1e10, "avg_stay_s": 86_400.0, "conversion": 1.0, "ctr": 1.0,
+    "gpm": 1e8, "impressions": 1e11, "product_impressions": 1e11,
+}  # fmt: skip
+
+ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "online": (
+        "online",
+        "online now",
+        "current viewers",
+        "concurrent viewers",
+        "live viewers",
+        "viewers now",
+        "在线",
+        "在线人数",
+        "实时在线",
+        "实时在线人数",
+        "当前在线",
+        "当前在线人数",
+        "同时在线",
+        "同时在线人数",
+        "人气",
+        "实时人气",
+    ),
+    "viewers": (
+        "viewers",
+        "total viewers",
+        "unique viewers",
+        "场观",
+        "累计观看",
+        "累计观看人数",
+        "观看人数",
+        "累计观众",
+        "场观人数",
+    ),
+    "entries": (
+        "entries",
+        "views",
+        "total views",
+        "room entries",
+        "进场",
+        "进场人数",
+        "进房",
+        "进房人数",
+        "进入直播间人数",
+        "进直播间人数",
+        "观看次数",
+        "观看人次",
+        "累计观看次数",
+        "累计观看人次",
+    ),
+    "likes": ("likes", "like", "点赞", "点赞数", "点赞次数", "点赞量"),
+    "comments": ("comments", "comment", "评论", "评论数", "评论次数", "弹幕"),
+    "shares": ("shares", "share", "分享", "分享数", "分享次数", "转发"),
+    "followers": (
+        "followers",
+        "follows",
+        "new followers",
+        "new follows",
+        "new fans",
+        "fans",
+        "涨粉",
+        "新增粉丝",
+        "新增粉丝数",
+        "新增关注",
+        "新关注",
+        "新粉",
+        "关注",
+    ),
+    "clicks": (
+        "clicks",
+        "product clicks",
+        "link clicks",
+        "点击",
+        "点击数",
+        "点击次数",
+        "商品点击",
+        "商品点击人数",
+        "商品点击次数",
+    ),
+    "orders": (
+        "orders",
+        "sku orders",
+        "paid orders",
+        "订单",
+        "订单数",
+        "成交订单",
+        "成交订单数",
+        "成交单数",
+        "成交笔数",
+        "引导成交笔数",
+        "支付订单数",
+    ),
+    "buyers": (
+        "buyers",
+        "customers",
+        "paying customers",
+        "成交人数",
+        "下单人数",
+        "购买人数",
+        "支付人数",
+        "引导成交人数",
+        "成交客户数",
+    ),
+    "gmv": (
+        "gmv",
+        "sales",
+        "revenue",
+        "gross sales",
+        "成交",
+        "成交额",
+        "成交金额",
+        "销售额",
+        "引导成交金额",
+        "支付金额",
+        "营业额",
+        "流水",
+    ),
+    "items": (
+        "items",
+        "items sold",
+        "units sold",
+        "units",
+        "成交件数",
+        "售出件数",
+        "销量",
+        "件数",
+        "卖出件数",
+        "销售件数",
+    ),
+    "avg_stay_s": (
+        "avg stay",
+        "average stay",
+        "avg stay time",
+        "avg viewing duration",
+        "average viewing duration",
+        "avg view duration",
+        "avg watch time",
+        "average watch time",
+        "人均观看时长",
+        "平均停留",
+        "平均停留时长",
+        "人均停留",
+        "人均停留时长",
+        "平均观看时长",
+        "停留时长",
+        "人均时长",
+    ),
+    "conversion": (
+        "conversion",
+        "conversion rate",
+        "cvr",
+        "转化率",
+        "成交转化率",
+        "观看成交转化率",
+        "观看-成交转化率",
+        "转化",
+    ),
+    "ctr": (
+        "ctr",
+        "click rate",
+        "click-through rate",
+        "click through rate",
+        "product ctr",
+        "点击率",
+        "商品点击率",
+    ),
+    "gpm": ("gpm", "watch gpm", "千次观看成交金额", "千次观看成交额"),
+    "impressions": (
+        "impressions",
+        "live impressions",
+        "room impressions",
+        "曝光",
+        "曝光人数",
+        "曝光量",
+        "直播间曝光",
+        "直播间曝光人数",
+        "直播间曝光次数",
+    ),
+    "product_impressions": (
+        "product impressions",
+        "product views",
+        "商品曝光",
+        "商品曝光人数",
+        "商品曝光次数",
+    ),
+}
+
+#: Labels whose key depends on the unit written after the number (`成交56单` is orders).
+GENERIC: Final[frozenset[str]] = frozenset({"成交", "sales"})
+
+Reason = Literal[
+    "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
+    "too_large", "wrong_unit",
+]  # fmt: skip
+
+MAX_TEXT = 30
+"""Text quoted back in `Ignored` is cut to this many characters."""
+
+MAX_SUGGESTED = 10
+"""Unknown labels after this many get no "did you mean" (a reply names only the first few)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A part of the message that was not stored, and why."""
+
+    text: str
+    reason: Reason
+    key: str | None = None
+    suggestions: tuple[str, ...] = ()  # for an unknown label: the nearest known labels
 
 
 @dataclass
 class StatParse:
-    """What a snapshot message said: values by key, unknown keys, unreadable values."""
+    """What a snapshot message said: values by key, and what was not stored."""
 
     values: dict[str, float] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (key, text as written)
+    ignored: list[Ignored] = field(default_factory=list)
+    currency: str | None = None  # the first currency written with a money value
 
     @property
     def ok(self) -> bool:
-        return bool(self.values) and not self.unknown and not self.errors
+        return bool(self.values) and not self.ignored
 
 
-def _alias_at(lowered: str, pos: int) -> tuple[str, str] | None:
-    for alias, key in _ALIAS_LIST:
-        if lowered.startswith(alias, pos):
-            end = pos + len(alias)
-            if alias.isascii() and end < len(lowered) and lowered[end].isalpha() \
-                    and lowered[end].isascii():  # fmt: skip
-                continue  # `ordersx` is not `orders`
-            return alias, key
-    return None
+# ------------------------------------------------------------------------------- labels
 
 
-def _thousands_comma(text: str, pos: int) -> bool:
-    """True when the comma at `pos` sits between digits as `d,ddd` (not `d,dddd`)."""
-    group = text[pos + 1 : pos + 4]
-    return (
-        pos > 0
-        and text[pos - 1].isdigit()
-        and len(group) == 3
-        and group.isdigit()
-        and (pos + 4 >= len(text) or not text[pos + 4].isdigit())
+def _alias_pattern(alias: str) -> str:
+    out = []
+    for ch in alias.lower():
+        out.append(r"[\s_\-.·]*" if ch in " -." else re.escape(ch))
+    return "".join(out) + (r"(?![a-z])" if alias.isascii() else "")
+
+
+_ALIAS_KEY: Final[dict[str, str]] = {
+    alias.lower(): key for key, aliases in ALIASES.items() for alias in aliases
+}
+_ALIAS_ORDER: Final[list[str]] = sorted(_ALIAS_KEY, key=lambda a: -len(a))
+_ALIAS_RES: Final[dict[str, tuple[re.Pattern[str], list[str]]]] = {}
+"""Per first character: one pattern of the labels that start with it (longest first)."""
+for _first in {a[0] for a in _ALIAS_ORDER}:
+    _group = [a for a in _ALIAS_ORDER if a[0] == _first]
+    _ALIAS_RES[_first] = (
+        re.compile("|".join(f"(?P<a{i}>{_alias_pattern(a)})" for i, a in enumerate(_group))),
+        _group,
     )
 
 
-def _value_end(text: str, lowered: str, pos: int) -> int:
-    """Where the value starting at `pos` ends: a separator, or the start of a known key."""
-    end = pos
-    while end < len(text):
-        ch = text[end]
-        if ch == "," and _thousands_comma(text, end):
-            end += 1
+def _alias_at(lowered: str, pos: int) -> tuple[str, int] | None:
+    """(alias, end) of the label starting at `pos`."""
+    entry = _ALIAS_RES.get(lowered[pos]) if pos < len(lowered) else None
+    if entry is None:
+        return None
+    pattern, group = entry
+    m = pattern.match(lowered, pos)
+    if m is None or m.end() == pos or m.lastgroup is None:
+        return None
+    return group[int(m.lastgroup[1:])], m.end()
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal string alignment distance (Levenshtein plus adjacent transpositions)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+_BY_SHAPE: Final[dict[tuple[bool, int], list[str]]] = {}
+for _alias in _ALIAS_ORDER:
+    _BY_SHAPE.setdefault((_alias.isascii(), len(_alias)), []).append(_alias)
+
+
+@functools.lru_cache(maxsize=4096)
+def suggest_labels(word: str) -> tuple[str, ...]:
+    """The known labels (English or Chinese) nearest to `word` when it is a likely typo: the
+    closest label of each key at the smallest distance, at most three."""
+    w = word.lower().strip()
+    if len(w) < 2 or len(w) > 40:
+        return ()
+    allowed = 1 if len(w) <= 5 else 2
+    found: list[tuple[int, int, str]] = []
+    for size in range(len(w) - allowed, len(w) + allowed + 1):
+        for alias in _BY_SHAPE.get((w.isascii(), size), ()):
+            d = _distance(w, alias)
+            if 0 < d <= allowed:
+                found.append((d, abs(len(alias) - len(w)), alias))
+    if not found:
+        return ()
+    best = min(d for d, _, _ in found)
+    out: dict[str, str] = {}
+    for _, _, alias in sorted(f for f in found if f[0] == best):
+        out.setdefault(_ALIAS_KEY[alias], alias)
+    return tuple(out.values())[:3]
+
+
+# ------------------------------------------------------------------------------ numbers
+
+_CURRENCY: Final[dict[str, str]] = {
+    "us$": "$", "$": "$", "usd": "$", "¥": "¥", "rmb": "¥", "cny": "¥", "€": "€", "£": "£",
+    "rp": "Rp", "rp.": "Rp", "idr": "Rp", "₫": "₫", "฿": "฿", "₱": "₱", "hk$": "HK$",
+    "s$": "S$", "元": "¥", "块": "¥", "块钱": "¥", "yuan": "¥", "dollars": "$", "dollar": "$",
+}  # fmt: skip
+_CUR_BEFORE_RE: Final = re.compile(r"(us\$|hk\$|s\$|rp\.?(?![a-z])|idr|rmb|cny|usd|[$¥€£₫฿₱])\s*")
+_NUMBER_RE: Final = re.compile(
+    r"(?P<sign>[+-])?(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?"
+    r"|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e(?P<exp>[+-]?[0-9]+))?"
+)
+_MULTIPLIERS: Final[dict[str, int]] = {
+    "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "百万": 10**6,
+    "mn": 10**6, "jt": 10**6, "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3,
+}  # fmt: skip
+_MULT_RE: Final = re.compile(r"\s*(百万|千|万|亿|(?:k|w|mn|m|bn|b|jt|rb)(?![a-z]))")
+_CUR_AFTER_RE: Final = re.compile(r"\s*(块钱|元|块|(?:rmb|yuan|usd|dollars?)(?![a-z]))")
+_UNITS: Final[dict[str, str]] = {
+    "人次": "times", "人": "people", "位": "people", "people": "people", "ppl": "people",
+    "person": "people", "persons": "people", "pax": "people", "单": "orders", "笔": "orders",
+    "件": "items", "pcs": "items", "次": "times", "个": "any",
+}  # fmt: skip
+_UNIT_RE: Final = re.compile(
+    r"\s*(人次|人|位|单|笔|件|次|个|(?:people|ppl|persons?|pax|pcs)(?![a-z]))"
+)
+_APPROX_RE: Final = re.compile(r"\+|多|余|左右")
+_TIME_UNIT = (
+    r"(小时|钟头|分钟|秒钟|时|分|秒|(?:hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s)(?![a-z]))"
+)
+_TIME_UNIT_M = _TIME_UNIT[:-1] + r"|m(?![a-z]))"
+_DURATION_PART_RE: Final = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*" + _TIME_UNIT)
+_DURATION_PART_M_RE: Final = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*" + _TIME_UNIT_M)
+_CLOCK_RE: Final = re.compile(r"([0-9]{1,2}):([0-5][0-9])(?::([0-5][0-9]))?(?![0-9])")
+_INFINITY_RE: Final = re.compile(r"[+-]?(?:infinity|inf(?![a-z])|∞)")
+_NAN_RE: Final = re.compile(r"[+-]?nan(?![a-z])")
+
+
+def _unit_seconds(unit: str) -> int:
+    if unit in ("小时", "钟头", "时") or unit[0] == "h":
+        return 3600
+    if unit in ("分钟", "分", "m") or unit.startswith("min"):
+        return 60
+    return 1
+
+
+@dataclass(slots=True)
+class _Num:
+    """A quantity as written."""
+
+    text: str
+    value: Decimal | None = None  # None: `bad` says why
+    bad: Reason | None = None
+    negative: bool = False
+    currency: str | None = None
+    percent: bool = False
+    unit: str | None = None  # people, orders, items, times, any
+    duration: bool = False
+
+
+@dataclass(slots=True)
+class _Label:
+    text: str
+    key: str
+    generic: bool
+    end: int = 0
+    assign: bool = False  # followed by `=` or `:`: the value comes after it
+
+
+@dataclass(slots=True)
+class _Word:
+    text: str
+    start: int = 0
+
+
+_SEPARATORS: Final = frozenset("\n\r,、;|/")
+_SPACES: Final = frozenset(" \t\u3000")
+_ASSIGN: Final = frozenset("=:")
+_Token = _Num | _Label | _Word | None  # None: a separator
+
+
+_DASHES: Final = str.maketrans(dict.fromkeys("−－﹣—", "-"))
+
+
+def _fullwidth_digit(ch: str) -> bool:
+    return "０" <= ch <= "９"
+
+
+def _normalize(text: str) -> str:
+    # `，` separates pairs (`在线800，300单`) unless it groups full-width digits (`１，２００`)
+    chars = list(text)
+    for i, ch in enumerate(chars):
+        if ch != "，":
             continue
-        if ch in _SEPARATORS:
+        group = chars[i + 1 : i + 5]
+        grouping = (
+            i > 0
+            and _fullwidth_digit(chars[i - 1])
+            and len(group) >= 3
+            and all(_fullwidth_digit(c) for c in group[:3])
+            and (len(group) == 3 or not _fullwidth_digit(group[3]))
+        )
+        if not grouping:
+            chars[i] = "、"
+    norm = unicodedata.normalize("NFKC", "".join(chars))
+    return norm.translate(_DASHES)
+
+
+def _read_duration(s: str, pos: int, *, minutes_m: bool) -> tuple[Decimal, int] | None:
+    part_re = _DURATION_PART_M_RE if minutes_m else _DURATION_PART_RE
+    total = Decimal(0)
+    last = 10**9
+    end = pos
+    found = False
+    while True:
+        m = part_re.match(s, end)
+        if m is None:
             break
-        if end > pos and not ch.isdigit() and _alias_at(lowered, end) is not None:
+        if _alias_at(s, m.start(2)) is not None:  # `0分享` is shares, not 0 minutes
+            break
+        seconds = _unit_seconds(m.group(2))
+        if seconds >= last:
+            break
+        total += Decimal(m.group(1)) * seconds
+        last, end, found = seconds, m.end(), True
+        if seconds == 60:  # `1分30`: bare seconds after minutes
+            tail = re.compile(r"\s*([0-5]?[0-9])(?![0-9.])").match(s, end)
+            if tail is not None and _DURATION_PART_RE.match(s, end) is None:
+                total += Decimal(tail.group(1))
+                end = tail.end()
+                break
+    return (total, end) if found else None
+
+
+def _glued_end(s: str, pos: int) -> int:
+    """Where a value glued to letters (`12abc`, `1.2.3`) ends: the next space or separator."""
+    end = pos
+    while end < len(s) and s[end] not in _SPACES and s[end] not in _SEPARATORS:
+        if not s[end].isascii() and s[end].isalpha():
             break
         end += 1
     return end
 
 
-def _read(key: str, text: str) -> float:
-    parsed = parse_value(text, allow_negative=False)
-    if parsed is None:
-        raise ValueParseError(text, "missing")
-    if parsed.percent:
-        raise ValueParseError(text, "percent")
-    if parsed.currency and key not in _MONEY:
-        raise ValueParseError(text, "not_a_number")
-    if key not in _MONEY and parsed.value != int(parsed.value):
-        raise ValueParseError(text, "not_whole")
-    return parsed.value
+def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | None:
+    """The quantity starting at `pos` (a number with its currency, multiplier, unit)."""
+    start = pos
+    inf = _INFINITY_RE.match(s, pos)
+    if inf is not None:
+        return _Num(s[pos : inf.end()], bad="too_large"), inf.end()
+    nan = _NAN_RE.match(s, pos)
+    if nan is not None:
+        return _Num(s[pos : nan.end()], bad="not_a_number"), nan.end()
+    negative = False
+    if pos < len(s) and s[pos] in "+-":
+        negative = s[pos] == "-"
+        pos += 1
+    currency = None
+    cur = _CUR_BEFORE_RE.match(s, pos)
+    if cur is not None:
+        currency = _CURRENCY[cur.group(1)]
+        pos = cur.end()
+    if stay_context and currency is None:
+        clock = _CLOCK_RE.match(s, pos)
+        if clock is not None:
+            h, m, sec = clock.groups()
+            seconds = (
+                int(h) * 60 + int(m) if sec is None else int(h) * 3600 + int(m) * 60 + int(sec)
+            )
+            num = _Num(s[start : clock.end()], Decimal(seconds), negative=negative, duration=True)
+            return num, clock.end()
+    m = _NUMBER_RE.match(s, pos)
+    if m is None:
+        return None
+    if m.group("sign"):
+        if negative or currency is None:
+            negative = negative or m.group("sign") == "-"
+        else:
+            negative = m.group("sign") == "-"
+    digits = m.group("digits").replace(",", "")
+    exp = m.group("exp")
+    end = m.end()
+    num = _Num("", negative=negative, currency=currency)
+    whole = digits.split(".")[0].lstrip("0")
+    if len(whole) > 30 or (exp is not None and int(exp) > 30):
+        num.bad = "too_large"
+    elif exp is not None and int(exp) < -30:
+        num.bad = "not_a_number"
+    else:
+        num.value = Decimal(digits).scaleb(int(exp)) if exp else Decimal(digits)
+    # a duration: `1分30秒`, `90s`, `1h 5min` (`5m` only after a stay label)
+    if exp is None and currency is None:
+        duration = _read_duration(s, pos + (1 if m.group("sign") else 0), minutes_m=stay_context)
+        if duration is not None:
+            num.value, end = duration
+            num.duration = True
+            num.text = s[start:end]
+            return _finish(s, num, start, end)
+    mult = _MULT_RE.match(s, end)
+    if mult is not None and _alias_at(s, mult.start(1)) is None:
+        if exp is not None:
+            num.bad = num.bad or "not_a_number"
+        elif num.value is not None:
+            num.value *= _MULTIPLIERS[mult.group(1)]
+        end = mult.end()
+    after = _CUR_AFTER_RE.match(s, end)
+    if after is not None and _alias_at(s, after.start(1)) is None:
+        if num.currency is not None:
+            num.bad = num.bad or "not_a_number"
+        num.currency = _CURRENCY[after.group(1)]
+        end = after.end()
+    approx = _APPROX_RE.match(s, end)
+    if approx is not None:
+        end = approx.end()
+    if end < len(s) and s[end] == "%":
+        num.percent = True
+        end += 1
+    unit = _UNIT_RE.match(s, end)
+    if unit is not None and _alias_at(s, unit.start(1)) is None:
+        num.unit = _UNITS[unit.group(1)]
+        end = unit.end()
+        approx = _APPROX_RE.match(s, end)
+        if approx is not None:
+            end = approx.end()
+    return _finish(s, num, start, end)
 
 
-def parse_stats(text: str) -> StatParse:
-    """Read a snapshot message (see module doc)."""
-    norm = unicodedata.normalize("NFKC", text)
-    lowered = norm.lower()
-    result = StatParse()
-    pos = 0
-    n = len(norm)
+def _finish(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
+    glued = end < len(s) and (
+        (s[end].isascii() and s[end].isalnum() and _alias_at(s, end) is None)
+        or (s[end] in ".%$" and end + 1 < len(s) and s[end + 1].isdigit())
+    )
+    if glued:
+        end = _glued_end(s, end)
+        num.bad = "not_a_number"
+    num.text = s[start:end].strip()
+    return num, end
+
+
+# ----------------------------------------------------------------------------- scanning
+
+
+def _tokens(norm: str) -> list[_Token]:
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)  # same indices
+    out: list[_Token] = []
+    pos, n = 0, len(norm)
+    last_label: str | None = None
     while pos < n:
         ch = norm[pos]
-        if ch in _SEPARATORS or ch in _ASSIGN:
+        if ch in _SPACES or ch in _ASSIGN:
+            pos += 1
+            continue
+        if ch in _SEPARATORS:
+            out.append(None)
+            last_label = None
             pos += 1
             continue
         found = _alias_at(lowered, pos)
         if found is not None:
-            key: str | None = found[1]
-            name = norm[pos : pos + len(found[0])]
-            pos += len(found[0])
-        elif ch.isdigit() or ch in "+-.$¥€£":
-            key, name = None, ""
-        else:  # an unknown key: a run of letters
-            start = pos
+            alias, end = found
+            after = end
+            while after < n and norm[after] in _SPACES:
+                after += 1
+            assign = after < n and norm[after] in _ASSIGN
+            out.append(_Label(norm[pos:end], _ALIAS_KEY[alias], alias in GENERIC, end, assign))
+            last_label = _ALIAS_KEY[alias]
+            pos = end
+            continue
+        if not out or out[-1] is None:  # `20:05 在线1200`: the time of day is no value
+            clock = _CLOCK_RE.match(lowered, pos)
+            if clock is not None and clock.group(3) is None and int(clock.group(1)) < 24:
+                pos = clock.end()
+                continue
+        quantity = _quantity(lowered, pos, stay_context=last_label == "avg_stay_s")
+        if quantity is not None:
+            num, end = quantity
+            num.text = norm[pos:end].strip()
+            out.append(num)
+            last_label = None
+            pos = end
+            continue
+        start = pos
+        if ch.isascii() and ch.isalpha():
+            while pos < n and norm[pos].isascii() and (norm[pos].isalpha() or norm[pos] in "_'"):
+                pos += 1
+        elif ch.isalpha():
+            pos += 1
             while (
                 pos < n
-                and (norm[pos].isalpha() or norm[pos] == "_")
-                and (pos == start or _alias_at(lowered, pos) is None or norm[pos].isascii())
+                and norm[pos].isalpha()
+                and not norm[pos].isascii()
+                and _alias_at(lowered, pos) is None
             ):
                 pos += 1
-            if pos == start:  # a lone symbol
-                pos += 1
-            key, name = None, norm[start:pos]
-        while pos < n and (norm[pos] in " \t" or norm[pos] in _ASSIGN):
+        else:  # symbols, emoji, a sign or a dot alone: not part of any pair
             pos += 1
-        end = _value_end(norm, lowered, pos)
-        value = norm[pos:end].strip()
-        pos = end
-        if key is None:
-            if name:
-                result.unknown.append(name)
-            elif value:
-                result.errors.append(("", value))
             continue
-        if not value:
-            result.errors.append((key, ""))
-            continue
+        out.append(_Word(norm[start:pos], start))
+        last_label = None
+    return out
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+_UNIT_FITS: Final[dict[str, frozenset[str]]] = {
+    "people": frozenset({
+        "online", "viewers", "entries", "followers", "clicks", "buyers", "impressions",
+        "product_impressions",
+    }),
+    "times": frozenset({
+        "entries", "likes", "comments", "shares", "clicks", "impressions",
+        "product_impressions", "viewers",
+    }),
+    "orders": frozenset({"orders"}),
+    "items": frozenset({"items"}),
+    "any": frozenset(k for k, kind in KINDS.items() if kind == "count"),
+}  # fmt: skip
+_GENERIC_BY_UNIT: Final[dict[str, str]] = {"orders": "orders", "items": "items", "people": "buyers"}
+_KEY_BY_UNIT: Final[dict[str, str]] = {"orders": "orders", "items": "items"}
+
+
+class _Refused(Exception):
+    def __init__(self, reason: Reason) -> None:
+        self.reason = reason
+
+
+def _value(key: str, num: _Num) -> float:
+    """The value `num` gives `key`, or `_Refused`."""
+    if num.bad is not None:
+        raise _Refused(num.bad)
+    assert num.value is not None
+    kind = KINDS[key]
+    value = num.value
+    if kind == "duration":
+        if num.currency or num.percent or num.unit:
+            raise _Refused("wrong_unit")
+    elif num.duration:
+        raise _Refused("wrong_unit")
+    if kind == "count":
+        if num.currency or num.percent:
+            raise _Refused("wrong_unit")
+        if num.unit is not None and key not in _UNIT_FITS[num.unit]:
+            raise _Refused("wrong_unit")
+    elif kind == "money":
+        if num.percent or num.unit not in (None, "any"):
+            raise _Refused("wrong_unit")
+    elif kind == "rate":
+        if num.currency or num.unit is not None:
+            raise _Refused("wrong_unit")
+        value = value / 100  # `3.2%` and `3.2` are both 3.2 %
+    if num.negative and value != 0:
+        raise _Refused("negative")
+    if value > Decimal(repr(LIMITS[key])):
+        raise _Refused("too_large")
+    if kind == "count" and value != value.to_integral_value():
+        raise _Refused("not_whole")
+    return float(value)
+
+
+def parse_stats(text: str) -> StatParse:
+    """Read a snapshot message (see the module doc)."""
+    result = StatParse()
+    tokens = _tokens(_normalize(text))
+
+    def ignore(
+        text: str, reason: Reason, key: str | None = None, hint: tuple[str, ...] = ()
+    ) -> None:
+        result.ignored.append(Ignored(_cut(text), reason, key, hint))
+
+    def pair(label: _Label | _Word, num: _Num, label_first: bool) -> None:
+        written = f"{label.text} {num.text}" if label_first else f"{num.text} {label.text}"
+        if isinstance(label, _Word):
+            unknown = sum(1 for i in result.ignored if i.reason == "unknown_label")
+            hint = suggest_labels(label.text) if unknown < MAX_SUGGESTED else ()
+            ignore(written, "unknown_label", hint=hint)
+            return
+        key = label.key
+        if label.generic and num.unit in _GENERIC_BY_UNIT:
+            key = _GENERIC_BY_UNIT[num.unit]
         try:
-            result.values[key] = _read(key, value)
-        except ValueParseError:
-            result.errors.append((key, value))
+            result.values[key] = _value(key, num)
+        except _Refused as refused:
+            ignore(written, refused.reason, key)
+            return
+        if KINDS[key] == "money" and num.currency and result.currency is None:
+            result.currency = num.currency
+
+    def orphan(num: _Num) -> None:
+        key = _KEY_BY_UNIT.get(num.unit or "")
+        if key is not None and num.bad is None:  # `56单` can only be orders
+            pair(_Label("", key, False), num, False)
+        else:
+            ignore(num.text, "no_label" if num.bad is None else num.bad)
+
+    label: _Label | _Word | None = None
+    number: _Num | None = None
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok is None:
+            if isinstance(label, _Label):
+                ignore(label.text, "missing", label.key)
+            if number is not None:
+                orphan(number)
+            label, number = None, None
+        elif isinstance(tok, _Label):
+            if isinstance(label, _Label):
+                ignore(label.text, "missing", label.key)
+            label = None
+            if number is not None and not tok.assign and not isinstance(nxt, _Num):
+                pair(tok, number, False)
+                number = None
+                continue
+            if number is not None:
+                orphan(number)
+                number = None
+            label = tok
+        elif isinstance(tok, _Num):
+            if label is not None:
+                pair(label, tok, True)
+                label = None
+            else:
+                if number is not None:
+                    orphan(number)
+                number = tok
+        else:  # a word that is no label
+            if isinstance(label, _Label):
+                if label.end == tok.start and not label.assign and isinstance(nxt, _Num):
+                    label = _Word(label.text + tok.text)  # `在线人素 2000`: one unknown label
+                else:  # `online=lots`
+                    ignore(f"{label.text} {tok.text}", "not_a_number", label.key)
+                    label = None
+            elif isinstance(label, _Word):
+                glue = "" if not (label.text + tok.text).isascii() else " "
+                label = _Word(f"{label.text}{glue}{tok.text}")
+            elif number is not None and not isinstance(nxt, _Num):
+                pair(tok, number, False)
+                number = None
+            else:
+                label = tok
+    if isinstance(label, _Label):
+        ignore(label.text, "missing", label.key)
+    if number is not None:
+        orphan(number)
     return result

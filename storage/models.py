@@ -85,6 +85,13 @@ SNAPSHOT_COLUMNS = (
     "orders",
     "buyers",
     "gmv",
+    "items",
+    "avg_stay_s",
+    "conversion",
+    "ctr",
+    "gpm",
+    "impressions",
+    "product_impressions",
 )
 MINUTE_COLUMNS = (
     "online",
@@ -259,6 +266,13 @@ class SnapshotBase(SQLModel):
     orders: float | None = None
     buyers: float | None = None
     gmv: float | None = None
+    items: float | None = None
+    avg_stay_s: float | None = None
+    conversion: float | None = None  # a fraction: 0.032 is 3.2 %
+    ctr: float | None = None  # a fraction
+    gpm: float | None = None
+    impressions: float | None = None
+    product_impressions: float | None = None
     dedupe_key: str = Field(nullable=False)
 
 

@@ -1,11 +1,18 @@
-"""/golive, /stat (and plain text in a private chat), /endlive."""
+"""/golive, /stat (and plain text: in a private chat, or in a group as a reply to the bot
+or a message that mentions it), /endlive.
+
+Each is timed by the message's own date, not by when it is processed: pushes queued while
+the bot was down keep their moments.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.ext import filters
 
 from bot.context import Context
 from bot.formatting import fmt_duration
@@ -16,7 +23,39 @@ from bot.presenters import stat_reply
 from bot.services.live import end_live, go_live, push_stat
 from bot.services.summaries import summary_key
 
-__all__ = ["endlive_command", "golive_command", "plain_text", "stat_command"]
+__all__ = [
+    "AddressedToBot",
+    "endlive_command",
+    "golive_command",
+    "message_time",
+    "plain_text",
+    "stat_command",
+]
+
+
+def message_time(message: Message) -> datetime:
+    """When the message was sent (Telegram's date, UTC)."""
+    return message.date.astimezone(UTC)
+
+
+def _mention(username: str | None) -> re.Pattern[str] | None:
+    if not username:
+        return None
+    return re.compile(rf"@{re.escape(username)}(?![A-Za-z0-9_])", re.IGNORECASE)
+
+
+class AddressedToBot(filters.MessageFilter):
+    """A message that replies to the bot or mentions it by @username — what Telegram
+    delivers to a bot in privacy mode in a group."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        replied_by = replied.from_user if replied is not None else None
+        if replied_by is not None and replied_by.id == bot.id:
+            return True
+        pattern = _mention(bot.username)
+        return pattern is not None and pattern.search(message.text or "") is not None
 
 
 async def golive_command(update: Update, context: Context) -> None:
@@ -24,7 +63,7 @@ async def golive_command(update: Update, context: Context) -> None:
     ws = await workspace_of(update, context)
     message = update.effective_message
     assert message is not None
-    now = datetime.now(UTC)
+    now = message_time(message)
     local_date = now.astimezone(ZoneInfo(ws.timezone)).strftime("%Y-%m-%d")
     title = " ".join(context.args or []) or t(ws.language, "default_title", date=local_date)
     result = await in_worker(
@@ -58,7 +97,7 @@ async def _push(update: Update, context: Context, text: str, *, explicit: bool) 
         context.state.engine,
         workspace_id=ws.id,
         text=text,
-        now=datetime.now(UTC),
+        now=message_time(message),
         dedupe_key=f"{ws.chat_id}:{message.message_id}",
     )
     answer = stat_reply(result, ws.language, explicit=explicit)
@@ -74,10 +113,15 @@ async def stat_command(update: Update, context: Context) -> None:
 
 
 async def plain_text(update: Update, context: Context) -> None:
-    """In a private chat, plain text is a stat push."""
+    """Plain text is a stat push: in a private chat, and in a group when it replies to the bot
+    or mentions it (the mention itself is not part of the numbers)."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    await _push(update, context, message.text, explicit=False)
+    text = message.text
+    pattern = _mention(message.get_bot().username)
+    if pattern is not None:
+        text = pattern.sub(" ", text)
+    await _push(update, context, text, explicit=False)
 
 
 async def endlive_command(update: Update, context: Context) -> None:
@@ -85,7 +129,7 @@ async def endlive_command(update: Update, context: Context) -> None:
     ws = await workspace_of(update, context)
     message = update.effective_message
     assert message is not None
-    now = datetime.now(UTC)
+    now = message_time(message)
     result = await in_worker(
         context,
         end_live,

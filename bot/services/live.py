@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
-from bot.statparse import parse_stats
+from bot.statparse import Ignored, parse_stats
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.errors import SessionAlreadyOpen
@@ -50,16 +50,25 @@ StatStatus = Literal["ok", "duplicate", "no_session", "bad_values", "nothing"]
 
 @dataclass(slots=True)
 class StatResult:
+    """A push: what was stored (or why not), what was left out, and what it means live.
+
+    `bad_values`: nothing in it read as a value (`ignored` says why); `nothing`: no number at
+    all. `lambda_per_s` and the half-lives are the attention model's; the reply turns them into
+    words about stay and leaving."""
+
     status: StatStatus
     values: dict[str, float] = field(default_factory=dict)
-    unknown: list[str] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    currency: str | None = None
     session_id: int | None = None
     changes: dict[str, float] = field(default_factory=dict)
-    since_s: float | None = None
+    since_s: float | None = None  # from the previous push
+    live_s: float | None = None  # from /golive (the session's start)
     lambda_per_s: float | None = None
     half_life_s: float | None = None
     recent_lambda_per_s: float | None = None
+    recent_half_life_s: float | None = None
+    recent_window_s: float = RECENT_WINDOW_S
 
 
 def go_live(
@@ -156,14 +165,14 @@ def push_stat(
     now: datetime,
     dedupe_key: str,
 ) -> StatResult:
-    """Parse a push, store it as a snapshot of the open session, and say what it means."""
+    """Parse a push, store what it understood as a snapshot of the open session at `now`
+    (the message's own date), and say what it means. Parts that did not read are named in
+    `ignored` and never keep the others from being stored."""
     parsed = parse_stats(text)
-    if parsed.errors:
-        return StatResult("bad_values", parsed.values, parsed.unknown, parsed.errors)
     if not parsed.values:
-        # "hello there" has no numbers at all: say so rather than list unknown "keys"
-        has_digits = any(ch.isdigit() for ch in text)
-        return StatResult("nothing", {}, parsed.unknown if has_digits else [])
+        if parsed.ignored:
+            return StatResult("bad_values", ignored=parsed.ignored)
+        return StatResult("nothing")
     with session_scope(engine) as session:
         pushed = repo.record_push(
             session,
@@ -172,8 +181,16 @@ def push_stat(
             values=parsed.values,
             dedupe_key=dedupe_key,
         )
-    result = StatResult(pushed.status, parsed.values, parsed.unknown, session_id=pushed.session_id)
+    result = StatResult(
+        pushed.status,
+        parsed.values,
+        parsed.ignored,
+        parsed.currency,
+        session_id=pushed.session_id,
+    )
     if pushed.status == "ok":
+        if pushed.started_at is not None:
+            result.live_s = max((_utc(now) - pushed.started_at).total_seconds(), 0.0)
         _describe(result, pushed.rows)
     return result
 
@@ -201,13 +218,22 @@ def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
     if np.count_nonzero(np.isfinite(cumulative)) < 2:
         cumulative = np.array([_nan(r["viewers"]) for r in rows], dtype=float)
     estimate = attention.from_pushes(t, online, cumulative)
-    if estimate is None:
+    if estimate is None or not _finite(estimate.lambda_per_s, estimate.half_life_s):
         return
     result.lambda_per_s = estimate.lambda_per_s
     result.half_life_s = estimate.half_life_s
     recent = attention.from_pushes(t, online, cumulative, window_s=RECENT_WINDOW_S)
-    if recent is not None and recent.events > 0:
+    if (
+        recent is not None
+        and recent.events > 0
+        and _finite(recent.lambda_per_s, recent.half_life_s)
+    ):
         result.recent_lambda_per_s = recent.lambda_per_s
+        result.recent_half_life_s = recent.half_life_s
+
+
+def _finite(*values: float | None) -> bool:
+    return all(v is not None and math.isfinite(v) and v > 0 for v in values)
 
 
 def _nan(value: float | None) -> float:

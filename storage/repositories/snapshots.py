@@ -84,6 +84,7 @@ class PushRecord:
     status: Literal["ok", "duplicate", "no_session"]
     session_id: int | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
+    started_at: datetime | None = None  # the open session's start (UTC)
 
 
 def record_push(
@@ -97,7 +98,8 @@ def record_push(
     """Store a push as a snapshot of the workspace's open session — the hot path of the
     bot, so plain SQL on the session's connection instead of ORM objects or compiled
     statements: find the open session, insert unless the key was seen, move
-    `last_push_at`, read the session's snapshots (as `snapshot_rows` gives them)."""
+    `last_push_at`, read the session's snapshots (as `snapshot_rows` gives them) and its
+    start."""
     unknown = set(values) - set(SNAPSHOT_COLUMNS)
     if unknown:
         raise UnknownColumns("snapshot", unknown)
@@ -108,12 +110,14 @@ def record_push(
     def stamp(moment: datetime) -> Any:  # what UTCDateTime stores
         return moment.replace(tzinfo=None).strftime(SQLITE_TS_FORMAT) if sqlite_db else moment
 
-    open_id = connection.exec_driver_sql(
-        f"SELECT id FROM live_session WHERE workspace_id = {p} AND status = 'open'",
+    found = connection.exec_driver_sql(
+        f"SELECT id, started_at FROM live_session WHERE workspace_id = {p} AND status = 'open'",
         (workspace_id,),
-    ).scalar_one_or_none()
-    if open_id is None:
+    ).one_or_none()
+    if found is None:
         return PushRecord("no_session")
+    open_id, started_at = found
+    started_at = _as_utc_value(started_at)
     moment = as_utc(ts, "ts")
     numbers = {name: _number(name, value) for name, value in values.items()}
     names = ["session_id", "ts", "dedupe_key", "created_at", *numbers]
@@ -124,7 +128,7 @@ def record_push(
         params,
     ).scalar_one_or_none()
     if new_id is None:
-        return PushRecord("duplicate", open_id)
+        return PushRecord("duplicate", open_id, started_at=started_at)
     connection.exec_driver_sql(
         f"UPDATE live_session SET last_push_at = {p} "
         f"WHERE id = {p} AND (last_push_at IS NULL OR last_push_at < {p})",
@@ -138,9 +142,13 @@ def record_push(
     out = []
     for row in rows:
         record = dict(zip(("ts", *SNAPSHOT_COLUMNS), row, strict=True))
-        when = record["ts"]
-        if isinstance(when, str):
-            when = datetime.fromisoformat(when)
-        record["ts"] = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        record["ts"] = _as_utc_value(record["ts"])
         out.append(record)
-    return PushRecord("ok", open_id, out)
+    return PushRecord("ok", open_id, out, started_at=started_at)
+
+
+def _as_utc_value(when: Any) -> datetime:
+    """A timestamp column as read by the driver (an SQLite string or a datetime) in UTC."""
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -30,9 +30,13 @@ def test_money_and_ratios() -> None:
 
 
 def test_durations() -> None:
-    assert fmt_duration(45) == "45s"
-    assert fmt_duration(270) == "4m 30s"
+    assert fmt_duration(45) == "45 s"
+    assert fmt_duration(270) == "4 min 30 s"
     assert fmt_duration(600) == "10 min"
-    assert fmt_duration(3900) == "1h 05m"
+    assert fmt_duration(3900) == "1 h 5 min"
+    assert fmt_duration(7200) == "2 h"
+    assert fmt_duration(45, "zh") == "45秒"
     assert fmt_duration(270, "zh") == "4分30秒"
+    assert fmt_duration(600, "zh") == "10分钟"
     assert fmt_duration(3900, "zh") == "1小时5分"
+    assert fmt_duration(7200, "zh") == "2小时"  # not 2小时0分

@@ -100,12 +100,12 @@ async def test_go_live_push_in_english_and_chinese_and_end(bot: RunningBot) -> N
     assert count(bot, LiveSession) == 1
 
     text = await say(bot, HOST, "/stat online=1200 viewers=3,000 gmv=3.4k orders=35")
-    assert "Got it" in text and "online 1,200" in text and "GMV 3,400" in text
+    assert "Got it" in text and "1,200 online" in text and "GMV 3,400" in text
 
     text = await say(bot, HOST, "在线1100 场观3500 成交1.2万 订单35")
     assert "Got it" in text
-    assert "online −100" in text or "online -100" in text  # the change since the last push
-    assert "Attention" in text and "half-life" in text  # viewers + online → live λ
+    assert "1,100 online (−100)" in text  # the change since the last push, beside the value
+    assert "λ" not in text
     with session_scope(bot.engine) as session:
         rows = session.execute(select(Snapshot).order_by(Snapshot.id)).scalars().all()
         assert [(r.online, r.viewers, r.gmv, r.orders) for r in rows] == [
@@ -122,23 +122,26 @@ async def test_bad_pushes_are_answered_and_store_nothing(bot: RunningBot) -> Non
     text = await say(bot, HOST, "online=1200")
     assert "No session is open" in text
     await say(bot, HOST, "/golive")
-    text = await say(bot, HOST, "/stat online=lots gmv=3k")
-    assert "Not a number" in text and "lots" in text
+    text = await say(bot, HOST, "/stat online=lots")
+    assert "Nothing was stored" in text and "online lots" in text and "not a number" in text
     assert "Usage" in await say(bot, HOST, "/stat")
     assert "no numbers" in await say(bot, HOST, "hello there")
     assert count(bot, Snapshot) == 0
-    text = await say(bot, HOST, "/stat online=900 mood=great")
-    assert "Got it" in text and "mood" in text  # unknown key named back, the rest stored
+    text = await say(bot, HOST, "/stat online=900 mood=5")
+    assert "Got it" in text and "Not stored: “mood 5” (unknown label)" in text
     assert count(bot, Snapshot) == 1
+    text = await say(bot, HOST, "/stat online=lots gmv=3k")  # what reads is stored
+    assert "GMV 3,000" in text and "“online lots” (not a number)" in text
+    assert count(bot, Snapshot) == 2
 
 
 async def test_chinese_workspace_answers_in_chinese(bot: RunningBot) -> None:
     await say(bot, ZH_HOST, "/start", language_code="zh")
     assert "已开始" in await say(bot, ZH_HOST, "/golive 周五专场", language_code="zh")
     text = await say(bot, ZH_HOST, "在线人数：1200，成交额 3.4万", language_code="zh")
-    assert "已记录" in text and "在线 1,200" in text
+    assert "已记录" in text and "在线 1,200人" in text
     text = await say(bot, ZH_HOST, "/stat 在线很多", language_code="zh")
-    assert "不是有效数字" in text
+    assert "本条未记录" in text and "不是有效数字" in text
 
 
 async def test_a_redelivered_update_is_stored_once(bot: RunningBot) -> None:

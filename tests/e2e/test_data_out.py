@@ -242,7 +242,7 @@ async def test_summary_and_sessions_commands(
         assert "no session #99" in await say(fake_api, HOST, "/summary 99")
         assert "Usage" in await say(fake_api, HOST, "/summary abc")
         text = await say(fake_api, HOST, "/sessions", contains="Sessions")
-        assert f"#{sid} “Tea night”" in text and "1h 30m" in text
+        assert f"#{sid} “Tea night”" in text and "1 h 30 min" in text
         assert not sends(engine, "summary")  # /summary does not stand in for the scheduled one
     finally:
         await stop_bot(bot.app)

@@ -40,6 +40,13 @@ def test_record_push_stores_once_moves_last_push_and_reads_back(db: Session) -> 
     assert second.rows[0]["gmv"] == 3400.5 and second.rows[1]["gmv"] is None
     assert second.rows[1]["viewers"] is None and second.rows[1]["likes"] is None
     assert second.rows[1]["ts"] == later and second.rows[1]["ts"].tzinfo == UTC
+    assert second.started_at == live.started_at.replace(tzinfo=UTC)  # minutes from /golive
+    assert second.started_at is not None and second.started_at.tzinfo == UTC
+    new_keys = {"items": 34, "avg_stay_s": 90, "conversion": 0.032, "ctr": 0.045, "gpm": 450}
+    third = repo.record_push(
+        db, workspace_id=row_id(ws), ts=later, values=new_keys, dedupe_key="k2b"
+    )
+    assert {k: third.rows[-1][k] for k in new_keys} == new_keys  # the keys added in 0007
     again = repo.record_push(
         db, workspace_id=row_id(ws), ts=later, values={"online": 1}, dedupe_key="k2"
     )
@@ -50,6 +57,7 @@ def test_record_push_stores_once_moves_last_push_and_reads_back(db: Session) -> 
     stored = db.get(LiveSession, row_id(live))
     assert stored is not None and stored.last_push_at == later
     frame = repo.snapshots_frame(db, session_id=row_id(live))
-    assert list(frame["online"]) == [7, 1200, 1100]  # the ORM read agrees, ordered by time
+    # the ORM read agrees, ordered by time
+    assert list(frame["online"].fillna(-1)) == [7, 1200, 1100, -1]
     assert frame["ts"].iloc[-1].to_pydatetime() == later
     assert isinstance(stored.last_push_at, datetime)

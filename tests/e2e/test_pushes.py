@@ -1,0 +1,162 @@
+"""Live pushes end to end, as hosts type them: in groups (replies and mentions), timed by the
+message's own date, answered in words about stay and leaving, bad values named back within
+Telegram's limits."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from storage.engine import session_scope
+from storage.models import Snapshot
+from tests.e2e.conftest import RunningBot
+from tests.e2e.test_data_in import count, say
+
+HOST = 1001
+ZH_HOST = 2002
+GROUP = -100600
+
+
+class FakeClock:
+    """The fake Bot API's wall clock, which dates the messages users send."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
+        self.now = start.timestamp()
+        shim = SimpleNamespace(time=lambda: self.now, monotonic=time.monotonic)
+        monkeypatch.setattr("tests.fakebot.server.time", shim)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta).total_seconds()
+
+
+def snapshots(bot: RunningBot) -> list[Snapshot]:
+    with session_scope(bot.engine) as session:
+        rows = list(session.execute(select(Snapshot).order_by(Snapshot.id)).scalars())
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+async def test_pushes_are_timed_by_their_own_date_and_counted_from_golive(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the messages were sent an hour ago (say, while the bot was down): they keep their times
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    clock = FakeClock(monkeypatch, start)
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    await say(bot, ZH_HOST, "/golive 周五专场", language_code="zh")
+    clock.advance(minutes=5)
+    text = await say(bot, ZH_HOST, "在线1000 进场2000 成交1万", language_code="zh")
+    assert "开播 5分钟" in text
+    clock.advance(minutes=7)
+    text = await say(bot, ZH_HOST, "在线900 进场2400 成交1.5万 56单", language_code="zh")
+    clock.advance(minutes=1, seconds=5)
+    last = await say(bot, ZH_HOST, "900人在线，进场2500", language_code="zh")
+
+    rows = snapshots(bot)
+    assert [r.ts.replace(tzinfo=UTC) for r in rows] == [
+        start + timedelta(minutes=5),
+        start + timedelta(minutes=12),
+        start + timedelta(minutes=13, seconds=5),
+    ]
+    assert [r.orders for r in rows] == [None, 56, None]  # 56单 is orders, not GMV
+    assert text.startswith("✅ 已记录（开播 12分钟，距上次 7分钟）：")
+    assert "在线 900人（−100）" in text and "订单 56单" in text and "成交额 1.5万（+5,000）" in text
+    assert "停留：一半观众在" in text and "内离开" in text
+    assert "λ" not in text and "半衰期" not in text and "注意力" not in text
+    assert "（开播 13分5秒，距上次 1分5秒）" in last
+    for reply in (text, last):  # Chinese punctuation in Chinese
+        assert "," not in re.sub(r"\d,\d", "", reply) and ":" not in reply
+
+
+async def test_a_push_answers_in_words_with_units(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive")
+    text = await say(
+        bot,
+        HOST,
+        "/stat online 410, GMV $1.2k, items sold 34, avg stay 1m30s, CTR 4.5%, mood 7, onlien 3",
+    )
+    assert text.startswith(
+        "✅ Got it: 410 online, GMV $1,200, 34 items sold, average stay 1 min 30 s, CTR 4.5%."
+    )
+    assert "“mood 7” (unknown label)" in text
+    assert "“onlien 3” (did you mean ‘online’?)" in text
+    assert "Labels I read:" in text
+    (row,) = snapshots(bot)
+    assert (row.online, row.gmv, row.items, row.avg_stay_s, row.ctr) == (410, 1200, 34, 90, 0.045)
+
+
+async def test_a_typo_alone_stores_nothing_and_suggests_the_label(bot: RunningBot) -> None:
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    text = await say(bot, ZH_HOST, "再线9800", language_code="zh")
+    assert text == "本条未记录：“再线 9800”（是不是想写“在线”？）。"
+    assert count(bot, Snapshot) == 0
+
+
+@pytest.mark.parametrize(
+    "push", ["/stat gmv=1e309", "/stat online=1e309", "/stat online=20000000", "/stat gmv=inf"]
+)
+async def test_infinite_and_absurd_values_are_refused_as_too_large(
+    bot: RunningBot, push: str
+) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive")
+    text = await say(bot, HOST, push)
+    assert text.startswith("Nothing was stored:") and "(too large)" in text
+    assert "inf" not in text.replace(push.split("=")[1], "")
+    assert count(bot, Snapshot) == 0
+
+
+async def test_440_bad_values_are_summarised_within_telegrams_limit(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive")
+    push = "/stat " + " ".join(f"likes={i}abc" for i in range(440)) + " online=5"
+    assert len(push) > 4096 // 2
+    text = await say(bot, HOST, push)
+    assert len(text) <= 4096
+    assert text.startswith("✅ Got it: 5 online.")
+    assert "“likes 0abc” (not a number)" in text and "…and 432 more" in text
+    assert count(bot, Snapshot) == 1
+
+
+async def test_in_a_group_plain_text_counts_when_it_replies_to_or_mentions_the_bot(
+    bot: RunningBot,
+) -> None:
+    await say(bot, GROUP, "/start", user_id=HOST)
+    help_text = await say(bot, GROUP, "/help", user_id=HOST)
+    assert "in a group" in help_text and "reply to my message or mention me" in help_text
+    opened = bot.api.send_text(GROUP, "/golive team", user_id=HOST)
+    answer = await bot.api.wait_for_message(GROUP, contains="is open", since=opened)
+    (bot_message,) = answer.message_ids
+
+    chatter = bot.api.send_text(GROUP, "online 999 lol", user_id=778)  # not for the bot
+    text = await say(bot, GROUP, "在线1200", user_id=778, reply_to=bot_message)
+    assert "Got it" in text and "1,200 online" in text
+    username = bot.api.bot_username
+    text = await say(bot, GROUP, f"@{username} online 1300, gmv 2k", user_id=779)
+    assert "1,300 online" in text and "GMV 2,000" in text
+    assert [r.online for r in snapshots(bot)] == [1200, 1300]
+    # the chatter was never answered
+    replies = [
+        c
+        for c in bot.api.calls("sendMessage")
+        if c.params.get("reply_parameters", {}).get("message_id")
+        == chatter["message"]["message_id"]
+        or c.params.get("reply_to_message_id") == chatter["message"]["message_id"]
+    ]
+    assert replies == []
+
+
+async def test_in_a_private_chat_plain_text_is_a_push_while_live(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    assert "No session is open" in await say(bot, HOST, "online 5")
+    await say(bot, HOST, "/golive")
+    assert "5 online" in await say(bot, HOST, "online 5")
+    assert count(bot, Snapshot) == 1
