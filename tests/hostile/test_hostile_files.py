@@ -104,6 +104,7 @@ def test_xlsx_with_1m_empty_rows(files: Path) -> None:
     # Imported: the rows with values, the million empty ones skipped.
     assert report["ok"] and report["rows"] == 4, report
     assert report["stored"] == {"import_record": 2, "viewer_row": 6}
+    assert report["growth_mb"] > 0  # the measure sees this process's own memory
 
 
 def test_csv_with_a_10mb_cell(files: Path) -> None:
@@ -233,6 +234,23 @@ async def test_sessions_file_dated_2300_gets_its_answer_in_chat(bot: Any) -> Non
     text = "Start Time,End Time,Attributed GMV,Views\n2300-10-26 20:00,2300-10-26 22:00,$10,100\n"
     reply = await upload(bot, 1001, data=text.encode(), name="sessions_2300.csv")
     assert "not imported, nothing was stored" in reply and "later than tomorrow" in reply
+    edits = [c.text for c in bot.api.calls("editMessageText")]
+    assert edits and "Reading" not in edits[-1], edits
+
+
+async def test_an_import_that_fails_unexpectedly_does_not_leave_reading(
+    bot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.handlers.files as files
+    from tests.e2e.test_data_in import say, upload
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(files, "import_upload", broken)
+    await say(bot, 1001, "/start")
+    reply = await upload(bot, 1001, DATA / "viewers_zh.csv")
+    assert "not imported, nothing was stored: something went wrong" in reply
     edits = [c.text for c in bot.api.calls("editMessageText")]
     assert edits and "Reading" not in edits[-1], edits
 
