@@ -171,7 +171,16 @@ class Workbook:
                     yield _values(parsed)
         except ImportRejected:
             raise
-        except (ParseError, zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+        except (
+            ParseError,
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            ValueError,
+            KeyError,
+            TypeError,
+            OverflowError,
+        ) as exc:
             raise _bad(exc) from exc
         except IndexError as exc:  # a shared-string index past the table
             raise _bad(exc) from exc

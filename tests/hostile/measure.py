@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                     max_bytes=args.max_bytes,
                 )
                 s.commit()
-                out.update(ok=True, rows=result.rows, duplicates=result.duplicates)
+                out.update(
+                    ok=True, rows=result.rows, duplicates=getattr(result, "duplicates", None)
+                )
             except ImportRejected as exc:
                 s.commit()  # a refusal leaves nothing even when the caller commits
                 out.update(

@@ -377,3 +377,26 @@ def test_a_bad_workbook_is_refused_before_it_is_read(files: Path) -> None:
     with pytest.raises(ImportRejected) as info:
         guard.check_xlsx(Blob(many))
     assert info.value.code == "too_many_entries"
+
+
+def test_viewer_workbook_with_1e309_and_a_400_digit_number(tmp_path: Path) -> None:
+    def row(r: int, user: str, likes: str) -> str:
+        return (
+            f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{user}</t></is></c>'
+            f'<c r="B{r}"><v>30</v></c><c r="C{r}"><v>{likes}</v></c></row>'
+        )
+
+    header = (
+        '<row r="1">'
+        + "".join(
+            f'<c r="{c}1" t="inlineStr"><is><t>{name}</t></is></c>'
+            for c, name in zip("ABC", ("user_id", "watch_time", "likes"), strict=True)
+        )
+        + "</row>"
+    )
+    sheet = [header, row(2, "u1", "3"), row(3, "u2", "1E309"), row(4, "u3", "9" * 400 + ".0")]
+    path = corpus.xlsx_workbook(tmp_path / "numbers.xlsx", sheet)
+    parsed = parse_file(path)
+    assert [(e.row_number, e.column) for e in parsed.errors] == [(2, "likes"), (3, "likes")]
+    assert {e.reason for e in parsed.errors} <= {"too_large", "not_a_number"}
+    assert parsed.frame["likes"].tolist() == [3.0]
