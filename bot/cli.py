@@ -151,7 +151,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
         from bot.services.imports import ImportOutcome
 
         outcome = ImportOutcome(
-            ok=False, code="too_large", params={"size": args.file.stat().st_size}
+            ok=False,
+            code="too_large",
+            params={"size": args.file.stat().st_size, "limit": settings.max_upload_bytes},
         )
     else:
         outcome = import_upload(
@@ -161,6 +163,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             filename=args.file.name,
             caption=args.caption,
             now=datetime.now(UTC),
+            max_bytes=settings.max_upload_bytes,
         )
     print(import_reply(outcome, args.file.name, ws.language))
     return 0 if outcome.ok else 1

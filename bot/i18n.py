@@ -172,8 +172,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "why_missing": {"en": "missing", "zh": "缺失"},
     "why_ragged": {"en": "wrong number of cells", "zh": "单元格数量不对"},
     "reject_too_large": {
-        "en": "the file is {size}; the limit is 20 MB.",
-        "zh": "文件大小 {size}，上限为 20 MB。",
+        "en": "the file is {size}; the limit is {limit}.",
+        "zh": "文件大小 {size}，上限为 {limit}。",
     },
     "reject_duplicate": {
         "en": "the same content was already imported on {date}.",
@@ -683,6 +683,48 @@ CATALOG: dict[str, dict[str, str]] = {
     "push_val_product_impressions": {
         "en": "{n} product impressions",
         "zh": "商品曝光 {n}人次",
+    },
+    # hostile files ----------------------------------------------------------------------------
+    "reject_unpacked_too_large": {
+        "en": "the workbook unpacks to {size}; I read at most {limit}.",
+        "zh": "该工作簿解压后有 {size}，最多只能读取 {limit}。",
+    },
+    "reject_zip_ratio": {
+        "en": "the workbook is packed {ratio} times smaller than its content (at most {limit} times in a real export); it looks like a zip bomb.",
+        "zh": "该工作簿的压缩比为 {ratio} 倍（正常导出最多 {limit} 倍），疑似压缩炸弹。",
+    },
+    "reject_too_many_entries": {
+        "en": "the workbook holds {count} parts; a real export has at most {limit}.",
+        "zh": "该工作簿包含 {count} 个部件，正常导出最多 {limit} 个。",
+    },
+    "reject_too_many_strings": {
+        "en": "the workbook holds more than {limit} different texts; split it into smaller files.",
+        "zh": "该工作簿包含超过 {limit} 条不同的文本，请拆分成较小的文件。",
+    },
+    "reject_cell_too_long": {
+        "en": "one cell holds {length} bytes of text; a cell may hold at most {limit}.",
+        "zh": "有一个单元格包含 {length} 字节的文本，单元格最多 {limit} 字节。",
+    },
+    "reject_line_too_long": {
+        "en": "line {line} is longer than {limit} bytes; an export's lines are far shorter.",
+        "zh": "第 {line} 行超过 {limit} 字节；正常导出的行要短得多。",
+    },
+    "reject_mixed_encoding": {
+        "en": "line {line} is not in {encoding} like the rest of the file (mixed encodings); save the whole file again as UTF-8.",
+        "zh": "第 {line} 行的编码与文件其余部分（{encoding}）不同（编码混杂）；请将整个文件重新另存为 UTF-8。",
+    },
+    "why_too_large": {"en": "too large", "zh": "数值过大"},
+    "why_too_early": {"en": "before 2015", "zh": "早于 2015 年"},
+    "why_too_late": {"en": "later than tomorrow", "zh": "晚于明天"},
+    "why_too_long": {"en": "too long for an id", "zh": "作为 ID 过长"},
+    "why_percent": {"en": "a percentage where a number is due", "zh": "此处应为数字而不是百分比"},
+    "import_duplicates": {
+        "en": "{count} rows were exact repeats of other rows in the file; each was stored once.",
+        "zh": "文件中有 {count} 行与其他行完全重复，每种只保存了一次。",
+    },
+    "import_failed": {
+        "en": "❌ {name} was not imported, nothing was stored: something went wrong on my side.",
+        "zh": "❌ {name} 未导入，没有写入任何数据：系统出错了。",
     },
 }
 

@@ -162,6 +162,44 @@ def _row_errors(errors: object, lang: str) -> str:
     return "; ".join(described) or "?"
 
 
+# hostile files: refusals before a file is read (storage.importers.guard, detect)
+_HOSTILE = frozenset({
+    "unpacked_too_large", "zip_ratio", "too_many_entries", "too_many_strings",
+    "cell_too_long", "line_too_long", "mixed_encoding",
+})  # fmt: skip
+
+
+def _limit(n: object) -> str:
+    if not isinstance(n, (int, float)) or math.isnan(float(n)):
+        return "20 MB"
+    if n < 1024 * 1024:
+        return f"{float(n) / 1024:.0f} KB"
+    return f"{float(n) / 1024 / 1024:g} MB"
+
+
+def _count(n: object) -> str:
+    return f"{n:,}" if isinstance(n, int) else str(n)
+
+
+def _hostile_reason(code: str, params: dict[str, object], lang: str) -> str:
+    if code == "unpacked_too_large":
+        return t(
+            lang,
+            "reject_unpacked_too_large",
+            size=_size(params.get("size")),
+            limit=_limit(params.get("limit")),
+        )
+    if code == "mixed_encoding":
+        return t(
+            lang,
+            "reject_mixed_encoding",
+            line=_count(params.get("line")),
+            encoding=params.get("encoding", "UTF-8"),
+        )
+    shown = {k: _count(v) for k, v in params.items()}
+    return t(lang, f"reject_{code}", **shown)
+
+
 def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
     """One clear sentence for an import that was refused."""
     sep = "，" if lang == "zh" else ", "
@@ -173,7 +211,14 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
                 for row in list(params.get("rows") or [])[:5]]  # type: ignore[call-overload]
         return t(lang, "reject_ragged", rows=sep.join(rows), expected=params.get("expected", "?"))
     if code == "too_large":
-        return t(lang, "reject_too_large", size=_size(params.get("size")))
+        return t(
+            lang,
+            "reject_too_large",
+            size=_size(params.get("size")),
+            limit=_limit(params.get("limit")),
+        )
+    if code in _HOSTILE:
+        return _hostile_reason(code, params, lang)
     if code == "duplicate":
         imported = params.get("imported_at")
         when = imported.strftime("%Y-%m-%d %H:%M UTC") if isinstance(imported, datetime) else "?"
@@ -206,6 +251,7 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str) -> str:
     else:
         target = t(lang, "import_target_history", sessions=outcome.past_sessions)
     kind = t(lang, f"kind_{outcome.kind}") if outcome.kind else ""
-    return t(
-        lang, "import_ok", name=name, rows=f"{outcome.rows:,}", kind=kind, target=target
-    )
+    text = t(lang, "import_ok", name=name, rows=f"{outcome.rows:,}", kind=kind, target=target)
+    if outcome.duplicates:
+        text += "\n" + t(lang, "import_duplicates", count=f"{outcome.duplicates:,}")
+    return text

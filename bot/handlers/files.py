@@ -30,7 +30,7 @@ async def document_message(update: Update, context: Context) -> None:
     name = doc.file_name or "file"
     limit = context.state.settings.max_upload_bytes
     if doc.file_size is not None and doc.file_size > limit:
-        reason = rejection_reason("too_large", {"size": doc.file_size}, ws.language)
+        reason = rejection_reason("too_large", {"size": doc.file_size, "limit": limit}, ws.language)
         await reply(update, ws.language, "import_rejected", name=name, reason=reason)
         return
     status = await message.reply_text(t(ws.language, "import_started", name=name))
@@ -49,6 +49,7 @@ async def document_message(update: Update, context: Context) -> None:
             caption=message.caption,
             now=datetime.now(UTC),
             progress=lambda rows: done.__setitem__(0, rows),
+            max_bytes=limit,
         )
     )
     shown = 0
@@ -58,4 +59,12 @@ async def document_message(update: Update, context: Context) -> None:
             text = t(ws.language, "import_progress", name=name, rows=f"{shown:,}")
             with contextlib.suppress(BadRequest):
                 await status.edit_text(text)
-    await status.edit_text(import_reply(task.result(), name, ws.language))
+    try:
+        outcome = task.result()
+    except Exception:
+        # The status must not stay at "Reading…": say the file was not imported, then let
+        # the error handler report the error.
+        with contextlib.suppress(Exception):
+            await status.edit_text(t(ws.language, "import_failed", name=name))
+        raise
+    await status.edit_text(import_reply(outcome, name, ws.language))

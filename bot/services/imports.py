@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.importers import ImportRejected, import_file
+from storage.importers import MAX_BYTES, ImportRejected, import_file
 
 __all__ = ["ImportOutcome", "import_upload", "session_from_caption"]
 
@@ -28,6 +28,7 @@ class ImportOutcome:
     session_id: int | None = None
     session_title: str | None = None
     past_sessions: int = 0
+    duplicates: int = 0  # exact duplicate rows of the file stored once
     code: str | None = None
     params: dict[str, object] = field(default_factory=dict)
 
@@ -47,9 +48,11 @@ def import_upload(
     caption: str | None,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    max_bytes: int | None = MAX_BYTES,
 ) -> ImportOutcome:
     """Import a file whole or not at all, into the session the caption names, else the open
-    one, else the last one. Runs in a worker thread (it parses and writes)."""
+    one, else the last one. Runs in a worker thread (it parses and writes). `max_bytes` is
+    the largest file accepted (`Settings.max_upload_bytes`)."""
     named = session_from_caption(caption)
     try:
         with session_scope(engine) as session:
@@ -69,6 +72,7 @@ def import_upload(
                 session_id=target.id if target is not None else None,
                 now=now,
                 progress=progress,
+                max_bytes=max_bytes,
             )
             title = target.title if target is not None else None
     except ImportRejected as rejected:
@@ -80,4 +84,5 @@ def import_upload(
         session_id=result.session_id,
         session_title=title if result.session_id is not None else None,
         past_sessions=result.created_sessions,
+        duplicates=result.duplicates,
     )

@@ -3,9 +3,12 @@
 * `.xlsx` is recognised by its ZIP signature, an old `.xls` by its OLE signature (refused);
   the file name is never consulted.
 * Text: UTF-8 (with or without BOM) is tried first, then GB18030 (a superset of GBK), each
-  strictly over the whole file. UTF-16/UTF-32 (by BOM, or by the NUL pattern without one)
-  are refused with code "encoding"; bytes with NULs or other control characters are
-  "not_a_table".
+  strictly over the whole file. A file that is neither wholly UTF-8 nor free of UTF-8 —
+  some lines Chinese in UTF-8, others not UTF-8 — is refused with code "mixed_encoding"
+  and the first line in the minority encoding, rather than read whole as GB18030 (which
+  reads any bytes, turning the UTF-8 lines into mojibake). UTF-16/UTF-32 (by BOM, or by
+  the NUL pattern without one) are refused with code "encoding"; bytes with NULs or other
+  control characters are "not_a_table".
 * The same pass computes the content hash: SHA-256 of the text as UTF-8 with line ends
   unified and trailing line ends dropped, so one table saved as GBK or as UTF-8 with a BOM
   and CRLF is recognised as the same content.
@@ -118,13 +121,64 @@ def scan_text(blob: Blob) -> TextInfo:
     if head.startswith(codecs.BOM_UTF8):
         digest = _hash_and_check(blob, "utf-8", len(codecs.BOM_UTF8))
         if digest is None:
+            _refuse_mixed(blob, declared_utf8=True)
             raise ImportRejected.for_code("encoding", detail="broken UTF-8")
         return TextInfo("utf-8", len(codecs.BOM_UTF8), digest)
-    for encoding in ("utf-8", "gb18030"):
-        digest = _hash_and_check(blob, encoding, 0)
-        if digest is not None:
-            return TextInfo(encoding, 0, digest)
+    digest = _hash_and_check(blob, "utf-8", 0)
+    if digest is not None:
+        return TextInfo("utf-8", 0, digest)
+    _refuse_mixed(blob)
+    digest = _hash_and_check(blob, "gb18030", 0)
+    if digest is not None:
+        return TextInfo("gb18030", 0, digest)
     raise ImportRejected.for_code("encoding", detail=_guess_encoding(head))
+
+
+def _is_wide(ch: str) -> bool:
+    return "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+
+
+def _refuse_mixed(blob: Blob, *, declared_utf8: bool = False) -> None:
+    """Raise "mixed_encoding" when some lines are Chinese in UTF-8 and others not UTF-8.
+
+    A line is UTF-8 evidence when it decodes as UTF-8 and holds a CJK character (GBK bytes
+    rarely form one), and GBK evidence when it does not decode as UTF-8. The first line of
+    the smaller group is named (1 = the file's first line). A file that says it is UTF-8
+    (a BOM) names its first line that is not.
+    """
+    utf8_lines = other_lines = 0
+    first_utf8 = first_other = 0
+    number = 0
+    carry = b""
+    for block in blob.blocks(0, _BLOCK):
+        lines = (carry + bytes(block)).split(b"\n")
+        carry = lines.pop()
+        for line in lines:
+            number += 1
+            if line.isascii():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                other_lines += 1
+                first_other = first_other or number
+                continue
+            if any(_is_wide(ch) for ch in text):
+                utf8_lines += 1
+                first_utf8 = first_utf8 or number
+    if carry and not carry.isascii():
+        number += 1
+        try:
+            if any(_is_wide(ch) for ch in carry.decode("utf-8")):
+                utf8_lines += 1
+                first_utf8 = first_utf8 or number
+        except UnicodeDecodeError:
+            other_lines += 1
+            first_other = first_other or number
+    if other_lines and (utf8_lines or declared_utf8):
+        if declared_utf8 or utf8_lines >= other_lines:
+            raise ImportRejected.for_code("mixed_encoding", line=first_other, encoding="UTF-8")
+        raise ImportRejected.for_code("mixed_encoding", line=first_utf8, encoding="GBK")
 
 
 def _guess_encoding(head: bytes) -> str:

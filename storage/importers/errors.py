@@ -2,7 +2,10 @@
 
 ```
 ImportRejected                  code + params, phrased by the caller (en or zh)
-├── FileUnreadable              empty, not_a_table, encoding, too_large
+├── FileUnreadable              empty, not_a_table, encoding, too_large, and the hostile
+│                               ones: unpacked_too_large, zip_ratio, too_many_entries,
+│                               too_many_strings, cell_too_long, line_too_long,
+│                               mixed_encoding
 ├── FileUnrecognised            unknown_kind, missing_columns, header_only
 ├── FileInvalid                 ragged, bad_values
 └── ImportConflict              duplicate, no_session, unknown_session
@@ -16,6 +19,13 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | not_a_table | `reason`: "binary", "xls", "no_table", "bad_xlsx"; `detail` |
 | encoding | `detail`: what the bytes look like ("UTF-16", "UTF-32", or a guess) |
 | too_large | `size`, `limit` (bytes) |
+| unpacked_too_large | `size`, `limit`: bytes an .xlsx unpacks to, and the most allowed |
+| zip_ratio | `ratio`, `limit`, `entry`: an entry unpacking to `ratio` × its packed size |
+| too_many_entries | `count`, `limit`: files inside the .xlsx |
+| too_many_strings | `count`, `limit`: the workbook's shared strings |
+| cell_too_long | `length`, `limit`: characters (bytes of XML for an .xlsx) in one cell |
+| line_too_long | `line`, `limit`: the line (1 = first) and the most bytes a line may have |
+| mixed_encoding | `line`, `encoding`: first line not in the file's `encoding` (1 = first) |
 | unknown_kind | `columns`: the header cells read |
 | missing_columns | `kind`, `columns`: required columns that are absent |
 | header_only | `kind`, `columns` |
@@ -50,7 +60,9 @@ class RowError:
 
     `column` is the header cell as written in the file; `reason` is one of
     "not_a_number", "negative", "not_whole", "not_a_duration", "not_a_time", "no_date",
-    "not_a_bool", "missing", "ragged".
+    "not_a_bool", "missing", "ragged"; for values out of their bounds (`values.FIELD_BOUNDS`)
+    "too_large", "too_early", "too_late" (times from 2015-01-01 to tomorrow), and
+    "too_long" (an id longer than `validate.TEXT_LIMITS` allows).
     """
 
     row_number: int
@@ -84,7 +96,19 @@ class ImportRejected(Exception):
 class FileUnreadable(ImportRejected):
     """The bytes are not a table this reads."""
 
-    codes = ("empty", "not_a_table", "encoding", "too_large")
+    codes = (
+        "empty",
+        "not_a_table",
+        "encoding",
+        "too_large",
+        "unpacked_too_large",
+        "zip_ratio",
+        "too_many_entries",
+        "too_many_strings",
+        "cell_too_long",
+        "line_too_long",
+        "mixed_encoding",
+    )
 
 
 class FileUnrecognised(ImportRejected):

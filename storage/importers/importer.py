@@ -9,6 +9,9 @@ before `ImportRejected` is raised, so nothing of a refused file stays even if th
 commits. The function flushes and never commits: the caller's unit of work
 (`storage.engine.session_scope`) does.
 
+Exact duplicate rows within the file are stored once and counted (`ImportResult.duplicates`).
+Times must lie from 2015-01-01 to the day after `now` (the clock when `now` is None).
+
 Times without a zone are the workspace's local time (`Workspace.timezone`); a minute file
 that gives only clock times (`20:01`) is dated by its session's start day.
 """
@@ -31,7 +34,12 @@ from storage.importers.detect import MAX_BYTES
 from storage.importers.errors import ImportRejected, RowError
 from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, read_layout
 from storage.importers.source import Blob, BlobData
-from storage.importers.validate import MAX_REPORTED, ConvertContext, convert_chunk
+from storage.importers.validate import (
+    MAX_REPORTED,
+    ConvertContext,
+    DuplicateFilter,
+    convert_chunk,
+)
 from storage.models import ImportRecord, MinuteRow, PastSession, ViewerRow, Workspace
 
 __all__ = ["ImportResult", "import_file"]
@@ -40,13 +48,14 @@ __all__ = ["ImportResult", "import_file"]
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     """What an import stored: kind, rows, its import record, the session it went to, and
-    for a sessions file the number of past sessions created."""
+    for a sessions file the number of past sessions created; exact duplicate rows left out."""
 
     kind: str
     rows: int
     import_id: int
     session_id: int | None
     created_sessions: int
+    duplicates: int = 0
 
 
 _TABLES: dict[str, sa.Table] = {
@@ -124,6 +133,7 @@ def _convert_and_write(
     workspace_id: int,
     session_id: int | None,
     import_id: int,
+    unique: DuplicateFilter,
 ) -> int:
     """Convert and store the rows chunk by chunk; after a bad row only check the rest."""
     kind = layout.kind
@@ -133,11 +143,12 @@ def _convert_and_write(
         result = convert_chunk(raw, layout.match, first, ctx, max_errors=MAX_REPORTED - len(errors))
         errors.extend(result.errors)
         bad += result.bad_rows
-        if not bad and len(result.frame):
+        frame = unique(result.frame)
+        if not bad and len(frame):
             stored += _write(
                 session,
                 kind,
-                result.frame,
+                frame,
                 workspace_id=workspace_id,
                 session_id=session_id,
                 import_id=import_id,
@@ -172,9 +183,11 @@ def import_file(
     to guess the format. Minutes and viewers go to `session_id` (required for those kinds:
     None raises `ImportRejected("no_session")`, an id of another workspace
     "unknown_session"); a sessions file adds past sessions to the workspace.
-    `progress(rows_done)` is called after each chunk. `max_bytes=None` lifts the 20 MB
-    limit (for the CLI on trusted files). Raises `ImportRejected`; on success the rows are
-    flushed in the caller's transaction, which the caller commits.
+    `progress(rows_done)` is called after each chunk. `max_bytes` is the largest file
+    accepted (the bot passes `Settings.max_upload_bytes`; None lifts it, for the CLI on
+    trusted files); the limits of `guard` on what a file unpacks to always apply. Raises
+    `ImportRejected`; on success the rows are flushed in the caller's transaction, which
+    the caller commits.
     """
     blob = Blob(data)
     if max_bytes is not None and blob.size > max_bytes:
@@ -215,7 +228,8 @@ def import_file(
         raise _duplicate(found) from exc
     assert record.id is not None
     import_id = record.id
-    ctx = ConvertContext(tz=tz, base_date=base_date)
+    ctx = ConvertContext(tz=tz, base_date=base_date, now=now)
+    unique = DuplicateFilter()
     try:
         stored = _convert_and_write(
             session,
@@ -227,6 +241,7 @@ def import_file(
             workspace_id=workspace_id,
             session_id=session_id,
             import_id=import_id,
+            unique=unique,
         )
     except BaseException:
         # A broken connection cannot undo; the caller's rollback then discards it all.
@@ -244,4 +259,5 @@ def import_file(
         import_id=import_id,
         session_id=session_id,
         created_sessions=stored if kind == "sessions" else 0,
+        duplicates=unique.dropped,
     )

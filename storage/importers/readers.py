@@ -1,6 +1,7 @@
 """Bytes → a table: its layout (`read_layout`) and its data rows in chunks (`iter_chunks`).
 
-`read_layout` reads only what it must before any row is converted: the container, the
+`read_layout` reads only what it must before any row is converted: the limits of
+`guard` (an .xlsx's ZIP and XML, a CSV's longest line), the container, the
 encoding and content hash (`detect.scan_text`), the header row, and a structural pass that
 counts the data rows and finds rows with the wrong number of cells. It raises
 `ImportRejected` with code "empty", "not_a_table", "encoding", "unknown_kind",
@@ -40,7 +41,9 @@ from storage.importers.detect import (
     scan_text,
 )
 from storage.importers.errors import ImportRejected
+from storage.importers.guard import MAX_LINE_BYTES, check_xlsx
 from storage.importers.kinds import HeaderMatch
+from storage.importers.sheets import Workbook
 from storage.importers.source import Blob
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Layout", "cell_text", "iter_chunks", "read_layout"]
@@ -78,8 +81,32 @@ def read_layout(blob: Blob) -> Layout:
     if blob.size == 0:
         raise ImportRejected.for_code("empty")
     if detect_container(blob) == "xlsx":
+        check_xlsx(blob)
         return _xlsx_layout(blob)
+    _check_lines(blob)
     return _csv_layout(blob)
+
+
+def _check_lines(blob: Blob, limit: int = MAX_LINE_BYTES) -> None:
+    """Refuse a text whose longest line passes `limit` bytes ("line_too_long", 1 = first
+    line), one block in memory at a time."""
+    line = 1  # the line the current block starts in
+    since = 0  # bytes of that line in earlier blocks
+    for block in blob.blocks(0, _SCAN_BLOCK):
+        arr = np.frombuffer(block, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        if len(ends) == 0:
+            since += len(arr)
+        else:
+            lengths = np.diff(ends, prepend=-1) - 1
+            lengths[0] += since
+            longest = int(np.argmax(lengths))
+            if lengths[longest] > limit:
+                raise ImportRejected.for_code("line_too_long", line=line + longest, limit=limit)
+            line += len(ends)
+            since = len(arr) - int(ends[-1]) - 1
+        if since > limit:
+            raise ImportRejected.for_code("line_too_long", line=line, limit=limit)
 
 
 # ------------------------------------------------------------------------------------- CSV
@@ -328,19 +355,8 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _open_workbook(blob: Blob) -> Any:
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(blob.open(), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, …
-        raise ImportRejected.for_code(
-            "not_a_table", reason="bad_xlsx", detail=f"not a readable .xlsx workbook: {exc}"
-        ) from exc
-
-
-def _sheet_rows(ws: Any) -> Iterator[list[str]]:
-    for row in ws.iter_rows(values_only=True):
+def _sheet_rows(wb: Workbook, title: str) -> Iterator[list[str]]:
+    for row in wb.rows(title):
         cells = [cell_text(v) for v in row]
         while cells and not cells[-1].strip():
             cells.pop()
@@ -348,15 +364,12 @@ def _sheet_rows(ws: Any) -> Iterator[list[str]]:
 
 
 def _xlsx_layout(blob: Blob) -> Layout:
-    wb = _open_workbook(blob)
-    try:
-        best: tuple[Any, int, HeaderMatch, list[list[str]]] | None = None
+    with Workbook(blob) as wb:
+        best: tuple[str, int, HeaderMatch, list[list[str]]] | None = None
         first_cells: list[str] = []
-        for ws in wb.worksheets:
-            if hasattr(ws, "reset_dimensions"):
-                ws.reset_dimensions()
+        for title in wb.titles:
             head: list[list[str]] = []
-            for cells in _sheet_rows(ws):
+            for cells in _sheet_rows(wb, title):
                 head.append(cells)
                 if len(head) >= HEADER_SEARCH_ROWS:
                     break
@@ -368,12 +381,12 @@ def _xlsx_layout(blob: Blob) -> Layout:
                 continue
             index, m = found
             if best is None or (m.complete, m.score) > (best[2].complete, best[2].score):
-                best = (ws, index, m, head)
+                best = (title, index, m, head)
         if best is None:
             if not first_cells:
                 raise ImportRejected.for_code("empty")
             raise ImportRejected.for_code("unknown_kind", columns=first_cells[:20])
-        ws, index, m, head = best
+        title, index, m, head = best
         _check_match(m)
         layout = Layout(
             container="xlsx",
@@ -382,13 +395,13 @@ def _xlsx_layout(blob: Blob) -> Layout:
             preamble=[r for r in head[:index] if any(c.strip() for c in r)],
             rows=0,
             content_hash="",
-            sheet=ws.title,
+            sheet=title,
             skip=index,
         )
         digest = hashlib.sha256()
         width = len(layout.header)
         bad = 0
-        for i, cells in enumerate(_sheet_rows(ws)):
+        for i, cells in enumerate(_sheet_rows(wb, title)):
             digest.update("\x1f".join(cells).encode("utf-8") + b"\n")
             if i <= index or not any(c.strip() for c in cells):
                 continue
@@ -400,19 +413,14 @@ def _xlsx_layout(blob: Blob) -> Layout:
         layout.content_hash = digest.hexdigest()
         _finish_scan(layout, bad)
         return layout
-    finally:
-        wb.close()
 
 
 def _xlsx_chunks(blob: Blob, layout: Layout, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    wb = _open_workbook(blob)
-    try:
-        ws = wb[layout.sheet]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()
+    assert layout.sheet is not None
+    with Workbook(blob) as wb:
         positions = {name: pos for name, (pos, _, _) in layout.match.columns.items()}
         buffer: list[list[str]] = []
-        for i, cells in enumerate(_sheet_rows(ws)):
+        for i, cells in enumerate(_sheet_rows(wb, layout.sheet)):
             if i <= layout.skip or not any(c.strip() for c in cells):
                 continue
             buffer.append([cells[p] if p < len(cells) else "" for p in positions.values()])
@@ -421,8 +429,6 @@ def _xlsx_chunks(blob: Blob, layout: Layout, chunk_rows: int) -> Iterator[pd.Dat
                 buffer = []
         if buffer:
             yield pd.DataFrame(buffer, columns=list(positions), dtype=object)
-    finally:
-        wb.close()
 
 
 def iter_chunks(

@@ -4,6 +4,16 @@ Every cell of a column the header names is read with the value grammar of its ty
 (`values`): counts (whole, ≥ 0), amounts (≥ 0, no percent), durations (seconds, ≥ 0), times
 (aware UTC), text (kept verbatim, surrounding spaces removed: `=cmd|…` stays text), yes/no.
 A cell that does not read is a `RowError`; missing stays missing (NaN / NaT / None).
+
+Bounds: a number must be finite and inside its field's bounds (`values.FIELD_BOUNDS`:
+"too_large" above the cap or beyond a float, "negative" below 0); a time must lie from
+2015-01-01 to tomorrow ("too_early" / "too_late"; tomorrow from `ConvertContext.now`).
+Text is capped by meaning (`TEXT_LIMITS`): an id longer than its cap is refused
+("too_long": a cut id would name another viewer or room); a title longer than its cap is
+cut to the cap (a title is only shown).
+
+Exact duplicate rows (every canonical value equal) are kept once and counted
+(`DuplicateFilter`), so a file pasted twice into itself does not double the figures.
 A row whose every cell is empty is skipped, not counted. Required columns (the kind's
 `required`) must have a value in every row.
 
@@ -17,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Final
 
 import numpy as np
@@ -29,6 +39,8 @@ from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, r
 from storage.importers.source import Blob, BlobData
 from storage.importers.values import (
     ValueParseError,
+    bounds_of,
+    check_time,
     parse_bool,
     parse_datetime,
     parse_duration,
@@ -37,8 +49,10 @@ from storage.importers.values import (
 
 __all__ = [
     "MAX_REPORTED",
+    "TEXT_LIMITS",
     "ChunkResult",
     "ConvertContext",
+    "DuplicateFilter",
     "ParsedFile",
     "convert_chunk",
     "empty_frame",
@@ -50,6 +64,15 @@ _PLAIN: Final = r"\s*\+?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*"
 _ANY_SPACE: Final = re.compile(r"\s")
 _EDGE_SPACE: Final = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")
 
+#: Longest text per column, in characters: (cap, rule). "refuse": a longer cell is a bad
+#: value ("too_long"); "cut": it is cut to the cap. Other text columns: `DEFAULT_TEXT_LIMIT`.
+TEXT_LIMITS: Final[dict[str, tuple[int, str]]] = {
+    "user_id": (128, "refuse"),
+    "room_id": (128, "refuse"),
+    "title": (200, "cut"),
+}
+DEFAULT_TEXT_LIMIT: Final = (200, "cut")
+
 
 @dataclass(frozen=True, slots=True)
 class ConvertContext:
@@ -57,6 +80,7 @@ class ConvertContext:
 
     tz: tzinfo = UTC
     base_date: date | None = None
+    now: datetime | None = None  # "tomorrow" is the day after this (None: the clock)
 
 
 @dataclass
@@ -78,6 +102,7 @@ class ParsedFile:
     errors: list[RowError]
     bad_rows: int = 0
     layout: Layout | None = None
+    duplicates: int = 0  # exact duplicate rows left out
 
     @property
     def ok(self) -> bool:
@@ -166,7 +191,6 @@ def _numbers(series: pd.Series, spec: ColumnSpec, factor: float) -> tuple[np.nda
     reasons = np.full(n, None, dtype=object)
     if _is_numeric(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan).copy()
-        reasons[np.isinf(values)] = "not_a_number"
     else:
         raw, reasons, _ = _by_unique(
             series,
@@ -176,10 +200,17 @@ def _numbers(series: pd.Series, spec: ColumnSpec, factor: float) -> tuple[np.nda
         values = np.array([np.nan if v is None else v for v in raw], dtype="float64")
         values[reasons != None] = np.nan  # noqa: E711 - elementwise comparison
     if factor != 1.0:
-        values = values * factor
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = values * factor
     ok = reasons == None  # noqa: E711 - elementwise comparison
+    reasons[ok & np.isinf(values)] = "too_large"
+    values[np.isinf(values)] = np.nan
     finite = np.isfinite(values)
     reasons[ok & finite & (values < 0)] = "negative"
+    bounds = bounds_of(spec.name, spec.type)
+    if bounds is not None:
+        ok = reasons == None  # noqa: E711
+        reasons[ok & finite & (values > bounds.high)] = "too_large"
     if spec.type == "count":
         ok = reasons == None  # noqa: E711
         whole = np.equal(np.floor(values), values)
@@ -189,9 +220,11 @@ def _numbers(series: pd.Series, spec: ColumnSpec, factor: float) -> tuple[np.nda
 
 
 def _times(series: pd.Series, ctx: ConvertContext) -> tuple[pd.Series, np.ndarray]:
-    raw, reasons, _ = _by_unique(
-        series, lambda text: parse_datetime(text, tz=ctx.tz, base_date=ctx.base_date)
-    )
+    def read(text: str) -> datetime | None:
+        when = parse_datetime(text, tz=ctx.tz, base_date=ctx.base_date)
+        return None if when is None else check_time(when, now=ctx.now)
+
+    raw, reasons, _ = _by_unique(series, read)
     good: list[Any] = [v if r is None else None for v, r in zip(raw, reasons, strict=True)]
     stamps = pd.Series(pd.to_datetime(good, utc=True), index=series.index)
     return stamps.astype("datetime64[ns, UTC]"), reasons
@@ -206,12 +239,21 @@ def _strip(series: pd.Series) -> np.ndarray:
     return values
 
 
-def _texts(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _texts(series: pd.Series, spec: ColumnSpec) -> tuple[pd.Series, np.ndarray]:
     values = _strip(series)
+    reasons = np.full(len(series), None, dtype=object)
+    cap, rule = TEXT_LIMITS.get(spec.name, DEFAULT_TEXT_LIMIT)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    long = lengths > cap
+    if long.any():
+        if rule == "refuse":
+            reasons[long] = "too_long"
+            values[long] = ""
+        else:
+            for i in np.flatnonzero(long):
+                values[i] = values[i][:cap]
     values[values == ""] = None
-    return pd.Series(values, index=series.index, dtype=object), np.full(
-        len(series), None, dtype=object
-    )
+    return pd.Series(values, index=series.index, dtype=object), reasons
 
 
 def _bools(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -265,7 +307,7 @@ def convert_chunk(
         elif spec.type == "datetime":
             out[spec.name], reasons = _times(series, ctx)
         elif spec.type == "text":
-            out[spec.name], reasons = _texts(series)
+            out[spec.name], reasons = _texts(series, spec)
         else:
             out[spec.name], reasons = _bools(series)
         if spec.required:
@@ -282,7 +324,7 @@ def convert_chunk(
         for i in np.flatnonzero(bad)[:max_errors]:
             for name, header_cell, reasons in problems:
                 if reasons[i] is not None:
-                    text = str(raw[name].iat[int(i)])
+                    text = _shown(str(raw[name].iat[int(i)]))
                     errors.append(RowError(first_row + int(i), header_cell, text, reasons[i]))
                     break
     keep = ~(bad | blank)
@@ -298,6 +340,39 @@ def convert_chunk(
             frame[name] = _empty_column(kind.column(name), count).to_numpy()
     frame.index = pd.RangeIndex(count)
     return ChunkResult(frame, errors, int(bad.sum()))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A cell as quoted in an error: at most `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class DuplicateFilter:
+    """Drops rows equal in every canonical column to a row seen before in the same file.
+
+    Rows are compared by a 64-bit hash of their values (`pandas.util.hash_pandas_object`),
+    kept sorted in one array: 8 bytes per distinct row.
+    """
+
+    def __init__(self) -> None:
+        self._seen = np.empty(0, dtype=np.uint64)
+        self.dropped = 0
+
+    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
+        again = pd.Series(hashes).duplicated().to_numpy().copy()
+        if len(self._seen):
+            at = np.searchsorted(self._seen, hashes).clip(max=len(self._seen) - 1)
+            again |= self._seen[at] == hashes
+        self._seen = np.sort(np.concatenate((self._seen, hashes[~again])))
+        if not again.any():
+            return frame
+        self.dropped += int(again.sum())
+        kept = frame[~again]
+        kept.index = pd.RangeIndex(len(kept))
+        return kept
 
 
 def _derive(kind: KindSpec, out: dict[str, Any]) -> None:
@@ -321,22 +396,25 @@ def parse_file(
     tz: tzinfo = UTC,
     base_date: date | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    now: datetime | None = None,
 ) -> ParsedFile:
     """Read a whole file into a `ParsedFile` (the frame holds the rows that read).
 
     Structural problems (empty, not a table, encoding, unknown kind, missing columns,
-    header only, ragged) raise `ImportRejected`; bad values are listed in `errors` and
-    `bad_rows` — call `check()` to refuse the file when there are any.
+    header only, ragged, and the limits of `guard`) raise `ImportRejected`; bad values are
+    listed in `errors` and `bad_rows` — call `check()` to refuse the file when there are
+    any. Exact duplicate rows are kept once and counted in `duplicates`.
     """
     blob = Blob(data)
     layout = read_layout(blob)
-    ctx = ConvertContext(tz=tz, base_date=base_date)
+    ctx = ConvertContext(tz=tz, base_date=base_date, now=now)
+    unique = DuplicateFilter()
     frames: list[pd.DataFrame] = []
     errors: list[RowError] = []
     bad = 0
     for first, raw in iter_chunks(blob, layout, chunk_rows):
         result = convert_chunk(raw, layout.match, first, ctx, max_errors=MAX_REPORTED - len(errors))
-        frames.append(result.frame)
+        frames.append(unique(result.frame))
         errors.extend(result.errors)
         bad += result.bad_rows
     frame = pd.concat(frames, ignore_index=True) if frames else empty_frame(layout.match.kind)
@@ -344,4 +422,4 @@ def parse_file(
         raise ImportRejected.for_code(
             "header_only", kind=layout.kind, columns=[c.strip() for c in layout.header]
         )
-    return ParsedFile(layout.kind, frame, len(frame), errors, bad, layout)
+    return ParsedFile(layout.kind, frame, len(frame), errors, bad, layout, unique.dropped)

@@ -18,6 +18,15 @@ Missing markers (`--`, `-`, `—`, `暂无`, `N/A`, `nan`, empty …) give None:
 Anything else raises `ValueParseError` with a machine-readable `reason`. Arithmetic is
 decimal, so `1.2万` is exactly 12000.
 
+A number that does not fit a float (`1e309`, a 400-digit number) raises `ValueParseError`
+with reason "too_large": no ±∞ or NaN ever comes out of `parse_value`, `parse_number` or
+`parse_duration`.
+
+Per-field bounds (`FIELD_BOUNDS`, `check_bounds`) say what a stored value may be: counts
+whole and from 0 up to a cap, money from 0 up to a cap, watch times and durations up to
+48 hours, percentages (as fractions) from 0 to 1, and times from 2015-01-01 to tomorrow
+(`check_time`). Every reader of numbers (file imports, pushed snapshots) checks them here.
+
 Durations (`parse_duration`) are seconds: `330`, `330s`, `5分30秒`, `1小时20分`, `1h 20min`,
 `00:05:30` (h:m:s), `05:30` (m:s). Times (`parse_datetime`) are aware UTC datetimes; a time
 without a zone is local time in the given zone.
@@ -34,12 +43,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Final
 
 __all__ = [
+    "EARLIEST_DATE",
+    "FIELD_BOUNDS",
     "MISSING_MARKERS",
     "NUMBER_STYLES",
+    "TYPE_BOUNDS",
+    "Bounds",
     "NumberValue",
     "ValueParseError",
+    "bounds_of",
+    "check_bounds",
+    "check_time",
     "format_number",
     "is_missing",
+    "latest_time",
     "normalize_text",
     "parse_bool",
     "parse_datetime",
@@ -85,7 +102,8 @@ class ValueParseError(ValueError):
     """Text that is neither a value in the grammar nor a missing marker.
 
     `reason` is one of: "not_a_number", "negative", "not_a_duration", "not_a_time",
-    "no_date", "not_a_bool".
+    "no_date", "not_a_bool"; and for values outside their bounds "too_large", "not_whole",
+    "too_early", "too_late".
     """
 
     def __init__(self, text: str, reason: str, message: str | None = None) -> None:
@@ -150,12 +168,23 @@ def parse_value(text: str, *, allow_negative: bool = True) -> NumberValue | None
         if not allow_negative:
             raise ValueParseError(text, "negative", f"negative: {text!r}")
         number = -number
+    value = _finite(number, text)
     currency = None
     if cur:
         currency = {"US$": "$", "RMB": "¥", "CNY": "¥", "USD": "$"}.get(cur, cur)
     elif yuan:
         currency = "¥"
-    return NumberValue(float(number), percent=bool(pct), currency=currency, multiplier=multiplier)
+    return NumberValue(value, percent=bool(pct), currency=currency, multiplier=multiplier)
+
+
+def _finite(number: Decimal, text: str) -> float:
+    """`number` as a float; "too_large" when it is beyond what a float holds."""
+    if abs(number) > _FLOAT_LIMIT:
+        raise ValueParseError(text, "too_large", f"too large: {text!r}")
+    return float(number)
+
+
+_FLOAT_LIMIT: Final = Decimal("1e300")
 
 
 def parse_number(text: str, *, allow_negative: bool = True) -> float | None:
@@ -267,13 +296,13 @@ def parse_duration(text: str) -> float | None:
     if norm.lower() in MISSING_MARKERS:
         return None
     if _PLAIN_RE.fullmatch(norm):
-        return float(Decimal(norm))
+        return _finite(Decimal(norm), text)
     clock = _CLOCK_RE.fullmatch(norm)
     if clock:
         first, second, third = clock.groups()
         if third is None:  # m:s
-            return float(int(first) * 60 + int(second))
-        return float(int(first) * 3600 + int(second) * 60 + Decimal(third))
+            return _finite(Decimal(int(first) * 60 + int(second)), text)
+        return _finite(int(first) * 3600 + int(second) * 60 + Decimal(third), text)
     total = Decimal(0)
     pos = 0
     last_unit = math.inf
@@ -287,7 +316,7 @@ def parse_duration(text: str) -> float | None:
         last_unit = seconds
         total += Decimal(m.group(1)) * seconds
         pos = m.end()
-    return float(total)
+    return _finite(total, text)
 
 
 # ------------------------------------------------------------------------------------ times
@@ -375,3 +404,98 @@ def parse_bool(text: str) -> bool | None:
     if norm in _FALSE:
         return False
     raise ValueParseError(text, "not_a_bool", f"not yes/no: {text!r}")
+
+
+# ----------------------------------------------------------------------------------- bounds
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """What a stored value of one field may be: `low` ≤ value ≤ `high`, whole if `whole`."""
+
+    low: float
+    high: float
+    whole: bool = False
+    unit: str = ""  # "", "money", "s" (seconds), "fraction"
+
+
+#: Persons, orders, likes…: whole, from 0 to ten billion.
+COUNT: Final = Bounds(0, 1e10, whole=True)
+#: Viewers online at once: whole, from 0 to a hundred million.
+ONLINE: Final = Bounds(0, 1e8, whole=True)
+#: Money in the file's currency: from 0 to a hundred billion.
+MONEY: Final = Bounds(0, 1e11, unit="money")
+#: A watch time or a session's length: from 0 to 48 hours, in seconds.
+WATCH: Final = Bounds(0, 48 * 3600, unit="s")
+#: A share (12 % is 0.12): from 0 to 1.
+FRACTION: Final = Bounds(0, 1, unit="fraction")
+
+#: Bounds of every numeric field the importers and the push parser store, by canonical name.
+FIELD_BOUNDS: Final[dict[str, Bounds]] = {
+    # counts
+    "entries": COUNT, "exits": COUNT, "impressions": COUNT, "clicks": COUNT,
+    "buyers": COUNT, "orders": COUNT, "followers": COUNT, "likes": COUNT,
+    "comments": COUNT, "shares": COUNT, "purchase_count": COUNT, "views": COUNT,
+    "viewers": COUNT, "gifts": COUNT,
+    "online": ONLINE, "peak_online": ONLINE,
+    # money
+    "gmv": MONEY, "purchase_amount": MONEY, "spend": MONEY, "aov": MONEY,
+    # durations
+    "avg_watch_s": WATCH, "watch_time_s": WATCH, "duration_s": WATCH,
+    # shares
+    "conversion": FRACTION, "ctr": FRACTION,
+}  # fmt: skip
+
+#: Bounds by value type, for a field not named in `FIELD_BOUNDS`.
+TYPE_BOUNDS: Final[dict[str, Bounds]] = {
+    "count": COUNT, "amount": MONEY, "duration": WATCH, "percent": FRACTION,
+}  # fmt: skip
+
+#: The earliest time a file or a push may hold (live commerce before it is a typo).
+EARLIEST_DATE: Final = date(2015, 1, 1)
+
+
+def bounds_of(field: str, type_: str | None = None) -> Bounds | None:
+    """The bounds of `field`, else of its value type, else None."""
+    return FIELD_BOUNDS.get(field) or (TYPE_BOUNDS.get(type_) if type_ else None)
+
+
+def check_bounds(field: str, value: float, *, type_: str | None = None) -> float:
+    """`value` when it may be stored as `field`; raises `ValueParseError` otherwise.
+
+    Reasons: "not_a_number" (NaN), "too_large" (±∞, or above the field's cap),
+    "negative" (below 0), "not_whole" (a fraction where a count is due). A field without
+    bounds (and `type_` None) still must be finite.
+    """
+    text = repr(value)
+    if math.isnan(value):
+        raise ValueParseError(text, "not_a_number", f"{field}: not a number")
+    if math.isinf(value):
+        raise ValueParseError(text, "too_large", f"{field}: too large")
+    bounds = bounds_of(field, type_)
+    if bounds is None:
+        return value
+    if value < bounds.low:
+        raise ValueParseError(text, "negative", f"{field}: below {bounds.low:g}")
+    if value > bounds.high:
+        raise ValueParseError(text, "too_large", f"{field}: above {bounds.high:g}")
+    if bounds.whole and not float(value).is_integer():
+        raise ValueParseError(text, "not_whole", f"{field}: not a whole number")
+    return value
+
+
+def latest_time(now: datetime | None = None) -> datetime:
+    """The latest time a value may hold: the end of tomorrow (UTC), from `now`."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    return datetime.combine(today + timedelta(days=2), time(0, 0), tzinfo=UTC)
+
+
+def check_time(value: datetime, *, now: datetime | None = None) -> datetime:
+    """`value` (aware) when it lies from 2015-01-01 to tomorrow; raises `ValueParseError`
+    ("too_early" / "too_late") otherwise."""
+    text = value.isoformat()
+    if value < datetime.combine(EARLIEST_DATE, time(0, 0), tzinfo=UTC) - timedelta(days=1):
+        raise ValueParseError(text, "too_early", f"before {EARLIEST_DATE}: {text}")
+    if value >= latest_time(now):
+        raise ValueParseError(text, "too_late", f"after tomorrow: {text}")
+    return value
