@@ -43,10 +43,14 @@ UPDATABLE_WORKSPACE_FIELDS = frozenset(
         "digest_enabled",
         "nudges_enabled",
         "active",
+        "owner_user_id",
+        "currency",
+        "tz_confirmed",
     }
 )
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
-_BOOL_FIELDS = ("digest_enabled", "nudges_enabled", "active")
+_BOOL_FIELDS = ("digest_enabled", "nudges_enabled", "active", "tz_confirmed")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def _validate(fields: dict[str, Any]) -> None:
@@ -60,6 +64,9 @@ def _validate(fields: dict[str, Any]) -> None:
             raise InvalidValue(f"unknown IANA time zone {zone!r}") from exc
     if "digest_time" in fields and not _HHMM.match(str(fields["digest_time"])):
         raise InvalidValue(f"digest_time must be HH:MM, got {fields['digest_time']!r}")
+    currency = fields.get("currency")
+    if currency is not None and not _CURRENCY.match(str(currency)):
+        raise InvalidValue(f"currency must be an ISO 4217 code such as CNY, got {currency!r}")
     for name in _BOOL_FIELDS:
         if name in fields and not isinstance(fields[name], bool):
             raise InvalidValue(f"{name} must be a bool, got {fields[name]!r}")
