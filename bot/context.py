@@ -87,6 +87,9 @@ class Context(CallbackContext[ExtBot[None], dict, ChatState, AppState]):
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.workspace_seen: WorkspaceInfo | None = None
+        """The workspace as this update's first handler read it (one context serves every
+        handler group of an update): a later handler of the same update reuses it."""
 
     @property
     def state(self) -> AppState:

@@ -60,8 +60,11 @@ async def in_import_worker(
 
 async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:
     """The chat's workspace, created on first contact (cached in chat_data on SQLite)."""
+    if context.workspace_seen is not None:
+        return context.workspace_seen
     chat_state = context.chat_data if context.state.cache_workspaces else None
     if chat_state is not None and chat_state.workspace is not None:
+        context.workspace_seen = chat_state.workspace
         return chat_state.workspace
     chat = update.effective_chat
     user = update.effective_user
@@ -81,11 +84,13 @@ async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:
     )
     if chat_state is not None:
         chat_state.workspace = info
+    context.workspace_seen = info
     return info
 
 
 def forget_cached_workspace(context: Context) -> None:
     """Drop the cached workspace after a change (language, time zone, deletion)."""
+    context.workspace_seen = None
     if context.chat_data is not None:
         context.chat_data.workspace = None
 
