@@ -682,8 +682,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "当前语言：中文。更改：/lang english。",
     },
     "lang_not_known": {
-        "en": "I speak English and Chinese: /lang english or /lang 中文.",
-        "zh": "我会说中文和英文：/lang 中文 或 /lang english。",
+        "en": "Usage: /lang english or /lang 中文 (I speak English and Chinese).",
+        "zh": "用法：/lang 中文 或 /lang english（我会说中文和英文）。",
     },
     "digest_current_on": {
         "en": "Daily digest: on, at {time} ({tz}). Change: /digest 21:30, /digest 9am, /digest off, /digest now.",
@@ -694,8 +694,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "每日简报：已关闭（时间 {time}，{tz}）。/digest on 或 /digest 09:00 可开启。",
     },
     "digest_not_understood": {
-        "en": "I didn't understand “{raw}” as a time. Try /digest 21:30, /digest 9am, /digest 9:30pm, /digest 早上9点 — or /digest off, /digest now.",
-        "zh": "无法把“{raw}”理解为时间。可以这样写：/digest 21:30、/digest 早上9点、/digest 晚上9点半、/digest 9am，或 /digest off、/digest now。",
+        "en": "I didn't understand “{raw}” as a time. Usage: /digest 21:30, /digest 9am, /digest 9:30pm, /digest 早上9点 — or /digest off, /digest now.",
+        "zh": "无法把“{raw}”理解为时间。用法：/digest 21:30、/digest 早上9点、/digest 晚上9点半、/digest 9am，或 /digest off、/digest now。",
     },
     "nudges_current_on": {
         "en": "Live nudges are on: at most one every 10 minutes, when attention slips. /nudges off turns them off.",
@@ -726,8 +726,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "无法识别货币“{raw}”。请使用代码，例如 CNY、USD、IDR、VND、THB、MYR、PHP。",
     },
     "summary_id_not_number": {
-        "en": "“{raw}” is not a session number. /sessions lists them; /summary 12 shows session #12.",
-        "zh": "“{raw}”不是场次编号。/sessions 查看场次；/summary 12 查看第 12 场。",
+        "en": "“{raw}” is not a session number. Usage: /summary 12 for session #12; /sessions lists them.",
+        "zh": "“{raw}”不是场次编号。用法：/summary 12 查看第 12 场；/sessions 查看场次。",
     },
     "summary_id_too_large": {
         "en": "There is no session {raw}: that number is far beyond any session. /sessions lists them.",

@@ -80,7 +80,7 @@ async def sessions_command(update: Update, context: Context) -> None:
                     if line.status == "open"
                     else fmt_duration(line.duration_s, ws.language)
                 ),
-                gmv=fmt_money(line.gmv, ws.language),
+                gmv=fmt_money(line.gmv, ws.language, ws.currency),
             )
         )
     out.append(t(ws.language, "sessions_footer"))

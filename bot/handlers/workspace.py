@@ -98,12 +98,15 @@ async def _started(update: Update, context: Context, ws: WorkspaceInfo) -> None:
     forget_cached_workspace(context)
     message = update.effective_message
     assert message is not None
-    await message.reply_text(t(ws.language, "start", help=_help_text(ws.language, ws.is_private)))
-    if not ws.tz_confirmed:
-        await message.reply_text(
-            t(ws.language, "tz_question", tz=ws.timezone, now=_local_now(ws.timezone)),
-            reply_markup=_tz_keyboard(ws.language, user_id),
-        )
+    text = t(ws.language, "start", help=_help_text(ws.language, ws.is_private))
+    if ws.tz_confirmed:
+        await message.reply_text(text)
+        return
+    # one message: the guide, then the question with its buttons at the bottom
+    question = t(ws.language, "tz_question", tz=ws.timezone, now=_local_now(ws.timezone))
+    await message.reply_text(
+        f"{text}\n\n{question}", reply_markup=_tz_keyboard(ws.language, user_id)
+    )
 
 
 async def start_command(update: Update, context: Context) -> None:

@@ -41,8 +41,9 @@ async def admin_bot(
         await stop_bot(app)
 
 
-async def ask(bot: RunningBot, chat_id: int, text: str, *, contains: str | None = None,
-              **who: object) -> SentCall:
+async def ask(
+    bot: RunningBot, chat_id: int, text: str, *, contains: str | None = None, **who: object
+) -> SentCall:
     update = bot.api.send_text(chat_id, text, **who)  # type: ignore[arg-type]
     return await bot.api.wait_for_message(chat_id, contains=contains, since=update, timeout=15)
 
@@ -51,8 +52,9 @@ async def say(bot: RunningBot, chat_id: int, text: str, **who: object) -> str:
     return (await ask(bot, chat_id, text, **who)).text or ""
 
 
-async def press(bot: RunningBot, chat_id: int, message_id: int, data: str,
-                **who: object) -> dict[str, object]:
+async def press(
+    bot: RunningBot, chat_id: int, message_id: int, data: str, **who: object
+) -> dict[str, object]:
     """Press a button; the answerCallbackQuery the bot gave."""
     update = bot.api.press_button(chat_id, message_id, data, **who)  # type: ignore[arg-type]
     call = await bot.api.wait_for(lambda c: c.method == "answerCallbackQuery", 15, since=update)
@@ -79,12 +81,22 @@ async def test_group_settings_are_for_its_admins_and_the_member_who_ran_start(
     await start(bot, GROUP, user_id=OWNER)
     assert workspace(bot, GROUP).owner_user_id == OWNER
 
-    for command in ("/tz Asia/Jakarta", "/lang 中文", "/digest off", "/nudges off",
-                    "/currency USD", "/forget"):
+    for command in (
+        "/tz Asia/Jakarta",
+        "/lang 中文",
+        "/digest off",
+        "/nudges off",
+        "/currency USD",
+        "/forget",
+    ):
         assert "admins" in await say(bot, GROUP, command, user_id=MEMBER), command
     ws = workspace(bot, GROUP)
     assert (ws.timezone, ws.language, ws.digest_enabled, ws.nudges_enabled, ws.currency) == (
-        "Asia/Shanghai", "en", True, True, None
+        "Asia/Shanghai",
+        "en",
+        True,
+        True,
+        None,
     )
     # showing a setting is for everyone
     assert "nudges are on" in await say(bot, GROUP, "/nudges", user_id=MEMBER)
@@ -156,7 +168,9 @@ async def test_first_contact_greets_then_asks_the_time_zone(bot: RunningBot) -> 
     assert workspace(bot, host).owner_user_id is None  # nothing started yet
 
     update = bot.api.press_button(host, greeting.message_id or 0, f"hello:zh:{host}")
-    question = await bot.api.wait_for_message(host, contains="你在哪个时区", since=update, timeout=15)
+    question = await bot.api.wait_for_message(
+        host, contains="你在哪个时区", since=update, timeout=15
+    )
     assert f"tz:Asia/Jakarta:{host}" in str(question.reply_markup)
     ws = workspace(bot, host)
     assert ws.language == "zh" and ws.owner_user_id == host and not ws.tz_confirmed
