@@ -211,6 +211,9 @@ async def tz_button(update: Update, context: Context) -> None:
     if not button_owner_ok(update, int(raw_owner)):
         await query.answer(t(ws.language, "button_not_yours"), show_alert=True)
         return
+    if not await may_manage(update, context, ws):  # a later /start by a group's member
+        await query.answer(t(ws.language, "settings_admins_only"), show_alert=True)
+        return
     try:
         result = await _apply_timezone(context, ws, zone)
     except UnknownTimezone as exc:

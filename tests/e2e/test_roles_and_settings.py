@@ -122,6 +122,12 @@ async def test_without_the_admin_list_one_member_is_asked(bot: RunningBot) -> No
 async def test_forget_buttons_work_only_for_the_one_who_asked(bot: RunningBot) -> None:
     await start(bot, GROUP, user_id=OWNER)
     await say(bot, GROUP, "/golive team", user_id=MEMBER)
+    # a member's later /start owns nothing: its time-zone buttons change nothing either
+    question = await start(bot, GROUP, user_id=MEMBER)
+    data = f"tz:Asia/Jakarta:{MEMBER}"
+    answer = await press(bot, GROUP, question.message_id or 0, data, user_id=MEMBER)
+    assert answer.get("show_alert") is True and "admins" in str(answer.get("text"))
+    assert workspace(bot, GROUP).timezone == "Asia/Shanghai"
     confirm = await ask(bot, GROUP, "/forget", user_id=OWNER, contains="cannot be undone")
     assert confirm.message_id is not None
     yes = f"forget:yes:{workspace(bot, GROUP).id}:en:{OWNER}"
