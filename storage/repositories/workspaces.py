@@ -61,7 +61,7 @@ def _validate(fields: dict[str, Any]) -> None:
         zone = fields["timezone"]
         try:
             ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a folder
             raise InvalidValue(f"unknown IANA time zone {zone!r}") from exc
     if "digest_time" in fields and not _HHMM.match(str(fields["digest_time"])):
         raise InvalidValue(f"digest_time must be HH:MM, got {fields['digest_time']!r}")
