@@ -7,7 +7,17 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -25,8 +35,9 @@ from bot.handlers.admin import (
     retrain_command,
     rollback_command,
 )
+from bot.handlers.common import ChatAdmins
 from bot.handlers.data import FORGET_PATTERN, export_command, forget_button, forget_command
-from bot.handlers.errors import error_handler
+from bot.handlers.errors import ErrorAlerts, error_handler
 from bot.handlers.files import document_message
 from bot.handlers.live import (
     AddressedToBot,
@@ -42,13 +53,21 @@ from bot.handlers.misc import (
     unknown_command,
     unsupported,
 )
-from bot.handlers.reports import (
+from bot.handlers.reports import sessions_command, summary_command
+from bot.handlers.workspace import (
+    HELLO_PATTERN,
+    TZ_PATTERN,
+    currency_command,
     digest_command,
+    first_contact_text,
+    hello_button,
+    help_command,
+    lang_command,
     nudges_command,
-    sessions_command,
-    summary_command,
+    start_command,
+    tz_button,
+    tz_command,
 )
-from bot.handlers.workspace import help_command, lang_command, start_command, tz_command
 from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
 from bot.services.retrain import shutdown_retrainer
@@ -56,7 +75,7 @@ from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from storage.engine import make_engine, upgrade
 
-__all__ = ["ALLOWED_UPDATES", "build_application"]
+__all__ = ["ALLOWED_UPDATES", "build_application", "command_menus", "publish_command_menus"]
 
 log = logging.getLogger("livehost.bot")
 
@@ -76,9 +95,7 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
         .base_file_url(settings.file_base_url)
         .context_types(context_types)
         .rate_limiter(
-            PacedRateLimiter(
-                ceiling=settings.max_messages_per_second, max_retries=3, paces=paces
-            )
+            PacedRateLimiter(ceiling=settings.max_messages_per_second, max_retries=3, paces=paces)
         )
         .concurrent_updates(PerChatUpdateProcessor())
         # httpcore scans every pooled connection on each request: a pool sized for ~30
@@ -98,6 +115,8 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.executor = ThreadPoolExecutor(max_workers=db_threads, thread_name_prefix="livehost-db")
     state.import_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livehost-import")
     state.scheduler = Scheduler(application)
+    state.chat_admins = ChatAdmins()
+    state.error_alerts = ErrorAlerts()
     _add_handlers(application)
     return application
 
@@ -115,6 +134,7 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         "sessions": sessions_command,
         "digest": digest_command,
         "nudges": nudges_command,
+        "currency": currency_command,
         "export": export_command,
         "forget": forget_command,
         "retrain": retrain_command,
@@ -126,6 +146,15 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(forget_button, pattern=FORGET_PATTERN))
+    application.add_handler(CallbackQueryHandler(hello_button, pattern=HELLO_PATTERN))
+    application.add_handler(CallbackQueryHandler(tz_button, pattern=TZ_PATTERN))
+    # first contact looks at private text before the push parser (and may stop it)
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, first_contact_text
+        ),
+        group=-1,
+    )
     application.add_handler(MessageHandler(filters.Document.ALL, document_message, block=False))
     application.add_handler(MessageHandler(filters.Sticker.ALL, sticker_message))
     application.add_handler(MessageHandler(filters.PHOTO, photo_message))
@@ -151,10 +180,34 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     state: AppState = application.bot_data
     await asyncio.get_running_loop().run_in_executor(state.executor, upgrade, state.engine)
     await state.scheduler.start()  # the JobQueue rebuilt from the scheduled sends
-    for lang, code in (("en", None), ("zh", "zh")):
-        commands = [BotCommand(name, text) for name, text in command_descriptions(lang)]
-        await application.bot.set_my_commands(commands, language_code=code)
+    await publish_command_menus(application)
     log.info("LiveHost is up as @%s", application.bot.username)
+
+
+def command_menus(admin_ids: list[int]) -> list[tuple[BotCommandScope, str]]:
+    """(scope, level of `bot.i18n.command_descriptions`) of each command menu: a group's
+    members see the live commands; its administrators and private chats also the settings
+    and /forget; LiveHost's admins, in their private chats, also the admin commands."""
+    menus: list[tuple[BotCommandScope, str]] = [
+        (BotCommandScopeDefault(), "member"),
+        (BotCommandScopeAllGroupChats(), "member"),
+        (BotCommandScopeAllChatAdministrators(), "owner"),
+        (BotCommandScopeAllPrivateChats(), "owner"),
+    ]
+    menus.extend((BotCommandScopeChat(admin_id), "admin") for admin_id in admin_ids)
+    return menus
+
+
+async def publish_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+    """Set every command menu in English (the default) and Chinese."""
+    state: AppState = application.bot_data
+    for scope, level in command_menus(state.settings.admin_ids):
+        for lang, code in (("en", None), ("zh", "zh")):
+            commands = [BotCommand(n, text) for n, text in command_descriptions(lang, level)]
+            try:
+                await application.bot.set_my_commands(commands, scope=scope, language_code=code)
+            except TelegramError:  # e.g. an admin who never opened a chat with the bot
+                log.warning("command menu %s (%s) not set", scope.type, code or "en")
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]

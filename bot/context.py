@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from bot.config import Settings
+    from bot.handlers.common import ChatAdmins
+    from bot.handlers.errors import ErrorAlerts
     from bot.scheduler import Scheduler
     from bot.services.nudges import LiveInsight
     from bot.services.workspaces import WorkspaceInfo
@@ -32,6 +34,10 @@ class AppState:
     """File imports: parsing and bulk writes that may take seconds."""
     scheduler: Scheduler
     """Scheduled sends (summaries, digests, nudges) and its clock: `bot.scheduler`."""
+    chat_admins: ChatAdmins
+    """Who administers each group, as Telegram said a few minutes ago."""
+    error_alerts: ErrorAlerts
+    """When the bot's admins were last told of each kind of error."""
     cache_workspaces: bool
     """Whether handlers may keep a chat's workspace in `ChatState`: only when this process
     is the one that changes workspaces (SQLite, one machine). On PostgreSQL another
@@ -81,6 +87,9 @@ class Context(CallbackContext[ExtBot[None], dict, ChatState, AppState]):
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self.workspace_seen: WorkspaceInfo | None = None
+        """The workspace as this update's first handler read it (one context serves every
+        handler group of an update): a later handler of the same update reuses it."""
 
     @property
     def state(self) -> AppState:

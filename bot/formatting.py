@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_duration", "fmt_money", "fmt_num", "fmt_pct"]
+__all__ = ["CURRENCY_SIGNS", "fmt_duration", "fmt_money", "fmt_num", "fmt_pct"]
 
 
 def _missing(value: float | None) -> bool:
@@ -33,12 +33,39 @@ def fmt_num(value: float | None, lang: str = "en", *, digits: int = 1) -> str:
     return f"{sign}{v:,.{digits if v < 100 else 0}f}"
 
 
-def fmt_money(value: float | None, lang: str = "en") -> str:
-    """Money as the platform reports it (the export's currency, no sign added)."""
+CURRENCY_SIGNS: dict[str, tuple[str, str]] = {
+    # ISO code: (before the number, after it)
+    "CNY": ("¥", ""),
+    "USD": ("$", ""),
+    "IDR": ("Rp ", ""),
+    "VND": ("", " ₫"),
+    "THB": ("฿", ""),
+    "MYR": ("RM ", ""),
+    "PHP": ("₱", ""),
+    "SGD": ("S$", ""),
+    "HKD": ("HK$", ""),
+    "TWD": ("NT$", ""),
+    "JPY": ("JP¥", ""),
+    "KRW": ("₩", ""),
+    "GBP": ("£", ""),
+    "EUR": ("€", ""),
+}
+"""How a money figure shows the workspace's currency; other codes follow the number."""
+
+
+def fmt_money(value: float | None, lang: str = "en", currency: str | None = None) -> str:
+    """Money as the platform reports it; with the workspace's ``currency`` (ISO code) its
+    sign: ``¥1.2万``, ``$3,400``, ``Rp 1.2M``, ``12k ₫``. Without one, no sign is added."""
     if _missing(value):
         return "—"
     assert value is not None
-    return fmt_num(round(value, 2), lang, digits=2 if abs(value) < 100 else 1)
+    number = fmt_num(round(value, 2), lang, digits=2 if abs(value) < 100 else 1)
+    if currency is None:
+        return number
+    before, after = CURRENCY_SIGNS.get(currency, ("", f" {currency}"))
+    if number.startswith("-"):
+        return f"-{before}{number[1:]}{after}"
+    return f"{before}{number}{after}"
 
 
 def fmt_pct(value: float | None, *, digits: int = 1) -> str:

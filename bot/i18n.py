@@ -6,7 +6,16 @@ Numbers are formatted by the caller (see `bot.formatting`).
 
 from __future__ import annotations
 
-__all__ = ["CATALOG", "LANGUAGES", "language_from_telegram", "t"]
+__all__ = [
+    "ADMIN_COMMANDS",
+    "CATALOG",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "SETTINGS_COMMANDS",
+    "command_descriptions",
+    "language_from_telegram",
+    "t",
+]
 
 LANGUAGES = ("en", "zh")
 
@@ -726,6 +735,146 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "❌ {name} was not imported, nothing was stored: something went wrong on my side.",
         "zh": "❌ {name} 未导入，没有写入任何数据：系统出错了。",
     },
+    # roles and settings ----------------------------------------------------------------------
+    "settings_admins_only": {
+        "en": "In a group, settings and deleting data are for the group's admins and the member who set me up with /start. Ask one of them.",
+        "zh": "在群里，只有群管理员和发送 /start 设置我的成员可以更改设置或删除数据，请联系他们。",
+    },
+    "button_not_yours": {
+        "en": "This button is for the person who asked for it.",
+        "zh": "这个按钮只对发起操作的人有效。",
+    },
+    "error_alert": {
+        "en": "⚠️ LiveHost error {kind} (update {update}, chat {chat}): {detail}\nThe next {kind} is reported in an hour at the earliest; the log has every one.",
+        "zh": "⚠️ LiveHost 出错 {kind}（更新 {update}，聊天 {chat}）：{detail}\n同类错误一小时内不再提醒；日志中有全部记录。",
+    },
+    "greeting": {
+        "en": "Hi! I'm LiveHost. During a live stream you send me the numbers you see (online 1200, GMV 3.4k…), and I answer with the trend, a summary after the stream, a morning digest and nudges when viewers start leaving. Choose your language to begin:",
+        "zh": "你好！我是 LiveHost。直播时把你看到的数据发给我（在线1200 成交1.2万…），我会告诉你趋势，下播后给你复盘，每天早上发简报，观众开始流失时提醒你。选择语言开始：",
+    },
+    "greeting_start": {"en": "▶️ Start", "zh": "▶️ 开始"},
+    "offer_chinese": {
+        "en": "You write in Chinese — shall I speak Chinese too?",
+        "zh": "你在用中文——要我也用中文吗？",
+    },
+    "tz_question": {
+        "en": "Which time zone are you in? It sets when the daily digest comes and the times I show (now: {tz}, {now}). Press a button or type a city (Beijing, 北京, Jakarta, London) or an offset (UTC+7).",
+        "zh": "你在哪个时区？它决定每日简报的时间和我显示的时间（当前：{tz}，{now}）。点按钮，或输入城市（北京、雅加达、伦敦）或时差（UTC+8）。",
+    },
+    "tz_set_digest": {
+        "en": "Time zone: {tz} (local time now {now}). The daily digest comes at {time} your time, the next one {next}. /digest 21:30 changes the time, /digest off stops it.",
+        "zh": "时区：{tz}（当地时间 {now}）。每日简报在当地时间 {time} 发送，下一次 {next}。/digest 21:30 可改时间，/digest off 可关闭。",
+    },
+    "tz_set_no_digest": {
+        "en": "Time zone: {tz} (local time now {now}). The daily digest is off; /digest 09:00 turns it on.",
+        "zh": "时区：{tz}（当地时间 {now}）。每日简报已关闭；/digest 09:00 可开启。",
+    },
+    "tz_current": {
+        "en": "Time zone: {tz} (local time now {now}). To change it: /tz Beijing, /tz UTC+7 or /tz Asia/Jakarta.",
+        "zh": "当前时区：{tz}（当地时间 {now}）。更改：/tz 北京、/tz UTC+7 或 /tz Asia/Jakarta。",
+    },
+    "tz_region": {
+        "en": "“{tz}” is a region, not a time zone. Name a city, for example: {examples}.",
+        "zh": "“{tz}”是一个地区，不是时区。请写城市，例如：{examples}。",
+    },
+    "tz_not_canonical": {
+        "en": "“{tz}” is a technical copy in the time zone database, not a place. Use {zone} instead.",
+        "zh": "“{tz}”是时区数据库里的技术副本，不是地点。请改用 {zone}。",
+    },
+    "tz_not_known": {
+        "en": "I don't know the time zone “{tz}”. Type a city (Beijing, 北京, Jakarta, London), an offset (UTC+8) or an IANA name such as Asia/Shanghai.",
+        "zh": "无法识别时区“{tz}”。请输入城市（北京、雅加达、伦敦）、时差（UTC+8）或 IANA 名称，例如 Asia/Shanghai。",
+    },
+    "lang_current": {
+        "en": "Language: English. To change it: /lang 中文.",
+        "zh": "当前语言：中文。更改：/lang english。",
+    },
+    "lang_not_known": {
+        "en": "Usage: /lang english or /lang 中文 (I speak English and Chinese).",
+        "zh": "用法：/lang 中文 或 /lang english（我会说中文和英文）。",
+    },
+    "digest_current_on": {
+        "en": "Daily digest: on, at {time} ({tz}). Change: /digest 21:30, /digest 9am, /digest off, /digest now.",
+        "zh": "每日简报：已开启，时间 {time}（{tz}）。更改：/digest 21:30、/digest 早上9点、/digest off、/digest now。",
+    },
+    "digest_current_off": {
+        "en": "Daily digest: off (time {time}, {tz}). /digest on or /digest 09:00 turns it on.",
+        "zh": "每日简报：已关闭（时间 {time}，{tz}）。/digest on 或 /digest 09:00 可开启。",
+    },
+    "digest_not_understood": {
+        "en": "I didn't understand “{raw}” as a time. Usage: /digest 21:30, /digest 9am, /digest 9:30pm, /digest 早上9点 — or /digest off, /digest now.",
+        "zh": "无法把“{raw}”理解为时间。用法：/digest 21:30、/digest 早上9点、/digest 晚上9点半、/digest 9am，或 /digest off、/digest now。",
+    },
+    "nudges_current_on": {
+        "en": "Live nudges are on: at most one every 10 minutes, when attention slips. /nudges off turns them off.",
+        "zh": "直播提醒：已开启（注意力下滑时提醒，每 10 分钟最多一次）。/nudges off 可关闭。",
+    },
+    "nudges_current_off": {
+        "en": "Live nudges are off. /nudges on turns them on.",
+        "zh": "直播提醒：已关闭。/nudges on 可开启。",
+    },
+    "nudges_not_understood": {
+        "en": "“{raw}”? Say /nudges on or /nudges off.",
+        "zh": "“{raw}”？请发送 /nudges on 或 /nudges off。",
+    },
+    "currency_current": {
+        "en": "Currency: {currency}. To change it: /currency USD (CNY, IDR, VND, THB, MYR, PHP…).",
+        "zh": "当前货币：{currency}。更改：/currency CNY（USD、IDR、VND、THB、MYR、PHP…）。",
+    },
+    "currency_none": {
+        "en": "No currency set yet: I take the first ￥, $, Rp, ₫ or ฿ I see, or set it with /currency CNY (USD, IDR, VND, THB…).",
+        "zh": "尚未设置货币：我会采用第一次看到的 ￥、$、Rp、₫ 或 ฿，也可以用 /currency CNY（USD、IDR、VND、THB…）设置。",
+    },
+    "currency_set": {
+        "en": "Currency: {currency}. Money figures show it from now on.",
+        "zh": "货币已设为 {currency}，金额将以此显示。",
+    },
+    "currency_not_known": {
+        "en": "I don't know the currency “{raw}”. Use a code such as CNY, USD, IDR, VND, THB, MYR or PHP.",
+        "zh": "无法识别货币“{raw}”。请使用代码，例如 CNY、USD、IDR、VND、THB、MYR、PHP。",
+    },
+    "summary_id_not_number": {
+        "en": "“{raw}” is not a session number. Usage: /summary 12 for session #12; /sessions lists them.",
+        "zh": "“{raw}”不是场次编号。用法：/summary 12 查看第 12 场；/sessions 查看场次。",
+    },
+    "summary_id_too_large": {
+        "en": "There is no session {raw}: that number is far beyond any session. /sessions lists them.",
+        "zh": "没有场次 {raw}：这个编号远超任何场次。/sessions 查看场次。",
+    },
+    "rollback_not_number": {
+        "en": "“{raw}” is not a version number. Usage: /rollback 3 or /rollback forecast 3 (see /models).",
+        "zh": "“{raw}”不是版本号。用法：/rollback 3 或 /rollback forecast 3（版本见 /models）。",
+    },
+    "unknown_command_nearest": {
+        "en": "I don't know {command} — did you mean /{nearest}? /help lists what I can do.",
+        "zh": "无法识别命令 {command}——你是想用 /{nearest} 吗？/help 查看可用命令。",
+    },
+    "zone_Asia/Shanghai": {"en": "China", "zh": "中国"},
+    "zone_Asia/Hong_Kong": {"en": "Hong Kong", "zh": "香港"},
+    "zone_Asia/Taipei": {"en": "Taipei", "zh": "台北"},
+    "zone_Asia/Singapore": {"en": "Singapore", "zh": "新加坡"},
+    "zone_Asia/Kuala_Lumpur": {"en": "Malaysia", "zh": "马来西亚"},
+    "zone_Asia/Jakarta": {"en": "Jakarta", "zh": "雅加达"},
+    "zone_Asia/Bangkok": {"en": "Thailand", "zh": "泰国"},
+    "zone_Asia/Ho_Chi_Minh": {"en": "Vietnam", "zh": "越南"},
+    "zone_Asia/Manila": {"en": "Philippines", "zh": "菲律宾"},
+    "zone_Europe/London": {"en": "UK", "zh": "英国"},
+    "zone_America/New_York": {"en": "US East", "zh": "美国东部"},
+    "zone_America/Los_Angeles": {"en": "US West", "zh": "美国西部"},
+}
+
+# roles and settings: command menus by who is asking, language names on their buttons
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+"""Each language in its own words (the language buttons read the same in both)."""
+SETTINGS_COMMANDS = ("lang", "tz", "digest", "nudges", "currency", "forget")
+"""Commands that change or delete a workspace: in groups, for its admins and owner."""
+ADMIN_COMMANDS = ("retrain", "models", "rollback", "adminstats")
+_MORE_COMMAND_DESCRIPTIONS = {
+    "currency": ("money currency: CNY, USD, IDR…", "货币：CNY、USD、IDR…"),
+    "retrain": ("train the models again", "重新训练模型"),
+    "models": ("model versions and drift", "模型版本与漂移"),
+    "rollback": ("make an older model version active", "恢复旧版本模型"),
+    "adminstats": ("workspaces, rows, database size", "工作区、数据量、数据库大小"),
 }
 
 _COMMAND_DESCRIPTIONS = {
@@ -759,7 +908,16 @@ def language_from_telegram(code: str | None) -> str:
     return "en"
 
 
-def command_descriptions(lang: str) -> list[tuple[str, str]]:
-    """(command, description) pairs for Telegram's command menu."""
+def command_descriptions(lang: str, level: str = "owner") -> list[tuple[str, str]]:
+    """(command, description) pairs for Telegram's command menu of one kind of person:
+    ``member`` (a group's members: the live commands), ``owner`` (a private chat or a
+    group's administrators: also the settings and /forget), ``admin`` (LiveHost's own
+    admins: also the admin commands)."""
     index = 1 if lang == "zh" else 0
-    return [(name, texts[index]) for name, texts in _COMMAND_DESCRIPTIONS.items()]
+    texts = {**_COMMAND_DESCRIPTIONS, **_MORE_COMMAND_DESCRIPTIONS}
+    names = [n for n in _COMMAND_DESCRIPTIONS if level != "member" or n not in SETTINGS_COMMANDS]
+    if level != "member":
+        names.append("currency")
+    if level == "admin":
+        names.extend(ADMIN_COMMANDS)
+    return [(name, texts[name][index]) for name in names]

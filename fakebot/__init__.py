@@ -20,7 +20,8 @@ setWebhook (updates are then POSTed to the URL with the secret token header; get
 answers 409), getWebhookInfo, setMyCommands, getMyCommands, deleteMyCommands, sendMessage,
 editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction, answerCallbackQuery,
 getFile (400 "Bad Request: file is too big" over 20 MB), sendPhoto, sendDocument,
-sendMediaGroup (``attach://name`` parts); ``{url}/file/bot{token}/{file_path}`` downloads.
+sendMediaGroup (``attach://name`` parts), getChatAdministrators and getChatMember;
+``{url}/file/bot{token}/{file_path}`` downloads.
 Unknown methods answer 404 "Not Found", a wrong token 401 "Unauthorized". Text with
 ``parse_mode=HTML`` is checked as Telegram does (unsupported or unbalanced tags → 400
 "can't parse entities"); texts over 4096 and captions over 1024 characters → 400.
@@ -64,7 +65,10 @@ Modes: ``api.enforce_limits = True`` answers 429 "Too Many Requests: retry after
 ``parameters.retry_after`` past ``api.limits`` (30 messages/s in all, 1/s per private chat
 with a burst of 3, 20/min per group; sends only) and counts them in ``api.count_429``;
 ``api.blocked_chats.add(chat_id)`` → 403 "Forbidden: bot was blocked by the user";
-``api.latency = 0.05`` delays every answer.
+``api.latency = 0.05`` delays every answer. Group administrators:
+``api.chat_admins[chat_id] = {user_id: "creator" | "administrator"}`` (by default a group's
+only administrator is its creator ``DEFAULT_GROUP_USER_ID``); ``api.admin_list_denied`` makes
+getChatAdministrators fail for a group (getChatMember still answers).
 
 State is plain attributes changed only on the server's event loop; call the queueing
 methods from that loop (the test's).

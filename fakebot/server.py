@@ -201,6 +201,11 @@ class FakeBotApi:
         """update_id -> how many times the bot received it."""
         self.callback_answers: list[dict[str, Any]] = []
         self.webhook_errors: list[str] = []
+        self.chat_admins: dict[int, dict[int, str]] = {}
+        """group chat id -> {user id: "creator" | "administrator"}; a group not listed has
+        one administrator, its creator DEFAULT_GROUP_USER_ID."""
+        self.admin_list_denied: set[int] = set()
+        """Groups whose getChatAdministrators answers 400 (getChatMember still works)."""
 
         self._pending: list[_Pending] = []
         self._update_ids = itertools.count(700_000_001)
@@ -248,6 +253,8 @@ class FakeBotApi:
                 "sendPhoto",
                 "sendDocument",
                 "sendMediaGroup",
+                "getChatAdministrators",
+                "getChatMember",
             )
         }
 
@@ -595,6 +602,59 @@ class FakeBotApi:
     async def _m_deleteMyCommands(self, p: dict[str, Any], _: dict[str, UploadedFile]) -> Any:
         self._commands.pop(self._commands_key(p), None)
         return True
+
+    # ------------------------------------------------------------------ chat members
+
+    def _admins_of(self, chat_id: int) -> dict[int, str]:
+        return self.chat_admins.get(chat_id, {DEFAULT_GROUP_USER_ID: "creator"})
+
+    def _member(self, user_id: int, status: str) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}"}
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            rights = [
+                "can_be_edited",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+                "is_anonymous",
+            ]
+            member.update(
+                {name: name in ("can_manage_chat", "can_delete_messages") for name in rights}
+            )
+        return member
+
+    def _group_id(self, p: dict[str, Any]) -> int:
+        try:
+            chat_id = int(p.get("chat_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ApiError(400, "Bad Request: chat not found") from exc
+        if chat_id > 0:
+            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+        return chat_id
+
+    async def _m_getChatAdministrators(self, p: dict[str, Any], _: dict[str, UploadedFile]) -> Any:
+        chat_id = self._group_id(p)
+        if chat_id in self.admin_list_denied:
+            raise ApiError(400, "Bad Request: member list is inaccessible")
+        return [self._member(uid, status) for uid, status in self._admins_of(chat_id).items()]
+
+    async def _m_getChatMember(self, p: dict[str, Any], _: dict[str, UploadedFile]) -> Any:
+        chat_id = self._group_id(p)
+        try:
+            user_id = int(p.get("user_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ApiError(400, "Bad Request: invalid user_id specified") from exc
+        return self._member(user_id, self._admins_of(chat_id).get(user_id, "member"))
 
     # ------------------------------------------------------------------ sending
 

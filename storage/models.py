@@ -199,6 +199,14 @@ class WorkspaceBase(SQLModel):
     digest_enabled: bool = True
     nudges_enabled: bool = True
     active: bool = True
+    owner_user_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """The member who ran /start (in a group: may change settings beside the chat's admins)."""
+    currency: str | None = None
+    """ISO 4217 code of the workspace's money figures (CNY, USD…); None until known."""
+    tz_confirmed: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}, nullable=False
+    )
+    """Whether the time zone was chosen (not the default): /start asks until it is."""
 
 
 class Workspace(WorkspaceBase, table=True):

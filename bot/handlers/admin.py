@@ -33,6 +33,7 @@ from bot.services.retrain import (
     retrainer_of,
 )
 from bot.services.workspaces import WorkspaceInfo
+from bot.settings_input import INT_LIMIT, ascii_digits
 
 __all__ = ["adminstats_command", "models_command", "retrain_command", "rollback_command"]
 
@@ -170,9 +171,19 @@ async def rollback_command(update: Update, context: Context) -> None:
     ws = await _admin(update, context)
     if ws is None:
         return
-    parsed = parse_rollback_args(context.args or [])
+    args = [ascii_digits(arg) for arg in context.args or []]
+    for arg in args:  # digits Python reads but a version number never has (², ٣…)
+        core = arg.lower().lstrip("#").removeprefix("v")
+        if any(ch.isdigit() and not "0" <= ch <= "9" for ch in core):
+            await reply(update, ws.language, "rollback_not_number", raw=arg)
+            return
+    parsed = parse_rollback_args(args)
     if parsed is None:
         await reply(update, ws.language, "rollback_usage")
+        return
+    if parsed[1] > INT_LIMIT:  # beyond any stored version (and any database integer)
+        kind_shown = kind_name(parsed[0], ws.language)
+        await reply(update, ws.language, "rollback_not_found", kind=kind_shown, version=parsed[1])
         return
     from bot.services.models import rollback
     from core.model_io import ModelRefused

@@ -11,10 +11,13 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.handlers.common import (
+    button_owner_ok,
     forget_cached_workspace,
     in_import_worker,
     in_worker,
+    may_manage,
     reply,
+    require_manager,
     workspace_of,
 )
 from bot.i18n import language_from_telegram, t
@@ -22,8 +25,10 @@ from bot.services.data import export_zip, forget_workspace
 
 __all__ = ["FORGET_PATTERN", "export_command", "forget_button", "forget_command"]
 
-FORGET_PATTERN = r"^forget:(yes|no):\d+:(en|zh)$"
-"""Callback data of the /forget buttons: ``forget:yes|no:{workspace id}:{language}``."""
+FORGET_PATTERN = r"^forget:(yes|no):\d+:(en|zh)(:\d+)?$"
+"""Callback data of the /forget buttons: ``forget:yes|no:{workspace id}:{language}:{user
+id}`` (the one who asked; buttons sent before the user id was added carry none, and then
+any member who may change the workspace may press them)."""
 
 
 async def export_command(update: Update, context: Context) -> None:
@@ -50,14 +55,20 @@ async def export_command(update: Update, context: Context) -> None:
 
 
 async def forget_command(update: Update, context: Context) -> None:
-    """/forget: ask to confirm with a button before deleting everything."""
+    """/forget: ask to confirm with a button before deleting everything (in a group: for
+    its administrators and the member who ran /start)."""
     ws = await workspace_of(update, context)
+    if not await require_manager(update, context, ws):
+        return
     lang = ws.language
+    user = update.effective_user
+    asker = user.id if user is not None else 0
     keyboard = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    t(lang, f"forget_{choice}"), callback_data=f"forget:{choice}:{ws.id}:{lang}"
+                    t(lang, f"forget_{choice}"),
+                    callback_data=f"forget:{choice}:{ws.id}:{lang}:{asker}",
                 )
                 for choice in ("yes", "no")
             ]
@@ -73,8 +84,16 @@ async def forget_button(update: Update, context: Context) -> None:
     query = update.callback_query
     chat = update.effective_chat
     assert query is not None and query.data is not None and chat is not None
-    _, choice, raw_id, lang = query.data.split(":")
+    _, choice, raw_id, lang, *asker = query.data.split(":")
     lang = lang or language_from_telegram(query.from_user.language_code)
+    if asker:
+        allowed = button_owner_ok(update, int(asker[0]))
+    else:  # a button from before the asker was recorded: whoever may change the workspace
+        ws = await workspace_of(update, context)
+        allowed = ws.id == int(raw_id) and await may_manage(update, context, ws)
+    if not allowed:
+        await query.answer(t(lang, "button_not_yours"), show_alert=True)
+        return
     if choice == "no":
         await query.answer()
         await query.edit_message_text(t(lang, "forget_cancelled"))

@@ -8,7 +8,7 @@ the bot was down keep their moments.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
@@ -145,9 +145,9 @@ async def endlive_command(update: Update, context: Context) -> None:
     if result is None:
         await reply(update, ws.language, "no_open_session")
         return
-    delay_s = context.state.settings.summary_delay_seconds
-    context.state.scheduler.watch(summary_key(result.session_id), now + timedelta(seconds=delay_s))
-    delay = fmt_duration(delay_s, ws.language)
+    if result.summary_due is not None:  # the due time the service scheduled, not a second one
+        context.state.scheduler.watch(summary_key(result.session_id), result.summary_due)
+    delay = fmt_duration(context.state.settings.summary_delay_seconds, ws.language)
     await reply(
         update,
         ws.language,

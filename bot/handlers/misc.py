@@ -6,16 +6,26 @@ from telegram import Update
 
 from bot.context import Context
 from bot.handlers.common import reply, workspace_of
+from bot.i18n import command_descriptions
+from bot.settings_input import nearest_command
 
 __all__ = ["edited_message", "photo_message", "sticker_message", "unknown_command", "unsupported"]
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    """Name the command we do not know and point to /help."""
+    """Name the command we do not know, suggest the nearest one we do, point to /help."""
     ws = await workspace_of(update, context)
     message = update.effective_message
     command = (message.text or "").split()[0] if message and message.text else "?"
-    await reply(update, ws.language, "unknown_command", command=command.split("@")[0])
+    command = command.split("@")[0]
+    known = [name for name, _ in command_descriptions(ws.language, "admin")]
+    nearest = nearest_command(command, known)
+    if nearest is not None:
+        await reply(
+            update, ws.language, "unknown_command_nearest", command=command, nearest=nearest
+        )
+        return
+    await reply(update, ws.language, "unknown_command", command=command)
 
 
 async def sticker_message(update: Update, context: Context) -> None:

@@ -160,8 +160,8 @@ def forget_workspace(engine: Engine, *, workspace_id: int, chat_id: int) -> dict
     """Delete the workspace and everything of it (see the module docstring); the rows
     deleted per kind, or None when that workspace is already gone (nothing is done)."""
     with session_scope(engine) as session:
-        ws = repo.get_workspace(session, workspace_id=workspace_id)
-        if ws is None or ws.chat_id != chat_id:
+        # first statement: take the workspace, so that the counts are what is deleted
+        if not repo.lock_workspace(session, workspace_id=workspace_id, chat_id=chat_id):
             return None
         counts = repo.delete_workspace_data(session, workspace_id=workspace_id)
         result = session.execute(

@@ -43,6 +43,8 @@ class EndLiveResult:
     duration_s: float
     duplicate: bool = False
     """This very message was applied before (a redelivery, maybe to another instance)."""
+    summary_due: datetime | None = None
+    """When the summary scheduled with the close is due (None when none was scheduled)."""
 
 
 StatStatus = Literal["ok", "duplicate", "no_session", "bad_values", "nothing"]
@@ -143,18 +145,19 @@ def end_live(
         if current is None:
             return None
         closed = repo.close_session(session, session_id=row_id(current), ended_at=now)
+        due: datetime | None = None
         if summary_delay_s is not None:  # the summary is scheduled in the same transaction
             from bot.services.summaries import schedule_summary
 
+            due = _utc(now) + timedelta(seconds=summary_delay_s)
             schedule_summary(
-                session,
-                session_id=row_id(closed),
-                workspace_id=workspace_id,
-                due_at=_utc(now) + timedelta(seconds=summary_delay_s),
+                session, session_id=row_id(closed), workspace_id=workspace_id, due_at=due
             )
         started = _utc(closed.started_at)
         duration = (_utc(now) - started).total_seconds()
-        return EndLiveResult(row_id(closed), closed.title or "", max(duration, 0.0))
+        return EndLiveResult(
+            row_id(closed), closed.title or "", max(duration, 0.0), summary_due=due
+        )
 
 
 def push_stat(

@@ -55,6 +55,7 @@ from storage.repositories.workspaces import (
     get_or_create_workspace,
     get_workspace,
     list_workspaces,
+    lock_workspace,
     update_workspace,
 )
 
@@ -92,6 +93,7 @@ __all__ = [
     "list_model_versions",
     "list_sessions",
     "list_workspaces",
+    "lock_workspace",
     "mark_failed",
     "mark_sent",
     "mark_update_processed",

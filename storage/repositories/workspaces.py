@@ -22,7 +22,7 @@ from storage.models import (
     Workspace,
     utcnow,
 )
-from storage.repositories._common import insert_ignore
+from storage.repositories._common import dialect_name, insert_ignore
 
 __all__ = [
     "UPDATABLE_WORKSPACE_FIELDS",
@@ -30,6 +30,7 @@ __all__ = [
     "get_or_create_workspace",
     "get_workspace",
     "list_workspaces",
+    "lock_workspace",
     "update_workspace",
 ]
 
@@ -43,10 +44,14 @@ UPDATABLE_WORKSPACE_FIELDS = frozenset(
         "digest_enabled",
         "nudges_enabled",
         "active",
+        "owner_user_id",
+        "currency",
+        "tz_confirmed",
     }
 )
 _HHMM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
-_BOOL_FIELDS = ("digest_enabled", "nudges_enabled", "active")
+_BOOL_FIELDS = ("digest_enabled", "nudges_enabled", "active", "tz_confirmed")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def _validate(fields: dict[str, Any]) -> None:
@@ -56,10 +61,13 @@ def _validate(fields: dict[str, Any]) -> None:
         zone = fields["timezone"]
         try:
             ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Asia" is a folder
             raise InvalidValue(f"unknown IANA time zone {zone!r}") from exc
     if "digest_time" in fields and not _HHMM.match(str(fields["digest_time"])):
         raise InvalidValue(f"digest_time must be HH:MM, got {fields['digest_time']!r}")
+    currency = fields.get("currency")
+    if currency is not None and not _CURRENCY.match(str(currency)):
+        raise InvalidValue(f"currency must be an ISO 4217 code such as CNY, got {currency!r}")
     for name in _BOOL_FIELDS:
         if name in fields and not isinstance(fields[name], bool):
             raise InvalidValue(f"{name} must be a bool, got {fields[name]!r}")
@@ -119,54 +127,68 @@ def list_workspaces(session: Session, *, active_only: bool = True) -> list[Works
     return list(session.exec(stmt).all())
 
 
-def _count(session: Session, stmt: Any) -> int:
-    return int(session.execute(stmt).scalar_one())
+def lock_workspace(session: Session, *, workspace_id: int, chat_id: int | None = None) -> bool:
+    """Take the workspace for a change of all its rows, as the first statement of the
+    transaction: SQLite's one write lock (waiting for a writer in flight, e.g. an import);
+    on PostgreSQL the workspace's row and its sessions' rows FOR UPDATE, which waits for
+    the transactions inserting rows under them and holds back new ones until the end.
+    False when there is no such workspace (of that chat)."""
+    cond = col(Workspace.id) == workspace_id
+    if chat_id is not None:
+        cond = sa.and_(cond, col(Workspace.chat_id) == chat_id)
+    touched = session.execute(
+        sa.update(Workspace).where(cond).values(updated_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    if not int(getattr(touched, "rowcount", 0) or 0):
+        return False
+    if dialect_name(session) == "postgresql":
+        session.execute(sa.select(col(Workspace.id)).where(cond).with_for_update())
+        session.execute(
+            sa.select(col(LiveSession.id))
+            .where(col(LiveSession.workspace_id) == workspace_id)
+            .with_for_update()
+        )
+    return True
+
+
+def _deleted(session: Session, stmt: Any) -> int:
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def delete_workspace_data(session: Session, *, workspace_id: int) -> dict[str, int]:
-    """Delete the workspace and, by cascade, everything that belongs to it.
+    """Delete the workspace and everything that belongs to it.
 
-    Returns how many rows of each kind went (all zero when the workspace did not exist).
-    Objects loaded in `session` before the call are detached from it afterwards.
+    Returns how many rows of each kind went, counted by the deletes themselves (all zero
+    when the workspace did not exist): after `lock_workspace` nothing can be added under
+    the workspace meanwhile, so the counts are what was there. Objects loaded in
+    `session` before the call are detached from it afterwards.
     """
     session.flush()
     sessions_q = sa.select(col(LiveSession.id)).where(col(LiveSession.workspace_id) == workspace_id)
-    counts = {
-        "workspaces": _count(
-            session, sa.select(sa.func.count()).where(col(Workspace.id) == workspace_id)
-        ),
-        "sessions": _count(
-            session,
-            sa.select(sa.func.count()).where(col(LiveSession.workspace_id) == workspace_id),
-        ),
-        "snapshots": _count(
-            session,
-            sa.select(sa.func.count()).where(col(Snapshot.session_id).in_(sessions_q)),
-        ),
-        "minute_rows": _count(
-            session,
-            sa.select(sa.func.count()).where(col(MinuteRow.session_id).in_(sessions_q)),
-        ),
-        "viewer_rows": _count(
-            session,
-            sa.select(sa.func.count()).where(col(ViewerRow.session_id).in_(sessions_q)),
-        ),
-        "past_sessions": _count(
-            session,
-            sa.select(sa.func.count()).where(col(PastSession.workspace_id) == workspace_id),
-        ),
-        "imports": _count(
-            session,
-            sa.select(sa.func.count()).where(col(ImportRecord.workspace_id) == workspace_id),
-        ),
-        "scheduled_sends": _count(
-            session,
-            sa.select(sa.func.count()).where(col(ScheduledSend.workspace_id) == workspace_id),
-        ),
-    }
-    session.execute(
-        sa.delete(Workspace).where(Workspace.id == workspace_id),  # type: ignore[arg-type]
-        execution_options={"synchronize_session": False},
+    counts: dict[str, int] = {}
+    for name, model, column in (
+        ("snapshots", Snapshot, col(Snapshot.session_id)),
+        ("minute_rows", MinuteRow, col(MinuteRow.session_id)),
+        ("viewer_rows", ViewerRow, col(ViewerRow.session_id)),
+    ):
+        counts[name] = _deleted(session, sa.delete(model).where(column.in_(sessions_q)))
+    counts["past_sessions"] = _deleted(
+        session, sa.delete(PastSession).where(col(PastSession.workspace_id) == workspace_id)
+    )
+    counts["imports"] = _deleted(
+        session, sa.delete(ImportRecord).where(col(ImportRecord.workspace_id) == workspace_id)
+    )
+    counts["scheduled_sends"] = _deleted(
+        session, sa.delete(ScheduledSend).where(col(ScheduledSend.workspace_id) == workspace_id)
+    )
+    counts["sessions"] = _deleted(
+        session, sa.delete(LiveSession).where(col(LiveSession.workspace_id) == workspace_id)
+    )
+    # whatever else hangs on the workspace goes by cascade
+    counts["workspaces"] = _deleted(
+        session, sa.delete(Workspace).where(col(Workspace.id) == workspace_id)
     )
     session.expunge_all()
     return counts

@@ -40,3 +40,15 @@ def test_durations() -> None:
     assert fmt_duration(600, "zh") == "10分钟"
     assert fmt_duration(3900, "zh") == "1小时5分"
     assert fmt_duration(7200, "zh") == "2小时"  # not 2小时0分
+
+
+def test_money_with_the_workspace_currency() -> None:
+    assert fmt_money(34000, "zh", "CNY") == "¥3.4万"
+    assert fmt_money(3400, "en", "USD") == "$3,400"
+    assert fmt_money(-12.5, "en", "USD") == "-$12.50"
+    assert fmt_money(1_200_000, "en", "IDR") == "Rp 1.2M"
+    assert fmt_money(12000, "en", "VND") == "12,000 ₫"
+    assert fmt_money(99.5, "en", "THB") == "฿99.50"
+    assert fmt_money(5, "en", "CHF") == "5 CHF"  # a code without a sign follows the number
+    assert fmt_money(None, "en", "USD") == "—"
+    assert fmt_money(54.32, "en", None) == "54.32"

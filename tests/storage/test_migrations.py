@@ -28,7 +28,7 @@ from storage.engine import (
     upgrade,
 )
 from storage.models import LiveSession, ScheduledSend, Snapshot, Workspace
-from tests.utils.factories import make_send, make_session, make_workspace
+from tests.utils.factories import T0
 
 PREVIOUS_RELEASE = "0001"
 RELEASED = {
@@ -43,23 +43,63 @@ def test_released_migrations_are_unchanged() -> None:
 
 
 def fill_release_database(engine: Engine) -> dict[str, int]:
-    """Rows of every kind the previous release wrote; their counts."""
-    with session_scope(engine) as session:
-        workspace = make_workspace(session, chat_id=5151, language="zh", timezone="Asia/Shanghai")
-        live = make_session(session, workspace=workspace)
-        for minute in range(3):  # the previous release's columns only
-            session.execute(
-                sa.text(
-                    "INSERT INTO snapshot (session_id, ts, online, gmv, dedupe_key, created_at) "
-                    "VALUES (:sid, :ts, 1200, 3400, :key, :ts)"
-                ),
-                {
-                    "sid": live.id,
-                    "ts": live.started_at.replace(minute=minute, tzinfo=None),
-                    "key": f"release:{minute}",
-                },
+    """Rows of every kind the previous release wrote, as it wrote them (only the columns
+    of the schema the database has: newer columns are the migrations' business); their
+    counts."""
+    meta = sa.MetaData()
+
+    def insert(connection: sa.Connection, name: str, **row: object) -> int:
+        table = sa.Table(name, meta, autoload_with=connection)
+        values = {k: v for k, v in row.items() if k in table.c}
+        return int(connection.execute(sa.insert(table).values(**values)).inserted_primary_key[0])
+
+    with engine.begin() as connection:
+        workspace_id = insert(
+            connection,
+            "workspace",
+            chat_id=5151,
+            chat_type="private",
+            title="Host",
+            language="zh",
+            timezone="Asia/Shanghai",
+            digest_time="09:00",
+            digest_enabled=True,
+            nudges_enabled=True,
+            active=True,
+            created_at=T0,
+            updated_at=T0,
+        )
+        session_id = insert(
+            connection,
+            "live_session",
+            workspace_id=workspace_id,
+            title="Evening stream",
+            status="open",
+            source="live",
+            started_at=T0,
+            created_at=T0,
+        )
+        for minute in range(3):
+            insert(
+                connection,
+                "snapshot",
+                session_id=session_id,
+                ts=T0.replace(minute=minute),
+                online=100.0 + minute,
+                dedupe_key=f"release:{minute}",
+                created_at=T0,
             )
-        make_send(session, kind="digest", key="digest:5151:2026-11-27", workspace=workspace)
+        insert(
+            connection,
+            "scheduled_send",
+            kind="digest",
+            workspace_id=workspace_id,
+            key="digest:5151:2026-11-27",
+            due_at=T0,
+            status="pending",
+            attempts=0,
+            created_at=T0,
+        )
     return {"workspace": 1, "live_session": 1, "snapshot": 3, "scheduled_send": 1}
 
 
@@ -96,6 +136,9 @@ def test_previous_release_schema_upgrades_to_head_keeping_every_row(
     with session_scope(empty_engine) as session:
         workspace = repo.get_workspace(session, chat_id=5151)
         assert workspace is not None and workspace.timezone == "Asia/Shanghai"
+        # a private chat's owner is its user; a workspace in use has chosen its time zone
+        assert workspace.owner_user_id == 5151 and workspace.tz_confirmed
+        assert workspace.currency is None
         assert repo.reserve_send(session, pace=repo.Pace("global", 1.0), now=1.0) == repo.Slot(
             0.0, reserved=True
         )
@@ -119,15 +162,20 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
     """The comparison above can fail: the previous release lacks the newer tables."""
     upgrade(empty_engine, PREVIOUS_RELEASE)
     diff = schema_diff(empty_engine)
-    tables = [(entry[0], entry[1].name) for entry in diff if entry[0] == "add_table"]  # type: ignore[index,attr-defined]
-    assert tables == [("add_table", "send_pace")]
-    columns = {entry[3].name for entry in diff if entry[0] == "add_column"}  # type: ignore[index,attr-defined]
-    assert columns == {
-        "items",
-        "avg_stay_s",
-        "conversion",
-        "ctr",
-        "gpm",
-        "impressions",
-        "product_impressions",
+    found = {
+        (entry[0], entry[1].name if entry[0] == "add_table" else f"{entry[2]}.{entry[3].name}")  # type: ignore[index,attr-defined]
+        for entry in diff
+    }
+    assert found == {
+        ("add_table", "send_pace"),
+        ("add_column", "workspace.owner_user_id"),
+        ("add_column", "workspace.currency"),
+        ("add_column", "workspace.tz_confirmed"),
+        ("add_column", "snapshot.items"),
+        ("add_column", "snapshot.avg_stay_s"),
+        ("add_column", "snapshot.conversion"),
+        ("add_column", "snapshot.ctr"),
+        ("add_column", "snapshot.gpm"),
+        ("add_column", "snapshot.impressions"),
+        ("add_column", "snapshot.product_impressions"),
     }

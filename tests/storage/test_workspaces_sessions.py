@@ -88,6 +88,9 @@ def test_update_workspace_validates_and_bumps_updated_at(db: Session) -> None:
     for bad in (
         {"language": "fr"},
         {"timezone": "Mars/Olympus"},
+        {"timezone": "Asia"},  # a folder of the tz database, not a zone
+        {"currency": "yuan"},
+        {"tz_confirmed": "yes"},
         {"digest_time": "25:00"},
         {"digest_enabled": "yes"},
         {"chat_id": 1},

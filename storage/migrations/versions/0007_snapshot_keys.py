@@ -2,7 +2,7 @@
 room and product impressions (nullable: missing is missing).
 
 Revision ID: 0007_snapshot_keys
-Revises: 0002
+Revises: 0006_workspace_roles
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_snapshot_keys"
-down_revision: str | None = "0002"
+down_revision: str | None = "0006_workspace_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
