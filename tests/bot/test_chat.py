@@ -55,7 +55,7 @@ def test_a_host_streams_uploads_and_gets_the_summary_with_photos(
 def test_buttons_are_numbered_and_pressed_by_number(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = _chat(["/start", "/forget", "/press 2", "/press 9"], tmp_path, monkeypatch)
+    out = _chat(["/forget", "/press 2", "/press 9"], tmp_path, monkeypatch)
     assert "[1] Delete everything" in out and "[2] Cancel" in out
     assert "Cancelled: nothing was deleted." in out
     assert "no button 9" in out

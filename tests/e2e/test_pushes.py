@@ -28,7 +28,7 @@ class FakeClock:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
         self.now = start.timestamp()
         shim = SimpleNamespace(time=lambda: self.now, monotonic=time.monotonic)
-        monkeypatch.setattr("tests.fakebot.server.time", shim)
+        monkeypatch.setattr("fakebot.server.time", shim)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta).total_seconds()

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.services.digests import digest_due_at
+from fakebot import FakeBotApi, SentCall
 from storage import repositories as repo
 from storage.engine import session_scope
 from tests.e2e.conftest import RunningBot, make_settings, start_bot, stop_bot
-from tests.fakebot import FakeBotApi, SentCall
 
 ADMIN = 9001
 GROUP = -100900
