@@ -225,11 +225,7 @@ def _forecast(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     fc = got.forecast
     actual = got.actual_gmv if math.isfinite(got.actual_gmv) else None
-    naive = None
-    if fc is not None and got.at_s > 0:
-        from core.forecast_live import run_rate
-
-        naive = run_rate(fc.gmv_so_far, fc.elapsed_s, got.planned_s)
+    naive = got.run_rate
     if args.json:
         print(
             json.dumps(

@@ -228,6 +228,8 @@ class ReplayedForecast:
     actual_gmv: float
     pushes: int
     """Pushes with a GMV up to ``at_s``."""
+    run_rate: float | None = None
+    """The naive forecast at the same moment (None when there is no forecast)."""
 
 
 def replay_forecast(
@@ -241,7 +243,7 @@ def replay_forecast(
     """Replay a stored session up to ``at_s`` seconds: the forecast the bot would have
     shown then (the active model, else the run-rate; the planned length as live, unless
     ``planned_s`` is given) and the final GMV. None when there is no such session."""
-    from core.forecast_live import forecast_live, gmv_pushes
+    from core.forecast_live import features_at, forecast_live, gmv_pushes
 
     with session_scope(engine) as session:
         live = repo.get_session_any(session, session_id=session_id)
@@ -258,8 +260,12 @@ def replay_forecast(
     planned = max(float(planned_s) if planned_s else ctx.planned_s, float(at_s))
     model = active_model("forecast", engine, models_dir=models_dir)
     forecast = forecast_live(frame, ctx.started_at, now, planned, model=model, history=ctx.history)
+    naive = None
+    if forecast is not None:
+        f = features_at(frame, float(at_s), planned, started_at=ctx.started_at, kind="snapshots")
+        naive = f["run_rate"] if math.isfinite(f["run_rate"]) else None
     return ReplayedForecast(
-        session_id, float(at_s), planned, forecast, actual, gmv_pushes(frame, now)
+        session_id, float(at_s), planned, forecast, actual, gmv_pushes(frame, now), naive
     )
 
 
