@@ -212,12 +212,15 @@ def _intervals(df: pd.DataFrame) -> tuple[np.ndarray, ...] | None:
     return t[1:][keep], dt[keep], d_cum[keep], exits[keep], exposure[keep]
 
 
-def _bounce_share(entries: np.ndarray, exits: np.ndarray, exposure: np.ndarray) -> float:
-    """The share ``b`` of entries that leave within their interval, from
-    exits ≈ b·entries + λ·exposure over the session's intervals (weighted least squares);
-    0 unless it is clearly positive (two standard errors)."""
+def _bounce_share(
+    entries: np.ndarray, exits: np.ndarray, exposure: np.ndarray
+) -> tuple[float, float]:
+    """The share ``b`` of entries that leave within their interval and its variance, from
+    exits ≈ b·entries + λ·exposure over the session's intervals (weighted least squares,
+    ``b`` at most :data:`MAX_BOUNCE`); (0, 0) unless it is clearly positive (two standard
+    errors)."""
     if len(exits) < 4:
-        return 0.0
+        return 0.0, 0.0
     w = 1.0 / np.maximum(exits, 1.0)
     A = np.column_stack([entries, exposure]) * np.sqrt(w)[:, None]
     y = exits * np.sqrt(w)
@@ -225,13 +228,15 @@ def _bounce_share(entries: np.ndarray, exits: np.ndarray, exposure: np.ndarray) 
         coef, *_ = np.linalg.lstsq(A, y, rcond=None)
         resid = y - A @ coef
         dof = max(len(y) - 2, 1)
-        cov = np.linalg.inv(A.T @ A) * float(resid @ resid) / dof
+        cov = np.linalg.inv(A.T @ A) * max(float(resid @ resid) / dof, 1.0)
     except np.linalg.LinAlgError:
-        return 0.0
-    b, se_b = float(coef[0]), math.sqrt(max(float(cov[0, 0]), 0.0))
-    if not (math.isfinite(b) and coef[1] > 0) or b < 2.0 * se_b:
-        return 0.0
-    return min(b, MAX_BOUNCE)
+        return 0.0, 0.0
+    b, var_b = float(coef[0]), float(cov[0, 0])
+    if not (math.isfinite(b) and math.isfinite(var_b) and coef[1] > 0):
+        return 0.0, 0.0
+    if b < 2.0 * math.sqrt(max(var_b, 0.0)):  # not clearly there: no bounce
+        return 0.0, 0.0
+    return min(b, MAX_BOUNCE), max(var_b, 0.0)
 
 
 def hazard_test(
@@ -261,7 +266,7 @@ def hazard_test(
         base = ~recent
         if not recent.any() or float(dt[base].sum()) < baseline_min_s:
             continue
-        b = _bounce_share(entries[base], exits[base], exposure[base])
+        b, var_b = _bounce_share(entries[base], exits[base], exposure[base])
         x_r, x_s = float(exposure[recent].sum()), float(exposure[base].sum())
         if not (x_r > 0 and x_s > 0):
             continue
@@ -270,7 +275,14 @@ def hazard_test(
         if e_s <= 0:
             continue
         lam_r, lam_s = e_r / x_r, e_s / x_s
-        se = math.sqrt(max(e_r, 1.0) / x_r**2 + e_s / x_s**2)
+        # the bounce share's own uncertainty weighs where the window's arrivals differ
+        # from the session's (a promo spike)
+        spread = float(entries[recent].sum()) / x_r - float(entries[base].sum()) / x_s
+        se = math.sqrt(
+            max(float(exits[recent].sum()), 1.0) / x_r**2
+            + max(float(exits[base].sum()), 1.0) / x_s**2
+            + var_b * spread**2
+        )
         z = (lam_r - lam_s) / se
         if w == WINDOW_S or arrivals is None:
             usual = float(np.median(entries[base] / dt[base]))
