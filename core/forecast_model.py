@@ -49,8 +49,9 @@ def _frame(X: Any, names: Sequence[str]) -> pd.DataFrame:
 
 
 _INPUT = (*MODEL_FEATURES, "run_rate", "gmv_so_far")
-_BAND_EDGES_S = (1200.0, 2700.0)
-"""Elapsed-time bands of the interval: before 20 min, 20–45 min, after 45 min."""
+_BAND_EDGES_S = (750.0, 1350.0, 2700.0, 4200.0)
+"""Elapsed-time bands of the interval (the residuals narrow as the stream goes on):
+10 min, 15–20 min, 30–40 min, 60 min, later."""
 _MIN_CELL = 30
 
 
