@@ -1,4 +1,4 @@
-"""`livehost`: the bot, the offline demo, imports, reports and database upkeep.
+"""`livehost`: the bot, the offline demo, imports, reports, forecast replays and database upkeep.
 
 With no sub-command it runs the bot when LIVEHOST_BOT_TOKEN is set, else the offline demo.
 """
@@ -44,6 +44,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true")
     report.add_argument("--out", type=Path, default=None)
     report.add_argument("--lang", choices=["en", "zh"], default=None)
+    forecast = sub.add_parser(
+        "forecast", help="replay a stored session to a minute: the forecast beside the truth"
+    )
+    forecast.add_argument("session_id", type=int)
+    forecast.add_argument("--at", type=float, required=True, metavar="MINUTES")
+    forecast.add_argument(
+        "--planned",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="planned length (default: as live, the workspace's usual)",
+    )
+    forecast.add_argument("--json", action="store_true")
+    forecast.add_argument("--lang", choices=["en", "zh"], default="en")
     digest = sub.add_parser("digest", help="send the digests due now (idempotent per day)")
     digest.add_argument("--all", action="store_true", help="every active workspace's digest")
     digest.add_argument("--date", default=None, help="YYYY-MM-DD (default: each one's yesterday)")
@@ -84,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _demo,
         "import": _import,
         "report": _report,
+        "forecast": _forecast,
         "digest": _digest,
         "db": _db,
         "retrain": _retrain,
@@ -192,6 +207,92 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.out is not None:
         for path in write_charts(bundle.charts, args.out):
             print(f"chart: {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _forecast(args: argparse.Namespace, settings: Settings) -> int:
+    import math
+
+    from bot.formatting import fmt_duration, fmt_money, fmt_pct
+    from bot.i18n import t
+    from bot.services.nudges import forecast_line, replay_forecast
+
+    lang = args.lang
+    if not (math.isfinite(args.at) and args.at >= 0) or (
+        args.planned is not None and not (math.isfinite(args.planned) and args.planned > 0)
+    ):
+        print(t(lang, "forecast_bad_minute"), file=sys.stderr)
+        return 2
+    engine = _engine(settings)
+    got = replay_forecast(
+        engine,
+        session_id=args.session_id,
+        at_s=args.at * 60.0,
+        planned_s=args.planned * 60.0 if args.planned is not None else None,
+        models_dir=settings.models_dir,
+    )
+    if got is None:
+        print(t(lang, "forecast_no_session", id=args.session_id), file=sys.stderr)
+        return 1
+    fc = got.forecast
+    actual = got.actual_gmv if math.isfinite(got.actual_gmv) else None
+    naive = got.run_rate
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "session_id": got.session_id,
+                    "at_min": args.at,
+                    "planned_min": got.planned_s / 60.0,
+                    "pushes_with_gmv": got.pushes,
+                    "forecast": None
+                    if fc is None
+                    else {
+                        "gmv": fc.value,
+                        "low": fc.low,
+                        "high": fc.high,
+                        "method": fc.method,
+                        "gmv_so_far": fc.gmv_so_far,
+                        "run_rate": naive,
+                    },
+                    "actual": {"gmv": actual},
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    lines = [
+        t(
+            lang,
+            "forecast_replay_head",
+            id=got.session_id,
+            at=fmt_duration(got.at_s, lang),
+            planned=fmt_duration(got.planned_s, lang),
+            pushes=got.pushes,
+        )
+    ]
+    if fc is None:
+        lines.append(t(lang, "forecast_replay_none"))
+    else:
+        lines.append(forecast_line(fc, lang).strip())
+    lines.append(t(lang, "forecast_replay_actual", actual=fmt_money(actual, lang)))
+    if fc is not None and actual:
+        inside = "—"
+        if fc.low is not None and fc.high is not None:
+            inside = t(
+                lang, "forecast_inside_yes" if fc.low <= actual <= fc.high else "forecast_inside_no"
+            )
+        lines.append(
+            t(
+                lang,
+                "forecast_replay_error",
+                error=fmt_pct(fc.value / actual - 1.0),
+                naive=fmt_pct(naive / actual - 1.0) if naive is not None else "—",
+                inside=inside,
+            )
+        )
+    print("\n".join(lines))
     return 0
 
 

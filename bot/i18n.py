@@ -875,6 +875,34 @@ _MORE_COMMAND_DESCRIPTIONS = {
     "models": ("model versions and drift", "模型版本与漂移"),
     "rollback": ("make an older model version active", "恢复旧版本模型"),
     "adminstats": ("workspaces, rows, database size", "工作区、数据量、数据库大小"),
+    # forecast and nudges
+    "live_forecast_interval": {
+        "en": "Forecast final GMV: expected {low}–{high} (8 in 10 such forecasts end in this range; most likely {value})",
+        "zh": "预计本场成交额 {low}–{high}（八成把握，最可能 {value}）",
+    },
+    "forecast_replay_head": {
+        "en": "Session #{id} replayed to {at} (planned length {planned}; {pushes} pushes with GMV by then)",
+        "zh": "第 {id} 场回放到开播后 {at}（计划时长 {planned}；此时已有 {pushes} 次含成交额的推送）",
+    },
+    "forecast_replay_none": {
+        "en": "No forecast at that point: it takes 10 minutes of stream and 3 pushes with GMV.",
+        "zh": "此时还不能预测：需要开播满 10 分钟且至少 3 次推送含成交额。",
+    },
+    "forecast_replay_actual": {
+        "en": "Actual final GMV: {actual}",
+        "zh": "实际本场成交额：{actual}",
+    },
+    "forecast_replay_error": {
+        "en": "Forecast error: {error} (the run-rate's: {naive}); inside the range: {inside}",
+        "zh": "预测误差：{error}（按当前节奏：{naive}）；落在区间内：{inside}",
+    },
+    "forecast_no_session": {"en": "No session #{id}.", "zh": "没有第 {id} 场。"},
+    "forecast_bad_minute": {
+        "en": "--at takes the minutes since the start, 0 or more.",
+        "zh": "--at 是开播后的分钟数，需大于等于 0。",
+    },
+    "forecast_inside_yes": {"en": "yes", "zh": "是"},
+    "forecast_inside_no": {"en": "no", "zh": "否"},
 }
 
 _COMMAND_DESCRIPTIONS = {

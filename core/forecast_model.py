@@ -1,13 +1,15 @@
-"""The session GMV forecaster — the scikit-learn part of :mod:`core.forecast`.
+"""The session GMV forecaster — the scikit-learn part of the forecast.
 
-:class:`GmvForecaster` learns the final GMV from the features of
-:func:`core.forecast.features_at`; :func:`cross_validate_forecaster` scores it beside the
-run-rate with folds grouped by stream. Kept apart so that a live forecast does not load
-scikit-learn.
+:class:`GmvForecaster` learns the final GMV from the scale-free features of
+:func:`core.forecast_live.features_at`; its 80 % interval is conformal, from residuals
+of streams held out of the fit by folds grouped by workspace.
+:func:`cross_validate_forecaster` scores it beside the run-rate with the same grouping.
+Kept apart so that a live forecast does not load scikit-learn.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,11 +17,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from core.forecast import MODEL_FEATURES, TrainingSet, _summary
+from core.forecast_live import MODEL_FEATURES
+from core.forecast_training import TrainingSet, error_summary
 
 __all__ = ["GmvForecaster", "cross_validate_forecaster"]
 
@@ -46,26 +49,62 @@ def _frame(X: Any, names: Sequence[str]) -> pd.DataFrame:
 
 
 _INPUT = (*MODEL_FEATURES, "run_rate", "gmv_so_far")
+_BAND_EDGES_S = (750.0, 1350.0, 2700.0, 4200.0)
+"""Elapsed-time bands of the interval (the residuals narrow as the stream goes on):
+10 min, 15–20 min, 30–40 min, 60 min, later."""
+_MIN_CELL = 30
+
+
+def _cells(df: pd.DataFrame, edges: np.ndarray, cv_edges: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each row's band of elapsed time and of how unevenly its GMV came so far (the
+    coefficient of variation of the GMV rate between pushes; unknown counts as the
+    middle)."""
+    observed = df["observed_s"].fillna(0.0).to_numpy(float)
+    band = np.digitize(observed, edges)
+    cv = df["gmv_rate_cv"].to_numpy(float)
+    cv = np.where(np.isfinite(cv), cv, float(np.mean(cv_edges)) if len(cv_edges) else 0.0)
+    return band, np.digitize(cv, cv_edges)
+
+
+def _conformal(resid: np.ndarray, coverage: float) -> np.ndarray:
+    """The (low, high) residual quantiles of a split-conformal interval: the ranks are
+    rounded outwards for a finite sample, so the coverage holds on new streams like
+    these."""
+    n = len(resid)
+    alpha = (1.0 - coverage) / 2.0
+    r = np.sort(resid)
+    k_hi = min(math.ceil((n + 1) * (1.0 - alpha)), n) - 1
+    k_lo = max(math.floor((n + 1) * alpha), 1) - 1
+    return np.array([r[k_lo], r[k_hi]])
 
 
 class GmvForecaster(RegressorMixin, BaseEstimator):
     """Final session GMV from :func:`features_at` rows (a DataFrame, or arrays with the
     columns of :data:`MODEL_FEATURES` + ``run_rate``, ``gmv_so_far``).
 
-    Learns log(1 + final) − log(1 + run-rate) with histogram gradient boosting (missing
-    features handled natively). Fitted: ``estimator_``, ``feature_names_in_``,
-    ``n_features_in_``, ``interval_edges_`` and ``interval_`` (out-of-fold residual
-    quantiles per band of ``frac_elapsed``).
+    Learns log(final / run-rate) with histogram gradient boosting (missing features
+    handled natively) from features that carry no money, so it is the same at any price
+    level and audience size. ``fit(X, y, groups=…)`` takes each row's group (its
+    workspace): the out-of-fold residuals that set the interval come from folds that
+    hold whole groups out (without groups: contiguous blocks of rows, which keeps a
+    stream's rows together when they come stream by stream). Fitted: ``estimator_``,
+    ``model_features_``, ``feature_names_in_``, ``n_features_in_``, ``interval_edges_``,
+    ``cv_edges_`` and ``interval_`` (conformal residual bounds per band of elapsed time and
+    tercile of how unevenly the GMV came so far).
     """
 
     def __init__(
         self,
-        max_iter: int = 300,
+        max_iter: int = 200,
         learning_rate: float = 0.05,
         max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 20,
+        min_samples_leaf: int = 40,
         l2_regularization: float = 1.0,
         coverage: float = 0.8,
+        n_splits: int = 5,
+        loss: str = "absolute_error",
+        offset: str = "history",
+        target: str = "ratio",
         random_state: int = 0,
     ) -> None:
         self.max_iter = max_iter
@@ -74,10 +113,15 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.coverage = coverage
+        self.n_splits = n_splits
+        self.loss = loss
+        self.offset = offset
+        self.target = target
         self.random_state = random_state
 
     def _booster(self) -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(
+            loss=self.loss,
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
@@ -87,75 +131,121 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
             random_state=self.random_state,
         )
 
-    def fit(self, X: Any, y: Any) -> GmvForecaster:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> GmvForecaster:
         # a few thousand rows: one thread is faster than OpenMP's start-up on every tree
         with threadpool_limits(limits=1, user_api="openmp"):
-            return self._fit(X, y)
+            return self._fit(X, y, groups)
 
-    def _fit(self, X: Any, y: Any) -> GmvForecaster:
+    def _fit(self, X: Any, y: Any, groups: Any) -> GmvForecaster:
         df = _frame(X, _INPUT)
         target = np.asarray(y, dtype=float).ravel()
         if len(target) != len(df):
             raise ValueError(f"X has {len(df)} rows, y {len(target)}")
+        g = None if groups is None else np.asarray(groups).ravel()
+        if g is not None and len(g) != len(df):
+            raise ValueError(f"X has {len(df)} rows, groups {len(g)}")
         rr = df["run_rate"].to_numpy(float)
-        keep = np.isfinite(target) & (target >= 0) & np.isfinite(rr) & (rr >= 0)
+        keep = np.isfinite(target) & (target > 0) & np.isfinite(rr) & (rr > 0)
         if keep.sum() < 10:
             raise ValueError(
                 f"need at least 10 rows with a run-rate and a final GMV, got {keep.sum()}"
             )
         df, target, rr = df.loc[keep].reset_index(drop=True), target[keep], rr[keep]
-        z = np.log1p(target) - np.log1p(rr)
+        z = np.log(target) - np.log(rr) - self._offset(df)
         feats = df[list(MODEL_FEATURES)]
-        n_splits = 5 if len(df) >= 100 else 0
-        if n_splits:
-            folds = KFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
-            oof = cross_val_predict(self._booster(), feats, z, cv=folds)
-        else:
-            oof = None
-        self.estimator_ = self._booster().fit(feats, z)
-        if oof is None:
-            oof = self.estimator_.predict(feats)
+        folds: list[tuple[np.ndarray, np.ndarray]] = []
+        if g is not None:
+            g = g[keep]
+            splits = min(self.n_splits, len(np.unique(g)))
+            if splits >= 2:
+                folds = list(GroupKFold(n_splits=splits).split(feats, z, g))
+        elif len(df) >= 10 * self.n_splits:
+            folds = list(KFold(self.n_splits).split(feats))
+        self.estimator_ = self._fit_booster(feats, z)
+        oof = self._predict_z(self.estimator_, feats)
+        for train, test in folds:
+            fold_model = self._fit_booster(feats.iloc[train], z[train])
+            oof[test] = self._predict_z(fold_model, feats.iloc[test])
         resid = z - oof
-        edges = np.array([0.2, 0.5])
-        band = np.digitize(df["frac_elapsed"].fillna(1.0).to_numpy(float), edges)
-        lo_q, hi_q = (1 - self.coverage) / 2, 1 - (1 - self.coverage) / 2
-        overall = np.quantile(resid, [lo_q, hi_q])
-        rows = []
+        edges = np.asarray(_BAND_EDGES_S, dtype=float)
+        cv_all = df["gmv_rate_cv"].to_numpy(float)
+        cv_all = cv_all[np.isfinite(cv_all)]
+        cv_edges = (
+            np.quantile(cv_all, [1 / 3, 2 / 3]) if len(cv_all) >= 3 * _MIN_CELL else np.array([])
+        )
+        band, level = _cells(df, edges, cv_edges)
+        overall = _conformal(resid, self.coverage)
+        table = np.empty((len(edges) + 1, len(cv_edges) + 1, 2))
         for b in range(len(edges) + 1):
-            r = resid[band == b]
-            rows.append(np.quantile(r, [lo_q, hi_q]) if len(r) >= 20 else overall)
+            in_band = band == b
+            by_band = (
+                _conformal(resid[in_band], self.coverage) if in_band.sum() >= _MIN_CELL else overall
+            )
+            for h in range(len(cv_edges) + 1):
+                cell = in_band & (level == h)
+                table[b, h] = (
+                    _conformal(resid[cell], self.coverage) if cell.sum() >= _MIN_CELL else by_band
+                )
+        self.cv_edges_ = cv_edges
         self.interval_edges_ = edges
-        self.interval_ = np.vstack(rows)
+        self.interval_ = table
+        self.model_features_ = list(MODEL_FEATURES)
         self.feature_names_in_ = np.asarray(_INPUT, dtype=object)
         self.n_features_in_ = len(_INPUT)
         return self
+
+    def _fit_booster(self, feats: pd.DataFrame, z: np.ndarray) -> HistGradientBoostingRegressor:
+        """With ``target="ratio"`` the trees learn the ratio u = e^z weighted by 1/u, so
+        that the absolute error they minimise is the relative error of the forecast;
+        with ``"log"``, z itself."""
+        if self.target == "ratio":
+            u = np.exp(z)
+            return self._booster().fit(feats, u, sample_weight=1.0 / u)
+        return self._booster().fit(feats, z)
+
+    def _predict_z(self, booster: HistGradientBoostingRegressor, feats: pd.DataFrame) -> np.ndarray:
+        out = np.asarray(booster.predict(feats), dtype=float)
+        if getattr(self, "target", "log") == "ratio":
+            return np.log(np.clip(out, 1e-3, None))
+        return out
 
     def _log_pred(self, X: Any) -> tuple[pd.DataFrame, np.ndarray]:
         check_is_fitted(self, "estimator_")
         df = _frame(X, _INPUT)
         with threadpool_limits(limits=1, user_api="openmp"):
-            z = self.estimator_.predict(df[list(MODEL_FEATURES)])
-        return df, np.log1p(df["run_rate"].to_numpy(float)) + z
+            z = self._predict_z(self.estimator_, df[list(self.model_features_)])
+        rr = df["run_rate"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            base = np.where(rr > 0, np.log(rr), np.nan)
+        return df, base + self._offset(df) + z
+
+    def _offset(self, df: pd.DataFrame) -> np.ndarray:
+        """The starting point the trees correct: with ``offset="history"``, the log of the
+        workspace's own final / run-rate ratio at this elapsed time, where known."""
+        if getattr(self, "offset", "none") != "history":
+            return np.zeros(len(df))
+        r = df["hist_rr_ratio"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            off = np.where(np.isfinite(r) & (r > 0), np.log(r), 0.0)
+        return np.clip(off, -2.0, 2.0)
 
     @staticmethod
     def _money(df: pd.DataFrame, log_value: np.ndarray) -> np.ndarray:
-        value = np.expm1(log_value)
+        value = np.exp(log_value)
         floor = df["gmv_so_far"].to_numpy(float)
         return np.where(np.isfinite(floor), np.fmax(value, floor), value)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Forecast final GMV per row (NaN where the run-rate is unknown)."""
+        """Forecast final GMV per row (NaN where the run-rate is unknown or zero)."""
         df, lv = self._log_pred(X)
         return self._money(df, lv)
 
     def predict_interval(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(low, high) bounds of the ``coverage`` interval per row."""
         df, lv = self._log_pred(X)
-        band = np.digitize(df["frac_elapsed"].fillna(1.0).to_numpy(float), self.interval_edges_)
-        q = self.interval_[band]
+        band, level = _cells(df, self.interval_edges_, self.cv_edges_)
+        q = self.interval_[band, level]
         return self._money(df, lv + q[:, 0]), self._money(df, lv + q[:, 1])
-
-
 
 
 def cross_validate_forecaster(
@@ -165,8 +255,8 @@ def cross_validate_forecaster(
     n_splits: int = 5,
 ) -> dict[str, Any]:
     """Out-of-fold R², MAE, MAPE and MAPE per horizon of ``estimator`` (default
-    :class:`GmvForecaster`), folds grouped by stream, beside the run-rate's on the same
-    rows: ``{"r2", "mae", "mape", "mape_15m", …, "baseline": {…}}``."""
+    :class:`GmvForecaster`), folds grouped by workspace (``data.groups``), beside the
+    run-rate's on the same rows: ``{"r2", "mae", "mape", "mape_15m", …, "baseline": {…}}``."""
     est = estimator if estimator is not None else GmvForecaster()
     n_groups = len(np.unique(data.groups))
     splits = min(n_splits, n_groups)
@@ -174,13 +264,11 @@ def cross_validate_forecaster(
         raise ValueError("need at least two streams to cross-validate")
     pred = np.full(len(data.y), np.nan)
     for train, test in GroupKFold(n_splits=splits).split(data.X, data.y, data.groups):
-        model = clone(est).fit(data.X.iloc[train], data.y[train])
+        model = clone(est).fit(data.X.iloc[train], data.y[train], groups=data.groups[train])
         pred[test] = model.predict(data.X.iloc[test])
     base = data.X["run_rate"].to_numpy(float)
-    out: dict[str, Any] = _summary(data.y, pred, data.horizons)
-    out["baseline"] = _summary(data.y, base, data.horizons)
+    out: dict[str, Any] = error_summary(data.y, pred, data.horizons)
+    out["baseline"] = error_summary(data.y, base, data.horizons)
     out["rows"] = len(data.y)
     out["streams"] = n_groups
     return out
-
-

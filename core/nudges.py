@@ -1,35 +1,45 @@
 """The live-nudge rule: when attention slips during a stream, one concrete suggestion.
 
-:func:`assess` reads the live snapshots up to ``now`` and compares
+A drop is judged by the hazard of leaving, not by heads: after a promo spike in arrivals
+the online count falls back on its own, and that is no reason to nudge. From the live
+pushes (``online`` and a running ``entries`` total) each interval between two pushes
+gives exits = Δentries − Δonline and exposure = mean online × Δt. :func:`hazard_test`
+compares the recent hazard — over the last 1, 2, 5 and 10 minutes, whichever is
+clearest — with the session's before it:
 
-* the recent λ — the hazard of leaving over the last ``window_s`` (10 minutes) of pushes,
-  :func:`core.attention.from_snapshots` with ``window_s`` — against the session's own λ
-  before that window, and
-* the online count now against the count ``window_s`` earlier (interpolated between
-  pushes).
+    λ = (exits − b·entries) / exposure,   se = √exits / exposure,
+    z = (λ_recent − λ_session) / √(se_recent² + se_session²)
 
-It nudges when attention dropped clearly and not more than once per ``min_gap_s``:
+where ``b`` is the share of entries that bounce within the interval (fitted on the
+session's own intervals, 0 unless the data show it clearly): a spike of arrivals brings
+a spike of bounces, which is not a rise of the hazard.
 
-``online_drop_hook`` — online fell by at least :data:`ONLINE_DROP` (25 %) over the window
-    (and there were at least :data:`MIN_ONLINE` viewers to lose). Suggestion: restate the
-    offer and pin the hero product, so newcomers know at once why to stay. Params:
-    ``online_now``, ``online_before`` (counts), ``drop_pct`` (0–100), ``window_s``; and,
-    when both λs are known, ``recent_lambda_per_s``, ``lambda_per_s``, ``lambda_ratio``.
-``attention_drop_promo`` — the recent λ is at least :data:`LAMBDA_RISE` (1.5) × the
-    session's own, resting on at least :data:`MIN_EXITS` exits in the window and clearing
-    the session's λ by two standard errors. Suggestion: run a flash deal or a giveaway
-    now. Params: ``recent_lambda_per_s``, ``lambda_per_s``, ``lambda_ratio``,
-    ``recent_half_life_s``, ``half_life_s`` (seconds), ``exits`` (in the window),
-    ``window_s``.
+:func:`assess` nudges:
 
-When both hold, the online drop wins (it is what the host sees). No nudge when the data
-is too thin: fewer than :data:`MIN_SNAPSHOTS` pushes, less than two windows of stream,
-or no push within the last window. The bot phrases the codes in en and zh.
+``attention_drop_promo`` — the recent hazard is at least :data:`LAMBDA_RISE` × the
+    session's and ``z`` ≥ :data:`Z_RISE`, resting on at least :data:`MIN_EXITS` exits on
+    each side. Suggestion: a flash deal or a giveaway now. Params: ``recent_lambda_per_s``,
+    ``lambda_per_s``, ``lambda_ratio``, ``z``, ``recent_half_life_s``, ``half_life_s``
+    (seconds), ``exits`` (in the window), ``window_s``.
+``online_drop_hook`` — online fell by at least :data:`ONLINE_DROP` (25 %) over the last
+    :data:`WINDOW_S` (from at least :data:`MIN_ONLINE` viewers) and the fall is not the
+    expected one: the hazard rose (z ≥ :data:`Z_SUPPORT`) or arrivals fell below
+    :data:`ARRIVALS_FALL` × the session's usual (median) rate. Suggestion: restate the
+    offer and pin the hero product. Params: ``online_now``, ``online_before``,
+    ``drop_pct`` (0–100), ``window_s``, and the hazard's when known.
+
+When both hold, the online drop wins (it is what the host sees). At most one nudge per
+``min_gap_s``, and the same nudge at most once per ``repeat_gap_s`` (30 minutes) unless it
+worsened (the hazard ratio × :data:`WORSENED`, or online down another quarter). No nudge
+when the data is too thin: fewer than :data:`MIN_SNAPSHOTS` pushes, less than two
+windows of stream, or no push within the last window. The bot phrases the codes in en
+and zh, each with what the host can do.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -40,28 +50,47 @@ import pandas as pd
 from core.attention import AttentionEstimate, from_snapshots
 
 __all__ = [
+    "ARRIVALS_FALL",
     "CODES",
+    "HAZARD_WINDOWS_S",
     "LAMBDA_RISE",
     "MIN_EXITS",
     "MIN_ONLINE",
     "MIN_SNAPSHOTS",
     "ONLINE_DROP",
+    "REPEAT_GAP_S",
     "WINDOW_S",
+    "WORSENED",
+    "Z_RISE",
+    "Z_SUPPORT",
+    "HazardTest",
     "LiveSignals",
     "NudgeCode",
     "NudgeDecision",
     "assess",
+    "hazard_test",
     "signals",
 ]
 
 NudgeCode = Literal["attention_drop_promo", "online_drop_hook"]
 CODES: tuple[NudgeCode, ...] = ("attention_drop_promo", "online_drop_hook")
 WINDOW_S = 600.0
-LAMBDA_RISE = 1.5
+HAZARD_WINDOWS_S: tuple[float, ...] = (60.0, 120.0, 300.0, 600.0)
+"""The recent windows the hazard is tested over (the clearest one counts)."""
+LAMBDA_RISE = 1.3
+Z_RISE = 4.0
+"""z of the hazard rise that makes a nudge by itself (several windows on every push:
+a strict threshold keeps false nudges rare)."""
+Z_SUPPORT = 2.0
+"""z of the hazard rise that makes an online drop a real one."""
+ARRIVALS_FALL = 0.75
 ONLINE_DROP = 0.25
 MIN_EXITS = 20.0
 MIN_ONLINE = 20.0
 MIN_SNAPSHOTS = 3
+REPEAT_GAP_S = 1800.0
+WORSENED = 1.25
+MAX_BOUNCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -140,6 +169,146 @@ def signals(
     return LiveSignals(recent, baseline, online_now, online_before, span, age, len(df))
 
 
+@dataclass(frozen=True)
+class HazardTest:
+    """The recent hazard against the session's (see the module docstring)."""
+
+    recent_lambda_per_s: float
+    lambda_per_s: float
+    z: float
+    window_s: float
+    exits: float
+    """Exits in the window, bounces taken out."""
+    baseline_exits: float
+    bounce_share: float
+    arrivals_ratio: float | None
+    """Entries per second over the last :data:`WINDOW_S` ÷ the session's median before it."""
+
+    @property
+    def ratio(self) -> float:
+        return self.recent_lambda_per_s / self.lambda_per_s if self.lambda_per_s > 0 else math.inf
+
+
+def _intervals(df: pd.DataFrame) -> tuple[np.ndarray, ...] | None:
+    """(end time, Δt, entries, exits, exposure) of each interval between two pushes."""
+    if "online" not in df.columns:
+        return None
+    cum = pd.to_numeric(df["entries"], errors="coerce") if "entries" in df.columns else None
+    if cum is None or cum.notna().sum() < 2:
+        if "viewers" not in df.columns:
+            return None
+        cum = pd.to_numeric(df["viewers"], errors="coerce")
+    on = pd.to_numeric(df["online"], errors="coerce").to_numpy(float)
+    cu = cum.to_numpy(float)
+    t = (df["ts"] - df["ts"].iloc[0]).dt.total_seconds().to_numpy(float)
+    ok = np.isfinite(on) & np.isfinite(cu)
+    t, on, cu = t[ok], on[ok], cu[ok]
+    if len(t) < 2:
+        return None
+    dt, d_cum = np.diff(t), np.diff(cu)
+    keep = (dt > 0) & (d_cum >= 0)
+    exits = d_cum - np.diff(on)
+    exposure = (on[1:] + on[:-1]) / 2.0 * dt
+    return t[1:][keep], dt[keep], d_cum[keep], exits[keep], exposure[keep]
+
+
+def _bounce_share(
+    entries: np.ndarray, exits: np.ndarray, exposure: np.ndarray
+) -> tuple[float, float]:
+    """The share ``b`` of entries that leave within their interval and its variance, from
+    exits ≈ b·entries + λ·exposure over the session's intervals (weighted least squares,
+    ``b`` at most :data:`MAX_BOUNCE`); (0, 0) unless it is clearly positive (two standard
+    errors)."""
+    if len(exits) < 4:
+        return 0.0, 0.0
+    w = 1.0 / np.maximum(exits, 1.0)
+    A = np.column_stack([entries, exposure]) * np.sqrt(w)[:, None]
+    y = exits * np.sqrt(w)
+    try:
+        coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+        resid = y - A @ coef
+        dof = max(len(y) - 2, 1)
+        cov = np.linalg.inv(A.T @ A) * max(float(resid @ resid) / dof, 1.0)
+    except np.linalg.LinAlgError:
+        return 0.0, 0.0
+    b, var_b = float(coef[0]), float(cov[0, 0])
+    if not (math.isfinite(b) and math.isfinite(var_b) and coef[1] > 0):
+        return 0.0, 0.0
+    if b < 2.0 * math.sqrt(max(var_b, 0.0)):  # not clearly there: no bounce
+        return 0.0, 0.0
+    return min(b, MAX_BOUNCE), max(var_b, 0.0)
+
+
+def hazard_test(
+    snapshots_frame: pd.DataFrame | None,
+    now: datetime,
+    *,
+    windows_s: tuple[float, ...] = HAZARD_WINDOWS_S,
+    baseline_min_s: float = WINDOW_S,
+) -> HazardTest | None:
+    """The clearest rise of the hazard over ``windows_s`` before the last push up to
+    ``now``, against the session's hazard before that window (at least
+    ``baseline_min_s`` of it); None when there is too little to compare."""
+    df = _upto(snapshots_frame, now)
+    if len(df) < MIN_SNAPSHOTS:
+        return None
+    got = _intervals(df)
+    if got is None:
+        return None
+    end, dt, entries, exits, exposure = got
+    if len(end) < 2:
+        return None
+    t_last = float(end[-1])
+    best: HazardTest | None = None
+    arrivals: float | None = None
+    for w in windows_s:
+        recent = end > t_last - w
+        base = ~recent
+        if not recent.any() or float(dt[base].sum()) < baseline_min_s:
+            continue
+        b, var_b = _bounce_share(entries[base], exits[base], exposure[base])
+        x_r, x_s = float(exposure[recent].sum()), float(exposure[base].sum())
+        if not (x_r > 0 and x_s > 0):
+            continue
+        e_r = float(exits[recent].sum() - b * entries[recent].sum())
+        e_s = float(exits[base].sum() - b * entries[base].sum())
+        if e_s <= 0:
+            continue
+        lam_r, lam_s = e_r / x_r, e_s / x_s
+        # the bounce share's own uncertainty weighs where the window's arrivals differ
+        # from the session's (a promo spike)
+        spread = float(entries[recent].sum()) / x_r - float(entries[base].sum()) / x_s
+        se = math.sqrt(
+            max(float(exits[recent].sum()), 1.0) / x_r**2
+            + max(float(exits[base].sum()), 1.0) / x_s**2
+            + var_b * spread**2
+        )
+        z = (lam_r - lam_s) / se
+        if w == WINDOW_S or arrivals is None:
+            usual = float(np.median(entries[base] / dt[base]))
+            now_rate = float(entries[recent].sum() / dt[recent].sum())
+            arrivals = now_rate / usual if usual > 0 else None
+        test = HazardTest(lam_r, lam_s, z, float(w), e_r, e_s, b, arrivals)
+        if best is None or test.z > best.z:
+            best = test
+    if best is not None and best.arrivals_ratio != arrivals:
+        best = HazardTest(
+            best.recent_lambda_per_s,
+            best.lambda_per_s,
+            best.z,
+            best.window_s,
+            best.exits,
+            best.baseline_exits,
+            best.bounce_share,
+            arrivals,
+        )
+    return best
+
+
+def _half_life(lam: float) -> float:
+    return math.log(2.0) / lam if lam > 0 else math.inf
+
+
 def assess(
     snapshots_frame: pd.DataFrame | None,
     now: datetime,
@@ -147,8 +316,13 @@ def assess(
     min_gap_s: float = 600.0,
     *,
     window_s: float = WINDOW_S,
+    previous: Mapping[str, tuple[datetime, Mapping[str, float]]] | None = None,
+    repeat_gap_s: float = REPEAT_GAP_S,
 ) -> NudgeDecision | None:
-    """A nudge for the open session at ``now``, or None (see the module docstring)."""
+    """A nudge for the open session at ``now``, or None (see the module docstring).
+
+    ``previous`` maps a code to the time and params of the session's last nudge of that
+    code, for the 30-minute rule."""
     if last_nudge_at is not None and (now - last_nudge_at).total_seconds() < min_gap_s:
         return None
     sig = signals(snapshots_frame, now, window_s=window_s)
@@ -156,14 +330,16 @@ def assess(
         return None
     if sig.last_push_age_s is None or sig.last_push_age_s > window_s:
         return None
-    ratio = sig.lambda_ratio
+    test = hazard_test(snapshots_frame, now)
     lam_params: dict[str, float] = {}
-    if ratio is not None and sig.recent is not None and sig.baseline is not None:
+    if test is not None and test.lambda_per_s > 0:
         lam_params = {
-            "recent_lambda_per_s": sig.recent.lambda_per_s,
-            "lambda_per_s": sig.baseline.lambda_per_s,
-            "lambda_ratio": ratio,
+            "recent_lambda_per_s": test.recent_lambda_per_s,
+            "lambda_per_s": test.lambda_per_s,
+            "lambda_ratio": test.ratio,
+            "z": round(test.z, 2),
         }
+    decision: NudgeDecision | None = None
     change = sig.online_change
     if (
         change is not None
@@ -171,8 +347,13 @@ def assess(
         and sig.online_now is not None
         and sig.online_before >= MIN_ONLINE
         and change <= -ONLINE_DROP
+        and test is not None
+        and (
+            (test.z >= Z_SUPPORT and test.ratio >= LAMBDA_RISE)
+            or (test.arrivals_ratio is not None and test.arrivals_ratio <= ARRIVALS_FALL)
+        )
     ):
-        return NudgeDecision(
+        decision = NudgeDecision(
             "online_drop_hook",
             {
                 "online_now": sig.online_now,
@@ -182,24 +363,37 @@ def assess(
                 **lam_params,
             },
         )
-    if ratio is not None and sig.recent is not None and sig.baseline is not None:
-        rec, base = sig.recent, sig.baseline
-        clear = rec.lambda_per_s - base.lambda_per_s >= 2.0 * rec.stderr
-        if (
-            ratio >= LAMBDA_RISE
-            and rec.events >= MIN_EXITS
-            and base.events >= MIN_EXITS
-            and clear
-            and math.isfinite(ratio)
-        ):
-            return NudgeDecision(
-                "attention_drop_promo",
-                {
-                    **lam_params,
-                    "recent_half_life_s": rec.half_life_s,
-                    "half_life_s": base.half_life_s,
-                    "exits": rec.events,
-                    "window_s": float(window_s),
-                },
-            )
+    elif (
+        test is not None
+        and test.ratio >= LAMBDA_RISE
+        and test.z >= Z_RISE
+        and test.exits >= MIN_EXITS
+        and test.baseline_exits >= MIN_EXITS
+        and math.isfinite(test.ratio)
+    ):
+        decision = NudgeDecision(
+            "attention_drop_promo",
+            {
+                **lam_params,
+                "recent_half_life_s": _half_life(test.recent_lambda_per_s),
+                "half_life_s": _half_life(test.lambda_per_s),
+                "exits": test.exits,
+                "window_s": test.window_s,
+            },
+        )
+    if decision is None or previous is None or decision.code not in previous:
+        return decision
+    when, params = previous[decision.code]
+    if (now - when).total_seconds() >= repeat_gap_s or _worsened(decision, params):
+        return decision
     return None
+
+
+def _worsened(decision: NudgeDecision, before: Mapping[str, float]) -> bool:
+    """The same nudge again, but clearly worse than when it was last sent."""
+    p = decision.params
+    if decision.code == "online_drop_hook":
+        was = before.get("online_now")
+        return was is not None and p["online_now"] <= (1.0 - ONLINE_DROP) * float(was)
+    was = before.get("lambda_ratio")
+    return was is not None and p.get("lambda_ratio", 0.0) >= WORSENED * float(was)

@@ -1,12 +1,16 @@
 """Live nudges and the live GMV forecast, on each push while a session is open.
 
 :func:`live_insight` reads the session's pushes once, forecasts the final GMV
-(:func:`core.forecast.forecast_live`: the active forecast model when there is one, else
-the run-rate; the planned length is the median of the workspace's last streams, two hours
-without any) and asks :func:`core.nudges.assess` whether attention slipped, given the last
-nudge of the session. A nudge is a ``scheduled_send`` row of kind ``nudge`` due at once,
-keyed ``nudge:{session_id}:{10-minute slot}``, so two instances handling two pushes at the
-same moment make one; the scheduler sends it like any other row, and its time becomes a
+(:func:`core.forecast_live.forecast_live`: the active forecast model with its 80 % range
+when there is one, else the run-rate; nothing before 10 minutes and 3 pushes with a GMV;
+the planned length is the median of the workspace's last streams, two hours without any;
+the workspace's history from its last streams' curves and its imported past sessions)
+and asks :func:`core.nudges.assess` whether attention slipped, given the session's last
+nudge of each kind. :func:`replay_forecast` is the same forecast for a stored session at
+a chosen minute, beside its final GMV (``livehost forecast``). A nudge is a
+``scheduled_send`` row of kind ``nudge`` due at once, keyed
+``nudge:{session_id}:{10-minute slot}``, so two instances handling two pushes at the same
+moment make one; the scheduler sends it like any other row, and its time becomes a
 mark on the summary's online chart.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,28 +29,36 @@ from sqlmodel import Session, col, select
 from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
 from bot.services.active_models import active_model
-from bot.services.digests import stream_records
+from bot.services.digests import session_metrics, stream_records
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ScheduledSend
 
 if TYPE_CHECKING:
-    from core.forecast import Forecast
+    import pandas as pd
+
+    from core.forecast_live import Forecast, History
     from core.nudges import NudgeDecision
 
 __all__ = [
     "DEFAULT_PLANNED_S",
+    "HISTORY_SESSIONS",
     "NUDGE_GAP_S",
     "LiveInsight",
+    "ReplayedForecast",
     "forecast_line",
     "last_nudge_at",
+    "last_nudges",
     "live_insight",
     "nudge_text",
+    "replay_forecast",
     "set_nudges",
 ]
 
 NUDGE_GAP_S = 600.0
 DEFAULT_PLANNED_S = 2 * 3600.0
+HISTORY_SESSIONS = 5
+"""The workspace's last streams whose GMV curves make the forecast's history."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +87,78 @@ def last_nudge_at(session: Session, *, session_id: int) -> datetime | None:
     return row.due_at if row is not None else None
 
 
+def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetime, dict]]:
+    """The session's last nudge of each code (sent or on its way): code → (due, params)."""
+    stmt = (
+        select(ScheduledSend)
+        .where(
+            ScheduledSend.kind == "nudge",
+            col(ScheduledSend.key).startswith(f"nudge:{session_id}:"),
+            col(ScheduledSend.status).in_(("pending", "claimed", "sent")),
+        )
+        .order_by(col(ScheduledSend.due_at))
+    )
+    out: dict[str, tuple[datetime, dict]] = {}
+    for row in session.exec(stmt).all():
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        code = payload.get("code")
+        if isinstance(code, str):
+            out[code] = (_utc(row.due_at), dict(payload.get("params") or {}))
+    return out
+
+
+def _utc(ts: datetime) -> datetime:
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
 def _planned_s(durations: list[float]) -> float:
     finite = [d for d in durations if math.isfinite(d) and d > 0]
     return float(statistics.median(finite)) if finite else DEFAULT_PLANNED_S
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a forecast of one session needs from the database."""
+
+    frame: pd.DataFrame
+    started_at: datetime
+    planned_s: float
+    history: History | None
+
+
+def _context(session: Session, *, workspace_id: int, session_id: int) -> _Context | None:
+    """The session's pushes, its planned length (the median of the workspace's last ten
+    streams) and its workspace's history: the GMV curves of its last
+    :data:`HISTORY_SESSIONS` streams and the imported past sessions' totals."""
+    from core.forecast_live import build_history
+
+    live = repo.get_session(session, workspace_id=workspace_id, session_id=session_id)
+    if live is None:
+        return None
+    frame = repo.snapshots_frame(session, session_id=session_id)
+    past = stream_records(
+        session,
+        workspace_id=workspace_id,
+        since=live.started_at - timedelta(days=90),
+        until=live.started_at,
+        exclude_session=session_id,
+    )[-10:]
+    planned = _planned_s([p.duration_s for p in past])
+    finals = [p.gmv for p in past if p.session_id is None and math.isfinite(p.gmv)]
+    curves: list[tuple[Any, ...]] = []
+    for p in [p for p in past if p.session_id is not None][-HISTORY_SESSIONS:]:
+        assert p.session_id is not None
+        snaps = repo.snapshots_frame(session, session_id=p.session_id)
+        if "gmv" in snaps.columns and snaps["gmv"].notna().sum() >= 2:
+            curves.append((snaps, p.started_at, "snapshots"))
+            continue
+        minutes = repo.minutes_frame(session, session_id=p.session_id)
+        if "gmv" in minutes.columns and minutes["gmv"].notna().sum() >= 2:
+            curves.append((minutes, p.started_at, "minutes"))
+        elif math.isfinite(p.gmv):
+            finals.append(p.gmv)
+    history = build_history(finals, curves) if finals or curves else None
+    return _Context(frame, _utc(live.started_at), planned, history)
 
 
 def live_insight(
@@ -89,7 +170,7 @@ def live_insight(
     models_dir: Path | str | None = None,
 ) -> LiveInsight:
     """Forecast the session's final GMV and make a nudge row when attention slipped."""
-    from core.forecast import build_history, forecast_live
+    from core.forecast_live import forecast_live
     from core.nudges import assess
 
     with session_scope(engine) as session:
@@ -97,25 +178,20 @@ def live_insight(
         live = repo.get_session(session, workspace_id=workspace_id, session_id=session_id)
         if ws is None or live is None or live.status != "open":
             return LiveInsight(None)
-        frame = repo.snapshots_frame(session, session_id=session_id)
-        past = stream_records(
-            session,
-            workspace_id=workspace_id,
-            since=live.started_at - timedelta(days=90),
-            until=live.started_at,
-            exclude_session=session_id,
-        )[-10:]
-        last = last_nudge_at(session, session_id=session_id)
-        started_at, nudges_on = live.started_at, ws.nudges_enabled
+        ctx = _context(session, workspace_id=workspace_id, session_id=session_id)
+        previous = last_nudges(session, session_id=session_id)
+        nudges_on = ws.nudges_enabled
+    assert ctx is not None
     model = active_model("forecast", engine, models_dir=models_dir)
-    elapsed = (now - started_at).total_seconds()
-    planned = max(_planned_s([p.duration_s for p in past]), elapsed)
-    finals = [p.gmv for p in past if math.isfinite(p.gmv)]
-    history = build_history(finals) if finals else None
-    forecast = forecast_live(frame, started_at, now, planned, model=model, history=history)
+    elapsed = (now - ctx.started_at).total_seconds()
+    planned = max(ctx.planned_s, elapsed)
+    forecast = forecast_live(
+        ctx.frame, ctx.started_at, now, planned, model=model, history=ctx.history
+    )
     if not nudges_on:
         return LiveInsight(forecast)
-    decision = assess(frame, now, last_nudge_at=last, min_gap_s=NUDGE_GAP_S)
+    last = max((when for when, _ in previous.values()), default=None)
+    decision = assess(ctx.frame, now, last_nudge_at=last, min_gap_s=NUDGE_GAP_S, previous=previous)
     if decision is None:
         return LiveInsight(forecast)
     slot = int(now.timestamp() // NUDGE_GAP_S)
@@ -140,17 +216,86 @@ def live_insight(
     return LiveInsight(forecast, decision, key, due)
 
 
+@dataclass(frozen=True)
+class ReplayedForecast:
+    """A stored session's forecast as it would have been made at ``at_s`` seconds into it,
+    beside its final GMV (NaN when unknown)."""
+
+    session_id: int
+    at_s: float
+    planned_s: float
+    forecast: Forecast | None
+    actual_gmv: float
+    pushes: int
+    """Pushes with a GMV up to ``at_s``."""
+    run_rate: float | None = None
+    """The naive forecast at the same moment (None when there is no forecast)."""
+
+
+def replay_forecast(
+    engine: Engine,
+    *,
+    session_id: int,
+    at_s: float,
+    planned_s: float | None = None,
+    models_dir: Path | str | None = None,
+) -> ReplayedForecast | None:
+    """Replay a stored session up to ``at_s`` seconds: the forecast the bot would have
+    shown then (the active model, else the run-rate; the planned length as live, unless
+    ``planned_s`` is given) and the final GMV. None when there is no such session."""
+    from core.forecast_live import features_at, forecast_live, gmv_pushes
+
+    with session_scope(engine) as session:
+        live = repo.get_session_any(session, session_id=session_id)
+        if live is None:
+            return None
+        ctx = _context(session, workspace_id=live.workspace_id, session_id=session_id)
+        minutes = repo.minutes_frame(session, session_id=session_id)
+    assert ctx is not None
+    actual = session_metrics(ctx.frame, minutes)["gmv"]
+    frame = ctx.frame
+    if gmv_pushes(frame, ctx.started_at + timedelta(days=365)) < 2 and len(minutes):
+        frame = _minutes_as_pushes(minutes)
+    now = ctx.started_at + timedelta(seconds=float(at_s))
+    planned = max(float(planned_s) if planned_s else ctx.planned_s, float(at_s))
+    model = active_model("forecast", engine, models_dir=models_dir)
+    forecast = forecast_live(frame, ctx.started_at, now, planned, model=model, history=ctx.history)
+    naive = None
+    if forecast is not None:
+        f = features_at(frame, float(at_s), planned, started_at=ctx.started_at, kind="snapshots")
+        naive = f["run_rate"] if math.isfinite(f["run_rate"]) else None
+    return ReplayedForecast(
+        session_id, float(at_s), planned, forecast, actual, gmv_pushes(frame, now), naive
+    )
+
+
+def _minutes_as_pushes(minutes: pd.DataFrame) -> pd.DataFrame:
+    """Minute rows (per-minute counts) as the pushes an operator would have typed at the
+    end of each minute (running totals), for a session that has no pushes."""
+    import pandas as pd
+
+    df = minutes.sort_values("ts").reset_index(drop=True)
+    out = pd.DataFrame({"ts": pd.to_datetime(df["ts"], utc=True) + pd.Timedelta(minutes=1)})
+    for name in ("gmv", "orders", "entries"):
+        if name in df.columns:
+            out[name] = pd.to_numeric(df[name], errors="coerce").cumsum()
+    if "online" in df.columns:
+        out["online"] = pd.to_numeric(df["online"], errors="coerce")
+    return out
+
+
 def forecast_line(forecast: Forecast | None, lang: str) -> str:
-    """The push reply's forecast line ("" when there is no forecast)."""
+    """The push reply's forecast line ("" when there is no forecast): the model's 80 %
+    range, or the run-rate said as such."""
     if forecast is None or not math.isfinite(forecast.value):
         return ""
     if forecast.low is not None and forecast.high is not None:
         return "\n" + t(
             lang,
-            "live_forecast_range",
-            value=fmt_money(forecast.value, lang),
+            "live_forecast_interval",
             low=fmt_money(forecast.low, lang),
             high=fmt_money(forecast.high, lang),
+            value=fmt_money(forecast.value, lang),
         )
     return "\n" + t(
         lang,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,87 @@ def test_report_scores_buying_power_with_the_active_model(
     assert promote_if_better(result, engine, models_dir=tmp_path / "models", force=True).promoted
     assert main(["report", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["buying_power"]["source"] == "model"
+
+
+def _stored_streams(url: str) -> float:
+    """A workspace with two closed streams of pushes (the second is replayed); returns the
+    second's final GMV."""
+    from core.simulate import simulate_stream
+    from storage import repositories as repo
+    from storage.engine import make_engine, session_scope, upgrade
+    from tests.utils.factories import make_session, make_workspace
+
+    engine = make_engine(url)
+    upgrade(engine)
+    final = 0.0
+    with session_scope(engine) as s:
+        ws = make_workspace(s)
+        for k in range(2):
+            stream = simulate_stream(
+                seed=40 + k,
+                minutes=90,
+                viewers_scale=1.5,
+                start=datetime(2026, 5, 1 + k, 12, tzinfo=UTC),
+            )
+            live = make_session(
+                s, workspace=ws, closed=True, started_at=stream.started_at, ended_at=stream.ended_at
+            )
+            assert live.id is not None
+            for i, row in stream.snapshots.iterrows():
+                repo.add_snapshot(
+                    s,
+                    session_id=live.id,
+                    ts=row["ts"].to_pydatetime(),
+                    values={c: row[c] for c in ("online", "entries", "orders", "gmv")},
+                    dedupe_key=f"cli:{live.id}:{i}",
+                )
+            final = float(stream.snapshots["gmv"].iloc[-1])
+    engine.dispose()
+    return final
+
+
+def test_forecast_replays_a_stored_stream_beside_its_final_gmv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services.models import promote_if_better, train
+    from storage.engine import make_engine
+
+    url = f"sqlite:///{tmp_path / 'fc.db'}"
+    monkeypatch.setenv("LIVEHOST_DATABASE_URL", url)
+    monkeypatch.setenv("LIVEHOST_MODELS_DIR", str(tmp_path / "models"))
+    final = _stored_streams(url)
+
+    # without a model: the run-rate, no range
+    assert main(["forecast", "2", "--at", "30", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["actual"]["gmv"] == pytest.approx(final)
+    assert out["forecast"]["method"] == "run_rate" and out["forecast"]["high"] is None
+    assert out["forecast"]["gmv"] == pytest.approx(out["forecast"]["run_rate"])
+    assert 0 < out["forecast"]["gmv_so_far"] < final
+
+    # five minutes in: too early to say anything
+    assert main(["forecast", "2", "--at", "5", "--json"]) == 0
+    early = json.loads(capsys.readouterr().out)
+    assert early["forecast"] is None and early["actual"]["gmv"] == pytest.approx(final)
+
+    engine = make_engine(url)
+    result = train("forecast", engine, models_dir=tmp_path / "models", min_streams=24)
+    assert promote_if_better(result, engine, models_dir=tmp_path / "models", force=True).promoted
+    engine.dispose()
+    assert main(["forecast", "2", "--at", "30", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    fc = out["forecast"]
+    assert fc["method"] == "model"
+    assert fc["gmv_so_far"] <= fc["low"] <= fc["gmv"] <= fc["high"]
+    assert out["actual"]["gmv"] == pytest.approx(final)
+
+    assert main(["forecast", "2", "--at", "30"]) == 0
+    text = capsys.readouterr().out
+    assert "Session #2" in text and "expected" in text and "Actual final GMV" in text
+    assert main(["forecast", "2", "--at", "30", "--lang", "zh"]) == 0
+    assert "预计本场成交额" in capsys.readouterr().out
+
+    assert main(["forecast", "9", "--at", "30"]) == 1
+    assert "No session #9" in capsys.readouterr().err
+    assert main(["forecast", "2", "--at", "-3"]) == 2
+    assert "--at" in capsys.readouterr().err
