@@ -861,20 +861,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "zone_Europe/London": {"en": "UK", "zh": "英国"},
     "zone_America/New_York": {"en": "US East", "zh": "美国东部"},
     "zone_America/Los_Angeles": {"en": "US West", "zh": "美国西部"},
-}
-
-# roles and settings: command menus by who is asking, language names on their buttons
-LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
-"""Each language in its own words (the language buttons read the same in both)."""
-SETTINGS_COMMANDS = ("lang", "tz", "digest", "nudges", "currency", "forget")
-"""Commands that change or delete a workspace: in groups, for its admins and owner."""
-ADMIN_COMMANDS = ("retrain", "models", "rollback", "adminstats")
-_MORE_COMMAND_DESCRIPTIONS = {
-    "currency": ("money currency: CNY, USD, IDR…", "货币：CNY、USD、IDR…"),
-    "retrain": ("train the models again", "重新训练模型"),
-    "models": ("model versions and drift", "模型版本与漂移"),
-    "rollback": ("make an older model version active", "恢复旧版本模型"),
-    "adminstats": ("workspaces, rows, database size", "工作区、数据量、数据库大小"),
     # forecast and nudges
     "live_forecast_interval": {
         "en": "Forecast final GMV: expected {low}–{high} (8 in 10 such forecasts end in this range; most likely {value})",
@@ -903,6 +889,20 @@ _MORE_COMMAND_DESCRIPTIONS = {
     },
     "forecast_inside_yes": {"en": "yes", "zh": "是"},
     "forecast_inside_no": {"en": "no", "zh": "否"},
+}
+
+# roles and settings: command menus by who is asking, language names on their buttons
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+"""Each language in its own words (the language buttons read the same in both)."""
+SETTINGS_COMMANDS = ("lang", "tz", "digest", "nudges", "currency", "forget")
+"""Commands that change or delete a workspace: in groups, for its admins and owner."""
+ADMIN_COMMANDS = ("retrain", "models", "rollback", "adminstats")
+_MORE_COMMAND_DESCRIPTIONS = {
+    "currency": ("money currency: CNY, USD, IDR…", "货币：CNY、USD、IDR…"),
+    "retrain": ("train the models again", "重新训练模型"),
+    "models": ("model versions and drift", "模型版本与漂移"),
+    "rollback": ("make an older model version active", "恢复旧版本模型"),
+    "adminstats": ("workspaces, rows, database size", "工作区、数据量、数据库大小"),
 }
 
 _COMMAND_DESCRIPTIONS = {
