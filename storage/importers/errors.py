@@ -5,7 +5,7 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 ├── FileUnreadable              empty, not_a_table, encoding, too_large
 ├── FileUnrecognised            unknown_kind, missing_columns, header_only
 ├── FileInvalid                 ragged, bad_values
-└── ImportConflict              duplicate, no_session, unknown_session
+└── ImportConflict              duplicate, no_session, unknown_session, dates_conflict
 ```
 
 `params` per code (all JSON-friendly except `imported_at`, an aware datetime):
@@ -17,13 +17,14 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | encoding | `detail`: what the bytes look like ("UTF-16", "UTF-32", or a guess) |
 | too_large | `size`, `limit` (bytes) |
 | unknown_kind | `columns`: the header cells read |
-| missing_columns | `kind`, `columns`: required columns that are absent |
+| missing_columns | `kind`, `columns`: required columns that are absent; `header`: the cells |
 | header_only | `kind`, `columns` |
 | ragged | `rows`: [(row, cells)…] first 5, `expected`, `count` |
 | bad_values | `errors`: first 5 `RowError`s, `count`: bad rows in all |
 | duplicate | `imported_at`, `import_id`, `filename` |
 | no_session | `kind` |
 | unknown_session | `id` |
+| dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware) |
 
 Row numbers count data rows: row 1 is the first row under the header.
 """
@@ -102,7 +103,7 @@ class FileInvalid(ImportRejected):
 class ImportConflict(ImportRejected):
     """A good file that cannot go where it was sent."""
 
-    codes = ("duplicate", "no_session", "unknown_session")
+    codes = ("duplicate", "no_session", "unknown_session", "dates_conflict")
 
 
 CODES: tuple[str, ...] = (

@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -73,13 +73,16 @@ class Layout:
         return self.match.kind.name
 
 
-def read_layout(blob: Blob) -> Layout:
-    """The layout of the table in `blob` (see module doc); raises `ImportRejected`."""
+def read_layout(blob: Blob, mapping: Mapping[str, str] | None = None) -> Layout:
+    """The layout of the table in `blob` (see module doc); raises `ImportRejected`.
+
+    `mapping` (canonical column → header cell) places columns the aliases do not know.
+    """
     if blob.size == 0:
         raise ImportRejected.for_code("empty")
     if detect_container(blob) == "xlsx":
-        return _xlsx_layout(blob)
-    return _csv_layout(blob)
+        return _xlsx_layout(blob, mapping)
+    return _csv_layout(blob, mapping)
 
 
 # ------------------------------------------------------------------------------------- CSV
@@ -93,19 +96,22 @@ def _sample_text(blob: Blob, encoding: str, bom: int) -> str:
     return text
 
 
-def _check_match(match: HeaderMatch) -> None:
+def _check_match(match: HeaderMatch, header: Sequence[str]) -> None:
     if not match.complete:
         raise ImportRejected.for_code(
-            "missing_columns", kind=match.kind.name, columns=list(match.missing)
+            "missing_columns",
+            kind=match.kind.name,
+            columns=list(match.missing),
+            header=[c.strip() for c in header],
         )
 
 
-def _csv_layout(blob: Blob) -> Layout:
+def _csv_layout(blob: Blob, mapping: Mapping[str, str] | None = None) -> Layout:
     info = scan_text(blob)
     sample = _sample_text(blob, info.encoding, info.bom)
     if not sample.strip():
         raise ImportRejected.for_code("empty")
-    location = locate_header(sample)
+    location = locate_header(sample, mapping)
     if location is None:
         first = first_record(sample)
         if len(first) >= 2:
@@ -113,7 +119,7 @@ def _csv_layout(blob: Blob) -> Layout:
         raise ImportRejected.for_code(
             "not_a_table", reason="no_table", detail="no rows of cells separated by , ; or tab"
         )
-    _check_match(location.match)
+    _check_match(location.match, location.header)
     layout = Layout(
         container="csv",
         match=location.match,
@@ -347,7 +353,7 @@ def _sheet_rows(ws: Any) -> Iterator[list[str]]:
         yield cells
 
 
-def _xlsx_layout(blob: Blob) -> Layout:
+def _xlsx_layout(blob: Blob, mapping: Mapping[str, str] | None = None) -> Layout:
     wb = _open_workbook(blob)
     try:
         best: tuple[Any, int, HeaderMatch, list[list[str]]] | None = None
@@ -363,7 +369,7 @@ def _xlsx_layout(blob: Blob) -> Layout:
             non_blank = [r for r in head if any(c.strip() for c in r)]
             if non_blank and len(non_blank[0]) > len(first_cells):
                 first_cells = non_blank[0]
-            found = find_header(head)
+            found = find_header(head, mapping)
             if found is None:
                 continue
             index, m = found
@@ -374,7 +380,7 @@ def _xlsx_layout(blob: Blob) -> Layout:
                 raise ImportRejected.for_code("empty")
             raise ImportRejected.for_code("unknown_kind", columns=first_cells[:20])
         ws, index, m, head = best
-        _check_match(m)
+        _check_match(m, head[index])
         layout = Layout(
             container="xlsx",
             match=m,
