@@ -27,7 +27,13 @@ from bot.handlers.admin import (
 )
 from bot.handlers.data import FORGET_PATTERN, export_command, forget_button, forget_command
 from bot.handlers.errors import error_handler
-from bot.handlers.files import document_message
+from bot.handlers.files import (
+    COLUMN_PATTERN,
+    SUMMARY_PATTERN,
+    column_button,
+    document_message,
+    summary_button,
+)
 from bot.handlers.live import endlive_command, golive_command, plain_text, stat_command
 from bot.handlers.misc import (
     edited_message,
@@ -120,6 +126,8 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
     application.add_handler(CallbackQueryHandler(forget_button, pattern=FORGET_PATTERN))
+    application.add_handler(CallbackQueryHandler(column_button, pattern=COLUMN_PATTERN))
+    application.add_handler(CallbackQueryHandler(summary_button, pattern=SUMMARY_PATTERN))
     application.add_handler(MessageHandler(filters.Document.ALL, document_message, block=False))
     application.add_handler(MessageHandler(filters.Sticker.ALL, sticker_message))
     application.add_handler(MessageHandler(filters.PHOTO, photo_message))

@@ -24,7 +24,7 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | duplicate | `imported_at`, `import_id`, `filename` |
 | no_session | `kind` |
 | unknown_session | `id` |
-| dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware) |
+| dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware), `tz` |
 
 Row numbers count data rows: row 1 is the first row under the header.
 """

@@ -311,11 +311,12 @@ def _local_day(moment: datetime, tz: tzinfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def _conflict(target: LiveSession, first: datetime, last: datetime) -> ImportRejected:
+def _conflict(target: LiveSession, first: datetime, last: datetime, tz_name: str) -> ImportRejected:
     start, end = repo.session_window(target, now=last)
     return ImportRejected.for_code(
         "dates_conflict",
         id=target.id,
+        tz=tz_name,
         file_start=first,
         file_end=last + _MINUTE,
         session_start=start,
@@ -337,6 +338,7 @@ def import_file(
     progress: Callable[[int], None] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     max_bytes: int | None = MAX_BYTES,
+    before_write: Callable[[Session, int], None] | None = None,
 ) -> ImportResult:
     """Import one uploaded file into the workspace (see module doc).
 
@@ -347,6 +349,8 @@ def import_file(
     viewer files with nowhere to go are "no_session". `mapping` (field → header cell) places
     columns, and is remembered for the workspace. `progress(rows_done)` is called after each
     chunk read. `max_bytes=None` lifts the 20 MB limit (for the CLI on trusted files).
+    `before_write(session, session_id)` is called once the file's session is known and
+    before anything is written to it (not for a session made for the file).
     Raises `ImportRejected`, with nothing written; on success the rows are flushed in the
     caller's transaction, which the caller commits.
     """
@@ -409,7 +413,7 @@ def import_file(
         if named is not None:
             start, end = repo.session_window(named, now=now or datetime.now(UTC))
             if start > last + _MINUTE or end < first:
-                raise _conflict(named, first, last)
+                raise _conflict(named, first, last, workspace.timezone or "UTC")
             target = named
         else:
             found = repo.overlapping_sessions(
@@ -428,9 +432,14 @@ def import_file(
                     source="import",
                 )
                 created = True
-        assert target is not None and target.id is not None
-        repo.widen_session(session, session_id=target.id, start=first, end=last + _MINUTE)
     target_id = target.id if target is not None else None
+    if before_write is not None and target_id is not None and not created:
+        before_write(session, target_id)
+    if kind == "minutes" and not undated and target_id is not None:
+        assert checked.first is not None and checked.last is not None
+        repo.widen_session(
+            session, session_id=target_id, start=checked.first, end=checked.last + _MINUTE
+        )
 
     try:
         record = repo.create_import(

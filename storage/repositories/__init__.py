@@ -23,8 +23,10 @@ from storage.repositories.filing import (
     column_mapping,
     drop_pending_upload,
     get_pending_upload,
+    remember_summary_hash,
     save_column_mapping,
     session_data_hash,
+    summary_hashes,
 )
 from storage.repositories.frames import (
     minutes_frame,
@@ -123,6 +125,7 @@ __all__ = [
     "past_sessions_frame",
     "pending_sends",
     "record_push",
+    "remember_summary_hash",
     "reserve_send",
     "save_column_mapping",
     "schedule_send",
@@ -130,6 +133,7 @@ __all__ = [
     "session_window",
     "snapshot_rows",
     "snapshots_frame",
+    "summary_hashes",
     "update_workspace",
     "upsert_minutes",
     "upsert_past_sessions",

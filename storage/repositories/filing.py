@@ -15,6 +15,7 @@ from storage.models import (
     ImportRecord,
     MinuteRow,
     PendingUpload,
+    ScheduledSend,
     Snapshot,
     ViewerRow,
     Workspace,
@@ -26,8 +27,10 @@ __all__ = [
     "column_mapping",
     "drop_pending_upload",
     "get_pending_upload",
+    "remember_summary_hash",
     "save_column_mapping",
     "session_data_hash",
+    "summary_hashes",
 ]
 
 MAX_PENDING = 20
@@ -175,3 +178,28 @@ def _canonical(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def summary_hashes(session: Session, *, key: str) -> list[str]:
+    """The data fingerprints the summary `key` (`summary:<id>`) was already sent with."""
+    row = session.exec(select(ScheduledSend).where(ScheduledSend.key == key)).first()
+    if row is None or not row.payload:
+        return []
+    return [str(h) for h in row.payload.get("sent_hashes") or []]
+
+
+def remember_summary_hash(session: Session, *, key: str, data_hash: str) -> bool:
+    """Note on the summary row `key` that a summary of data `data_hash` went out; False
+    when the session has no summary row (nothing scheduled to hold back)."""
+    row = session.exec(select(ScheduledSend).where(ScheduledSend.key == key)).first()
+    if row is None:
+        return False
+    payload = dict(row.payload or {})
+    hashes = [str(h) for h in payload.get("sent_hashes") or []]
+    if data_hash not in hashes:
+        hashes.append(data_hash)
+    payload["sent_hashes"] = hashes[-10:]
+    row.payload = payload
+    session.add(row)
+    session.flush()
+    return True
