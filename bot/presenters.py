@@ -181,7 +181,9 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") 
                 lang,
                 "filed_target_session",
                 id=outcome.session_id,
-                title=f" “{outcome.session_title}”" if outcome.session_title else "",
+                title=(("" if lang == "zh" else " ") + f"“{outcome.session_title}”")
+                if outcome.session_title
+                else "",
                 date=fmt_window(outcome.session_start, None, tz, date_only=True),
             )
         else:

@@ -287,8 +287,11 @@ def _layout(
     try:
         layout = read_layout(blob, given or None)
     except ImportRejected as rejected:
-        header = rejected.params.get("header")
-        if rejected.code != "missing_columns" or not header:
+        # unknown_kind names the first row's cells: a header the aliases barely know
+        header = rejected.params.get("header") or (
+            rejected.params.get("columns") if rejected.code == "unknown_kind" else None
+        )
+        if rejected.code not in ("missing_columns", "unknown_kind") or not header:
             raise
         signature = header_signature(header)
         stored = repo.column_mapping(session, workspace_id=workspace_id, signature=signature)
