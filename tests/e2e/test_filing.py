@@ -105,9 +105,12 @@ def _summaries(bot: RunningBot) -> int:
     )
 
 
-def _minutes_around_now(n: int, gmv: float) -> bytes:
+def _minute_start(n: int) -> datetime:
     start = datetime.now(UTC).astimezone(SHANGHAI).replace(second=0, microsecond=0)
-    start -= timedelta(minutes=n // 2)
+    return start - timedelta(minutes=n // 2)
+
+
+def _minutes_at(start: datetime, n: int, gmv: float) -> bytes:
     rows = ["时间,实时在线人数,成交金额,成交订单数"]
     for i in range(n):
         t = start + timedelta(minutes=i)
@@ -115,29 +118,30 @@ def _minutes_around_now(n: int, gmv: float) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-async def _closed_stream_with_an_upload(bot: RunningBot) -> tuple[str, int]:
+async def _closed_stream_with_an_upload(bot: RunningBot) -> tuple[str, int, datetime]:
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive tea")
     await say(bot, HOST, "/stat online=300 gmv=500 orders=4 buyers=4", contains="Got it")
     await say(bot, HOST, "/endlive", contains="closed")
-    text = await upload(bot, HOST, data=_minutes_around_now(6, 250.0), name="m.csv")
+    start = _minute_start(6)
+    text = await upload(bot, HOST, data=_minutes_at(start, 6, 250.0), name="m.csv")
     message_id, _ = await _bot_message_with(bot, HOST, "fsum:")
-    return text, message_id
+    return text, message_id, start
 
 
 async def test_an_upload_into_a_closed_stream_says_what_moved(bot: RunningBot) -> None:
-    text, message_id = await _closed_stream_with_an_upload(bot)
+    text, message_id, start = await _closed_stream_with_an_upload(bot)
     assert "6 minute rows into session #1 “tea”" in text, text
     assert "Session #1 changed:" in text and "GMV: 500 → 1,500" in text, text
     assert bot.api.message(HOST, message_id).button_data == ["fsum:1"]
     # the same minutes with other sales: rows updated, not added
-    text = await upload(bot, HOST, data=_minutes_around_now(6, 300.0), name="m2.csv")
+    text = await upload(bot, HOST, data=_minutes_at(start, 6, 300.0), name="m2.csv")
     assert "0 new, 6 updated" in text and "GMV: 1,500 → 1,800" in text, text
     assert count(bot, MinuteRow) == 6
 
 
 async def test_a_summary_sent_for_the_same_data_is_not_sent_again(bot: RunningBot) -> None:
-    _, message_id = await _closed_stream_with_an_upload(bot)
+    _, message_id, _ = await _closed_stream_with_an_upload(bot)
     assert _summaries(bot) == 0
     bot.api.press_button(HOST, message_id, "fsum:1")
     await bot.api.wait_until(lambda: _summaries(bot) == 1, timeout=60)
