@@ -362,7 +362,7 @@ class ViewerRow(ViewerRowBase, table=True):
 
     __tablename__ = "viewer_row"
     __table_args__ = (
-        sa.Index("ix_viewer_row_session_id", "session_id"),
+        # also serves lookups by session alone (its leading column)
         sa.Index("uq_viewer_row_session_id_user_id", "session_id", "user_id", unique=True),
         sa.Index("ix_viewer_row_import_id", "import_id"),
     )

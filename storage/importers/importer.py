@@ -101,7 +101,7 @@ def _hashable(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             out[name] = series.astype("float64").round(6).fillna(np.inf).to_numpy()
         else:
-            out[name] = series.map(lambda v: "\x00" if v is None or v is pd.NA else str(v))
+            out[name] = series.astype(object).where(series.notna(), "\x00").astype(str)
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 

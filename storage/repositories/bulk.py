@@ -260,13 +260,15 @@ def _count(session: Session, table: sa.Table, scope: Mapping[str, Any]) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def _upsert_statement(
+def _upsert_sql(
     session: Session,
     table: sa.Table,
     names: Sequence[str],
     keys: Sequence[str],
     where: sa.ColumnElement[bool] | None,
-) -> Any:
+) -> tuple[str, list[str]]:
+    """The dialect's `INSERT … ON CONFLICT (keys) DO UPDATE` for these columns, built with
+    SQLAlchemy's construct and compiled once: (SQL text, parameter names in order)."""
     dialect = dialect_name(session)
     stmt: Any
     if dialect == "postgresql":
@@ -275,13 +277,17 @@ def _upsert_statement(
         stmt = sqlite_dialect.insert(table)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InvalidValue(f"unsupported database dialect {dialect!r}")
+    stmt = stmt.values({name: sa.bindparam(name) for name in names})
     updates = {
         name: sa.func.coalesce(stmt.excluded[name], table.c[name])
         for name in names
-        if name not in keys
+        if name not in keys and name != "import_id"
     }
     updates["import_id"] = stmt.excluded["import_id"]
-    return stmt.on_conflict_do_update(index_elements=list(keys), index_where=where, set_=updates)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), index_where=where, set_=updates)
+    compiled = stmt.compile(dialect=session.get_bind().dialect)
+    order = list(compiled.positiontup or []) if compiled.positional else list(names)
+    return str(compiled), order
 
 
 def _upsert(
@@ -301,17 +307,28 @@ def _upsert(
     if len(frame) and all(k in frame.columns for k in own_keys):
         # one statement may not touch a row twice: the last of equal keys wins
         frame = frame.drop_duplicates(subset=own_keys, keep="last")
-    names, columns = _columns(frame, spec, sqlite=False, required=required)
+    sqlite = dialect_name(session) == "sqlite"
+    names, columns = _columns(frame, spec, sqlite=sqlite, required=required)
     count = len(frame)
     session.flush()
     if count == 0:
         return Upserted()
     before = _count(session, table, scope)
-    stmt = _upsert_statement(session, table, names, keys, where)
     all_names = [*constants, *names]
-    rows_iter = zip(*(repeat(v, count) for v in constants.values()), *columns, strict=False)
-    for chunk in _chunks(rows_iter, CHUNK_ROWS):
-        session.execute(stmt, [dict(zip(all_names, r, strict=True)) for r in chunk])
+    sql, order = _upsert_sql(session, table, all_names, keys, where)
+    values: dict[str, Any] = {name: repeat(value, count) for name, value in constants.items()}
+    values.update(zip(names, columns, strict=True))
+    records: Iterator[Any]
+    if sqlite:  # qmark: positional tuples in the compiled order
+        records = zip(*(values[name] for name in order), strict=False)
+    else:  # pyformat: one mapping per row
+        records = (
+            dict(zip(all_names, r, strict=True))
+            for r in zip(*(values[name] for name in all_names), strict=False)
+        )
+    connection = session.connection()
+    for chunk in _chunks(records, CHUNK_ROWS):
+        connection.exec_driver_sql(sql, chunk)
     new = _count(session, table, scope) - before
     return Upserted(new=new, updated=count - new)
 

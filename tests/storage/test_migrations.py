@@ -118,6 +118,7 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
         ("add_index", "uq_minute_row_session_id_ts"),
         ("remove_index", "ix_minute_row_session_id_ts"),
         ("add_index", "uq_viewer_row_session_id_user_id"),
+        ("remove_index", "ix_viewer_row_session_id"),
         ("add_index", "uq_past_session_workspace_id_room_id"),
         ("add_index", "uq_past_session_workspace_id_started_at"),
     }

@@ -52,6 +52,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_viewer_row_session_id_user_id", "viewer_row", ["session_id", "user_id"], unique=True
     )
+    op.drop_index("ix_viewer_row_session_id", table_name="viewer_row")  # the above leads with it
     op.create_index(
         "uq_past_session_workspace_id_room_id",
         "past_session",
@@ -121,6 +122,7 @@ def downgrade() -> None:
     op.drop_table("column_mapping")
     op.drop_index("uq_past_session_workspace_id_started_at", table_name="past_session")
     op.drop_index("uq_past_session_workspace_id_room_id", table_name="past_session")
+    op.create_index("ix_viewer_row_session_id", "viewer_row", ["session_id"])
     op.drop_index("uq_viewer_row_session_id_user_id", table_name="viewer_row")
     op.drop_index("uq_minute_row_session_id_ts", table_name="minute_row")
     op.create_index("ix_minute_row_session_id_ts", "minute_row", ["session_id", "ts"])
