@@ -468,6 +468,10 @@ def import_file(
         )
 
     frames: Any = checked.frames
+    if (
+        frames is not None and len(frames) > 1
+    ):  # one upsert: the store is counted twice, not per chunk
+        frames = [pd.concat(frames, ignore_index=True)]
     if frames is None:
         frames = (frame for _, frame, _ in _converted(blob, layout, ctx, _fresh(roll), chunk_rows))
     written = repo.Upserted()

@@ -266,9 +266,11 @@ def _upsert_sql(
     names: Sequence[str],
     keys: Sequence[str],
     where: sa.ColumnElement[bool] | None,
+    source: sa.TableClause | None = None,
 ) -> tuple[str, list[str]]:
     """The dialect's `INSERT … ON CONFLICT (keys) DO UPDATE` for these columns, built with
-    SQLAlchemy's construct and compiled once: (SQL text, parameter names in order)."""
+    SQLAlchemy's construct and compiled once: (SQL text, parameter names in order). With
+    `source` the rows come from that table (`INSERT … SELECT`), else from parameters."""
     dialect = dialect_name(session)
     stmt: Any
     if dialect == "postgresql":
@@ -277,7 +279,14 @@ def _upsert_sql(
         stmt = sqlite_dialect.insert(table)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InvalidValue(f"unsupported database dialect {dialect!r}")
-    stmt = stmt.values({name: sa.bindparam(name) for name in names})
+    if source is not None:
+        # ORDER BY keeps the key order the rows were copied in (index pages filled in turn)
+        stmt = stmt.from_select(
+            list(names),
+            sa.select(*(source.c[name] for name in names)).order_by(source.c["_pos"]),
+        )
+    else:
+        stmt = stmt.values({name: sa.bindparam(name) for name in names})
     updates = {
         name: sa.func.coalesce(stmt.excluded[name], table.c[name])
         for name in names
@@ -307,6 +316,8 @@ def _upsert(
     if len(frame) and all(k in frame.columns for k in own_keys):
         # one statement may not touch a row twice: the last of equal keys wins
         frame = frame.drop_duplicates(subset=own_keys, keep="last")
+        # in key order the unique index grows at its end instead of all over its pages
+        frame = frame.sort_values(own_keys, kind="stable", na_position="last")
     sqlite = dialect_name(session) == "sqlite"
     names, columns = _columns(frame, spec, sqlite=sqlite, required=required)
     count = len(frame)
@@ -315,20 +326,34 @@ def _upsert(
         return Upserted()
     before = _count(session, table, scope)
     all_names = [*constants, *names]
-    sql, order = _upsert_sql(session, table, all_names, keys, where)
     values: dict[str, Any] = {name: repeat(value, count) for name, value in constants.items()}
     values.update(zip(names, columns, strict=True))
-    records: Iterator[Any]
-    if sqlite:  # qmark: positional tuples in the compiled order
-        records = zip(*(values[name] for name in order), strict=False)
-    else:  # pyformat: one mapping per row
-        records = (
-            dict(zip(all_names, r, strict=True))
-            for r in zip(*(values[name] for name in all_names), strict=False)
-        )
     connection = session.connection()
-    for chunk in _chunks(records, CHUNK_ROWS):
-        connection.exec_driver_sql(sql, chunk)
+    if sqlite:  # qmark: positional tuples in the compiled order, the driver's executemany
+        sql, order = _upsert_sql(session, table, all_names, keys, where)
+        records = zip(*(values[name] for name in order), strict=False)
+        for chunk in _chunks(records, CHUNK_ROWS):
+            connection.exec_driver_sql(sql, chunk)
+    else:  # PostgreSQL: COPY into a scratch table, then one INSERT … SELECT … ON CONFLICT
+        scratch = f"_upsert_{table.name}"
+        listed = ", ".join(all_names)
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {scratch}")
+        connection.exec_driver_sql(
+            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS "
+            f"SELECT {listed}, 0::bigint AS _pos FROM {table.name} WITH NO DATA"
+        )
+        cursor = connection.connection.cursor()
+        try:
+            with cursor.copy(f"COPY {scratch} ({listed}, _pos) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                rows_in = zip(*(values[name] for name in all_names), strict=False)
+                for position, row in enumerate(rows_in):
+                    copy.write_row((*row, position))
+        finally:
+            cursor.close()
+        source = sa.table(scratch, *(sa.column(n) for n in [*all_names, "_pos"]))
+        sql, _ = _upsert_sql(session, table, all_names, keys, where, source=source)
+        connection.exec_driver_sql(sql)
+        connection.exec_driver_sql(f"DROP TABLE {scratch}")
     new = _count(session, table, scope) - before
     return Upserted(new=new, updated=count - new)
 

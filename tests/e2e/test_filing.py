@@ -60,8 +60,9 @@ async def test_a_caption_against_the_files_dates_is_refused_with_both(bot: Runni
     await say(bot, HOST, "/golive tonight")
     text = await upload(bot, HOST, DATA / "douyin_minutes_gbk.csv", caption="#1")
     assert "not imported" in text and "the file covers 11-20 20:00–22:00" in text, text
-    started = datetime.now(UTC).astimezone(SHANGHAI).strftime("%m-%d %H:%M")
-    assert f"session #1 is {started}" in text
+    with session_scope(bot.engine) as session:
+        began = session.execute(sa.select(LiveSession.started_at)).scalar_one()
+    assert f"session #1 is {began.astimezone(SHANGHAI):%m-%d %H:%M}" in text
     assert count(bot, MinuteRow) == 0 and count(bot, LiveSession) == 1
 
 
