@@ -280,7 +280,7 @@ def _upsert_sql(
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise InvalidValue(f"unsupported database dialect {dialect!r}")
     if source is not None:
-        # ORDER BY keeps the key order the rows were copied in (index pages filled in turn)
+        # ORDER BY keeps the rows in the order they were copied (the file's order)
         stmt = stmt.from_select(
             list(names),
             sa.select(*(source.c[name] for name in names)).order_by(source.c["_pos"]),
@@ -316,8 +316,6 @@ def _upsert(
     if len(frame) and all(k in frame.columns for k in own_keys):
         # one statement may not touch a row twice: the last of equal keys wins
         frame = frame.drop_duplicates(subset=own_keys, keep="last")
-        # in key order the unique index grows at its end instead of all over its pages
-        frame = frame.sort_values(own_keys, kind="stable", na_position="last")
     sqlite = dialect_name(session) == "sqlite"
     names, columns = _columns(frame, spec, sqlite=sqlite, required=required)
     count = len(frame)
