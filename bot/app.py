@@ -38,7 +38,13 @@ from bot.handlers.admin import (
 from bot.handlers.common import ChatAdmins
 from bot.handlers.data import FORGET_PATTERN, export_command, forget_button, forget_command
 from bot.handlers.errors import ErrorAlerts, error_handler
-from bot.handlers.files import document_message
+from bot.handlers.files import (
+    COLUMN_PATTERN,
+    SUMMARY_PATTERN,
+    column_button,
+    document_message,
+    summary_button,
+)
 from bot.handlers.live import (
     AddressedToBot,
     endlive_command,
@@ -155,6 +161,8 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         ),
         group=-1,
     )
+    application.add_handler(CallbackQueryHandler(column_button, pattern=COLUMN_PATTERN))
+    application.add_handler(CallbackQueryHandler(summary_button, pattern=SUMMARY_PATTERN))
     application.add_handler(MessageHandler(filters.Document.ALL, document_message, block=False))
     application.add_handler(MessageHandler(filters.Sticker.ALL, sticker_message))
     application.add_handler(MessageHandler(filters.PHOTO, photo_message))

@@ -39,6 +39,18 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--chat", type=int, required=True)
     imp.add_argument("--caption", default=None, help="e.g. '#12' to file it under session 12")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=None,
+        metavar="FIELD=HEADER",
+        help="the column holding a field, e.g. watch_time_s=停留秒数 (repeatable; remembered)",
+    )
+    imp.add_argument(
+        "--create",
+        action="store_true",
+        help="a dated file no session overlaps becomes a past stream of its own dates",
+    )
     report = sub.add_parser("report", help="the report of a stored session")
     report.add_argument("session_id", type=int)
     report.add_argument("--json", action="store_true")
@@ -154,9 +166,14 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from bot.presenters import import_reply
-    from bot.services.imports import import_upload
+    from bot.services.imports import import_upload, parse_mapping
     from bot.services.workspaces import ChatRef, ensure_workspace
 
+    try:
+        mapping = parse_mapping(args.map)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     engine = _engine(settings)
     chat_type = "private" if args.chat > 0 else "group"
     ws = ensure_workspace(
@@ -179,8 +196,10 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             caption=args.caption,
             now=datetime.now(UTC),
             max_bytes=settings.max_upload_bytes,
+            mapping=mapping,
+            create_sessions=args.create,
         )
-    print(import_reply(outcome, args.file.name, ws.language))
+    print(import_reply(outcome, args.file.name, ws.language, ws.timezone))
     return 0 if outcome.ok else 1
 
 

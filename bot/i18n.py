@@ -889,6 +889,56 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "forecast_inside_yes": {"en": "yes", "zh": "是"},
     "forecast_inside_no": {"en": "no", "zh": "否"},
+    # filing ---------------------------------------------------------------------------------
+    "filed_as_past_stream": {
+        "en": "✅ Imported {name}: {rows} {kind} rows as past stream #{id} ({window}).",
+        "zh": "✅ {name}：{rows} 行{kind}已作为过去的直播 #{id} 导入（{window}）。",
+    },
+    "filed_target_session": {
+        "en": "session #{id}{title} of {date}",
+        "zh": "{date} 的第 {id} 场{title}",
+    },
+    "filed_new_updated": {
+        "en": "{new} new, {updated} updated (already stored).",
+        "zh": "新增 {new} 行，更新 {updated} 行（已存在的数据）。",
+    },
+    "filed_moved": {
+        "en": "Session #{id} changed: {items}.",
+        "zh": "第 {id} 场数据有变化：{items}。",
+    },
+    "filed_moved_item": {"en": "{figure}: {before} → {after}", "zh": "{figure} {before} → {after}"},
+    "filed_summary_button": {"en": "Refreshed summary", "zh": "查看更新后的复盘"},
+    "filed_ask": {
+        "en": "📋 {name}: {question} Tap the column; I'll remember it for files like this.",
+        "zh": "📋 {name}：{question} 请点选对应的列，同样格式的文件以后会自动识别。",
+    },
+    "filed_which_column": {"en": "Which column is the {field}?", "zh": "哪一列是{field}？"},
+    "filed_gone": {
+        "en": "That file is no longer waiting; please send it again.",
+        "zh": "该文件已不在等待中，请重新发送。",
+    },
+    "filed_not_yours": {
+        "en": "Only the person who sent the file can answer.",
+        "zh": "只有发送文件的人可以回答。",
+    },
+    "reject_dates_conflict": {
+        "en": (
+            "the file covers {file}, but session #{id} is {session}. "
+            "Send it without #{id} to file it by its own dates."
+        ),
+        "zh": "文件的时间是 {file}，而第 {id} 场是 {session}。去掉 #{id} 重新发送即可按文件自身的时间归档。",
+    },
+    "field_ts": {"en": "time", "zh": "时间"},
+    "field_online": {"en": "online count", "zh": "在线人数"},
+    "field_user_id": {"en": "viewer id", "zh": "用户ID"},
+    "field_watch_time_s": {"en": "watch time", "zh": "观看时长"},
+    "field_started_at": {"en": "start time", "zh": "开播时间"},
+    "figure_gmv": {"en": "GMV", "zh": "成交额"},
+    "figure_orders": {"en": "orders", "zh": "订单数"},
+    "figure_buyers": {"en": "buyers", "zh": "成交人数"},
+    "figure_viewers": {"en": "viewers", "zh": "观看人数"},
+    "figure_peak_online": {"en": "peak online", "zh": "最高在线"},
+    "figure_avg_watch_s": {"en": "average stay", "zh": "人均观看时长"},
 }
 
 # roles and settings: command menus by who is asking, language names on their buttons

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
@@ -13,7 +14,14 @@ from bot.services.live import StatResult
 from bot.statparse import KEYS, KINDS, Ignored
 from storage.importers import RowError
 
-__all__ = ["ignored_list", "import_reply", "key_name", "stat_reply"]
+__all__ = [
+    "column_question",
+    "fmt_window",
+    "ignored_list",
+    "import_reply",
+    "key_name",
+    "stat_reply",
+]
 
 PUSH_KEYS = KEYS
 """Snapshot keys in the order a push reply names them."""
@@ -230,28 +238,132 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
         return t(lang, "reject_encoding", detail=params.get("detail", "?"))
     if code == "unknown_session":
         return t(lang, "reject_unknown_session", id=params.get("id"))
+    if code == "dates_conflict":
+        return dates_conflict_reason(params, lang)
     if code in ("empty", "not_a_table", "no_session"):
         return t(lang, f"reject_{code}")
     return t(lang, "reject_other", detail=params.get("detail", code))
 
 
-def import_reply(outcome: ImportOutcome, name: str, lang: str) -> str:
-    """The answer to an upload."""
+def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") -> str:
+    """The answer to an upload (times in the workspace's time zone `tz`)."""
     if not outcome.ok:
+        if outcome.code == "ask_column" and outcome.question is not None:
+            return column_question(outcome.question, name, lang)
         return t(
             lang,
             "import_rejected",
             name=name,
             reason=rejection_reason(outcome.code or "other", outcome.params, lang),
         )
-    if outcome.session_id is not None:
-        target = t(
-            lang, "import_target_session", id=outcome.session_id, title=outcome.session_title or ""
+    kind = t(lang, f"kind_{outcome.kind}") if outcome.kind else ""
+    if outcome.created_session and outcome.session_id is not None:
+        text = t(
+            lang,
+            "filed_as_past_stream",
+            name=name,
+            rows=f"{outcome.rows:,}",
+            kind=kind,
+            id=outcome.session_id,
+            window=fmt_window(outcome.session_start, outcome.session_end, tz),
         )
     else:
-        target = t(lang, "import_target_history", sessions=outcome.past_sessions)
-    kind = t(lang, f"kind_{outcome.kind}") if outcome.kind else ""
-    text = t(lang, "import_ok", name=name, rows=f"{outcome.rows:,}", kind=kind, target=target)
+        if outcome.session_id is not None:
+            target = t(
+                lang,
+                "filed_target_session",
+                id=outcome.session_id,
+                title=(("" if lang == "zh" else " ") + f"“{outcome.session_title}”")
+                if outcome.session_title
+                else "",
+                date=fmt_window(outcome.session_start, None, tz, date_only=True),
+            )
+        else:
+            target = t(lang, "import_target_history", sessions=outcome.past_sessions)
+        text = t(lang, "import_ok", name=name, rows=f"{outcome.rows:,}", kind=kind, target=target)
+    if outcome.updated:
+        text += " " + t(
+            lang, "filed_new_updated", new=f"{outcome.new:,}", updated=f"{outcome.updated:,}"
+        )
+    if outcome.moved and outcome.session_id is not None:
+        sep = "，" if lang == "zh" else ", "
+        items = sep.join(
+            t(
+                lang,
+                "filed_moved_item",
+                figure=t(lang, f"figure_{m.name}"),
+                before=_figure(m.name, m.before, lang),
+                after=_figure(m.name, m.after, lang),
+            )
+            for m in outcome.moved
+        )
+        text += "\n" + t(lang, "filed_moved", id=outcome.session_id, items=items)
     if outcome.duplicates:
         text += "\n" + t(lang, "import_duplicates", count=f"{outcome.duplicates:,}")
     return text
+
+
+def _figure(name: str, value: float | None, lang: str) -> str:
+    if name == "gmv":
+        return fmt_money(value, lang)
+    if name == "avg_watch_s":
+        return fmt_duration(value, lang)
+    return fmt_num(value, lang)
+
+
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def fmt_window(
+    start: datetime | None, end: datetime | None, tz: str, *, date_only: bool = False
+) -> str:
+    """`11-20 20:00–22:00` in the time zone `tz` (`11-20` with `date_only`; the end's day
+    is shown when it is another day)."""
+    if start is None:
+        return "—"
+    zone = _zone(tz)
+    local = start.astimezone(zone)
+    if date_only:
+        return local.strftime("%Y-%m-%d")
+    text = local.strftime("%m-%d %H:%M")
+    if end is None:
+        return text
+    last = end.astimezone(zone)
+    return text + "–" + last.strftime("%H:%M" if last.date() == local.date() else "%m-%d %H:%M")
+
+
+def dates_conflict_reason(params: dict[str, object], lang: str, tz: str = "UTC") -> str:
+    """A caption's session and the file's dates disagree: both spans."""
+
+    def when(key: str) -> datetime | None:
+        value = params.get(key)
+        return value if isinstance(value, datetime) else None
+
+    tz = str(params.get("tz") or tz)
+    return t(
+        lang,
+        "reject_dates_conflict",
+        id=params.get("id"),
+        file=fmt_window(when("file_start"), when("file_end"), tz),
+        session=fmt_window(when("session_start"), when("session_end"), tz),
+    )
+
+
+def column_question(field_name: str, name: str, lang: str) -> str:
+    """ "Which column is the watch time?" about an upload."""
+    return t(
+        lang,
+        "filed_ask",
+        name=name,
+        question=t(
+            lang,
+            "filed_which_column",
+            field=t(lang, f"field_{field_name}")
+            if f"field_{field_name}" in CATALOG
+            else field_name,
+        ),
+    )

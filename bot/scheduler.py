@@ -50,6 +50,7 @@ from bot.services.digests import (
     plan_digests,
     render_digest_chart,
 )
+from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
 from bot.services.nudges import nudge_text
 from bot.services.sending import ChatGone, deliver
 from bot.services.summaries import build_summary, close_idle_sessions, render_summary_charts
@@ -418,6 +419,11 @@ class Scheduler:
     async def _send_summary(self, row: ScheduledSend) -> str:
         payload = row.payload or {}
         session_id = int(payload.get("session_id") or row.key.split(":")[1])
+        fingerprint = await self._thread(summary_fingerprint, self._engine, session_id=session_id)
+        if await self._thread(
+            summary_is_stale_repeat, self._engine, session_id=session_id, fingerprint=fingerprint
+        ):
+            return _Outcome.EMPTY  # this data's summary was sent already
         content = await self._thread(
             build_summary,
             self._engine,
@@ -431,6 +437,9 @@ class Scheduler:
             render_summary_charts, content.report, content.lang, content.marks, content.timezone
         )
         await deliver(self.application.bot, content.chat_id, content.text, charts)
+        await self._thread(
+            remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
+        )
         return _Outcome.SENT
 
     def _buying_power_model(self) -> Any:
@@ -580,6 +589,7 @@ class Scheduler:
 
     async def send_summary_now(self, workspace_id: int, session_id: int) -> bool:
         """/summary: the session's summary at once; False when there is no such session."""
+        fingerprint = await self._thread(summary_fingerprint, self._engine, session_id=session_id)
         content = await self._thread(
             build_summary,
             self._engine,
@@ -593,6 +603,9 @@ class Scheduler:
             render_summary_charts, content.report, content.lang, content.marks, content.timezone
         )
         await deliver(self.application.bot, content.chat_id, content.text, charts)
+        await self._thread(
+            remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
+        )
         return True
 
 

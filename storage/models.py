@@ -27,6 +27,8 @@ __all__ = [
     "SESSION_STATUSES",
     "SNAPSHOT_COLUMNS",
     "VIEWER_COLUMNS",
+    "ColumnMapping",
+    "ColumnMappingBase",
     "ImportRecord",
     "ImportRecordBase",
     "LiveSession",
@@ -37,6 +39,8 @@ __all__ = [
     "ModelVersionBase",
     "PastSession",
     "PastSessionBase",
+    "PendingUpload",
+    "PendingUploadBase",
     "ProcessedUpdate",
     "ProcessedUpdateBase",
     "ScheduledSend",
@@ -351,7 +355,7 @@ class MinuteRow(MinuteRowBase, table=True):
 
     __tablename__ = "minute_row"
     __table_args__ = (
-        sa.Index("ix_minute_row_session_id_ts", "session_id", "ts"),
+        sa.Index("uq_minute_row_session_id_ts", "session_id", "ts", unique=True),
         sa.Index("ix_minute_row_import_id", "import_id"),
     )
 
@@ -380,7 +384,8 @@ class ViewerRow(ViewerRowBase, table=True):
 
     __tablename__ = "viewer_row"
     __table_args__ = (
-        sa.Index("ix_viewer_row_session_id", "session_id"),
+        # also serves lookups by session alone (its leading column)
+        sa.Index("uq_viewer_row_session_id_user_id", "session_id", "user_id", unique=True),
         sa.Index("ix_viewer_row_import_id", "import_id"),
     )
 
@@ -415,6 +420,23 @@ class PastSession(PastSessionBase, table=True):
     __table_args__ = (
         sa.Index("ix_past_session_workspace_id_started_at", "workspace_id", "started_at"),
         sa.Index("ix_past_session_import_id", "import_id"),
+        # one row per stream: by the platform's room id, else by its start time
+        sa.Index(
+            "uq_past_session_workspace_id_room_id",
+            "workspace_id",
+            "room_id",
+            unique=True,
+            sqlite_where=sa.text("room_id IS NOT NULL"),
+            postgresql_where=sa.text("room_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_past_session_workspace_id_started_at",
+            "workspace_id",
+            "started_at",
+            unique=True,
+            sqlite_where=sa.text("room_id IS NULL"),
+            postgresql_where=sa.text("room_id IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -512,3 +534,50 @@ class SendPace(SendPaceBase, table=True):
     `chat:<id>`), moved forward by each send (`storage.repositories.pace`)."""
 
     __tablename__ = "send_pace"
+
+
+# ------------------------------------------------------------------------- column_mapping
+
+
+class ColumnMappingBase(SQLModel):
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE", nullable=False)
+    signature: str = Field(nullable=False)
+    """The file's header row, reduced (`storage.importers.kinds.header_signature`)."""
+    field: str = Field(nullable=False)
+    header: str = Field(nullable=False)
+
+
+class ColumnMapping(ColumnMappingBase, table=True):
+    """Which header of a file layout holds a canonical field, as the workspace answered."""
+
+    __tablename__ = "column_mapping"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "signature", "field"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# ------------------------------------------------------------------------- pending_upload
+
+
+class PendingUploadBase(SQLModel):
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE", nullable=False)
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    file_id: str = Field(nullable=False)
+    filename: str | None = None
+    caption: str | None = None
+    signature: str = Field(nullable=False)
+    kind: str
+    headers: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    missing: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    answers: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+
+
+class PendingUpload(PendingUploadBase, table=True):
+    """An upload waiting for the host to say which column holds a required field."""
+
+    __tablename__ = "pending_upload"
+    __table_args__ = (sa.Index("ix_pending_upload_workspace_id", "workspace_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -22,6 +22,7 @@ import codecs
 import csv
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -217,11 +218,14 @@ def _sample_records(text: str, delimiter: str) -> list[list[str]]:
     return records
 
 
-def find_header(records: list[list[str]]) -> tuple[int, HeaderMatch] | None:
-    """The index of the record that names a kind best, with its match."""
+def find_header(
+    records: list[list[str]], mapping: Mapping[str, str] | None = None
+) -> tuple[int, HeaderMatch] | None:
+    """The index of the record that names a kind best, with its match (`mapping`: columns
+    placed by the host, see `kinds.match_header`)."""
     best: tuple[int, HeaderMatch] | None = None
     for index, record in enumerate(records[:HEADER_SEARCH_ROWS]):
-        m = match_header(record)
+        m = match_header(record, mapping)
         if m is None:
             continue
         if best is None or (m.complete, m.score) > (best[1].complete, best[1].score):
@@ -229,12 +233,14 @@ def find_header(records: list[list[str]]) -> tuple[int, HeaderMatch] | None:
     return best
 
 
-def locate_header(sample_text: str) -> HeaderLocation | None:
+def locate_header(
+    sample_text: str, mapping: Mapping[str, str] | None = None
+) -> HeaderLocation | None:
     """The delimiter and header row of a text table from its first rows (see module doc)."""
     best: HeaderLocation | None = None
     for delimiter in DELIMITERS:
         records = _sample_records(sample_text, delimiter)
-        found = find_header(records)
+        found = find_header(records, mapping)
         if found is None:
             continue
         index, m = found

@@ -8,7 +8,7 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 │                               mixed_encoding
 ├── FileUnrecognised            unknown_kind, missing_columns, header_only
 ├── FileInvalid                 ragged, bad_values
-└── ImportConflict              duplicate, no_session, unknown_session
+└── ImportConflict              duplicate, no_session, unknown_session, dates_conflict
 ```
 
 `params` per code (all JSON-friendly except `imported_at`, an aware datetime):
@@ -27,13 +27,14 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | line_too_long | `line`, `limit`: the line (1 = first) and the most bytes a line may have |
 | mixed_encoding | `line`, `encoding`: first line not in the file's `encoding` (1 = first) |
 | unknown_kind | `columns`: the header cells read |
-| missing_columns | `kind`, `columns`: required columns that are absent |
+| missing_columns | `kind`, `columns`: required columns that are absent; `header`: the cells |
 | header_only | `kind`, `columns` |
 | ragged | `rows`: [(row, cells)…] first 5, `expected`, `count` |
 | bad_values | `errors`: first 5 `RowError`s, `count`: bad rows in all |
 | duplicate | `imported_at`, `import_id`, `filename` |
 | no_session | `kind` |
 | unknown_session | `id` |
+| dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware), `tz` |
 
 Row numbers count data rows: row 1 is the first row under the header.
 """
@@ -126,7 +127,7 @@ class FileInvalid(ImportRejected):
 class ImportConflict(ImportRejected):
     """A good file that cannot go where it was sent."""
 
-    codes = ("duplicate", "no_session", "unknown_session")
+    codes = ("duplicate", "no_session", "unknown_session", "dates_conflict")
 
 
 CODES: tuple[str, ...] = (

@@ -8,8 +8,9 @@ A kind is found from the header alone, never from the file name.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -19,6 +20,7 @@ __all__ = [
     "HeaderMatch",
     "KindSpec",
     "ValueType",
+    "header_signature",
     "match_header",
     "normalize_header",
 ]
@@ -308,10 +310,35 @@ class HeaderMatch:
         return len(self.columns)
 
 
-def _match_kind(kind: KindSpec, names: Sequence[str], cells: Sequence[str]) -> HeaderMatch:
+def header_signature(cells: Sequence[object]) -> str:
+    """A short fingerprint of a header row (its cells after `normalize_header`, in order):
+    files laid out alike share it, so an answer about one of their columns fits them all."""
+    joined = "\x1f".join(normalize_header(c) for c in cells).rstrip("\x1f")
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:32]
+
+
+def _match_kind(
+    kind: KindSpec,
+    names: Sequence[str],
+    cells: Sequence[str],
+    mapping: Mapping[str, str] | None = None,
+) -> HeaderMatch:
     found: dict[str, tuple[int, str, float]] = {}
     taken: set[int] = set()
+    for field_name, header in (mapping or {}).items():
+        wanted = normalize_header(header)
+        if not wanted or field_name not in {c.name for c in kind.columns}:
+            continue
+        for pos, name in enumerate(names):
+            if pos not in taken and name == wanted:
+                spec = kind.column(field_name)
+                factor = spec.aliases.get(name, 1.0)
+                found[field_name] = (pos, str(cells[pos]).strip(), factor)
+                taken.add(pos)
+                break
     for spec in kind.columns:
+        if spec.name in found:
+            continue
         for pos, name in enumerate(names):
             if pos in taken or name not in spec.aliases:
                 continue
@@ -322,18 +349,22 @@ def _match_kind(kind: KindSpec, names: Sequence[str], cells: Sequence[str]) -> H
     return HeaderMatch(kind, found, missing)
 
 
-def match_header(cells: Sequence[object]) -> HeaderMatch | None:
+def match_header(
+    cells: Sequence[object], mapping: Mapping[str, str] | None = None
+) -> HeaderMatch | None:
     """The kind this header row names best, or None when it names none.
 
     A complete match (every required column present) beats a partial one; among equals the
     one naming more columns wins. A partial match is returned only when it names at least
     two columns of its kind (so the caller can say which required columns are missing).
+    `mapping` (canonical column → header cell, as a host answered) places columns the
+    aliases do not know; it is applied before them.
     """
     texts = ["" if c is None else str(c) for c in cells]
     names = [normalize_header(c) for c in texts]
     best: HeaderMatch | None = None
     for kind in KINDS.values():
-        m = _match_kind(kind, names, texts)
+        m = _match_kind(kind, names, texts, mapping)
         if m.score == 0:
             continue
         key = (m.complete, m.score)

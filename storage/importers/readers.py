@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -76,15 +76,18 @@ class Layout:
         return self.match.kind.name
 
 
-def read_layout(blob: Blob) -> Layout:
-    """The layout of the table in `blob` (see module doc); raises `ImportRejected`."""
+def read_layout(blob: Blob, mapping: Mapping[str, str] | None = None) -> Layout:
+    """The layout of the table in `blob` (see module doc); raises `ImportRejected`.
+
+    `mapping` (canonical column → header cell) places columns the aliases do not know.
+    """
     if blob.size == 0:
         raise ImportRejected.for_code("empty")
     if detect_container(blob) == "xlsx":
         check_xlsx(blob)
-        return _xlsx_layout(blob)
+        return _xlsx_layout(blob, mapping)
     _check_lines(blob)
-    return _csv_layout(blob)
+    return _csv_layout(blob, mapping)
 
 
 def _check_lines(blob: Blob, limit: int = MAX_LINE_BYTES) -> None:
@@ -120,19 +123,22 @@ def _sample_text(blob: Blob, encoding: str, bom: int) -> str:
     return text
 
 
-def _check_match(match: HeaderMatch) -> None:
+def _check_match(match: HeaderMatch, header: Sequence[str]) -> None:
     if not match.complete:
         raise ImportRejected.for_code(
-            "missing_columns", kind=match.kind.name, columns=list(match.missing)
+            "missing_columns",
+            kind=match.kind.name,
+            columns=list(match.missing),
+            header=[c.strip() for c in header],
         )
 
 
-def _csv_layout(blob: Blob) -> Layout:
+def _csv_layout(blob: Blob, mapping: Mapping[str, str] | None = None) -> Layout:
     info = scan_text(blob)
     sample = _sample_text(blob, info.encoding, info.bom)
     if not sample.strip():
         raise ImportRejected.for_code("empty")
-    location = locate_header(sample)
+    location = locate_header(sample, mapping)
     if location is None:
         first = first_record(sample)
         if len(first) >= 2:
@@ -140,7 +146,7 @@ def _csv_layout(blob: Blob) -> Layout:
         raise ImportRejected.for_code(
             "not_a_table", reason="no_table", detail="no rows of cells separated by , ; or tab"
         )
-    _check_match(location.match)
+    _check_match(location.match, location.header)
     layout = Layout(
         container="csv",
         match=location.match,
@@ -363,7 +369,7 @@ def _sheet_rows(wb: Workbook, title: str) -> Iterator[list[str]]:
         yield cells
 
 
-def _xlsx_layout(blob: Blob) -> Layout:
+def _xlsx_layout(blob: Blob, mapping: Mapping[str, str] | None = None) -> Layout:
     with Workbook(blob) as wb:
         best: tuple[str, int, HeaderMatch, list[list[str]]] | None = None
         first_cells: list[str] = []
@@ -376,7 +382,7 @@ def _xlsx_layout(blob: Blob) -> Layout:
             non_blank = [r for r in head if any(c.strip() for c in r)]
             if non_blank and len(non_blank[0]) > len(first_cells):
                 first_cells = non_blank[0]
-            found = find_header(head)
+            found = find_header(head, mapping)
             if found is None:
                 continue
             index, m = found
@@ -387,7 +393,7 @@ def _xlsx_layout(blob: Blob) -> Layout:
                 raise ImportRejected.for_code("empty")
             raise ImportRejected.for_code("unknown_kind", columns=first_cells[:20])
         title, index, m, head = best
-        _check_match(m)
+        _check_match(m, head[index])
         layout = Layout(
             container="xlsx",
             match=m,

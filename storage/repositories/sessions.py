@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.errors import InvalidValue, SessionAlreadyOpen, SessionNotFound, WorkspaceNotFound
 from storage.models import SESSION_SOURCES, LiveSession, Workspace, utcnow
@@ -21,6 +21,9 @@ __all__ = [
     "last_session",
     "list_sessions",
     "open_session",
+    "overlapping_sessions",
+    "session_window",
+    "widen_session",
 ]
 
 
@@ -170,3 +173,52 @@ def list_sessions(
         .limit(limit)
     )
     return list(session.exec(stmt).all())
+
+
+def session_window(row: LiveSession, *, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The span a session covers: start to end; an open one reaches `now` (or forever), a
+    closed one without an end reaches its last push (or its start)."""
+    if row.status == "open":
+        end = as_utc(now, "now") if now is not None else datetime.max.replace(tzinfo=UTC)
+    else:
+        end = row.ended_at or row.last_push_at or row.started_at
+    return row.started_at, max(end, row.started_at)
+
+
+def overlapping_sessions(
+    session: Session, *, workspace_id: int, start: datetime, end: datetime
+) -> list[LiveSession]:
+    """The workspace's sessions whose window overlaps `start`..`end`, most overlap first."""
+    start, end = as_utc(start, "start"), as_utc(end, "end")
+    ends = sa.func.coalesce(LiveSession.ended_at, LiveSession.last_push_at, LiveSession.started_at)
+    stmt = select(LiveSession).where(
+        LiveSession.workspace_id == workspace_id,
+        LiveSession.started_at <= end,  # type: ignore[operator]
+        sa.or_(col(LiveSession.status) == "open", ends >= start),
+    )
+
+    def overlap(row: LiveSession) -> timedelta:
+        first, last = session_window(row, now=end)
+        return min(last, end) - max(first, start)
+
+    rows = [r for r in session.exec(stmt).all() if overlap(r) >= timedelta(0)]
+    return sorted(rows, key=lambda r: (overlap(r), r.id or 0), reverse=True)
+
+
+def widen_session(
+    session: Session, *, session_id: int, start: datetime, end: datetime
+) -> LiveSession:
+    """Stretch an imported session's window to cover `start`..`end` (it grows with the
+    files that fill it); a session the host streamed keeps the window they gave it."""
+    row = session.get(LiveSession, session_id)
+    if row is None:
+        raise SessionNotFound(f"session {session_id}")
+    if row.status == "closed" and row.source == "import":
+        start, end = as_utc(start, "start"), as_utc(end, "end")
+        if start < row.started_at:
+            row.started_at = start
+        if row.ended_at is None or end > row.ended_at:
+            row.ended_at = end
+        session.add(row)
+        session.flush()
+    return row

@@ -187,3 +187,32 @@ def test_forecast_replays_a_stored_stream_beside_its_final_gmv(
     assert "No session #9" in capsys.readouterr().err
     assert main(["forecast", "2", "--at", "-3"]) == 2
     assert "--at" in capsys.readouterr().err
+def test_import_creates_the_stream_of_a_files_dates_and_takes_column_answers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = Path(__file__).resolve().parents[1] / "data"
+    monkeypatch.setenv("LIVEHOST_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LIVEHOST_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    minutes = str(data / "douyin_minutes_gbk.csv")
+    assert main(["import", minutes, "--chat", "42"]) == 1
+    assert "no session" in capsys.readouterr().out
+    assert main(["import", minutes, "--chat", "42", "--create"]) == 0
+    assert "120 minute rows as past stream #1 (11-20 20:00–22:00)" in capsys.readouterr().out
+    odd = tmp_path / "viewers.csv"
+    odd.write_text("用户ID,停留秒数,点赞数\nu1,10,1\nu2,20,2\n", encoding="utf-8")
+    assert main(["import", str(odd), "--chat", "42"]) == 1
+    assert "required columns are missing: watch_time_s" in capsys.readouterr().out
+    assert main(["import", str(odd), "--chat", "42", "--map", "watch_time_s"]) == 2
+    assert "field=Header" in capsys.readouterr().err
+    assert main(["import", str(odd), "--chat", "42", "--map", "watch_time_s=停留秒数"]) == 0
+    assert "2 viewer rows into session #1 of 2026-11-20" in capsys.readouterr().out
+    # remembered for the workspace: the same layout needs no --map next time
+    odd.write_text("用户ID,停留秒数,点赞数\nu3,30,3\n", encoding="utf-8")
+    assert main(["import", str(odd), "--chat", "42"]) == 0
+    assert "1 viewer rows" in capsys.readouterr().out
+    # a layout the aliases barely know (one column) takes a remembered answer too
+    bare = tmp_path / "bare.csv"
+    bare.write_text("用户ID,停留\nu4,40\n", encoding="utf-8")
+    assert main(["import", str(bare), "--chat", "42", "--map", "watch_time_s=停留"]) == 0
+    bare.write_text("用户ID,停留\nu5,50\n", encoding="utf-8")
+    assert main(["import", str(bare), "--chat", "42"]) == 0

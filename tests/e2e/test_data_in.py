@@ -173,18 +173,21 @@ async def test_group_workspace_is_separate(bot: RunningBot) -> None:
 async def test_every_sample_imports_with_its_kind_and_row_count(bot: RunningBot) -> None:
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive with files")
+    # the minute export is dated 2026-11-20: not the open stream's, so a past stream of its own
     text = await upload(bot, HOST, DATA / "douyin_minutes_gbk.csv")
-    assert "120 minute rows" in text and "#1" in text
+    assert "120 minute rows" in text and "past stream #2 (11-20 20:00–22:00)" in text, text
     assert count(bot, MinuteRow) == 120
+    assert count(bot, LiveSession, source="import", status="closed") == 1
+    text = await upload(bot, HOST, DATA / "viewers_zh.csv", caption="#2")
+    assert "7,202 viewer rows" in text and "session #2 of 2026-11-20" in text, text
+    # the same viewers under English headers are the same data, wherever they are sent
     text = await upload(bot, HOST, DATA / "viewers_seed_format.csv")
-    assert "7,202 viewer rows" in text
-    text = await upload(bot, HOST, DATA / "viewers_zh.csv", caption="#1")
-    assert "7,202 viewer rows" in text
-    assert count(bot, ViewerRow) == 2 * 7202
+    assert "already imported" in text
+    assert count(bot, ViewerRow) == 7202
     text = await upload(bot, HOST, DATA / "tiktok_live_performance.xlsx")
     assert "24 session rows" in text and "history" in text
     assert count(bot, PastSession) == 24
-    assert count(bot, ImportRecord) == 4
+    assert count(bot, ImportRecord) == 3
 
 
 async def test_the_same_content_twice_is_recognised(bot: RunningBot) -> None:

@@ -285,12 +285,17 @@ def test_too_large_is_refused_before_reading(engine: sa.Engine, ids: tuple[int, 
 def test_minutes_and_viewers_need_a_session(engine: sa.Engine, ids: tuple[int, int]) -> None:
     for name in ("viewers_zh.csv", "douyin_minutes_gbk.csv"):
         with pytest.raises(ImportConflict) as info:
-            _import(engine, ids, (DATA / name).read_bytes(), name, session_id=None)
-        assert info.value.code == "no_session"
-        with pytest.raises(ImportConflict) as info:
             _import(engine, ids, (DATA / name).read_bytes(), name, session_id=999)
         assert info.value.code == "unknown_session"
+    with pytest.raises(ImportConflict) as info:
+        _import(engine, ids, (DATA / "viewers_zh.csv").read_bytes(), "v.csv", session_id=None)
+    assert info.value.code == "no_session"
     assert _counts(engine) == dict.fromkeys(_counts(engine), 0)
+    # a dated minute file needs no session named: its dates overlap the open one
+    result = _import(
+        engine, ids, (DATA / "douyin_minutes_gbk.csv").read_bytes(), "m.csv", session_id=None
+    )
+    assert result.session_id == ids[1] and not result.created_session
 
 
 def test_bad_row_late_in_a_big_file_undoes_the_written_chunks(
