@@ -163,8 +163,16 @@ def _row_errors(errors: object, lang: str) -> str:
     for item in list(errors)[:5]:  # type: ignore[call-overload]
         if isinstance(item, RowError):
             why = t(lang, f"why_{item.reason}") if f"why_{item.reason}" in CATALOG else item.reason
-            described.append(t(lang, "bad_row", row=item.row_number, column=item.column,
-                               value=item.value, reason=why))
+            described.append(
+                t(
+                    lang,
+                    "bad_row",
+                    row=item.row_number,
+                    column=item.column,
+                    value=item.value,
+                    reason=why,
+                )
+            )
         else:
             described.append(str(item))
     return "; ".join(described) or "?"
@@ -212,11 +220,17 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
     """One clear sentence for an import that was refused."""
     sep = "，" if lang == "zh" else ", "
     if code == "bad_values":
-        return t(lang, "reject_bad_values", rows=_row_errors(params.get("errors") or [], lang),
-                 count=params.get("count", "?"))
+        return t(
+            lang,
+            "reject_bad_values",
+            rows=_row_errors(params.get("errors") or [], lang),
+            count=params.get("count", "?"),
+        )
     if code == "ragged":
-        rows = [str(row[0]) if isinstance(row, tuple | list) else str(row)
-                for row in list(params.get("rows") or [])[:5]]  # type: ignore[call-overload]
+        rows = [
+            str(row[0]) if isinstance(row, tuple | list) else str(row)
+            for row in list(params.get("rows") or [])[:5]
+        ]  # type: ignore[call-overload]
         return t(lang, "reject_ragged", rows=sep.join(rows), expected=params.get("expected", "?"))
     if code == "too_large":
         return t(

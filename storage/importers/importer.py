@@ -198,7 +198,11 @@ class _Checked:
 
 
 def _converted(
-    blob: Blob, layout: Layout, ctx: ConvertContext, roll: _DayRoll | None, chunk_rows: int,
+    blob: Blob,
+    layout: Layout,
+    ctx: ConvertContext,
+    roll: _DayRoll | None,
+    chunk_rows: int,
     unique: DuplicateFilter | None = None,
 ) -> Iterator[tuple[int, pd.DataFrame, Any]]:
     """Each chunk converted (clock times rolled over midnight), exact repeats of earlier
