@@ -98,11 +98,13 @@ def _sent_hashes(bot: RunningBot) -> list[str]:
 
 
 def _summaries(bot: RunningBot) -> int:
-    """Summaries sent to the host (an album, or one photo when there is one chart)."""
+    """Summaries sent to the host (an album, one photo, or the text alone when no chart has
+    anything to show)."""
     return sum(
         1
         for c in bot.api.sent
-        if c.method in ("sendPhoto", "sendMediaGroup") and "Session #1" in (c.text or "")
+        if c.method in ("sendPhoto", "sendMediaGroup", "sendMessage")
+        and (c.text or "").startswith("📊 Session #1")
     )
 
 

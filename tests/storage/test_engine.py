@@ -35,6 +35,8 @@ TABLES = {
     "model_version",
     "scheduled_send",
     "send_pace",
+    "column_mapping",
+    "pending_upload",
 }
 
 
