@@ -56,6 +56,9 @@ Derived figures (None when an input is missing or zero):
   product clicks;
 * ``avg_stay_s`` = watch seconds / viewers (the platform's own figure first; from the
   minute rows, watch seconds / views, as they cannot tell a re-entry from a new viewer);
+* ``lambda_per_s``, ``half_life_s``: the attention estimate (viewer rows, else minutes,
+  else pushes); with none of them, from the platform's average stay (exponential
+  attention: λ = 1 / mean stay, half-life = ln 2 × mean stay);
 * ``follow_rate`` = followers / viewers; ``interaction_rate`` = interacting viewers /
   viewers; ``engagement_rate`` = (likes + comments + shares, those known) / viewers.
 
@@ -72,7 +75,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -82,15 +85,19 @@ import pandas as pd
 
 __all__ = [
     "BASE_FIGURES",
+    "COMPARED",
     "DEFINITIONS_VERSION",
     "DERIVED_FIGURES",
     "FUNNEL_STAGES",
     "SOURCES",
     "TOLERANCE",
+    "Comparison",
     "Figure",
     "Figures",
     "Reconciliation",
+    "compare_with_usual",
     "compute_figures",
+    "usual",
 ]
 
 DEFINITIONS_VERSION = 1
@@ -626,6 +633,11 @@ def compute_figures(
         if lam is not None and hl is not None:
             values["lambda_per_s"] = Figure(lam, str(est.source))
             values["half_life_s"] = Figure(hl, str(est.source))
+    stay = values.get("platform_avg_stay_s")
+    if "half_life_s" not in values and stay is not None and stay.value > 0:
+        # exponential attention: mean stay = 1/λ, so half-life = ln 2 × mean stay
+        values["lambda_per_s"] = Figure(1.0 / stay.value, stay.source)
+        values["half_life_s"] = Figure(math.log(2) * stay.value, stay.source)
 
     ordered = {n: values[n] for n in (*BASE_FIGURES, *DERIVED_FIGURES) if n in values}
     return Figures(values=ordered, reconciliation=recon, funnel=_funnel(ordered))
@@ -646,3 +658,42 @@ def _attention(
     if est is None:
         est = att.from_snapshots(snapshots)
     return est
+
+
+# ---------------------------------------------------------------- against past streams
+
+COMPARED = ("gmv", "half_life_s", "peak_online", "duration_s")
+"""The figures a summary compares with the workspace's usual (the median of past streams)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    figure: str
+    value: float
+    usual: float
+    change: float | None
+    """value / usual − 1 (None when the usual is 0)."""
+
+
+def usual(values: Sequence[float | None]) -> float | None:
+    """The median of the known, finite values; None without any."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return float(np.median(finite)) if finite else None
+
+
+def compare_with_usual(
+    figures: Figures,
+    history: Sequence[Mapping[str, float | None]],
+    names: Sequence[str] = COMPARED,
+) -> list[Comparison]:
+    """Each of ``names`` the session has against the median of the past streams' values
+    (``history``: one mapping of figure → value a stream, as stored)."""
+    out: list[Comparison] = []
+    for name in names:
+        value = figures.get(name)
+        median = usual([h.get(name) for h in history])
+        if value is None or median is None:
+            continue
+        change = value / median - 1.0 if median else None
+        out.append(Comparison(name, value, median, change))
+    return out

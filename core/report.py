@@ -50,6 +50,7 @@ Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, i
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -622,7 +623,7 @@ def build_report(
     title: str | None = None,
     started_at: datetime | None = None,
     ended_at: datetime | None = None,
-    platform: dict[str, Any] | None = None,
+    platform: Mapping[str, Any] | None = None,
     products: pd.DataFrame | None = None,
 ) -> SessionReport:
     """Build the report from whatever frames exist (each may be None or empty).

@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.i18n import t
 from bot.services.workspaces import ChatRef, WorkspaceInfo, ensure_workspace
 
-__all__ = ["in_import_worker", "in_worker", "reply", "workspace_of"]
+__all__ = ["in_compute_worker", "in_import_worker", "in_worker", "reply", "workspace_of"]
 
 T = TypeVar("T")
 
@@ -36,6 +36,16 @@ async def in_import_worker(
     return await loop.run_in_executor(
         context.state.import_executor, functools.partial(fn, *args, **kwargs)
     )
+
+
+async def in_compute_worker(
+    context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
+) -> T:
+    """Run compute-heavy work (figures, history, forecasts) off the event loop and off
+    the database thread that answers pushes."""
+    loop = asyncio.get_running_loop()
+    executor = getattr(context.state, "compute_executor", None) or context.state.executor
+    return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
 
 
 async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:

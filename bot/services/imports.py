@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from bot.services.figures import refresh_session_figures
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.importers import ImportRejected, import_file
@@ -70,6 +71,7 @@ def import_upload(
                 now=now,
                 progress=progress,
             )
+            refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
             title = target.title if target is not None else None
     except ImportRejected as rejected:
         return ImportOutcome(ok=False, code=rejected.code, params=dict(rejected.params))

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
+from bot.services.figures import refresh_session_figures
 from bot.statparse import parse_stats
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -134,6 +135,7 @@ def end_live(
         if current is None:
             return None
         closed = repo.close_session(session, session_id=row_id(current), ended_at=now)
+        refresh_session_figures(session, row_id(closed))
         if summary_delay_s is not None:  # the summary is scheduled in the same transaction
             from bot.services.summaries import schedule_summary
 

@@ -104,7 +104,8 @@ def live_insight(
             since=live.started_at - timedelta(days=90),
             until=live.started_at,
             exclude_session=session_id,
-        )[-10:]
+            limit=10,
+        )
         last = last_nudge_at(session, session_id=session_id)
         started_at, nudges_on = live.started_at, ws.nudges_enabled
     model = active_model("forecast", engine, models_dir=models_dir)

@@ -13,6 +13,12 @@ from storage.repositories.bulk import (
     bulk_insert_past_sessions,
     bulk_insert_viewers,
 )
+from storage.repositories.figures import (
+    SessionHistoryRow,
+    drop_session_figures,
+    session_history,
+    store_session_figures,
+)
 from storage.repositories.frames import (
     minutes_frame,
     past_sessions_frame,
@@ -63,6 +69,7 @@ __all__ = [
     "UPDATABLE_WORKSPACE_FIELDS",
     "Pace",
     "PushRecord",
+    "SessionHistoryRow",
     "Slot",
     "activate_model_version",
     "active_model_version",
@@ -78,6 +85,7 @@ __all__ = [
     "create_import",
     "delete_workspace_data",
     "drop_send",
+    "drop_session_figures",
     "find_import",
     "forget_idle_paces",
     "get_open_session",
@@ -102,8 +110,10 @@ __all__ = [
     "record_push",
     "reserve_send",
     "schedule_send",
+    "session_history",
     "snapshot_rows",
     "snapshots_frame",
+    "store_session_figures",
     "update_workspace",
     "viewers_frame",
 ]
