@@ -481,10 +481,11 @@ def _sales(
     for name in SALES:
         if name in cands[group]:
             picked[name] = Figure(cands[group][name], group)
-    # within one source, a contradiction leaves out the member it cannot support
-    _consistent(picked, group)
+    # within one source, a contradiction leaves out the member it cannot support (and no
+    # other source stands in for it: the group's own source said something impossible)
+    dropped = _consistent(picked)
     for name in SALES:
-        if name in picked:
+        if name in picked or name in dropped:
             continue
         for src in order:
             if src == group or name not in cands.get(src, {}):
@@ -507,11 +508,14 @@ def _ordered(figs: dict[str, Figure]) -> bool:
     return all(a <= b for a, b in itertools.pairwise(seq))
 
 
-def _consistent(figs: dict[str, Figure], group: str) -> None:
+def _consistent(figs: dict[str, Figure]) -> set[str]:
+    dropped: set[str] = set()
     for low, high in (("buyers", "orders"), ("orders", "items"), ("buyers", "items")):
         if low in figs and high in figs and figs[low].value > figs[high].value:
             drop = low if low == "buyers" else high
             del figs[drop]
+            dropped.add(drop)
+    return dropped
 
 
 def _derived(values: dict[str, Figure]) -> None:
