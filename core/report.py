@@ -457,6 +457,22 @@ def _buying_power(
     return summary, scores, tier
 
 
+def _in_window(
+    df: pd.DataFrame | None, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> pd.DataFrame | None:
+    """The rows timed inside the session's window (from the minute it started to its end):
+    the online chart's time axis never leaves the session."""
+    if df is None or "ts" not in df.columns or (start is None and end is None):
+        return df
+    ok = df["ts"].notna()
+    if start is not None:
+        ok &= df["ts"] >= start.floor("min")
+    if end is not None:
+        ok &= df["ts"] <= end
+    kept = df[ok]
+    return kept if len(kept) else None
+
+
 def _online_series(
     snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None
 ) -> OnlineSeriesData | None:
@@ -653,7 +669,7 @@ def build_report(
     segments = segment_viewers(views) if views is not None else None
     bp, scores, tier = _buying_power(views, model)
     funnel = _funnel(figures)
-    online = _online_series(snaps, mins)
+    online = _online_series(_in_window(snaps, start, end), _in_window(mins, start, end))
 
     retention = None
     if estimate is not None:

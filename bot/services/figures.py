@@ -26,7 +26,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from storage import repositories as repo
-from storage.models import LiveSession
+from storage.models import SESSION_FIGURE_COLUMNS, LiveSession
 
 if TYPE_CHECKING:
     from core.figures import Figures
@@ -151,7 +151,12 @@ def refresh_session_figures(
     return figures
 
 
+def _headline(values: dict[str, float | None]) -> dict[str, float | None]:
+    return {name: values.get(name) for name in SESSION_FIGURE_COLUMNS}
+
+
 def _record(row: repo.SessionHistoryRow, values: dict[str, float | None]) -> StreamRecord:
+    values = _headline(values)
     return StreamRecord(
         row.started_at,
         _nan(values.get("gmv")),
@@ -215,7 +220,7 @@ def stream_history(
             if len(starts) and np.min(np.abs(starts - start.timestamp())) <= SAME_STREAM_S:
                 continue
             figures = compute_figures(platform={str(k): v for k, v in item.items()})
-            values = figures.values_dict()
+            values = _headline(figures.values_dict())
             records.append(
                 StreamRecord(
                     start,
