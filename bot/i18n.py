@@ -624,8 +624,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {per_buyer} · 笔单价 {aov}",
     },
     "figures_disagree": {
-        "en": "{figure}: {other_source} {other}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
-        "zh": "{figure}：{other_source} {other}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",
+        "en": "{figure}: {others}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
+        "zh": "{figure}：{others}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",
     },
     "figname_gmv": {"en": "GMV", "zh": "成交额"},
     "figname_orders": {"en": "Orders", "zh": "订单"},

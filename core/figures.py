@@ -64,7 +64,9 @@ Derived figures (None when an input is missing or zero):
 
 Reconciliation: for every base figure, each other source that gives it and differs from
 the chosen value by more than :data:`TOLERANCE` (relative) is listed (figure, chosen
-source and value, other source and value, chosen / other − 1).
+source and value, other source and value, chosen / other − 1). Pushes are not compared
+with the sources before them: they are readings typed at moments (the last one before
+the end, a peak between two pushes missed), not the session's totals.
 
 Funnel: viewers → product impressions → product clicks → buyers, people at each stage,
 from the figures above; a stage with no value is absent, and a stage larger than the one
@@ -451,6 +453,8 @@ def _reconcile(
     recon: list[Reconciliation],
 ) -> None:
     for other_src, other in others:
+        if other_src == "pushes":
+            continue  # a reading typed at a moment, not the session's total: not compared
         rel = _rel(value, other)
         if rel is None or abs(rel) <= TOLERANCE:
             continue

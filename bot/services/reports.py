@@ -144,22 +144,29 @@ def _figure_value(name: str, value: float, lang: str) -> str:
 
 
 def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
-    """One line for each figure two sources disagree on, saying which one was used."""
-    out = []
+    """One line for each figure its sources disagree on: the other sources' values, the
+    one used with its difference to the first of them, and which one was used."""
+    by_figure: dict[str, list[Any]] = {}
     for r in report.figures.reconciliation:
-        if f"figname_{r.figure}" not in CATALOG:
-            continue
-        chosen_source = t(lang, f"figsrc_{r.chosen_source}")
-        diff = "—" if not math.isfinite(r.rel_diff) else f"{r.rel_diff * 100:+.1f}%"
+        if f"figname_{r.figure}" in CATALOG:
+            by_figure.setdefault(r.figure, []).append(r)
+    sep = "，" if lang == "zh" else ", "
+    out = []
+    for figure, entries in by_figure.items():
+        first = entries[0]
+        others = sep.join(
+            f"{t(lang, f'figsrc_{r.other_source}')} {_figure_value(figure, r.other_value, lang)}"
+            for r in entries
+        )
+        diff = "—" if not math.isfinite(first.rel_diff) else f"{first.rel_diff * 100:+.1f}%"
         out.append(
             t(
                 lang,
                 "figures_disagree",
-                figure=t(lang, f"figname_{r.figure}"),
-                other_source=t(lang, f"figsrc_{r.other_source}"),
-                other=_figure_value(r.figure, r.other_value, lang),
-                chosen_source=chosen_source,
-                chosen=_figure_value(r.figure, r.chosen_value, lang),
+                figure=t(lang, f"figname_{figure}"),
+                others=others,
+                chosen_source=t(lang, f"figsrc_{first.chosen_source}"),
+                chosen=_figure_value(figure, first.chosen_value, lang),
                 diff=diff,
             )
         )
