@@ -638,7 +638,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "figname_peak_online": {"en": "Peak online", "zh": "最高在线"},
     "figname_avg_online": {"en": "Average online", "zh": "平均在线"},
     "figname_duration_s": {"en": "Duration", "zh": "时长"},
-    "figname_watch_s": {"en": "Time watched", "zh": "总观看时长"},
     "figname_platform_avg_stay_s": {"en": "Average stay", "zh": "人均观看时长"},
     "figname_followers": {"en": "New followers", "zh": "涨粉"},
     "figname_likes": {"en": "Likes", "zh": "点赞"},

@@ -634,7 +634,7 @@ def compute_figures(
     _derived(values)
 
     est = attention
-    if est is None:
+    if est is None and (snaps is not None or mins is not None or views_df is not None):
         est = _attention(snaps, mins, views_df)
     if est is not None:
         lam, hl = _finite(est.lambda_per_s), _finite(est.half_life_s)

@@ -277,7 +277,6 @@ def format_summary(
                 top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
             )
         )
-    lines.extend(disagreement_lines(report, lang))
     tips = [
         tip for s in report.suggestions if (tip := _suggestion(s.code, s.params, lang)) is not None
     ]
@@ -285,4 +284,8 @@ def format_summary(
         lines.append("")
         lines.append(t(lang, "summary_suggestions"))
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
+    disagreements = disagreement_lines(report, lang)
+    if disagreements:  # last: the figures above are the ones used
+        lines.append("")
+        lines.extend(disagreements)
     return "\n".join(lines)
