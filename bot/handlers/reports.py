@@ -180,7 +180,7 @@ async def push_reply(
     ):
         await message.reply_text(text + forecast_line(cached.insight.forecast, ws.language))
         return
-    insight = await in_compute_worker(
+    insight = await in_worker(  # stored history and a small fit: quick
         context,
         live_insight,
         context.state.engine,
