@@ -120,6 +120,9 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     db_threads = 1 if state.engine.dialect.name == "sqlite" else 8
     state.executor = ThreadPoolExecutor(max_workers=db_threads, thread_name_prefix="livehost-db")
     state.import_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livehost-import")
+    state.compute_executor = ThreadPoolExecutor(
+        max_workers=2, thread_name_prefix="livehost-compute"
+    )
     state.scheduler = Scheduler(application)
     state.chat_admins = ChatAdmins()
     state.error_alerts = ErrorAlerts()
@@ -224,3 +227,4 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     await shutdown_retrainer(state)  # a retrain in flight ends with the bot
     state.executor.shutdown(wait=True, cancel_futures=True)
     state.import_executor.shutdown(wait=True, cancel_futures=True)
+    state.compute_executor.shutdown(wait=True, cancel_futures=True)

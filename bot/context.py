@@ -32,6 +32,9 @@ class AppState:
     """Quick database work (one thread on SQLite: one writer at a time)."""
     import_executor: Executor
     """File imports: parsing and bulk writes that may take seconds."""
+    compute_executor: Executor
+    """Compute-heavy work — reports, summaries, digests, history figures, live forecasts —
+    kept off the database thread that answers pushes."""
     scheduler: Scheduler
     """Scheduled sends (summaries, digests, nudges) and its clock: `bot.scheduler`."""
     chat_admins: ChatAdmins

@@ -939,6 +939,38 @@ CATALOG: dict[str, dict[str, str]] = {
     "figure_viewers": {"en": "viewers", "zh": "观看人数"},
     "figure_peak_online": {"en": "peak online", "zh": "最高在线"},
     "figure_avg_watch_s": {"en": "average stay", "zh": "人均观看时长"},
+    # --- figures ---------------------------------------------------------------------------
+    "figures_line_sales": {
+        "en": "GMV {gmv} · orders {orders} · buyers {buyers} · per buyer {per_buyer} · per order (AOV) {aov}",
+        "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {per_buyer} · 笔单价 {aov}",
+    },
+    "figures_disagree": {
+        "en": "{figure}: {others}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
+        "zh": "{figure}：{others}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",
+    },
+    "figname_gmv": {"en": "GMV", "zh": "成交额"},
+    "figname_orders": {"en": "Orders", "zh": "订单"},
+    "figname_items": {"en": "Items sold", "zh": "成交件数"},
+    "figname_buyers": {"en": "Buyers", "zh": "成交人数"},
+    "figname_viewers": {"en": "Viewers", "zh": "观看人数"},
+    "figname_views": {"en": "Views", "zh": "观看次数"},
+    "figname_impressions": {"en": "Product impressions", "zh": "商品曝光人数"},
+    "figname_clicks": {"en": "Product clicks", "zh": "商品点击人数"},
+    "figname_peak_online": {"en": "Peak online", "zh": "最高在线"},
+    "figname_avg_online": {"en": "Average online", "zh": "平均在线"},
+    "figname_duration_s": {"en": "Duration", "zh": "时长"},
+    "figname_platform_avg_stay_s": {"en": "Average stay", "zh": "人均观看时长"},
+    "figname_followers": {"en": "New followers", "zh": "涨粉"},
+    "figname_likes": {"en": "Likes", "zh": "点赞"},
+    "figname_comments": {"en": "Comments", "zh": "评论"},
+    "figname_shares": {"en": "Shares", "zh": "分享"},
+    "figname_interacting": {"en": "Interacting viewers", "zh": "互动人数"},
+    "figsrc_platform": {"en": "platform's session data", "zh": "平台场次数据"},
+    "figsrc_session": {"en": "session start/end", "zh": "场次起止时间"},
+    "figsrc_products": {"en": "product data", "zh": "商品数据"},
+    "figsrc_viewers": {"en": "viewer rows", "zh": "观众明细"},
+    "figsrc_minutes": {"en": "minute data", "zh": "分钟数据"},
+    "figsrc_pushes": {"en": "your pushes", "zh": "实时推送"},
 }
 
 # roles and settings: command menus by who is asking, language names on their buttons

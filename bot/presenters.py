@@ -229,8 +229,8 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
     if code == "ragged":
         rows = [
             str(row[0]) if isinstance(row, tuple | list) else str(row)
-            for row in list(params.get("rows") or [])[:5]
-        ]  # type: ignore[call-overload]
+            for row in list(params.get("rows") or [])[:5]  # type: ignore[call-overload]
+        ]
         return t(lang, "reject_ragged", rows=sep.join(rows), expected=params.get("expected", "?"))
     if code == "too_large":
         return t(

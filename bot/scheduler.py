@@ -181,6 +181,14 @@ class Scheduler:
             self.application.bot_data.executor, functools.partial(fn, *args, **kwargs)
         )
 
+    async def _compute(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Reports, digests and their figures: in the compute pool, so the database
+        thread that answers pushes stays free (the database thread when there is none)."""
+        loop = asyncio.get_running_loop()
+        state = self.application.bot_data
+        executor = getattr(state, "compute_executor", None) or state.executor
+        return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
+
     @property
     def pool(self) -> ProcessPoolExecutor:
         """The chart process pool, created on first use."""
@@ -424,7 +432,7 @@ class Scheduler:
             summary_is_stale_repeat, self._engine, session_id=session_id, fingerprint=fingerprint
         ):
             return _Outcome.EMPTY  # this data's summary was sent already
-        content = await self._thread(
+        content = await self._compute(
             build_summary,
             self._engine,
             session_id=session_id,
@@ -464,7 +472,7 @@ class Scheduler:
 
     async def _send_digest(self, row: ScheduledSend) -> str:
         assert row.workspace_id is not None
-        content = await self._thread(
+        content = await self._compute(
             build_digest, self._engine, workspace_id=row.workspace_id, covers=self._covers(row)
         )
         if content is None:
@@ -527,7 +535,7 @@ class Scheduler:
                 async with semaphore:
                     if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
                         return
-                    content = await self._thread(
+                    content = await self._compute(
                         build_digest, self._engine, workspace_id=workspace_id, covers=covers
                     )
                     if content is None:
@@ -578,7 +586,7 @@ class Scheduler:
     async def send_digest_now(self, workspace_id: int) -> bool:
         """The last 24 hours' digest at once (the scheduled one is untouched); False when
         there was no stream in them."""
-        content = await self._thread(
+        content = await self._compute(
             build_digest, self._engine, workspace_id=workspace_id, last_24h_until=self.now()
         )
         if content is None:
@@ -590,7 +598,7 @@ class Scheduler:
     async def send_summary_now(self, workspace_id: int, session_id: int) -> bool:
         """/summary: the session's summary at once; False when there is no such session."""
         fingerprint = await self._thread(summary_fingerprint, self._engine, session_id=session_id)
-        content = await self._thread(
+        content = await self._compute(
             build_summary,
             self._engine,
             session_id=session_id,

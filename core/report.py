@@ -1,25 +1,9 @@
 """The session report: every figure the data supports, from any subset of the three
 canonical frames (snapshots, minutes, viewers — see docs/architecture.md).
 
-A figure the data cannot support is None, never 0. Where several frames could give a
-figure, the order is:
-
-* duration: ``ended_at − started_at``, else the time span of the minute rows (+ 60 s),
-  else of the snapshots;
-* peak online: the largest ``online`` of minutes and snapshots;
-* average online: minutes, else snapshots (time-weighted), else Σ watch time / duration;
-* viewers: viewer rows, else Σ minute ``entries``, else the last snapshot ``viewers``
-  (or ``entries``);
-* average watch: viewer rows, else Σ online·60 / Σ entries of the minutes;
-* attention: viewers, else minutes, else snapshots;
-* likes, comments, shares: viewer rows, else minutes, else the last snapshot;
-* followers, impressions, clicks, orders: minutes, else the last snapshot;
-* buyers: viewers with ``spend`` > 0, else minutes, else the last snapshot;
-* GMV: minutes, else Σ viewer ``spend``, else the last snapshot.
-
-Derived: engagement rate = (likes + comments + shares, those known) / viewers;
-conversion = buyers / viewers; AOV = GMV / orders; GPM = GMV per 1,000 views;
-UV value = GMV / viewers.
+A figure the data cannot support is None, never 0. Every figure (KPIs and funnel) comes
+from :func:`core.figures.compute_figures`: one stated order of sources per figure, the
+disagreements between sources in ``figures.reconciliation`` (see that module).
 
 Buying power: scores from the given model, else a linear baseline fitted on the spot
 when viewer rows have ``spend`` (then R² and MAE are in-sample). Scores are clipped at 0.
@@ -66,6 +50,7 @@ Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, i
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -75,6 +60,7 @@ import pandas as pd
 
 from core import attention as att
 from core.buying_power import LinearBuyingPower, feature_frame, metrics, tiers
+from core.figures import Figures, compute_figures
 from core.segments import SegmentResult, segment_viewers
 
 __all__ = [
@@ -152,6 +138,10 @@ class Kpis:
     aov: float | None = None
     gpm: float | None = None
     uv_value: float | None = None
+    views: float | None = None
+    items: float | None = None
+    per_buyer: float | None = None
+    """客单价: GMV per buyer (``aov`` is GMV per order)."""
 
 
 @dataclass(frozen=True)
@@ -249,6 +239,8 @@ class SessionReport:
     sources: dict[str, int]
     viewer_scores: pd.DataFrame | None = None
     """Per viewer: user_id (if known), score, tier, segment (key). Not in to_dict()."""
+    figures: Figures = field(default_factory=Figures)
+    """Every figure with its source and the sources' disagreements (:mod:`core.figures`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe nested dict (numbers, strings, None, lists, dicts)."""
@@ -290,6 +282,8 @@ class SessionReport:
             "buying_power": bp,
             "suggestions": [{"code": s.code, "params": s.params} for s in self.suggestions],
             "sources": self.sources,
+            "figures": self.figures.to_dict(),
+            "reconciliation": self.figures.reconciliation_dicts(),
         }
         return _json_safe(out)
 
@@ -334,23 +328,6 @@ def _num(df: pd.DataFrame | None, col: str) -> pd.Series | None:
     return s if s.notna().any() else None
 
 
-def _sum(df: pd.DataFrame | None, col: str) -> float | None:
-    s = _num(df, col)
-    return None if s is None else float(s.sum())
-
-
-def _last(df: pd.DataFrame | None, col: str) -> float | None:
-    s = _num(df, col)
-    return None if s is None else float(s.dropna().iloc[-1])
-
-
-def _first(*values: Number) -> float | None:
-    for v in values:
-        if v is not None:
-            return float(v)
-    return None
-
-
 def _sorted(df: pd.DataFrame | None) -> pd.DataFrame | None:
     if df is None or len(df) == 0:
         return None
@@ -358,13 +335,6 @@ def _sorted(df: pd.DataFrame | None) -> pd.DataFrame | None:
         df = df.assign(ts=pd.to_datetime(df["ts"], utc=True, errors="coerce"))
         df = df.sort_values("ts", kind="stable").reset_index(drop=True)
     return df
-
-
-def _ts_range(df: pd.DataFrame | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    if df is None or "ts" not in df.columns:
-        return None
-    ts = df["ts"].dropna()
-    return (ts.iloc[0], ts.iloc[-1]) if len(ts) else None
 
 
 def _as_ts(x: datetime | None) -> pd.Timestamp | None:
@@ -381,131 +351,37 @@ def _naive_utc(ts: pd.Series) -> np.ndarray:
 # ---------------------------------------------------------------- figures
 
 
-def _duration(
-    started: pd.Timestamp | None,
-    ended: pd.Timestamp | None,
-    minutes: pd.DataFrame | None,
-    snapshots: pd.DataFrame | None,
-) -> float | None:
-    if started is not None and ended is not None:
-        d = (ended - started).total_seconds()
-        return d if d > 0 else None
-    mr = _ts_range(minutes)
-    if mr is not None:
-        lo = started if started is not None else mr[0]
-        hi = ended if ended is not None else mr[1] + pd.Timedelta(seconds=60)
-        return max((hi - lo).total_seconds(), 0.0) or None
-    sr = _ts_range(snapshots)
-    if sr is not None:
-        lo = started if started is not None else sr[0]
-        hi = ended if ended is not None else sr[1]
-        d = (hi - lo).total_seconds()
-        return d if d > 0 else None
-    return None
-
-
-def _avg_online_snapshots(snapshots: pd.DataFrame) -> float | None:
-    on = _num(snapshots, "online")
-    if on is None:
-        return None
-    frame = pd.DataFrame({"ts": snapshots["ts"], "on": on}).dropna()
-    if len(frame) == 1:
-        return float(frame["on"].iloc[0])
-    t = (frame["ts"] - frame["ts"].iloc[0]).dt.total_seconds().to_numpy(float)
-    v = frame["on"].to_numpy(float)
-    span = t[-1] - t[0]
-    if span <= 0:
-        return float(v.mean())
-    return float(((v[1:] + v[:-1]) / 2 * np.diff(t)).sum() / span)
-
-
-def _kpis(
-    snapshots: pd.DataFrame | None,
-    minutes: pd.DataFrame | None,
-    viewers: pd.DataFrame | None,
-    duration: float | None,
-) -> Kpis:
-    watch = _num(viewers, "watch_time_s")
-    peaks = [s.max() for s in (_num(minutes, "online"), _num(snapshots, "online")) if s is not None]
-    peak_online = float(max(peaks)) if peaks else None
-
-    avg_online: float | None = None
-    if _num(minutes, "online") is not None:
-        avg_online = float(_num(minutes, "online").mean())  # type: ignore[union-attr]
-    elif snapshots is not None and "ts" in snapshots.columns:
-        avg_online = _avg_online_snapshots(snapshots)
-    if avg_online is None and watch is not None and duration:
-        avg_online = float(watch.sum()) / duration
-
-    n_viewers = float(len(viewers)) if viewers is not None and len(viewers) else None
-    viewers_count = _first(
-        n_viewers,
-        _sum(minutes, "entries"),
-        _last(snapshots, "viewers"),
-        _last(snapshots, "entries"),
-    )
-
-    avg_watch = float(watch.mean()) if watch is not None else None
-    if avg_watch is None and minutes is not None:
-        on, ent = _num(minutes, "online"), _num(minutes, "entries")
-        if on is not None and ent is not None:
-            ok = on.notna() & ent.notna()
-            avg_watch = _div(float(on[ok].sum() * 60.0), float(ent[ok].sum()))
-
-    def count(col: str, from_viewers: bool) -> float | None:
-        return _first(
-            _sum(viewers, col) if from_viewers else None,
-            _sum(minutes, col),
-            _last(snapshots, col),
-        )
-
-    likes, comments, shares = (count(c, True) for c in ("likes", "comments", "shares"))
-    known = [v for v in (likes, comments, shares) if v is not None]
-    engagement_rate = _div(sum(known), viewers_count) if known else None
-
-    spend = _num(viewers, "spend")
-    buyers_v = float((spend > 0).sum()) if spend is not None else None
-    buyers = _first(buyers_v, _sum(minutes, "buyers"), _last(snapshots, "buyers"))
-    gmv = _first(
-        _sum(minutes, "gmv"),
-        float(spend.sum()) if spend is not None else None,
-        _last(snapshots, "gmv"),
-    )
-    orders = count("orders", False)
+def _kpis(fig: Figures) -> Kpis:
+    """The headline figures, read from :mod:`core.figures` (one definition each)."""
+    g = fig.get
     return Kpis(
-        duration_s=duration,
-        peak_online=peak_online,
-        avg_online=avg_online,
-        viewers=viewers_count,
-        avg_watch_s=avg_watch,
-        likes=likes,
-        comments=comments,
-        shares=shares,
-        engagement_rate=engagement_rate,
-        followers=count("followers", False),
-        impressions=count("impressions", False),
-        clicks=count("clicks", False),
-        buyers=buyers,
-        conversion=_div(buyers, viewers_count),
-        orders=orders,
-        gmv=gmv,
-        aov=_div(gmv, orders),
-        gpm=None if (r := _div(gmv, viewers_count)) is None else r * 1000.0,
-        uv_value=_div(gmv, viewers_count),
+        duration_s=g("duration_s"),
+        peak_online=g("peak_online"),
+        avg_online=g("avg_online"),
+        viewers=g("viewers"),
+        avg_watch_s=g("avg_stay_s"),
+        likes=g("likes"),
+        comments=g("comments"),
+        shares=g("shares"),
+        engagement_rate=g("engagement_rate"),
+        followers=g("followers"),
+        impressions=g("impressions"),
+        clicks=g("clicks"),
+        buyers=g("buyers"),
+        conversion=g("conversion"),
+        orders=g("orders"),
+        gmv=g("gmv"),
+        aov=g("aov"),
+        gpm=g("gpm"),
+        uv_value=g("uv_value"),
+        views=g("views"),
+        items=g("items"),
+        per_buyer=g("per_buyer"),
     )
 
 
-def _funnel(k: Kpis) -> list[FunnelStage]:
-    stages: list[FunnelStage] = []
-    for name, value in (
-        ("views", k.viewers),
-        ("impressions", k.impressions),
-        ("clicks", k.clicks),
-        ("buyers", k.buyers),
-    ):
-        if value is not None:
-            stages.append(FunnelStage(stage=name, value=float(value)))  # type: ignore[arg-type]
-    return stages
+def _funnel(fig: Figures) -> list[FunnelStage]:
+    return [FunnelStage(stage=name, value=float(value)) for name, value in fig.funnel]  # type: ignore[arg-type]
 
 
 def _attention(
@@ -768,24 +644,36 @@ def build_report(
     title: str | None = None,
     started_at: datetime | None = None,
     ended_at: datetime | None = None,
+    platform: Mapping[str, Any] | None = None,
+    products: pd.DataFrame | None = None,
 ) -> SessionReport:
     """Build the report from whatever frames exist (each may be None or empty).
 
     ``model``: a fitted buying-power model (``predict`` and ``feature_names_in_``) to
     score the viewers; without it a linear baseline is fitted on the spot when viewer
-    rows have ``spend``.
+    rows have ``spend``. ``platform``: the platform's own totals for this session (a
+    past-session row), ``products``: product rows; both feed :func:`core.figures.compute_figures`.
     """
     snaps = _sorted(snapshots)
     mins = _sorted(minutes)
     views = viewers.reset_index(drop=True) if viewers is not None and len(viewers) else None
     start, end = _as_ts(started_at), _as_ts(ended_at)
-    duration = _duration(start, end, mins, snaps)
-    kpis = _kpis(snaps, mins, views, duration)
     estimate, km = _attention(snaps, mins, views)
+    figures = compute_figures(
+        snapshots=snaps,
+        minutes=mins,
+        viewers=views,
+        platform=platform,
+        products=products,
+        started_at=started_at,
+        ended_at=ended_at,
+        attention=estimate,
+    )
+    kpis = _kpis(figures)
     fit = att.fit_quality(km, estimate.lambda_per_s) if (estimate and km is not None) else None
     segments = segment_viewers(views) if views is not None else None
     bp, scores, tier = _buying_power(views, model)
-    funnel = _funnel(kpis)
+    funnel = _funnel(figures)
     online = _online_series(snaps, mins, start, end)
 
     retention = None
@@ -851,4 +739,5 @@ def build_report(
             "viewers": 0 if views is None else len(views),
         },
         viewer_scores=viewer_scores,
+        figures=figures,
     )

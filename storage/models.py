@@ -581,3 +581,44 @@ class PendingUpload(PendingUploadBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+# ------------------------------------------------------------------------- session_figures
+
+SESSION_FIGURE_COLUMNS = (
+    "gmv",
+    "orders",
+    "buyers",
+    "viewers",
+    "views",
+    "peak_online",
+    "avg_online",
+    "duration_s",
+    "half_life_s",
+    "conversion",
+)
+"""The headline figures kept as columns (history, comparisons, digests read these)."""
+
+
+class SessionFiguresBase(SQLModel):
+    session_id: int = Field(foreign_key="live_session.id", ondelete="CASCADE", primary_key=True)
+    definitions_version: int = Field(nullable=False)
+    computed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    gmv: float | None = None
+    orders: float | None = None
+    buyers: float | None = None
+    viewers: float | None = None
+    views: float | None = None
+    peak_online: float | None = None
+    avg_online: float | None = None
+    duration_s: float | None = None
+    half_life_s: float | None = None
+    conversion: float | None = None
+    figures: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    """Every figure as {"values": {name: {"value", "source"}}, "reconciliation": […]}."""
+
+
+class SessionFigures(SessionFiguresBase, table=True):
+    """A session's figures as `core.figures` computed them (one row a session), written
+    when it closes and whenever its data changes; an older ``definitions_version`` is
+    recomputed when read."""
+
+    __tablename__ = "session_figures"

@@ -25,6 +25,7 @@ __all__ = [
     "ChatAdmins",
     "button_owner_ok",
     "forget_cached_workspace",
+    "in_compute_worker",
     "in_import_worker",
     "in_worker",
     "may_manage",
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("livehost.bot")
+
 
 T = TypeVar("T")
 
@@ -56,6 +58,16 @@ async def in_import_worker(
     return await loop.run_in_executor(
         context.state.import_executor, functools.partial(fn, *args, **kwargs)
     )
+
+
+async def in_compute_worker(
+    context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
+) -> T:
+    """Run compute-heavy work (figures, history, forecasts) off the event loop and off
+    the database thread that answers pushes."""
+    loop = asyncio.get_running_loop()
+    executor = getattr(context.state, "compute_executor", None) or context.state.executor
+    return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
 
 
 async def workspace_of(update: Update, context: Context) -> WorkspaceInfo:

@@ -10,7 +10,7 @@ from telegram import Message, Update
 
 from bot.context import CachedInsight, Context
 from bot.formatting import fmt_duration, fmt_money
-from bot.handlers.common import in_worker, reply, workspace_of
+from bot.handlers.common import in_compute_worker, in_worker, reply, workspace_of
 from bot.i18n import t
 from bot.services.live import StatResult
 from bot.services.nudges import forecast_line, live_insight
@@ -59,7 +59,7 @@ async def summary_command(update: Update, context: Context) -> None:
 async def sessions_command(update: Update, context: Context) -> None:
     """/sessions: the latest sessions, newest first."""
     ws = await workspace_of(update, context)
-    lines = await in_worker(
+    lines = await in_compute_worker(
         context, list_session_lines, context.state.engine, workspace_id=ws.id
     )
     if not lines:
@@ -109,7 +109,7 @@ async def push_reply(
     ):
         await message.reply_text(text + forecast_line(cached.insight.forecast, ws.language))
         return
-    insight = await in_worker(
+    insight = await in_worker(  # stored history and a small fit: quick
         context,
         live_insight,
         context.state.engine,

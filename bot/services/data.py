@@ -2,7 +2,8 @@
 /forget (delete all of it).
 
 :func:`export_zip` writes ``sessions.csv``, ``snapshots.csv``, ``minutes.csv``,
-``viewers.csv`` and ``past_sessions.csv`` (UTF-8 with a BOM, so that spreadsheets read
+``viewers.csv``, ``past_sessions.csv`` and ``figures.csv`` (each session's stored headline
+figures, as every message states them) (UTF-8 with a BOM, so that spreadsheets read
 Chinese text right). A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return is prefixed with a single quote (:func:`neutralise`), so a spreadsheet
 shows it instead of running it as a formula; numeric columns are written as numbers, so a
@@ -30,11 +31,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from bot.services.figures import stream_history
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import (
     MINUTE_COLUMNS,
     PAST_SESSION_COLUMNS,
+    SESSION_FIGURE_COLUMNS,
     SNAPSHOT_COLUMNS,
     VIEWER_COLUMNS,
     ProcessedUpdate,
@@ -54,7 +57,14 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """A text cell beginning with one of these is read as a formula by spreadsheets."""
 
 SESSION_EXPORT_COLUMNS = ("id", "title", "status", "source", "started_at", "ended_at")
-EXPORT_FILES = ("sessions.csv", "snapshots.csv", "minutes.csv", "viewers.csv", "past_sessions.csv")
+EXPORT_FILES = (
+    "sessions.csv",
+    "snapshots.csv",
+    "minutes.csv",
+    "viewers.csv",
+    "past_sessions.csv",
+    "figures.csv",
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,7 @@ def export_zip(engine: Engine, *, workspace_id: int) -> ExportResult:
         "minutes.csv": (["session_id", *minute_cols], []),
         "viewers.csv": (["session_id", *viewer_cols], []),
         "past_sessions.csv": (list(PAST_SESSION_COLUMNS), []),
+        "figures.csv": (["session_id", *SESSION_FIGURE_COLUMNS], []),
     }
     with session_scope(engine) as session:
         for live in repo.all_sessions(session, workspace_id=workspace_id):
@@ -145,6 +156,14 @@ def export_zip(engine: Engine, *, workspace_id: int) -> ExportResult:
             )
             tables["viewers.csv"][1].extend(
                 _frame_rows(repo.viewers_frame(session, session_id=sid), viewer_cols, sid)
+            )
+        # each session's figures as every message states them (core.figures, stored)
+        for record in stream_history(
+            session, workspace_id=workspace_id, include_platform_rows=False
+        ):
+            values = record.values or {}
+            tables["figures.csv"][1].append(
+                [record.session_id, *(values.get(c) for c in SESSION_FIGURE_COLUMNS)]
             )
         past = repo.past_sessions_frame(session, workspace_id=workspace_id)
         cols = list(PAST_SESSION_COLUMNS)

@@ -24,13 +24,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.formatting import fmt_duration, fmt_money, fmt_pct
 from bot.i18n import t
+from bot.services.figures import SAME_STREAM_S, StreamRecord, stream_history
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import LiveSession, ScheduledSend, Workspace, row_id
+from storage.models import ScheduledSend, Workspace, row_id
 
 __all__ = [
     "CHART_DAYS",
@@ -47,13 +48,11 @@ __all__ = [
     "plan_digests",
     "render_digest_chart",
     "replan_digest",
-    "session_metrics",
     "stream_records",
 ]
 
 CHART_DAYS = 14
 AVERAGE_DAYS = 7
-SAME_STREAM_S = 1800.0
 
 
 # ------------------------------------------------------------------------- when it is due
@@ -155,57 +154,6 @@ def replan_digest(
 # ---------------------------------------------------------------------------- the numbers
 
 
-def _num(frame: pd.DataFrame, name: str) -> pd.Series:
-    if len(frame) == 0 or name not in frame.columns:
-        return pd.Series(dtype=float)
-    return pd.Series(pd.to_numeric(frame[name], errors="coerce"), dtype=float)
-
-
-def session_metrics(snapshots: pd.DataFrame, minutes: pd.DataFrame) -> dict[str, float]:
-    """GMV, peak online and half-life of one stream from its pushes and minute rows (the
-    minute rows win where both speak); NaN where unknown."""
-    from core import attention
-
-    gmv = math.nan
-    minute_gmv = _num(minutes, "gmv").dropna()
-    snap_gmv = _num(snapshots, "gmv").dropna()
-    if len(minute_gmv):
-        gmv = float(minute_gmv.sum())
-    elif len(snap_gmv):
-        gmv = float(snap_gmv.max())  # running total
-    online = pd.concat([_num(minutes, "online"), _num(snapshots, "online")]).dropna()
-    peak = float(online.max()) if len(online) else math.nan
-    estimate = attention.from_minutes(minutes) if len(minutes) else None
-    if estimate is None and len(snapshots) >= 2:
-        estimate = attention.from_snapshots(snapshots)
-    half_life = math.nan
-    if estimate is not None and math.isfinite(estimate.half_life_s):
-        half_life = float(estimate.half_life_s)
-    return {"gmv": gmv, "peak_online": peak, "half_life_s": half_life}
-
-
-@dataclass(frozen=True)
-class StreamRecord:
-    """One stream as the digests and comparisons see it."""
-
-    started_at: datetime
-    gmv: float
-    half_life_s: float
-    peak_online: float
-    duration_s: float
-    title: str | None
-    session_id: int | None
-    """The live session's id; None for a row known only from a sessions file."""
-
-
-def _f(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return number
-
-
 def stream_records(
     session: Session,
     *,
@@ -213,70 +161,19 @@ def stream_records(
     since: datetime,
     until: datetime,
     exclude_session: int | None = None,
+    limit: int | None = None,
 ) -> list[StreamRecord]:
     """The workspace's streams started in [since, until), oldest first: its sessions (live
-    or filed from imports) and its imported past sessions, one record per stream."""
-    stmt = (
-        select(LiveSession)
-        .where(
-            LiveSession.workspace_id == workspace_id,
-            col(LiveSession.started_at) >= since,
-            col(LiveSession.started_at) < until,
-        )
-        .order_by(col(LiveSession.started_at))
+    or filed from imports) with their stored figures and its imported past sessions that
+    match none of them, one record per stream (:func:`bot.services.figures.stream_history`)."""
+    return stream_history(
+        session,
+        workspace_id=workspace_id,
+        since=since,
+        until=until,
+        exclude_session=exclude_session,
+        limit=limit,
     )
-    records: list[StreamRecord] = []
-    for live in session.exec(stmt).all():
-        sid = row_id(live)
-        if sid == exclude_session:
-            continue
-        m = session_metrics(
-            repo.snapshots_frame(session, session_id=sid),
-            repo.minutes_frame(session, session_id=sid),
-        )
-        end = live.ended_at or live.last_push_at
-        duration = (end - live.started_at).total_seconds() if end is not None else math.nan
-        records.append(
-            StreamRecord(
-                live.started_at, m["gmv"], m["half_life_s"], m["peak_online"], duration,
-                live.title, sid,
-            )
-        )
-    past = repo.past_sessions_frame(session, workspace_id=workspace_id, since=since)
-    live_starts = np.array([r.started_at.timestamp() for r in records], dtype=float)
-    merged = list(records)
-    for row in past.to_dict("records"):
-        started = row.get("started_at")
-        if started is None or pd.isna(started):
-            continue
-        start = pd.Timestamp(started).to_pydatetime()
-        if start >= until:
-            continue
-        avg_watch = _f(row.get("avg_watch_s"))
-        # exponential attention: mean watch time = 1/λ, so half-life = ln 2 × mean watch
-        half_life = math.log(2) * avg_watch if avg_watch > 0 else math.nan
-        record = StreamRecord(
-            start, _f(row.get("gmv")), half_life, _f(row.get("peak_online")),
-            _f(row.get("duration_s")), row.get("title") or None, None,
-        )
-        close = np.flatnonzero(np.abs(live_starts - start.timestamp()) <= SAME_STREAM_S)
-        if len(close):
-            i = int(close[0])
-            known = records[i]
-            # the platform's figures where it has them, the live ones for the rest
-            merged[i] = StreamRecord(
-                known.started_at,
-                record.gmv if math.isfinite(record.gmv) else known.gmv,
-                known.half_life_s if math.isfinite(known.half_life_s) else record.half_life_s,
-                record.peak_online if math.isfinite(record.peak_online) else known.peak_online,
-                known.duration_s if math.isfinite(known.duration_s) else record.duration_s,
-                known.title or record.title,
-                known.session_id,
-            )
-            continue
-        merged.append(record)
-    merged.sort(key=lambda r: r.started_at)
-    return merged
 
 
 # ----------------------------------------------------------------------------- the digest

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.services.figures import refresh_session_figures
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.importers import MAX_BYTES, ImportRejected, import_file
@@ -97,13 +98,13 @@ def session_figures(session: Session, *, session_id: int) -> dict[str, float]:
     live = repo.get_session_any(session, session_id=session_id)
     if live is None:
         return {}
-    frames = {
-        "snapshots": repo.snapshots_frame(session, session_id=session_id),
-        "minutes": repo.minutes_frame(session, session_id=session_id),
-        "viewers": repo.viewers_frame(session, session_id=session_id),
-    }
+    snapshots = repo.snapshots_frame(session, session_id=session_id)
+    minutes = repo.minutes_frame(session, session_id=session_id)
+    viewers = repo.viewers_frame(session, session_id=session_id)
     report = build_report(
-        **{k: (v if len(v) else None) for k, v in frames.items()},
+        snapshots=snapshots if len(snapshots) else None,
+        minutes=minutes if len(minutes) else None,
+        viewers=viewers if len(viewers) else None,
         title=live.title,
         started_at=live.started_at,
         ended_at=live.ended_at,
@@ -258,6 +259,7 @@ def import_upload(
                 if was_closed and not result.created_session:
                     after = session_figures(session, session_id=result.session_id)
                     outcome.moved = _moved(before, after)
+                refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
     except ImportRejected as rejected:
         return _rejected(rejected)
     return outcome

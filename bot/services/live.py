@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
+from bot.services.figures import refresh_session_figures
 from bot.statparse import Ignored, parse_stats
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -146,6 +147,7 @@ def end_live(
             return None
         closed = repo.close_session(session, session_id=row_id(current), ended_at=now)
         due: datetime | None = None
+        refresh_session_figures(session, row_id(closed))
         if summary_delay_s is not None:  # the summary is scheduled in the same transaction
             from bot.services.summaries import schedule_summary
 

@@ -3,6 +3,7 @@ language. Shared by /summary, the scheduled summary, `livehost report` and the d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
+from bot.services.figures import platform_row, store_figures
 from storage import repositories as repo
 from storage.engine import session_scope
 
@@ -64,13 +66,22 @@ def session_report(
             "viewers": repo.viewers_frame(session, session_id=session_id),
         }
         owner = live.workspace_id
+        closed = live.status != "open"
+        platform = platform_row(session, workspace_id=owner, started_at=started_at)
     report = build_report(
-        **{k: (v if len(v) else None) for k, v in frames.items()},
+        snapshots=frames["snapshots"] if len(frames["snapshots"]) else None,
+        minutes=frames["minutes"] if len(frames["minutes"]) else None,
+        viewers=frames["viewers"] if len(frames["viewers"]) else None,
+        platform=platform,
         model=model,
         title=title,
         started_at=started_at,
         ended_at=ended_at,
     )
+    if closed:  # the report computed them: keep them for history
+        with session_scope(engine) as session:
+            if repo.get_session_any(session, session_id=session_id) is not None:
+                store_figures(session, session_id=session_id, figures=report.figures)
     text = format_summary(report, language, session_id=session_id, timezone=tz)
     bundle = ReportBundle(session_id, owner, language, report, text)
     if charts:
@@ -118,6 +129,48 @@ def _suggestion(code: str, params: dict[str, Any], lang: str) -> str | None:
         return t(lang, key, **shown)
     except KeyError:
         return None
+
+
+_MONEY = ("gmv",)
+_DURATION = ("duration_s", "watch_s", "platform_avg_stay_s")
+
+
+def _figure_value(name: str, value: float, lang: str) -> str:
+    if name in _MONEY:
+        return fmt_money(value, lang)
+    if name in _DURATION:
+        return fmt_duration(value, lang)
+    return fmt_num(value, lang)
+
+
+def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
+    """One line for each figure its sources disagree on: the other sources' values, the
+    one used with its difference to the first of them, and which one was used."""
+    by_figure: dict[str, list[Any]] = {}
+    for r in report.figures.reconciliation:
+        if f"figname_{r.figure}" in CATALOG:
+            by_figure.setdefault(r.figure, []).append(r)
+    sep = "，" if lang == "zh" else ", "
+    out = []
+    for figure, entries in by_figure.items():
+        first = entries[0]
+        others = sep.join(
+            f"{t(lang, f'figsrc_{r.other_source}')} {_figure_value(figure, r.other_value, lang)}"
+            for r in entries
+        )
+        diff = "—" if not math.isfinite(first.rel_diff) else f"{first.rel_diff * 100:+.1f}%"
+        out.append(
+            t(
+                lang,
+                "figures_disagree",
+                figure=t(lang, f"figname_{figure}"),
+                others=others,
+                chosen_source=t(lang, f"figsrc_{first.chosen_source}"),
+                chosen=_figure_value(figure, first.chosen_value, lang),
+                diff=diff,
+            )
+        )
+    return out
 
 
 def format_summary(
@@ -171,10 +224,11 @@ def format_summary(
         lines.append(
             t(
                 lang,
-                "summary_line_sales",
+                "figures_line_sales",
                 gmv=fmt_money(k.gmv, lang),
                 orders=fmt_num(k.orders, lang),
                 buyers=fmt_num(k.buyers, lang),
+                per_buyer=fmt_money(k.per_buyer, lang),
                 aov=fmt_money(k.aov, lang),
             )
         )
@@ -218,7 +272,8 @@ def format_summary(
                 r2="—" if bp.r2 is None else f"{bp.r2:.2f}",
                 mae=fmt_money(bp.mae, lang),
                 predicted=fmt_money(bp.predicted_gmv, lang),
-                actual=fmt_money(bp.actual_gmv, lang),
+                # the session's GMV figure: one value for GMV in the whole message
+                actual=fmt_money(k.gmv if k.gmv is not None else bp.actual_gmv, lang),
                 top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
             )
         )
@@ -229,4 +284,8 @@ def format_summary(
         lines.append("")
         lines.append(t(lang, "summary_suggestions"))
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
+    disagreements = disagreement_lines(report, lang)
+    if disagreements:  # last: the figures above are the ones used
+        lines.append("")
+        lines.extend(disagreements)
     return "\n".join(lines)

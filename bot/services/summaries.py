@@ -9,7 +9,7 @@ same content at once without touching it.
 from __future__ import annotations
 
 import math
-import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
 from bot.services.digests import stream_records
+from bot.services.figures import StreamRecord, refresh_session_figures, stream_history
 from bot.services.reports import session_report
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -105,33 +106,31 @@ class SummaryContent:
     marks: list[datetime] = field(default_factory=list)
 
 
-def _median(values: list[float]) -> float:
-    finite = [v for v in values if math.isfinite(v)]
-    return float(statistics.median(finite)) if finite else math.nan
+_COMPARE_NAMES: dict[str, tuple[str, Callable[[float | None, str], str]]] = {
+    "gmv": ("gmv", fmt_money),
+    "half_life_s": ("half_life", fmt_duration),
+    "peak_online": ("peak", fmt_num),
+    "duration_s": ("duration", fmt_duration),
+}
 
 
-def _comparison(report: SessionReport, lang: str, streams: list[Any]) -> list[str]:
+def _comparison(report: SessionReport, lang: str, streams: list[StreamRecord]) -> list[str]:
+    from core.figures import compare_with_usual
+
     if not streams:
         return []
-    k = report.kpis
-    half_life = report.attention.half_life_s if report.attention is not None else None
+    history = [s.values or {} for s in streams]
     items = []
-    for name, value, median, shown in (
-        ("gmv", k.gmv, _median([s.gmv for s in streams]), fmt_money),
-        ("half_life", half_life, _median([s.half_life_s for s in streams]), fmt_duration),
-        ("peak", k.peak_online, _median([s.peak_online for s in streams]), fmt_num),
-        ("duration", k.duration_s, _median([s.duration_s for s in streams]), fmt_duration),
-    ):
-        if value is None or not math.isfinite(value) or not math.isfinite(median):
-            continue
-        change = f" ({value / median - 1:+.0%})" if median else ""
+    for c in compare_with_usual(report.figures, history):
+        name, shown = _COMPARE_NAMES[c.figure]
+        change = f" ({c.change:+.0%})" if c.change is not None else ""
         items.append(
             t(
                 lang,
                 "compare_item",
                 name=t(lang, f"compare_{name}"),
-                value=shown(value, lang),
-                median=shown(median, lang),
+                value=shown(c.value, lang),
+                median=shown(c.usual, lang),
                 change=change,
             )
         )
@@ -164,7 +163,8 @@ def build_summary(
             since=live.started_at - _LOOKBACK,
             until=live.started_at,
             exclude_session=session_id,
-        )[-COMPARE_LAST:]
+            limit=COMPARE_LAST,
+        )
         marks = nudge_times(session, session_id=session_id)
         chat_id, tz = ws.chat_id, ws.timezone
     lang = bundle.lang
@@ -203,6 +203,7 @@ def close_idle_sessions(
                 continue
             sid = row_id(live)
             repo.close_session(session, session_id=sid, ended_at=last)
+            refresh_session_figures(session, sid)
             row = schedule_summary(
                 session, session_id=sid, workspace_id=live.workspace_id, due_at=now,
                 auto_closed=True,
@@ -229,23 +230,20 @@ def last_session_id(engine: Engine, *, workspace_id: int) -> int | None:
 
 
 def list_session_lines(engine: Engine, *, workspace_id: int, limit: int = 15) -> list[SessionLine]:
-    """The workspace's latest sessions, newest first, with duration and GMV."""
-    from bot.services.digests import session_metrics
-
-    out: list[SessionLine] = []
+    """The workspace's latest sessions, newest first, with duration and GMV (their stored
+    figures, read in one query)."""
     with session_scope(engine) as session:
-        for live in repo.list_sessions(session, workspace_id=workspace_id, limit=limit):
-            sid = row_id(live)
-            m = session_metrics(
-                repo.snapshots_frame(session, session_id=sid),
-                repo.minutes_frame(session, session_id=sid),
-            )
-            end = live.ended_at
-            duration = (end - live.started_at).total_seconds() if end is not None else None
-            out.append(
-                SessionLine(
-                    sid, live.title or "", live.started_at, duration, live.status,
-                    m["gmv"] if math.isfinite(m["gmv"]) else None,
-                )
-            )
-    return out
+        records = stream_history(
+            session, workspace_id=workspace_id, limit=limit, include_platform_rows=False
+        )
+    return [
+        SessionLine(
+            r.session_id or 0,
+            r.title or "",
+            r.started_at,
+            r.duration_s if math.isfinite(r.duration_s) else None,
+            r.status,
+            r.gmv if math.isfinite(r.gmv) else None,
+        )
+        for r in reversed(records)
+    ]

@@ -17,6 +17,12 @@ from storage.repositories.bulk import (
     upsert_past_sessions,
     upsert_viewers,
 )
+from storage.repositories.figures import (
+    SessionHistoryRow,
+    drop_session_figures,
+    session_history,
+    store_session_figures,
+)
 from storage.repositories.filing import (
     add_pending_upload,
     answer_pending_upload,
@@ -82,6 +88,7 @@ __all__ = [
     "UPDATABLE_WORKSPACE_FIELDS",
     "Pace",
     "PushRecord",
+    "SessionHistoryRow",
     "Slot",
     "Upserted",
     "activate_model_version",
@@ -102,6 +109,7 @@ __all__ = [
     "delete_workspace_data",
     "drop_pending_upload",
     "drop_send",
+    "drop_session_figures",
     "find_import",
     "forget_idle_paces",
     "get_open_session",
@@ -132,9 +140,11 @@ __all__ = [
     "save_column_mapping",
     "schedule_send",
     "session_data_hash",
+    "session_history",
     "session_window",
     "snapshot_rows",
     "snapshots_frame",
+    "store_session_figures",
     "summary_hashes",
     "update_workspace",
     "upsert_minutes",

@@ -51,7 +51,10 @@ def test_full_report(stream) -> None:  # type: ignore[no-untyped-def]
     )
     assert r.attention is not None and r.attention.source == "viewers"
     assert r.attention_fit is not None and (r.attention_fit["r2"] or 0) > 0.95
-    assert [s.stage for s in r.funnel] == ["views", "impressions", "clicks", "buyers"]
+    # minute impressions/clicks are per-minute head counts: no session total of people
+    assert [s.stage for s in r.funnel] == ["views", "buyers"]
+    assert k.impressions is None and k.clicks is None
+    assert k.views == m["entries"].sum()
     assert r.segments is not None and len(r.segments.table) >= 2
     bp = r.buying_power
     assert bp is not None and bp.source == "baseline" and bp.in_sample
@@ -117,7 +120,11 @@ def test_minutes_only(stream) -> None:  # type: ignore[no-untyped-def]
     m = stream.minutes
     r = build_report(minutes=m)
     k = r.kpis
-    assert k.viewers == m["entries"].sum()
+    # Σ entries counts entries (views); distinct viewers are not in the minute rows
+    assert k.views == m["entries"].sum() and k.viewers is None
+    assert k.conversion is None and k.uv_value is None
+    assert k.gpm == pytest.approx(m["gmv"].sum() / m["entries"].sum() * 1000)
+    assert r.funnel == []  # no stage of people from per-minute head counts
     assert k.shares is None  # minute rows carry no shares
     assert k.avg_watch_s == pytest.approx(m["online"].sum() * 60 / m["entries"].sum())
     assert k.duration_s == 7200

@@ -32,6 +32,7 @@ TABLES = {
     "past_session",
     "import_record",
     "processed_update",
+    "session_figures",
     "model_version",
     "scheduled_send",
     "send_pace",
@@ -98,11 +99,11 @@ def test_upgrade_on_empty_database_reaches_head(empty_engine) -> None:
     assert current_revision(empty_engine) is None
     assert sa.inspect(empty_engine).get_table_names() == []
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0004"
+    assert current_revision(empty_engine) == head_revision() == "0005"
     tables = set(sa.inspect(empty_engine).get_table_names())
     assert tables == TABLES | {"alembic_version"}
     upgrade(empty_engine)  # a second run is a no-op
-    assert current_revision(empty_engine) == "0004"
+    assert current_revision(empty_engine) == "0005"
 
 
 def test_migrated_schema_matches_the_models(engine) -> None:

@@ -1,0 +1,707 @@
+"""Every per-session figure, defined once (DESIGN.md, "Definitions").
+
+:func:`compute_figures` takes whatever the session has — the platform's own session row
+(a sessions export such as TikTok Shop ``performance_detail``), product rows, viewer rows,
+minute rows and the host's pushes — and returns one value and one source per figure. The
+report, the summary, comparisons with past streams, digests, /sessions, live replies,
+/export and ``livehost report --json`` all read figures from here.
+
+Sources, in the one order every figure follows (the first that can give a figure gives it):
+
+1. ``platform`` — the platform's own session totals (a past-session row);
+2. ``products`` — product rows (sums of GMV, orders, units over products);
+3. ``viewers`` — viewer rows (one row a viewer);
+4. ``minutes`` — the minute timeline;
+5. ``pushes`` — the host's pushes (running totals: the last value of each key; ``online``
+   is a moment's count).
+
+``duration_s`` alone also knows ``session``: the recorded window (``ended_at −
+started_at``), placed right after ``platform``.
+
+What each source can give (a source missing a column gives nothing for it):
+
+=================  ===========================================================
+platform           duration, GMV, orders, buyers, views, product impressions,
+                   product clicks, followers, peak online, avg stay
+products           GMV, orders, items (sums over products)
+viewers            viewers (distinct ids), GMV (Σ spend), buyers (spend > 0),
+                   watch seconds, likes, comments, shares, interacting viewers
+minutes            duration (span + 1 min), peak and average online, views
+                   (Σ entries), GMV, orders, followers, likes, comments,
+                   watch seconds (Σ online × 60)
+pushes             duration (span), peak and average online (time-weighted),
+                   viewers, views (``entries``), GMV, orders, buyers, clicks,
+                   followers, likes, comments, shares
+=================  ===========================================================
+
+What the minute rows can NOT give: the minute ``impressions``, ``clicks`` and ``buyers``
+columns are per-minute head counts (商品曝光人数, 商品点击人数, 成交人数 of that minute).
+The same person counts again in every minute they are seen, so no sum, maximum or mean of
+them is the session's number of people: the minute rows give no product impressions,
+clicks or buyers, and no distinct viewers (Σ ``entries`` counts entries, i.e. views). Sums
+of events and amounts (entries, GMV, orders, follows, likes, comments) are fine.
+
+Figures that belong together come from one source: the sales group (GMV, orders, items,
+buyers) takes the first source that has GMV and fills a member it lacks from the next
+sources only when the result keeps buyers ≤ orders ≤ items; a member that would break that
+is left out (None). The audience figures (viewers, views) follow the order on their own.
+
+Derived figures (None when an input is missing or zero):
+
+* ``per_buyer`` (客单价) = GMV / buyers; ``aov`` = GMV / orders;
+* ``gpm`` = GMV / views × 1000; ``uv_value`` = GMV / viewers;
+* ``conversion`` = buyers / viewers; ``entry_rate`` = viewers / room impressions (no
+  stored source has room impressions yet, so it is None until one does);
+* ``ctr`` = product clicks / product impressions; ``ctor`` = buyers (else orders) /
+  product clicks;
+* ``avg_stay_s`` = watch seconds / viewers (the platform's own figure first; from the
+  minute rows, watch seconds / views, as they cannot tell a re-entry from a new viewer);
+* ``lambda_per_s``, ``half_life_s``: the attention estimate (viewer rows, else minutes,
+  else pushes); with none of them, from the platform's average stay (exponential
+  attention: λ = 1 / mean stay, half-life = ln 2 × mean stay);
+* ``follow_rate`` = followers / viewers; ``interaction_rate`` = interacting viewers /
+  viewers; ``engagement_rate`` = (likes + comments + shares, those known) / viewers.
+
+Reconciliation: for every base figure, each other source that gives it and differs from
+the chosen value by more than :data:`TOLERANCE` (relative) is listed (figure, chosen
+source and value, other source and value, chosen / other − 1). Pushes are not compared
+with the sources before them: they are readings typed at moments (the last one before
+the end, a peak between two pushes missed), not the session's totals.
+
+Funnel: viewers → product impressions → product clicks → buyers, people at each stage,
+from the figures above; a stage with no value is absent, and a stage larger than the one
+before it (two sources that do not agree) is left out, so the funnel never widens.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BASE_FIGURES",
+    "COMPARED",
+    "DEFINITIONS_VERSION",
+    "DERIVED_FIGURES",
+    "FUNNEL_STAGES",
+    "SOURCES",
+    "TOLERANCE",
+    "Comparison",
+    "Figure",
+    "Figures",
+    "Reconciliation",
+    "compare_with_usual",
+    "compute_figures",
+    "usual",
+]
+
+DEFINITIONS_VERSION = 1
+"""Bumped whenever a definition changes: stored figures of an older version are recomputed."""
+
+TOLERANCE = 0.015
+"""Two sources further apart than this (relative) are reported."""
+
+Source = Literal["platform", "session", "products", "viewers", "minutes", "pushes"]
+SOURCES: tuple[Source, ...] = ("platform", "session", "products", "viewers", "minutes", "pushes")
+
+SALES = ("gmv", "orders", "items", "buyers")
+BASE_FIGURES = (
+    "duration_s",
+    "peak_online",
+    "avg_online",
+    *SALES,
+    "viewers",
+    "views",
+    "impressions",
+    "clicks",
+    "watch_s",
+    "platform_avg_stay_s",
+    "followers",
+    "likes",
+    "comments",
+    "shares",
+    "interacting",
+)
+DERIVED_FIGURES = (
+    "per_buyer",
+    "aov",
+    "gpm",
+    "uv_value",
+    "conversion",
+    "entry_rate",
+    "ctr",
+    "ctor",
+    "avg_stay_s",
+    "follow_rate",
+    "interaction_rate",
+    "engagement_rate",
+    "lambda_per_s",
+    "half_life_s",
+)
+FUNNEL_STAGES = (
+    ("views", "viewers"),
+    ("impressions", "impressions"),
+    ("clicks", "clicks"),
+    ("buyers", "buyers"),
+)
+"""(stage name, figure) in funnel order; the first stage counts distinct viewers."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    figure: str
+    chosen_source: str
+    chosen_value: float
+    other_source: str
+    other_value: float
+    rel_diff: float
+    """chosen / other − 1."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The session's figures (only those the data supports), disagreements and funnel."""
+
+    values: dict[str, Figure] = field(default_factory=dict)
+    reconciliation: list[Reconciliation] = field(default_factory=list)
+    funnel: list[tuple[str, float]] = field(default_factory=list)
+    version: int = DEFINITIONS_VERSION
+
+    def get(self, name: str) -> float | None:
+        fig = self.values.get(name)
+        return None if fig is None else fig.value
+
+    def source(self, name: str) -> str | None:
+        fig = self.values.get(name)
+        return None if fig is None else fig.source
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """``{figure: {"value": …, "source": …}}`` for every figure (None where unknown)."""
+        out: dict[str, dict[str, Any]] = {}
+        for name in (*BASE_FIGURES, *DERIVED_FIGURES):
+            fig = self.values.get(name)
+            out[name] = {
+                "value": None if fig is None else fig.value,
+                "source": None if fig is None else fig.source,
+            }
+        return out
+
+    def reconciliation_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "figure": r.figure,
+                "chosen_source": r.chosen_source,
+                "chosen_value": r.chosen_value,
+                "other_source": r.other_source,
+                "other_value": r.other_value,
+                "rel_diff": r.rel_diff,
+            }
+            for r in self.reconciliation
+        ]
+
+    def values_dict(self) -> dict[str, float | None]:
+        return {name: self.get(name) for name in (*BASE_FIGURES, *DERIVED_FIGURES)}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _col(df: pd.DataFrame | None, name: str) -> pd.Series | None:
+    if df is None or len(df) == 0 or name not in df.columns:
+        return None
+    s = pd.to_numeric(df[name], errors="coerce").astype(float)
+    s = s.where(np.isfinite(s))
+    return s if s.notna().any() else None
+
+
+def _sum(df: pd.DataFrame | None, name: str) -> float | None:
+    s = _col(df, name)
+    return None if s is None else float(s.sum())
+
+
+def _last(df: pd.DataFrame | None, name: str) -> float | None:
+    s = _col(df, name)
+    return None if s is None else float(s.dropna().iloc[-1])
+
+
+def _max(df: pd.DataFrame | None, name: str) -> float | None:
+    s = _col(df, name)
+    return None if s is None else float(s.max())
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or not b:
+        return None
+    r = a / b
+    return r if math.isfinite(r) else None
+
+
+def _ts(x: Any) -> pd.Timestamp | None:
+    if x is None:
+        return None
+    t = pd.Timestamp(x)
+    if t is pd.NaT or pd.isna(t):
+        return None
+    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+
+
+def _sorted(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    if df is None or len(df) == 0:
+        return None
+    if "ts" in df.columns:
+        df = df.assign(ts=pd.to_datetime(df["ts"], utc=True, errors="coerce"))
+        df = df[df["ts"].notna()].sort_values("ts", kind="stable").reset_index(drop=True)
+        if len(df) == 0:
+            return None
+    return df
+
+
+# ---------------------------------------------------------------- per source
+
+
+def _platform(row: Mapping[str, Any] | None) -> dict[str, float]:
+    if not row:
+        return {}
+    out: dict[str, float] = {}
+    for name, key in (
+        ("duration_s", "duration_s"),
+        ("gmv", "gmv"),
+        ("orders", "orders"),
+        ("buyers", "buyers"),
+        ("views", "views"),
+        ("impressions", "impressions"),
+        ("clicks", "clicks"),
+        ("followers", "followers"),
+        ("peak_online", "peak_online"),
+        ("platform_avg_stay_s", "avg_watch_s"),
+    ):
+        v = _finite(row.get(key))
+        if v is not None and v >= 0:
+            out[name] = v
+    if out.get("duration_s") == 0:
+        del out["duration_s"]
+    return out
+
+
+def _products(df: pd.DataFrame | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name in ("gmv", "orders", "items"):
+        v = _sum(df, name)
+        if v is not None:
+            out[name] = v
+    return out
+
+
+def _viewers(df: pd.DataFrame | None, duration: float | None) -> dict[str, float]:
+    if df is None or len(df) == 0:
+        return {}
+    out: dict[str, float] = {}
+    if "user_id" in df.columns:
+        ids = df["user_id"].astype("string")
+        ids = ids[ids.notna() & (ids != "") & (ids != "nan")]
+        unnamed = len(df) - len(ids)
+        out["viewers"] = float(ids.nunique() + unnamed)
+    else:
+        out["viewers"] = float(len(df))
+    spend = _col(df, "spend")
+    if spend is not None:
+        out["gmv"] = float(spend.sum())
+        out["buyers"] = float((spend > 0).sum())
+    watch = _col(df, "watch_time_s")
+    if watch is not None:
+        out["watch_s"] = float(watch.sum())
+        if duration:
+            out["avg_online"] = float(watch.sum()) / duration
+    acts = [s for s in (_col(df, c) for c in ("likes", "comments", "shares")) if s is not None]
+    for name in ("likes", "comments", "shares"):
+        v = _sum(df, name)
+        if v is not None:
+            out[name] = v
+    if acts:
+        active = np.zeros(len(df), dtype=bool)
+        for s in acts:
+            active |= s.fillna(0).to_numpy(float) > 0
+        out["interacting"] = float(active.sum())
+    return out
+
+
+def _minutes(df: pd.DataFrame | None) -> dict[str, float]:
+    if df is None:
+        return {}
+    out: dict[str, float] = {}
+    if "ts" in df.columns and len(df):
+        out["duration_s"] = (df["ts"].iloc[-1] - df["ts"].iloc[0]).total_seconds() + 60.0
+    online = _col(df, "online")
+    if online is not None:
+        out["peak_online"] = float(online.max())
+        out["avg_online"] = float(online.mean())
+        out["watch_s"] = float(online.sum()) * 60.0
+    for name, col in (
+        ("views", "entries"),
+        ("gmv", "gmv"),
+        ("orders", "orders"),
+        ("followers", "followers"),
+        ("likes", "likes"),
+        ("comments", "comments"),
+    ):
+        v = _sum(df, col)
+        if v is not None:
+            out[name] = v
+    return out
+
+
+def _avg_online_pushes(df: pd.DataFrame) -> float | None:
+    on = _col(df, "online")
+    if on is None or "ts" not in df.columns:
+        return None
+    frame = pd.DataFrame({"ts": df["ts"], "on": on}).dropna()
+    if len(frame) == 1:
+        return float(frame["on"].iloc[0])
+    t = (frame["ts"] - frame["ts"].iloc[0]).dt.total_seconds().to_numpy(float)
+    v = frame["on"].to_numpy(float)
+    span = t[-1] - t[0]
+    if span <= 0:
+        return float(v.mean())
+    return float(((v[1:] + v[:-1]) / 2 * np.diff(t)).sum() / span)
+
+
+def _pushes(df: pd.DataFrame | None, started: pd.Timestamp | None) -> dict[str, float]:
+    if df is None:
+        return {}
+    out: dict[str, float] = {}
+    if "ts" in df.columns and len(df):
+        lo = started if started is not None else df["ts"].iloc[0]
+        d = (df["ts"].iloc[-1] - lo).total_seconds()
+        if d > 0:
+            out["duration_s"] = d
+    peak = _max(df, "online")
+    if peak is not None:
+        out["peak_online"] = peak
+    avg = _avg_online_pushes(df)
+    if avg is not None:
+        out["avg_online"] = avg
+    for name, col in (
+        ("viewers", "viewers"),
+        ("views", "entries"),
+        ("gmv", "gmv"),
+        ("orders", "orders"),
+        ("buyers", "buyers"),
+        ("clicks", "clicks"),
+        ("followers", "followers"),
+        ("likes", "likes"),
+        ("comments", "comments"),
+        ("shares", "shares"),
+    ):
+        v = _last(df, col)
+        if v is not None:
+            out[name] = v
+    return out
+
+
+# ---------------------------------------------------------------- choosing
+
+
+def _rel(chosen: float, other: float) -> float | None:
+    if other == 0:
+        return None if chosen == 0 else math.inf
+    return chosen / other - 1.0
+
+
+def _choose(
+    name: str,
+    cands: dict[str, dict[str, float]],
+    order: tuple[str, ...],
+    values: dict[str, Figure],
+    recon: list[Reconciliation],
+) -> None:
+    have = [(src, cands[src][name]) for src in order if name in cands.get(src, {})]
+    if not have:
+        return
+    src, value = have[0]
+    values[name] = Figure(value, src)
+    _reconcile(name, src, value, have[1:], recon)
+
+
+def _reconcile(
+    name: str,
+    src: str,
+    value: float,
+    others: list[tuple[str, float]],
+    recon: list[Reconciliation],
+) -> None:
+    for other_src, other in others:
+        if other_src == "pushes":
+            continue  # a reading typed at a moment, not the session's total: not compared
+        rel = _rel(value, other)
+        if rel is None or abs(rel) <= TOLERANCE:
+            continue
+        recon.append(
+            Reconciliation(
+                figure=name,
+                chosen_source=src,
+                chosen_value=value,
+                other_source=other_src,
+                other_value=other,
+                rel_diff=rel if math.isfinite(rel) else math.inf,
+            )
+        )
+
+
+def _sales(
+    cands: dict[str, dict[str, float]],
+    order: tuple[str, ...],
+    values: dict[str, Figure],
+    recon: list[Reconciliation],
+) -> None:
+    with_gmv = [s for s in order if "gmv" in cands.get(s, {})]
+    with_any = [s for s in order if any(k in cands.get(s, {}) for k in SALES)]
+    if not with_any:
+        return
+    group = with_gmv[0] if with_gmv else with_any[0]
+    picked: dict[str, Figure] = {}
+    for name in SALES:
+        if name in cands[group]:
+            picked[name] = Figure(cands[group][name], group)
+    # within one source, a contradiction leaves out the member it cannot support (and no
+    # other source stands in for it: the group's own source said something impossible)
+    dropped = _consistent(picked)
+    for name in SALES:
+        if name in picked or name in dropped:
+            continue
+        for src in order:
+            if src == group or name not in cands.get(src, {}):
+                continue
+            trial = dict(picked)
+            trial[name] = Figure(cands[src][name], src)
+            if _ordered(trial):
+                picked[name] = trial[name]
+            break
+    for name, fig in picked.items():
+        values[name] = fig
+        others = [
+            (s, cands[s][name]) for s in order if s != fig.source and name in cands.get(s, {})
+        ]
+        _reconcile(name, fig.source, fig.value, others, recon)
+
+
+def _ordered(figs: dict[str, Figure]) -> bool:
+    seq = [figs[n].value for n in ("buyers", "orders", "items") if n in figs]
+    return all(a <= b for a, b in itertools.pairwise(seq))
+
+
+def _consistent(figs: dict[str, Figure]) -> set[str]:
+    dropped: set[str] = set()
+    for low, high in (("buyers", "orders"), ("orders", "items"), ("buyers", "items")):
+        if low in figs and high in figs and figs[low].value > figs[high].value:
+            drop = low if low == "buyers" else high
+            del figs[drop]
+            dropped.add(drop)
+    return dropped
+
+
+def _derived(values: dict[str, Figure]) -> None:
+    def get(name: str) -> float | None:
+        fig = values.get(name)
+        return None if fig is None else fig.value
+
+    def src(*names: str) -> str:
+        seen: list[str] = []
+        for n in names:
+            fig = values.get(n)
+            if fig is not None and fig.source not in seen:
+                seen.append(fig.source)
+        return "+".join(seen)
+
+    def put(name: str, value: float | None, *inputs: str) -> None:
+        if value is not None and math.isfinite(value):
+            values[name] = Figure(value, src(*inputs))
+
+    gmv, orders, buyers = get("gmv"), get("orders"), get("buyers")
+    viewers, views = get("viewers"), get("views")
+    put("per_buyer", _div(gmv, buyers), "gmv", "buyers")
+    put("aov", _div(gmv, orders), "gmv", "orders")
+    gpm = _div(gmv, views)
+    put("gpm", None if gpm is None else gpm * 1000.0, "gmv", "views")
+    put("uv_value", _div(gmv, viewers), "gmv", "viewers")
+    put("conversion", _div(buyers, viewers), "buyers", "viewers")
+    put("ctr", _div(get("clicks"), get("impressions")), "clicks", "impressions")
+    if buyers is not None:
+        put("ctor", _div(buyers, get("clicks")), "buyers", "clicks")
+    else:
+        put("ctor", _div(orders, get("clicks")), "orders", "clicks")
+    # average stay: the platform's own, else watch seconds per viewer (per view from minutes)
+    stay = values.get("platform_avg_stay_s")
+    watch = values.get("watch_s")
+    if stay is not None:
+        values["avg_stay_s"] = Figure(stay.value, stay.source)
+    elif watch is not None:
+        per = viewers if watch.source != "minutes" else views
+        if watch.source == "minutes" and values.get("views") is not None:
+            put("avg_stay_s", _div(watch.value, per), "watch_s", "views")
+        elif watch.source != "minutes":
+            put("avg_stay_s", _div(watch.value, per), "watch_s", "viewers")
+    put("follow_rate", _div(get("followers"), viewers), "followers", "viewers")
+    put("interaction_rate", _div(get("interacting"), viewers), "interacting", "viewers")
+    acts = [n for n in ("likes", "comments", "shares") if get(n) is not None]
+    if acts:
+        total = sum(get(n) or 0.0 for n in acts)
+        put("engagement_rate", _div(total, viewers), *acts, "viewers")
+
+
+def _funnel(values: dict[str, Figure]) -> list[tuple[str, float]]:
+    out: list[tuple[str, float]] = []
+    for stage, name in FUNNEL_STAGES:
+        fig = values.get(name)
+        if fig is None:
+            continue
+        if out and fig.value > out[-1][1]:
+            continue
+        out.append((stage, fig.value))
+    return out
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def compute_figures(
+    *,
+    snapshots: pd.DataFrame | None = None,
+    minutes: pd.DataFrame | None = None,
+    viewers: pd.DataFrame | None = None,
+    platform: Mapping[str, Any] | None = None,
+    products: pd.DataFrame | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    attention: Any = None,
+) -> Figures:
+    """Every figure of one session from whatever it has (each input may be None or empty).
+
+    ``platform``: the platform's session row (past-session columns) matched to this
+    session. ``attention``: an estimate with ``lambda_per_s``, ``half_life_s`` and
+    ``source`` (the report's); without it the attention figures are computed from the
+    viewer rows, else the minutes, else the pushes.
+    """
+    snaps, mins = _sorted(snapshots), _sorted(minutes)
+    views_df = viewers if viewers is not None and len(viewers) else None
+    start, end = _ts(started_at), _ts(ended_at)
+
+    cands: dict[str, dict[str, float]] = {
+        "platform": _platform(platform),
+        "products": _products(products),
+        "minutes": _minutes(mins),
+        "pushes": _pushes(snaps, start),
+    }
+    session_d: dict[str, float] = {}
+    if start is not None and end is not None and (end - start).total_seconds() > 0:
+        session_d["duration_s"] = (end - start).total_seconds()
+    cands["session"] = session_d
+
+    values: dict[str, Figure] = {}
+    recon: list[Reconciliation] = []
+    order = SOURCES
+    _choose("duration_s", cands, order, values, recon)
+    duration = values["duration_s"].value if "duration_s" in values else None
+    cands["viewers"] = _viewers(views_df, duration)
+
+    for name in BASE_FIGURES:
+        if name in SALES or name == "duration_s":
+            continue
+        _choose(name, cands, order, values, recon)
+    _sales(cands, order, values, recon)
+    _derived(values)
+
+    est = attention
+    if est is None and (snaps is not None or mins is not None or views_df is not None):
+        est = _attention(snaps, mins, views_df)
+    if est is not None:
+        lam, hl = _finite(est.lambda_per_s), _finite(est.half_life_s)
+        if lam is not None and hl is not None:
+            values["lambda_per_s"] = Figure(lam, str(est.source))
+            values["half_life_s"] = Figure(hl, str(est.source))
+    stay = values.get("platform_avg_stay_s")
+    if "half_life_s" not in values and stay is not None and stay.value > 0:
+        # exponential attention: mean stay = 1/λ, so half-life = ln 2 × mean stay
+        values["lambda_per_s"] = Figure(1.0 / stay.value, stay.source)
+        values["half_life_s"] = Figure(math.log(2) * stay.value, stay.source)
+
+    ordered = {n: values[n] for n in (*BASE_FIGURES, *DERIVED_FIGURES) if n in values}
+    return Figures(values=ordered, reconciliation=recon, funnel=_funnel(ordered))
+
+
+def _attention(
+    snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None, viewers: pd.DataFrame | None
+) -> Any:
+    from core import attention as att
+
+    watch = _col(viewers, "watch_time_s")
+    if watch is not None and viewers is not None:
+        cens = viewers["censored"] if "censored" in viewers.columns else None
+        est = att.from_watch_times(watch, cens)
+        if est is not None:
+            return est
+    est = att.from_minutes(minutes)
+    if est is None:
+        est = att.from_snapshots(snapshots)
+    return est
+
+
+# ---------------------------------------------------------------- against past streams
+
+COMPARED = ("gmv", "half_life_s", "peak_online", "duration_s")
+"""The figures a summary compares with the workspace's usual (the median of past streams)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    figure: str
+    value: float
+    usual: float
+    change: float | None
+    """value / usual − 1 (None when the usual is 0)."""
+
+
+def usual(values: Sequence[float | None]) -> float | None:
+    """The median of the known, finite values; None without any."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return float(np.median(finite)) if finite else None
+
+
+def compare_with_usual(
+    figures: Figures,
+    history: Sequence[Mapping[str, float | None]],
+    names: Sequence[str] = COMPARED,
+) -> list[Comparison]:
+    """Each of ``names`` the session has against the median of the past streams' values
+    (``history``: one mapping of figure → value a stream, as stored)."""
+    out: list[Comparison] = []
+    for name in names:
+        value = figures.get(name)
+        median = usual([h.get(name) for h in history])
+        if value is None or median is None:
+            continue
+        change = value / median - 1.0 if median else None
+        out.append(Comparison(name, value, median, change))
+    return out

@@ -1,0 +1,214 @@
+"""Benchmark of the push path against history: ``python -m tests.benchmarks.bench_figures``.
+
+The work a push reply waits for — storing the push and its live insight (the forecast
+from the workspace's past streams and the nudge check), both on the database thread — is
+timed on SQLite, each figure beside a baseline from the same run:
+
+* history: a workspace with 365 days × 2 streams of history (minute rows each) against a
+  workspace with none (target ≤ 1.2×). Beside it, the naive way this used to work: every
+  push recomputing every past session of the last 90 days from its frames to keep 10.
+  The first read after the migration computes and stores the missing figures once; it
+  is printed apart and not in the p95.
+* fan-out: push p95 while the digests of 2,000 workspaces are being prepared in the
+  compute pool (two threads, as in the bot) against the same pushes idle (target ≤ 1.5×).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlmodel import col, select
+
+from bot.services.digests import build_digest
+from bot.services.figures import compute_session_figures
+from bot.services.live import go_live, push_stat
+from bot.services.nudges import live_insight
+from storage import repositories as repo
+from storage.engine import make_engine, session_scope, upgrade
+from storage.models import LiveSession, PastSession, row_id
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def _minutes(start: datetime, rng: np.random.Generator, n: int = 120) -> pd.DataFrame:
+    online = np.maximum(0, 800 + np.cumsum(rng.normal(0, 30, n))).round()
+    return pd.DataFrame(
+        {
+            "ts": pd.date_range(start, periods=n, freq="min"),
+            "online": online,
+            "entries": rng.poisson(60, n).astype(float),
+            "exits": rng.poisson(58, n).astype(float),
+            "gmv": rng.gamma(2, 150, n).round(2),
+            "orders": rng.poisson(6, n).astype(float),
+        }
+    )
+
+
+def _workspace(engine, chat_id: int, days: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(chat_id)
+    with session_scope(engine) as s:
+        ws = repo.get_or_create_workspace(
+            s, chat_id=chat_id, chat_type="private", title="b", language="en", timezone="UTC"
+        )
+        wid = row_id(ws)
+        for day in range(days, 0, -1):
+            for hour in (4, 12):
+                start = NOW - timedelta(days=day) + timedelta(hours=hour - 12)
+                live = repo.add_closed_session(
+                    s,
+                    workspace_id=wid,
+                    title="h",
+                    started_at=start,
+                    ended_at=start + timedelta(hours=2),
+                )
+                repo.bulk_insert_minutes(s, session_id=row_id(live), rows=_minutes(start, rng))
+    opened = go_live(engine, workspace_id=wid, title="now", now=NOW, chat_id=chat_id, message_id=1)
+    return wid, opened.session_id
+
+
+def _push(engine, wid: int, sid: int, i: int) -> float:  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    at = NOW + timedelta(seconds=30 * (i + 1))
+    push_stat(
+        engine,
+        workspace_id=wid,
+        text=f"online={800 + i} viewers={2000 + 40 * i} gmv={100 * i + 5} orders={i}",
+        now=at,
+        dedupe_key=f"{wid}:{i}",
+    )
+    live_insight(engine, workspace_id=wid, session_id=sid, now=at)
+    return time.perf_counter() - t0
+
+
+def _naive_insight_history(engine, wid: int, sid: int) -> float:  # type: ignore[no-untyped-def]
+    """What each push used to do: recompute every session of the last 90 days."""
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        lives = s.exec(
+            select(LiveSession).where(
+                LiveSession.workspace_id == wid,
+                col(LiveSession.started_at) >= NOW - timedelta(days=90),
+                LiveSession.id != sid,
+            )
+        ).all()
+        figures = [compute_session_figures(s, live=live) for live in lives]
+    assert len(figures) >= 10
+    return time.perf_counter() - t0
+
+
+def _p95(samples: list[float]) -> float:
+    return float(np.percentile(np.array(samples) * 1000, 95))
+
+
+def _series(fn: Callable[[int], float], n: int, offset: int = 0) -> list[float]:
+    return [fn(offset + i) for i in range(n)]
+
+
+def _fleet(engine, n: int) -> list[int]:  # type: ignore[no-untyped-def]
+    ids = []
+    with session_scope(engine) as s:
+        for i in range(n):
+            ws = repo.get_or_create_workspace(
+                s, chat_id=50_000 + i, chat_type="private", title="f", language="en", timezone="UTC"
+            )
+            wid = row_id(ws)
+            for day in (1, 2, 3):
+                start = NOW - timedelta(days=day, hours=3)
+                s.add(
+                    PastSession(
+                        workspace_id=wid,
+                        started_at=start,
+                        duration_s=7200.0,
+                        gmv=1000.0 + i + day,
+                        peak_online=900.0,
+                        avg_watch_s=180.0,
+                    )
+                )
+            ids.append(wid)
+    return ids
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pushes", type=int, default=60)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--fleet", type=int, default=2000)
+    parser.add_argument("--compute-threads", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        upgrade(engine)
+        t0 = time.perf_counter()
+        busy = _workspace(engine, 1, args.days)
+        empty = _workspace(engine, 2, 0)
+        built = time.perf_counter() - t0
+        first = _push(engine, *busy, 0)  # computes and stores the missing figures once
+        _push(engine, *empty, 0)
+        with_history = _series(lambda i: _push(engine, *busy, i), args.pushes, 1)
+        without = _series(lambda i: _push(engine, *empty, i), args.pushes, 1)
+        naive = [_naive_insight_history(engine, *busy) for _ in range(5)]
+
+        print(
+            f"history: {args.days} days × 2 streams ({2 * args.days} sessions, built in "
+            f"{built:.0f} s); {args.pushes} pushes each, push + live insight"
+        )
+        print(
+            f"  first push after the migration (computes and stores the figures of the 10 sessions it reads): "
+            f"{first * 1000:.0f} ms, once"
+        )
+        h, e = _p95(with_history), _p95(without)
+        print(f"  {'':<34}{'p50 ms':>9}{'p95 ms':>9}")
+        for name, xs in (
+            ("with history (stored figures)", with_history),
+            ("no history", without),
+            ("naive: recompute 90 days/push", naive),
+        ):
+            print(f"  {name:<34}{np.percentile(np.array(xs) * 1000, 50):>9.1f}{_p95(xs):>9.1f}")
+        print(
+            f"  ratio with / without history: p95 ×{h / e:.2f} (target ≤ 1.2); "
+            f"naive history alone / ours whole push: ×{_p95(naive) / h:.1f}"
+        )
+
+        fleet = _fleet(engine, args.fleet)
+        idle = _series(lambda i: _push(engine, *empty, i), args.pushes, 1000)
+        compute = ThreadPoolExecutor(max_workers=args.compute_threads, thread_name_prefix="compute")
+        done = threading.Event()
+        t0 = time.perf_counter()
+        futures = [
+            compute.submit(
+                build_digest, engine, workspace_id=w, covers=(NOW - timedelta(days=1)).date()
+            )
+            for w in fleet
+        ]
+        compute.submit(done.set)
+        time.sleep(0.2)  # the fan-out is under way
+        during: list[float] = []
+        i = 2000
+        while not done.is_set() and len(during) < 4 * args.pushes:
+            during.append(_push(engine, *empty, i))
+            i += 1
+        for f in futures:
+            assert f.result() is not None
+        fan_out = time.perf_counter() - t0
+        compute.shutdown()
+        print(
+            f"digest fan-out: {args.fleet} workspaces prepared in {fan_out:.1f} s "
+            f"(compute pool, {args.compute_threads} threads); {len(during)} pushes meanwhile"
+        )
+        print(f"  {'':<34}{'p50 ms':>9}{'p95 ms':>9}")
+        for name, xs in (("idle", idle), ("during the fan-out", during)):
+            print(f"  {name:<34}{np.percentile(np.array(xs) * 1000, 50):>9.1f}{_p95(xs):>9.1f}")
+        print(f"  ratio during / idle: p95 ×{_p95(during) / _p95(idle):.2f} (target ≤ 1.5)")
+
+
+if __name__ == "__main__":
+    main()

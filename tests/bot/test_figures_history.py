@@ -1,0 +1,217 @@
+"""Stored figures: written on close and after an import, read as history in one query,
+recomputed after a definitions change; the summary, digest, /sessions and /export agree."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.services.data import export_zip
+from bot.services.digests import build_digest
+from bot.services.figures import refresh_session_figures, stream_history
+from bot.services.imports import import_upload
+from bot.services.live import end_live, go_live
+from bot.services.reports import session_report
+from bot.services.summaries import build_summary, list_session_lines
+from core.figures import DEFINITIONS_VERSION
+from storage import repositories as repo
+from storage.engine import session_scope
+from storage.models import SessionFigures, row_id
+from tests.utils.factories import T0, make_session, make_workspace
+
+
+def _minutes(start, gmv_per_minute: float, n: int = 30) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    return pd.DataFrame(
+        {
+            "ts": pd.date_range(start, periods=n, freq="min"),
+            "online": [100.0 + i for i in range(n)],
+            "entries": [20.0] * n,
+            "exits": [19.0] * n,
+            "gmv": [gmv_per_minute] * n,
+            "orders": [2.0] * n,
+        }
+    )
+
+
+def _workspace_with_history(
+    engine: Engine, days: int, language: str = "en"
+) -> tuple[int, list[int]]:
+    with session_scope(engine) as s:
+        ws = make_workspace(s, language=language)
+        ids = []
+        for day in range(days):
+            start = T0 - timedelta(days=days - day)
+            live = make_session(
+                s,
+                workspace=ws,
+                started_at=start,
+                closed=True,
+                ended_at=start + timedelta(minutes=30),
+            )
+            repo.bulk_insert_minutes(s, session_id=row_id(live), rows=_minutes(start, 100.0 + day))
+            ids.append(row_id(live))
+        return row_id(ws), ids
+
+
+class _Queries:
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.statements = engine, []  # type: ignore[var-annotated]
+
+    def __enter__(self) -> _Queries:
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, params, context, many) -> None:  # type: ignore[no-untyped-def]
+        self.statements.append(statement)
+
+
+def test_history_is_computed_once_then_read_in_one_query(engine: Engine) -> None:
+    ws_id, ids = _workspace_with_history(engine, 6)
+    with session_scope(engine) as s:
+        first = stream_history(s, workspace_id=ws_id, limit=4, include_platform_rows=False)
+    assert [r.session_id for r in first] == ids[-4:]
+    assert [r.gmv for r in first] == [30 * (100.0 + d) for d in range(2, 6)]
+    with session_scope(engine) as s:
+        stored = s.exec(sa.select(SessionFigures)).all()  # type: ignore[call-overload]
+        assert len(stored) == 4
+    with _Queries(engine) as q, session_scope(engine) as s:
+        again = stream_history(s, workspace_id=ws_id, limit=4, include_platform_rows=False)
+    assert again == first
+    reads = [st for st in q.statements if st.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1, reads  # no frame is read: the stored rows are the history
+    assert "minute_row" not in reads[0]
+
+
+def test_a_definitions_change_recomputes(engine: Engine) -> None:
+    ws_id, ids = _workspace_with_history(engine, 2)
+    with session_scope(engine) as s:
+        stream_history(s, workspace_id=ws_id)
+        row = s.get(SessionFigures, ids[0])
+        assert row is not None and row.definitions_version == DEFINITIONS_VERSION
+        row.definitions_version = DEFINITIONS_VERSION - 1
+        row.gmv = -1.0  # what an older definition said
+        s.add(row)
+    with session_scope(engine) as s:
+        records = stream_history(s, workspace_id=ws_id)
+        assert records[0].gmv == 3000.0
+        row = s.get(SessionFigures, ids[0])
+        assert row is not None and row.definitions_version == DEFINITIONS_VERSION
+        assert row.gmv == 3000.0
+
+
+def test_close_and_import_store_the_figures(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        ws_id = row_id(make_workspace(s))
+    opened = go_live(engine, workspace_id=ws_id, title="t", now=T0, chat_id=1, message_id=1)
+    with session_scope(engine) as s:
+        repo.bulk_insert_minutes(s, session_id=opened.session_id, rows=_minutes(T0, 10.0))
+        assert s.get(SessionFigures, opened.session_id) is None  # open: not stored
+    end_live(engine, workspace_id=ws_id, now=T0 + timedelta(minutes=30))
+    with session_scope(engine) as s:
+        row = s.get(SessionFigures, opened.session_id)
+        assert row is not None and row.gmv == 300.0 and row.duration_s == 1800.0
+    viewers = "user_id,watch_time,buy_power\n" + "".join(
+        f"u{i},{60 + i},{100.0 if i < 4 else 0}\n" for i in range(40)
+    )
+    outcome = import_upload(
+        engine,
+        workspace_id=ws_id,
+        data=viewers.encode(),
+        filename="v.csv",
+        caption=f"#{opened.session_id}",
+        now=T0 + timedelta(hours=1),
+    )
+    assert outcome.ok, outcome
+    with session_scope(engine) as s:
+        row = s.get(SessionFigures, opened.session_id)
+        assert row is not None
+        # the viewer rows come before the minutes: GMV 400 from 4 buyers, 40 viewers
+        assert row.gmv == 400.0 and row.buyers == 4 and row.viewers == 40
+        assert row.conversion == pytest.approx(0.1)
+        assert row.figures is not None
+        recon = row.figures["reconciliation"]
+        assert any(r["figure"] == "gmv" and r["other_source"] == "minutes" for r in recon)
+
+
+def test_summary_states_the_disagreement_in_one_line_in_chinese(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        ws = make_workspace(s, language="zh")
+        live = make_session(s, workspace=ws, closed=True, ended_at=T0 + timedelta(minutes=30))
+        sid = row_id(live)
+        repo.bulk_insert_minutes(s, session_id=sid, rows=_minutes(T0, 3000.0))  # 9.0万
+        n = 688
+        repo.bulk_insert_viewers(
+            s,
+            session_id=sid,
+            rows=pd.DataFrame(
+                {
+                    "user_id": [f"u{i}" for i in range(1000)],
+                    "watch_time_s": [120.0] * 1000,
+                    "spend": [94_000 / n] * n + [0.0] * (1000 - n),
+                }
+            ),
+        )
+    content = build_summary(engine, session_id=sid)
+    assert content is not None
+    line = "成交额：分钟数据 9.0万，观众明细 9.4万（+4.4%），采用观众明细"
+    assert content.text.count(line) == 1, content.text
+    assert "成交额 9.4万" in content.text and "成交额 9.0万" not in content.text
+    assert "客单价" in content.text and "笔单价" in content.text
+
+
+def test_summary_comparison_digest_sessions_and_export_agree(engine: Engine) -> None:
+    ws_id, _ids = _workspace_with_history(engine, 3)
+    with session_scope(engine) as s:
+        ws = repo.get_workspace(s, workspace_id=ws_id)
+        assert ws is not None
+        live = make_session(
+            s, workspace=ws, started_at=T0, closed=True, ended_at=T0 + timedelta(minutes=30)
+        )
+        sid = row_id(live)
+        repo.bulk_insert_minutes(s, session_id=sid, rows=_minutes(T0, 200.0))
+    bundle = session_report(engine, session_id=sid)
+    assert bundle is not None and bundle.report.kpis.gmv == 6000.0
+    content = build_summary(engine, session_id=sid)
+    assert content is not None
+    # the usual is the median of the three before: 30 × 101
+    assert "3,030" in content.text and "6,000" in content.text
+    digest = build_digest(engine, workspace_id=ws_id, covers=T0.date())
+    assert digest is not None and "6,000" in digest.text
+    lines = list_session_lines(engine, workspace_id=ws_id)
+    assert [line.gmv for line in lines] == [6000.0, 3060.0, 3030.0, 3000.0]
+    with zipfile.ZipFile(io.BytesIO(export_zip(engine, workspace_id=ws_id).data)) as z:
+        figures = pd.read_csv(io.BytesIO(z.read("figures.csv")), encoding="utf-8-sig")
+    assert dict(zip(figures["session_id"], figures["gmv"], strict=True))[sid] == 6000.0
+
+
+def test_a_platform_row_is_the_sessions_own_total(engine: Engine) -> None:
+    ws_id, ids = _workspace_with_history(engine, 1)
+    sessions_file = (
+        "Start Time,Duration,Attributed GMV,Views,Room title\n"
+        f"{(T0 - timedelta(days=1) + timedelta(minutes=5)):%Y-%m-%d %H:%M},30min,3300,800,a\n"
+        f"{(T0 - timedelta(days=5)):%Y-%m-%d %H:%M},1h,5000,900,b\n"
+    )
+    with session_scope(engine) as s:
+        stream_history(s, workspace_id=ws_id)  # stored before the file
+    outcome = import_upload(
+        engine,
+        workspace_id=ws_id,
+        data=sessions_file.encode(),
+        filename="s.csv",
+        caption=None,
+        now=T0,
+    )
+    assert outcome.ok, outcome
+    with session_scope(engine) as s:
+        records = stream_history(s, workspace_id=ws_id, since=T0 - timedelta(days=10))
+        assert refresh_session_figures(s, ids[0]) is not None
+    assert [(r.session_id, r.gmv) for r in records] == [(None, 5000.0), (ids[0], 3300.0)]
