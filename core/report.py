@@ -589,8 +589,8 @@ def _attention(
         last_online = _last(minutes, "online")
         est = att.from_watch_times(watch, cens, last_online=last_online, duration_s=duration)
         if est is not None:
-            km = att.kaplan_meier(watch, cens, last_online=last_online, duration_s=duration)
-            found.append((est, km))
+            curve = att.kaplan_meier(watch, cens, last_online=last_online, duration_s=duration)
+            found.append((est, curve))
     for est in (att.from_minutes(minutes), att.from_snapshots(snapshots)):
         if est is not None:
             found.append((est, None))
