@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import Any
 
-from bot.formatting import fmt_duration, fmt_money, fmt_num
+from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
 from bot.services.imports import ImportOutcome
 from bot.services.live import StatResult
 from storage.importers import RowError
 
-__all__ = ["KEY_NAMES", "import_reply", "stat_reply"]
+__all__ = ["KEY_NAMES", "attention_line", "buying_power_line", "import_reply", "stat_reply"]
 
 KEY_NAMES: dict[str, tuple[str, str]] = {
     "online": ("online", "在线"),
@@ -75,7 +76,10 @@ def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
         lines.append(
             t(lang, "stat_change", ago=fmt_duration(result.since_s, lang), changes=changes)
         )
-    if result.lambda_per_s is not None and result.half_life_s is not None:
+    if result.attention_reason is not None:
+        why = t(lang, f"att_why_{result.attention_reason}")
+        lines.append(t(lang, "att_not_enough", why=why))
+    elif result.lambda_per_s is not None and result.half_life_s is not None:
         recent = ""
         if result.recent_lambda_per_s is not None:
             ratio = result.recent_lambda_per_s / result.lambda_per_s
@@ -168,4 +172,57 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str) -> str:
     kind = t(lang, f"kind_{outcome.kind}") if outcome.kind else ""
     return t(
         lang, "import_ok", name=name, rows=f"{outcome.rows:,}", kind=kind, target=target
+    )
+
+
+# ------------------------------------------------------------- attention and buying power
+
+
+def attention_line(a: Any, lang: str) -> str | None:
+    """The summary's attention line in words (an ``AttentionEstimate``, or None): the
+    share who left within a minute, the (engaged) half-life, the median stay — or "not
+    enough data yet" and why."""
+    if a is None:
+        return None
+    if not a.supported:
+        return t(lang, "att_not_enough", why=t(lang, f"att_why_{a.reason}"))
+    source = t(lang, f"source_{a.source}")
+    left = fmt_pct(a.left_first_min_share, digits=0)
+    if a.model == "two_phase" and a.engaged_half_life_s and a.median_stay_s is not None:
+        return t(
+            lang,
+            "att_line_two_phase",
+            left=left,
+            engaged=fmt_duration(a.engaged_half_life_s, lang),
+            median=fmt_duration(a.median_stay_s, lang),
+            source=source,
+        )
+    return t(
+        lang,
+        "att_line_single",
+        half_life=fmt_duration(a.half_life_s, lang),
+        left=left,
+        source=source,
+    )
+
+
+def buying_power_line(bp: Any, lang: str) -> str:
+    """The summary's buying-power line (a ``BuyingPowerSummary``): how sure in words from
+    the held-out R², predicted against actual GMV, the top tier's share. R² and MAE stay
+    in the JSON."""
+    total = sum(row.predicted_spend for row in bp.tiers) or None
+    top = next((row.predicted_spend for row in bp.tiers if row.tier == "top"), None)
+    model = (
+        t(lang, "model_baseline")
+        if bp.source == "baseline"
+        else t(lang, "model_trained", name=bp.model_name)
+    )
+    return t(
+        lang,
+        "bp_line",
+        model=model,
+        sure=t(lang, f"bp_sure_{bp.how_sure}"),
+        predicted=fmt_money(bp.predicted_gmv, lang),
+        actual=fmt_money(bp.actual_gmv, lang),
+        top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
     )

@@ -55,7 +55,7 @@ SURE_MEDIUM = 0.2
 
 
 def how_sure(r2: float | None) -> Literal["high", "medium", "low"]:
-    """"high" (held-out R² ≥ 0.5), "medium" (≥ 0.2) or "low" (below, or unknown)."""
+    """ "high" (held-out R² ≥ 0.5), "medium" (≥ 0.2) or "low" (below, or unknown)."""
     if r2 is None or not np.isfinite(r2):
         return "low"
     return "high" if r2 >= SURE_HIGH else "medium" if r2 >= SURE_MEDIUM else "low"
@@ -127,9 +127,7 @@ class LinearBuyingPower(RegressorMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted spend per row."""
         check_is_fitted(self, "coef_")
-        arr = validate_data(
-            self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64
-        )
+        arr = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
         nan = np.isnan(arr)
         if nan.any():
             arr = np.where(nan, self.fill_values_, arr)
@@ -226,9 +224,7 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> BuyingPowerModel:
         X, y = _drop_unknown_target(X, y)
-        if groups is not None and y is not None and len(np.asarray(groups)) != len(
-            np.asarray(y)
-        ):
+        if groups is not None and y is not None and len(np.asarray(groups)) != len(np.asarray(y)):
             groups, y = None, y  # groups no longer align after dropping rows
         arr, target = validate_data(
             self,
@@ -273,9 +269,7 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted spend per row."""
         check_is_fitted(self, "estimator_")
-        arr = validate_data(
-            self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64
-        )
+        arr = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
         return np.asarray(self.estimator_.predict(arr), dtype=float)
 
     @property

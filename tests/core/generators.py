@@ -98,3 +98,45 @@ def audience(shape: Shape, viewers: int, seed: int, *, minutes: int = 120) -> Au
         minutes=pd.DataFrame({"ts": ts, "online": online, "entries": entries, "exits": exits}),
         duration_s=end,
     )
+
+
+def shoppers(
+    workspaces: int, sessions: int, viewers: int, seed: int
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Viewer rows of several workspaces and sessions, with a spend that depends on watch
+    time, interactions and history with heavy-tailed noise, each workspace in its own
+    currency scale and each session with its own mood. Returns (rows with the canonical
+    columns, workspace ids, session ids)."""
+    rng = np.random.default_rng(seed)
+    frames, ws_ids, ss_ids = [], [], []
+    for w in range(workspaces):
+        scale = float(rng.choice([0.14, 1.0, 7.2, 150.0]))  # USD, CNY, HKD-ish, JPY-ish
+        for s in range(sessions):
+            mood = rng.lognormal(0.0, 0.25)
+            n = viewers
+            watch = rng.exponential(rng.choice([200.0, 600.0], size=n))
+            rate = rng.gamma(0.8, 1.0, n)
+            likes = rng.poisson(rate * watch / 60.0)
+            comments = rng.poisson(rate * watch / 500.0)
+            shares = rng.poisson(rate * watch / 3000.0)
+            history = rng.poisson(rng.gamma(0.6, 2.0, n))
+            past = history * rng.lognormal(3.5, 0.8, n) * scale
+            intent = -3.2 + 0.5 * np.log1p(watch / 60.0) + 0.3 * np.log1p(likes) + 0.25 * history
+            buys = rng.random(n) < 1.0 / (1.0 + np.exp(-intent))
+            amount = mood * scale * rng.lognormal(3.8, 0.9, n) * (1.0 + 0.1 * history)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "watch_time_s": watch,
+                        "likes": likes,
+                        "comments": comments,
+                        "shares": shares,
+                        "purchase_count": history,
+                        "purchase_amount": past,
+                        "spend": np.where(buys, amount, 0.0),
+                    }
+                )
+            )
+            ws_ids.append(np.full(n, w))
+            ss_ids.append(np.full(n, w * 1000 + s))
+    return pd.concat(frames, ignore_index=True), np.concatenate(ws_ids), np.concatenate(ss_ids)
