@@ -101,18 +101,18 @@ def audience(shape: Shape, viewers: int, seed: int, *, minutes: int = 120) -> Au
 
 
 def shoppers(
-    workspaces: int, sessions: int, viewers: int, seed: int
+    workspaces: int, sessions: int, viewers: int, seed: int, *, currencies: bool = False
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Viewer rows of several workspaces and sessions, with a spend that depends on watch
-    time, interactions and history with heavy-tailed noise, each workspace in its own
-    currency scale and each session with its own mood. Returns (rows with the canonical
-    columns, workspace ids, session ids)."""
+    time, interactions and history with heavy-tailed noise, each session with its own
+    mood; with ``currencies`` each workspace has its own currency scale (USD … JPY).
+    Returns (rows with the canonical columns, workspace ids, session ids)."""
     rng = np.random.default_rng(seed)
     frames, ws_ids, ss_ids = [], [], []
     for w in range(workspaces):
-        scale = float(rng.choice([0.14, 1.0, 7.2, 150.0]))  # USD, CNY, HKD-ish, JPY-ish
+        scale = float(rng.choice([0.14, 1.0, 7.2, 150.0])) if currencies else 1.0
         for s in range(sessions):
-            mood = rng.lognormal(0.0, 0.25)
+            mood = rng.lognormal(0.0, 0.1)
             n = viewers
             watch = rng.exponential(rng.choice([200.0, 600.0], size=n))
             rate = rng.gamma(0.8, 1.0, n)
@@ -123,7 +123,7 @@ def shoppers(
             past = history * rng.lognormal(3.5, 0.8, n) * scale
             intent = -3.2 + 0.5 * np.log1p(watch / 60.0) + 0.3 * np.log1p(likes) + 0.25 * history
             buys = rng.random(n) < 1.0 / (1.0 + np.exp(-intent))
-            amount = mood * scale * rng.lognormal(3.8, 0.9, n) * (1.0 + 0.1 * history)
+            amount = mood * scale * rng.lognormal(3.8, 0.5, n) * (1.0 + 0.3 * history)
             frames.append(
                 pd.DataFrame(
                     {
