@@ -422,7 +422,7 @@ def summary_charts(
     if ret is not None and (
         (ret.supported and math.isfinite(ret.half_life_s)) or ret.km_t is not None
     ):
-        out["retention"] = retention_chart(c.retention, lang)
+        out["retention"] = retention_chart(ret, lang)
     if c.funnel is not None:
         out["funnel"] = funnel_chart(c.funnel, lang)
     if c.buying_power is not None and c.buying_power.tiers:
