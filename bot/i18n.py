@@ -279,8 +279,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "前 10% 的观众占 {top_share_pct}% 的购买力：维护好他们——粉丝团、优先购、感谢。",
     },
     "sugg_watch_time_drives_spend": {
-        "en": "Every 10 more minutes watched add about {per_10min} in spend: keep people longer with a running storyline.",
-        "zh": "观看时长每多 10 分钟，消费约增加 {per_10min}：用连续的节目线留住观众。",
+        "en": "Viewers who watched 10 min longer spent about {per_10min} more (a pattern, not a promise): a running storyline keeps people longer.",
+        "zh": "观看时长多 10 分钟的观众，平均多消费约 {per_10min}（是相关，不是保证）：用连续的节目线留住观众。",
     },
     "sugg_peak_then_drop": {
         "en": "Online peaked at minute {peak_minute} and ended at {end_share_pct}% of the peak: put your best product where the peak was.",
@@ -971,6 +971,32 @@ CATALOG: dict[str, dict[str, str]] = {
     "figsrc_viewers": {"en": "viewer rows", "zh": "观众明细"},
     "figsrc_minutes": {"en": "minute data", "zh": "分钟数据"},
     "figsrc_pushes": {"en": "your pushes", "zh": "实时推送"},
+    # attention and buying power
+    "att_line_single": {
+        "en": "Attention: half the viewers stayed {half_life} or longer (half-life); {left} left within a minute (from {source})",
+        "zh": "注意力：一半观众停留 {half_life} 以上（半衰期）；{left} 的观众一分钟内离开（来自{source}）",
+    },
+    "att_line_two_phase": {
+        "en": "Attention: {left} left within a minute; of those who stayed, half were still there after {engaged} (engaged half-life); median stay {median} (from {source})",
+        "zh": "注意力：{left} 的观众一分钟内离开；留下来的人里，一半在 {engaged} 后仍在（留存半衰期）；停留时长中位数 {median}（来自{source}）",
+    },
+    "att_not_enough": {
+        "en": "Attention: not enough data yet for a half-life ({why})",
+        "zh": "注意力：数据还不够，暂不计算半衰期（{why}）",
+    },
+    "att_why_short_span": {"en": "the numbers cover under 10 min", "zh": "数据覆盖不足 10 分钟"},
+    "att_why_few_exits": {"en": "fewer than 20 viewers have left", "zh": "离开的观众不足 20 人"},
+    "att_why_wide_interval": {"en": "the estimate is still too uncertain", "zh": "估计的误差还太大"},
+    "bp_line": {
+        "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of predicted spend",
+        "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",
+    },
+    "bp_sure_high": {"en": "high", "zh": "高"},
+    "bp_sure_medium": {"en": "medium", "zh": "中"},
+    "bp_sure_low": {"en": "low", "zh": "低"},
+    "metrics_held_out": {"en": "held out by {by}", "zh": "按{by}留出验证"},
+    "metrics_by_sessions": {"en": "session", "zh": "场次"},
+    "metrics_by_workspaces": {"en": "workspace", "zh": "工作区"},
 }
 
 # roles and settings: command menus by who is asking, language names on their buttons

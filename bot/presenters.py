@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
@@ -15,6 +16,8 @@ from bot.statparse import KEYS, KINDS, Ignored
 from storage.importers import RowError
 
 __all__ = [
+    "attention_line",
+    "buying_power_line",
     "column_question",
     "fmt_window",
     "ignored_list",
@@ -89,6 +92,8 @@ def ignored_list(ignored: list[Ignored], lang: str) -> str:
 
 
 def _stay_line(result: StatResult, lang: str) -> str | None:
+    if result.attention_reason is not None:
+        return t(lang, "att_not_enough", why=t(lang, f"att_why_{result.attention_reason}"))
     if result.half_life_s is None:
         return None
     half = fmt_duration(result.half_life_s, lang)
@@ -380,4 +385,57 @@ def column_question(field_name: str, name: str, lang: str) -> str:
             if f"field_{field_name}" in CATALOG
             else field_name,
         ),
+    )
+
+
+# ------------------------------------------------------------- attention and buying power
+
+
+def attention_line(a: Any, lang: str) -> str | None:
+    """The summary's attention line in words (an ``AttentionEstimate``, or None): the
+    share who left within a minute, the (engaged) half-life, the median stay — or "not
+    enough data yet" and why."""
+    if a is None:
+        return None
+    if not a.supported:
+        return t(lang, "att_not_enough", why=t(lang, f"att_why_{a.reason}"))
+    source = t(lang, f"source_{a.source}")
+    left = fmt_pct(a.left_first_min_share, digits=0)
+    if a.model == "two_phase" and a.engaged_half_life_s and a.median_stay_s is not None:
+        return t(
+            lang,
+            "att_line_two_phase",
+            left=left,
+            engaged=fmt_duration(a.engaged_half_life_s, lang),
+            median=fmt_duration(a.median_stay_s, lang),
+            source=source,
+        )
+    return t(
+        lang,
+        "att_line_single",
+        half_life=fmt_duration(a.half_life_s, lang),
+        left=left,
+        source=source,
+    )
+
+
+def buying_power_line(bp: Any, lang: str, actual: float | None = None) -> str:
+    """The summary's buying-power line (a ``BuyingPowerSummary``): how sure in words from
+    the held-out R², predicted against actual GMV, the top tier's share. R² and MAE stay
+    in the JSON."""
+    total = sum(row.predicted_spend for row in bp.tiers) or None
+    top = next((row.predicted_spend for row in bp.tiers if row.tier == "top"), None)
+    model = (
+        t(lang, "model_baseline")
+        if bp.source == "baseline"
+        else t(lang, "model_trained", name=bp.model_name)
+    )
+    return t(
+        lang,
+        "bp_line",
+        model=model,
+        sure=t(lang, f"bp_sure_{bp.how_sure}"),
+        predicted=fmt_money(bp.predicted_gmv, lang),
+        actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang),
+        top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
     )

@@ -2,12 +2,18 @@
 
 The baseline is the linear model y = β0 + Σ βi·xi (:class:`LinearBuyingPower`), fitted
 once on all rows. :class:`BuyingPowerModel` also fits a stronger model (histogram
-gradient boosting) and keeps it only when its cross-validated R² beats the baseline's.
-Both follow the scikit-learn estimator contract (``fit`` returns ``self``, fitted
-attributes end in ``_``, ``predict`` refuses to run before ``fit``). They use the columns
-they are given; :func:`feature_frame` picks the canonical :data:`FEATURES` present in a
-viewers frame. Missing feature values are filled with the training median (linear) or
-handled natively (boosting).
+gradient boosting, regularised: shallow trees, large leaves, L2 penalty, a small learning
+rate) and keeps it only when its held-out R² beats the baseline's. Held out means folds
+grouped by ``groups`` (the session, or the workspace, of each row: no session sits in
+both the training and the test part of a fold); without groups the rows are one
+session's and the folds are shuffled rows. Both follow the scikit-learn estimator
+contract (``check_estimator`` passes). Missing feature values are filled with the
+training median (linear) or handled natively (boosting). Predictions are not clipped:
+summed over viewers they are unbiased (only a per-viewer score shown to a host is
+clipped at 0).
+
+:func:`how_sure` turns a held-out R² into the words hosts read ("high", "medium",
+"low"); :func:`cv_groups` makes the fold groups from workspace and session ids.
 """
 
 from __future__ import annotations
@@ -19,15 +25,17 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import KFold, cross_validate
-from sklearn.utils.validation import check_is_fitted
+from sklearn.model_selection import GroupKFold, KFold
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
     "FEATURES",
     "TARGET",
     "BuyingPowerModel",
     "LinearBuyingPower",
+    "cv_groups",
     "feature_frame",
+    "how_sure",
     "metrics",
     "tiers",
 ]
@@ -40,7 +48,27 @@ CV_MAX_ROWS = 50_000
 MIN_ROWS = 10
 """Fewer training rows than this: no fit (ValueError)."""
 _R2_MARGIN = 0.005
-"""The stronger model must beat the baseline's CV R² by this much."""
+"""The stronger model must beat the baseline's held-out R² by this much."""
+SURE_HIGH = 0.5
+SURE_MEDIUM = 0.2
+"""Held-out R² from which the model is "high" / "medium" sure; below: "low"."""
+
+
+def how_sure(r2: float | None) -> Literal["high", "medium", "low"]:
+    """ "high" (held-out R² ≥ 0.5), "medium" (≥ 0.2) or "low" (below, or unknown)."""
+    if r2 is None or not np.isfinite(r2):
+        return "low"
+    return "high" if r2 >= SURE_HIGH else "medium" if r2 >= SURE_MEDIUM else "low"
+
+
+def cv_groups(workspace_ids: Any, session_ids: Any, n_splits: int) -> np.ndarray:
+    """Fold groups: the workspace when there are at least ``n_splits`` workspaces (a
+    workspace's sessions stay together), else the session."""
+    ws = np.asarray(workspace_ids)
+    ss = np.asarray(session_ids)
+    if len(np.unique(ws)) >= n_splits:
+        return ws
+    return np.array([f"{w}/{s}" for w, s in zip(ws, ss, strict=True)], dtype=object)
 
 
 def feature_frame(viewers: pd.DataFrame) -> pd.DataFrame:
@@ -53,92 +81,91 @@ def feature_frame(viewers: pd.DataFrame) -> pd.DataFrame:
     return viewers[cols].apply(pd.to_numeric, errors="coerce").astype(float)
 
 
-def _as_frame(X: Any, names: list[str] | None = None) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        df = X
-    else:
-        arr = np.asarray(X, dtype=float)
-        if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        cols = (
-            names
-            if names is not None and len(names) == arr.shape[1]
-            else [f"x{i}" for i in range(arr.shape[1])]
-        )
-        df = pd.DataFrame(arr, columns=cols)
-    return df.apply(pd.to_numeric, errors="coerce").astype(float)
-
-
-def _training_data(X: Any, y: Any) -> tuple[pd.DataFrame, np.ndarray]:
-    df = _as_frame(X)
-    target = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce").to_numpy(float)
-    if len(target) != len(df):
-        raise ValueError(f"X has {len(df)} rows, y {len(target)}")
-    if df.shape[1] == 0:
-        raise ValueError("no feature columns")
+def _drop_unknown_target(X: Any, y: Any) -> tuple[Any, Any]:
+    """Rows whose target is missing are left out (a missing spend is not 0)."""
+    if y is None:
+        return X, y
+    target = np.asarray(y)
+    if target.dtype.kind not in "fiub":
+        target = pd.to_numeric(pd.Series(target.ravel()), errors="coerce").to_numpy(float)
+    if target.ndim != 1 or target.dtype.kind != "f":
+        return X, y
     keep = np.isfinite(target)
-    df, target = df.loc[keep].reset_index(drop=True), target[keep]
-    if len(df) < MIN_ROWS:
-        raise ValueError(f"need at least {MIN_ROWS} rows with a target, got {len(df)}")
-    return df, target
+    if keep.all() or len(keep) != len(X):
+        return X, target
+    rows = X.iloc[keep] if isinstance(X, pd.DataFrame) else np.asarray(X)[keep]
+    return rows, target[keep]
 
 
 class LinearBuyingPower(RegressorMixin, BaseEstimator):
     """The article's y = β0 + Σ βi·xi, fitted once by least squares on all rows."""
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def fit(self, X: Any, y: Any) -> LinearBuyingPower:
-        df, target = _training_data(X, y)
-        self.feature_names_in_ = np.asarray(df.columns, dtype=object)
-        self.n_features_in_ = df.shape[1]
-        med = df.median()
-        self.fill_values_ = med.fillna(0.0).to_numpy(float)
-        lr = LinearRegression().fit(df.fillna(med).fillna(0.0).to_numpy(float), target)
+        X, y = _drop_unknown_target(X, y)
+        arr, target = validate_data(
+            self,
+            X,
+            y,
+            ensure_all_finite="allow-nan",
+            y_numeric=True,
+            ensure_min_samples=MIN_ROWS,
+            dtype=np.float64,
+        )
+        med = np.nanmedian(np.where(np.isnan(arr).all(axis=0), 0.0, arr), axis=0)
+        self.fill_values_ = np.where(np.isfinite(med), med, 0.0)
+        filled = np.where(np.isnan(arr), self.fill_values_, arr)
+        lr = LinearRegression().fit(filled, target)
         self.coef_ = lr.coef_
         self.intercept_ = float(lr.intercept_)
         return self
 
-    def _matrix(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted spend per row."""
         check_is_fitted(self, "coef_")
-        names = [str(c) for c in self.feature_names_in_]
-        df = _as_frame(X, names)
-        missing = [c for c in names if c not in df.columns]
-        if missing:
-            raise ValueError(f"missing feature columns: {missing}")
-        arr = df[names].to_numpy(float)
+        arr = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
         nan = np.isnan(arr)
         if nan.any():
             arr = np.where(nan, self.fill_values_, arr)
-        return arr
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted spend per row."""
-        return self._matrix(X) @ self.coef_ + self.intercept_
+        return np.asarray(arr @ self.coef_ + self.intercept_, dtype=float)
 
     @property
     def coefficients(self) -> dict[str, float]:
         """β per feature name (after fit)."""
         check_is_fitted(self, "coef_")
-        return {str(n): float(b) for n, b in zip(self.feature_names_in_, self.coef_, strict=True)}
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{i}" for i in range(len(self.coef_))]
+        return {str(n): float(b) for n, b in zip(names, self.coef_, strict=True)}
 
 
 def _boosting(random_state: int) -> HistGradientBoostingRegressor:
     return HistGradientBoostingRegressor(
-        max_iter=150,
-        learning_rate=0.1,
-        max_leaf_nodes=31,
+        max_iter=200,
+        learning_rate=0.05,
+        max_leaf_nodes=15,
+        max_depth=4,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
         early_stopping=False,
         random_state=random_state,
     )
 
 
 class BuyingPowerModel(RegressorMixin, BaseEstimator):
-    """The linear baseline, or a stronger model when cross-validation says it is better.
+    """The linear baseline, or a stronger model when held-out folds say it is better.
 
-    ``candidate``: "auto" compares both, "linear" or "boosting" forces one. CV runs on at
-    most ``cv_max_rows`` sampled rows; the chosen model is then fitted on all rows.
-    Fitted: ``chosen_`` ("linear" | "boosting"), ``cv_scores_`` ({name: {"r2", "mae"}},
-    empty when there are too few rows for ``cv`` folds), ``estimator_``,
-    ``feature_names_in_``, ``n_features_in_``.
+    ``candidate``: "auto" compares both, "linear" or "boosting" forces one. The folds run
+    on at most ``cv_max_rows`` sampled rows (whole groups when ``groups`` are given); the
+    chosen model is then fitted on all rows. Fitted: ``chosen_`` ("linear" |
+    "boosting"), ``cv_scores_`` ({name: {"r2", "mae", "bias"}} on the held-out rows, bias
+    = Σ predicted / Σ actual − 1; empty when there are too few rows or groups for the
+    folds), ``held_out_`` ("groups" | "rows" | None), ``estimator_``,
+    ``n_features_in_`` and, fitted on a DataFrame, ``feature_names_in_``.
     """
 
     def __init__(
@@ -153,6 +180,11 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.cv_max_rows = cv_max_rows
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def _candidates(self) -> list[str]:
         if self.candidate == "auto":
             return ["linear", "boosting"]
@@ -160,31 +192,66 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
             return [self.candidate]
         raise ValueError(f"unknown candidate {self.candidate!r}")
 
-    def _make(self, name: str) -> BaseEstimator:
+    def _make(self, name: str) -> Any:
         return LinearBuyingPower() if name == "linear" else _boosting(self.random_state)
 
-    def fit(self, X: Any, y: Any) -> BuyingPowerModel:
-        df, target = _training_data(X, y)
-        names = self._candidates()
-        scores: dict[str, dict[str, float]] = {}
-        if len(df) >= max(2 * self.cv, MIN_ROWS * 2):
-            rng = np.random.default_rng(self.random_state)
-            idx = np.arange(len(df))
-            if len(idx) > self.cv_max_rows:
+    def _folds(self, n: int, groups: np.ndarray | None) -> tuple[np.ndarray, list[Any]] | None:
+        rng = np.random.default_rng(self.random_state)
+        idx = np.arange(n)
+        if groups is None:
+            if n < max(2 * self.cv, MIN_ROWS * 2):
+                return None
+            if n > self.cv_max_rows:
                 idx = np.sort(rng.choice(idx, self.cv_max_rows, replace=False))
-            Xs, ys = df.iloc[idx], target[idx]
-            folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+            kf = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+            return idx, list(kf.split(idx))
+        uniq = np.unique(groups)
+        splits = min(self.cv, len(uniq))
+        if splits < 2 or n < MIN_ROWS * 2:
+            return None
+        if n > self.cv_max_rows:  # whole groups, until the rows are enough
+            chosen: list[Any] = []
+            total = 0
+            counts = pd.Series(groups).value_counts()
+            for g in rng.permutation(uniq):
+                chosen.append(g)
+                total += int(counts[g])
+                if total >= self.cv_max_rows and len(chosen) >= splits:
+                    break
+            idx = np.flatnonzero(np.isin(groups, chosen))
+        gkf = GroupKFold(n_splits=splits)
+        return idx, list(gkf.split(idx, groups=groups[idx]))
+
+    def fit(self, X: Any, y: Any, groups: Any = None) -> BuyingPowerModel:
+        X, y = _drop_unknown_target(X, y)
+        if groups is not None and y is not None and len(np.asarray(groups)) != len(np.asarray(y)):
+            groups, y = None, y  # groups no longer align after dropping rows
+        arr, target = validate_data(
+            self,
+            X,
+            y,
+            ensure_all_finite="allow-nan",
+            y_numeric=True,
+            ensure_min_samples=MIN_ROWS,
+            dtype=np.float64,
+        )
+        names = self._candidates()
+        grp = None if groups is None else np.asarray(groups)
+        scores: dict[str, dict[str, float]] = {}
+        plan = self._folds(len(arr), grp)
+        if plan is not None:
+            idx, splits = plan
+            Xs, ys = arr[idx], target[idx]
             for name in names:
-                res = cross_validate(
-                    self._make(name),
-                    Xs,
-                    ys,
-                    cv=folds,
-                    scoring=("r2", "neg_mean_absolute_error"),
-                )
+                pred = np.empty(len(idx))
+                for train, test in splits:
+                    pred[test] = self._make(name).fit(Xs[train], ys[train]).predict(Xs[test])
+                m = metrics(ys, pred)
+                total = float(ys.sum())
                 scores[name] = {
-                    "r2": float(np.mean(res["test_r2"])),
-                    "mae": float(-np.mean(res["test_neg_mean_absolute_error"])),
+                    "r2": m["r2"] if m["r2"] is not None else float("nan"),
+                    "mae": m["mae"] if m["mae"] is not None else float("nan"),
+                    "bias": float(pred.sum()) / total - 1.0 if total else float("nan"),
                 }
         chosen = names[0]
         if (
@@ -194,21 +261,23 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         ):
             chosen = "boosting"
         self.cv_scores_ = scores
+        self.held_out_ = None if plan is None else ("groups" if grp is not None else "rows")
         self.chosen_ = chosen
-        self.estimator_ = self._make(chosen).fit(df, target)
-        self.feature_names_in_ = np.asarray(df.columns, dtype=object)
-        self.n_features_in_ = df.shape[1]
+        self.estimator_ = self._make(chosen).fit(arr, target)
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted spend per row."""
         check_is_fitted(self, "estimator_")
-        names = [str(c) for c in self.feature_names_in_]
-        df = _as_frame(X, names)
-        missing = [c for c in names if c not in df.columns]
-        if missing:
-            raise ValueError(f"missing feature columns: {missing}")
-        return np.asarray(self.estimator_.predict(df[names]), dtype=float)
+        arr = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+        return np.asarray(self.estimator_.predict(arr), dtype=float)
+
+    @property
+    def held_out_r2(self) -> float | None:
+        """The chosen model's held-out R² (None without folds)."""
+        check_is_fitted(self, "estimator_")
+        r2 = self.cv_scores_.get(self.chosen_, {}).get("r2")
+        return None if r2 is None or not np.isfinite(r2) else float(r2)
 
 
 def tiers(scores: Any) -> np.ndarray:

@@ -12,7 +12,6 @@ and ``half_life_s`` (either may be NaN on a day without data); the last 14 days 
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -84,6 +83,8 @@ LABELS: dict[str, dict[str, str]] = {
         "still_watching": "Still watching",
         "km": "Observed",
         "fit": "Fitted e^(−λt)",
+        "fit_two_phase": "Fitted: quick leavers + stayers",
+        "median_stay": "Median stay {v} min",
         "half_life": "Half-life {v} min",
         "funnel_title": "Funnel",
         "views": "Views",
@@ -123,6 +124,8 @@ LABELS: dict[str, dict[str, str]] = {
         "still_watching": "仍在观看",
         "km": "实际留存",
         "fit": "拟合 e^(−λt)",
+        "fit_two_phase": "拟合：速离 + 留存",
+        "median_stay": "停留中位数 {v} 分钟",
         "half_life": "半衰期 {v} 分钟",
         "funnel_title": "转化漏斗",
         "views": "场观",
@@ -302,17 +305,15 @@ def online_figure(
 
 
 def retention_has_chart(data: RetentionData | None) -> bool:
-    """Whether there are observed exits to draw beside the fitted curve."""
-    return (
-        data is not None
-        and math.isfinite(data.half_life_s)
-        and data.km_t is not None
-        and len(data.km_t) > 1
-    )
+    """Whether there are observed exits to draw (Kaplan–Meier from viewer rows), with the
+    chosen curve beside them when the data supports one."""
+    return data is not None and data.km_t is not None and len(data.km_t) > 1
 
 
 def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
-    """Kaplan–Meier retention (when known) beside the fitted e^(−λt), half-life marked."""
+    """Kaplan–Meier retention (when known) beside the chosen fitted curve — the single
+    e^(−λt) with its half-life marked, or the two-phase curve with its median stay marked
+    (no fitted curve when the data cannot carry one)."""
     s = _Style(lang)
     fig, ax = _figure(s)
     t_max_min = max(data.t_max_s / 60.0, 1.0)
@@ -325,25 +326,29 @@ def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
             linewidth=2.4,
             label=s.t["km"],
         )
-    grid = np.linspace(0, t_max_min, 200)
-    ax.plot(
-        grid,
-        np.exp(-data.lambda_per_s * grid * 60.0),
-        color=COLORS["accent"],
-        linewidth=2.2,
-        linestyle="--",
-        label=s.t["fit"],
-    )
-    hl = data.half_life_s / 60.0
-    ax.axvline(hl, color=COLORS["muted"], linewidth=1.4, linestyle=":")
-    ax.axhline(0.5, color=COLORS["muted"], linewidth=1.0, linestyle=":")
-    ax.annotate(
-        s.t["half_life"].format(v=f"{hl:.1f}"),
-        xy=(hl, 0.5),
-        xytext=(10, 12),
-        textcoords="offset points",
-        fontproperties=s.fp,
-    )
+    if data.supported:
+        two = data.model == "two_phase" and data.median_stay_s is not None
+        grid = np.linspace(0, t_max_min, 400)
+        ax.plot(
+            grid,
+            data.curve(grid * 60.0),
+            color=COLORS["accent"],
+            linewidth=2.2,
+            linestyle="--",
+            label=s.t["fit_two_phase" if two else "fit"],
+        )
+        mark = (data.median_stay_s if two else data.half_life_s) or data.half_life_s
+        mark_min = mark / 60.0
+        text = s.t["median_stay" if two else "half_life"]
+        ax.axvline(mark_min, color=COLORS["muted"], linewidth=1.4, linestyle=":")
+        ax.axhline(0.5, color=COLORS["muted"], linewidth=1.0, linestyle=":")
+        ax.annotate(
+            text.format(v=f"{mark_min:.1f}"),
+            xy=(mark_min, 0.5),
+            xytext=(10, 12),
+            textcoords="offset points",
+            fontproperties=s.fp,
+        )
     ax.set_xlim(0, t_max_min)
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))

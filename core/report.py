@@ -6,7 +6,14 @@ from :func:`core.figures.compute_figures`: one stated order of sources per figur
 disagreements between sources in ``figures.reconciliation`` (see that module).
 
 Buying power: scores from the given model, else a linear baseline fitted on the spot
-when viewer rows have ``spend`` (then R² and MAE are in-sample). Scores are clipped at 0.
+when viewer rows have ``spend`` (then R² and MAE are in-sample; its held-out R² comes
+from folds of the session's viewers). Predicted GMV sums the unclipped scores (unbiased);
+the per-viewer score shown is clipped at 0. ``how_sure`` follows the held-out R².
+
+Attention: the first source whose data can carry the figure (see
+:mod:`core.attention`); unknown censoring of viewer rows is inferred from the minute
+rows' last online count and the session's duration. Attention suggestions only follow
+a supported estimate; with the two-phase curve they read the engaged half-life.
 
 Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, in order):
 
@@ -25,8 +32,9 @@ Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, i
   ``per_viewer`` (float)
 * ``top_tier_concentration`` — the top 10 % of buying power hold at least half the
   spend: look after them (fan group, early access). ``top_share_pct`` (float)
-* ``watch_time_drives_spend`` — the baseline says 10 more minutes watched add spend:
-  keep people longer. ``per_10min`` (float, currency units)
+* ``watch_time_drives_spend`` — in the baseline, viewers who watched 10 min longer
+  spent more (a correlation, said as one; only with a held-out R² of 0.02 or more).
+  ``per_10min`` (float, currency units)
 * ``peak_then_drop`` — online in the last tenth of the stream is under 40 % of the
   peak: put the best product where the peak was. ``peak_minute`` (int, minutes from the
   start), ``end_share_pct`` (float)
@@ -59,7 +67,14 @@ import numpy as np
 import pandas as pd
 
 from core import attention as att
-from core.buying_power import LinearBuyingPower, feature_frame, metrics, tiers
+from core.buying_power import (
+    BuyingPowerModel,
+    LinearBuyingPower,
+    feature_frame,
+    how_sure,
+    metrics,
+    tiers,
+)
 from core.figures import Figures, compute_figures
 from core.segments import SegmentResult, segment_viewers
 
@@ -172,6 +187,13 @@ class BuyingPowerSummary:
     tiers: list[TierRow]
     coefficients: dict[str, float] | None = None
     intercept: float | None = None
+    held_out_r2: float | None = None
+    """R² on rows the model did not learn from (None when there is none): folds grouped
+    by session/workspace for a trained model, folds of this session's viewers for the
+    baseline. ``r2`` and ``mae`` are on this session's rows (in-sample for the baseline)."""
+    held_out: Literal["sessions", "viewers"] | None = None
+    how_sure: Literal["high", "medium", "low"] = "low"
+    """From ``held_out_r2`` (:func:`core.buying_power.how_sure`)."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +211,9 @@ class OnlineSeriesData:
 
 @dataclass(frozen=True)
 class RetentionData:
-    """Kaplan–Meier curve (when viewer rows exist) and the fitted λ."""
+    """Kaplan–Meier curve (when viewer rows exist) and the chosen fitted curve: the single
+    exponential (λ) or the two-phase curve (bounce share, bounce and engaged half-lives).
+    ``supported`` false: the data cannot carry a fitted curve (only KM is drawn)."""
 
     lambda_per_s: float
     half_life_s: float
@@ -197,6 +221,27 @@ class RetentionData:
     t_max_s: float
     km_t: np.ndarray | None = None
     km_survival: np.ndarray | None = None
+    model: str = "single"
+    bounce_share: float | None = None
+    bounce_half_life_s: float | None = None
+    engaged_half_life_s: float | None = None
+    median_stay_s: float | None = None
+    supported: bool = True
+
+    def curve(self, t_s: Any) -> np.ndarray:
+        """The chosen curve's share still watching after ``t_s`` seconds."""
+        t = np.asarray(t_s, dtype=float)
+        if (
+            self.model == "two_phase"
+            and self.bounce_share is not None
+            and self.bounce_half_life_s
+            and self.engaged_half_life_s
+        ):
+            p = self.bounce_share
+            return p * np.exp(-math.log(2) / self.bounce_half_life_s * t) + (1 - p) * np.exp(
+                -math.log(2) / self.engaged_half_life_s * t
+            )
+        return np.exp(-self.lambda_per_s * t)
 
 
 @dataclass(frozen=True)
@@ -258,9 +303,32 @@ class SessionReport:
                     "n",
                     "source",
                     "stderr",
+                    "model",
+                    "bounce_share",
+                    "bounce_half_life_s",
+                    "engaged_half_life_s",
+                    "median_stay_s",
+                    "left_first_min_share",
+                    "ks",
+                    "ci_rel",
+                    "span_s",
+                    "censoring",
+                    "reason",
                 )
             }
         )
+        if a is not None and not a.supported:
+            # the data cannot carry these figures: the reason says why
+            for k in (
+                "lambda_per_s",
+                "half_life_s",
+                "bounce_share",
+                "bounce_half_life_s",
+                "engaged_half_life_s",
+                "median_stay_s",
+                "left_first_min_share",
+            ):
+                attention[k] = None
         attention["fit"] = self.attention_fit
         seg = None
         if self.segments is not None:
@@ -328,6 +396,11 @@ def _num(df: pd.DataFrame | None, col: str) -> pd.Series | None:
     return s if s.notna().any() else None
 
 
+def _last(df: pd.DataFrame | None, col: str) -> float | None:
+    s = _num(df, col)
+    return None if s is None else float(s.dropna().iloc[-1])
+
+
 def _sorted(df: pd.DataFrame | None) -> pd.DataFrame | None:
     if df is None or len(df) == 0:
         return None
@@ -385,23 +458,56 @@ def _funnel(fig: Figures) -> list[FunnelStage]:
 
 
 def _attention(
-    snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None, viewers: pd.DataFrame | None
+    snapshots: pd.DataFrame | None,
+    minutes: pd.DataFrame | None,
+    viewers: pd.DataFrame | None,
+    duration: float | None = None,
 ) -> tuple[att.AttentionEstimate | None, pd.DataFrame | None]:
+    """The first source whose data can carry the figure (viewers, minutes, snapshots);
+    when none can, the first that gave an estimate (with its reason)."""
+    found: list[tuple[att.AttentionEstimate, pd.DataFrame | None]] = []
     watch = _num(viewers, "watch_time_s")
     if watch is not None and viewers is not None:
         cens = viewers["censored"] if "censored" in viewers.columns else None
-        est = att.from_watch_times(watch, cens)
+        last_online = _last(minutes, "online")
+        est = att.from_watch_times(watch, cens, last_online=last_online, duration_s=duration)
         if est is not None:
-            return est, att.kaplan_meier(watch, cens)
-    est = att.from_minutes(minutes)
-    if est is None:
-        est = att.from_snapshots(snapshots)
-    return est, None
+            curve = att.kaplan_meier(watch, cens, last_online=last_online, duration_s=duration)
+            found.append((est, curve))
+    for est in (att.from_minutes(minutes), att.from_snapshots(snapshots)):
+        if est is not None:
+            found.append((est, None))
+    for est, km in found:
+        if est.supported:
+            return est, km
+    return found[0] if found else (None, None)
+
+
+def _retention(estimate: att.AttentionEstimate, km: pd.DataFrame | None) -> RetentionData:
+    t_max = float(km["t"].max()) if km is not None and len(km) else 0.0
+    if estimate.supported:
+        spread = estimate.engaged_half_life_s or estimate.half_life_s
+        t_max = max(t_max, 3.0 * spread)
+    return RetentionData(
+        lambda_per_s=estimate.lambda_per_s,
+        half_life_s=estimate.half_life_s,
+        source=estimate.source,
+        t_max_s=t_max,
+        km_t=km["t"].to_numpy(float) if km is not None else None,
+        km_survival=km["survival"].to_numpy(float) if km is not None else None,
+        model=estimate.model,
+        bounce_share=estimate.bounce_share,
+        bounce_half_life_s=estimate.bounce_half_life_s,
+        engaged_half_life_s=estimate.engaged_half_life_s,
+        median_stay_s=estimate.median_stay_s,
+        supported=estimate.supported,
+    )
 
 
 def _buying_power(
     viewers: pd.DataFrame | None, model: Any
 ) -> tuple[BuyingPowerSummary | None, np.ndarray | None, np.ndarray | None]:
+    """Scores per viewer (unclipped: their sum is the predicted GMV) and the summary."""
     if viewers is None or len(viewers) == 0:
         return None, None, None
     X = feature_frame(viewers)
@@ -413,12 +519,18 @@ def _buying_power(
     features: list[str] = []
     coefs: dict[str, float] | None = None
     intercept: float | None = None
+    held_r2: float | None = None
+    held: Literal["sessions", "viewers"] | None = None
     if model is not None:
         names = [str(c) for c in getattr(model, "feature_names_in_", [])]
         if names and all(c in X.columns for c in names):
             scores = np.asarray(model.predict(X[names]), dtype=float)
             name = str(getattr(model, "chosen_", type(model).__name__))
             features = names
+            cv = getattr(model, "cv_scores_", {}).get(name, {})
+            r2 = cv.get("r2")
+            if r2 is not None and math.isfinite(r2) and getattr(model, "held_out_", None):
+                held_r2, held = float(r2), "sessions"
     if scores is None:
         if actual is None or X.shape[1] == 0 or np.isfinite(actual).sum() < 10:
             return None, None, None
@@ -426,8 +538,10 @@ def _buying_power(
         scores = lin.predict(X)
         source, name, features = "baseline", "linear", list(X.columns)
         coefs, intercept = lin.coefficients, lin.intercept_
-    scores = np.clip(scores, 0.0, None)
-    tier = tiers(scores)
+        folds = BuyingPowerModel(candidate="linear").fit(X, actual)
+        held_r2 = folds.held_out_r2
+        held = "viewers" if held_r2 is not None else None
+    tier = tiers(np.clip(scores, 0.0, None))
     m = metrics(actual, scores) if actual is not None else {"r2": None, "mae": None}
     rows = []
     for t in ("top", "middle", "rest"):
@@ -438,7 +552,7 @@ def _buying_power(
             TierRow(
                 tier=t,  # type: ignore[arg-type]
                 size=int(sel.sum()),
-                avg_score=float(scores[sel].mean()),
+                avg_score=float(np.clip(scores[sel], 0.0, None).mean()),
                 predicted_spend=float(scores[sel].sum()),
                 actual_spend=float(np.nansum(actual[sel])) if actual is not None else None,
             )
@@ -455,6 +569,9 @@ def _buying_power(
         tiers=rows,
         coefficients=coefs,
         intercept=intercept,
+        held_out_r2=held_r2,
+        held_out=held,
+        how_sure=how_sure(held_r2),
     )
     return summary, scores, tier
 
@@ -527,8 +644,8 @@ def _suggestions(
         assert code in SUGGESTION_CODES, code
         cands.append((weight, Suggestion(code=code, params=params)))
 
-    if attention is not None:
-        hl_min = attention.half_life_s / 60.0
+    if attention is not None and attention.supported:
+        hl_min = (attention.engaged_half_life_s or attention.half_life_s) / 60.0
         if hl_min < 4.0:
             add(
                 3.0 + 4.0 / max(hl_min, 0.25),
@@ -538,10 +655,13 @@ def _suggestions(
             )
         elif hl_min >= 10.0:
             add(0.8, "long_half_life", half_life_min=_r1(hl_min))
+    s60: float | None = None
     if km is not None and len(km) > 1:
         s60 = float(np.interp(60.0, km["t"].to_numpy(float), km["survival"].to_numpy(float)))
-        if 1 - s60 > 0.35:
-            add(2.5 + (1 - s60), "early_drop", left_first_min_pct=_r1((1 - s60) * 100))
+    elif attention is not None and attention.supported and attention.model == "two_phase":
+        s60 = 1.0 - (attention.left_first_min_share or 0.0)
+    if s60 is not None and 1 - s60 > 0.35:
+        add(2.5 + (1 - s60), "early_drop", left_first_min_pct=_r1((1 - s60) * 100))
     if (
         bp is not None
         and bp.source == "model"
@@ -581,7 +701,7 @@ def _suggestions(
             ) / total
             if share >= 0.5:
                 add(1.8, "top_tier_concentration", top_share_pct=_r1(share * 100))
-    if bp is not None and bp.coefficients and (bp.r2 or 0) >= 0.02:
+    if bp is not None and bp.coefficients and (bp.held_out_r2 or 0) >= 0.02:
         beta = bp.coefficients.get("watch_time_s")
         if beta is not None and beta > 0:
             add(1.6, "watch_time_drives_spend", per_10min=round(beta * 600, 2))
@@ -658,7 +778,8 @@ def build_report(
     mins = _sorted(minutes)
     views = viewers.reset_index(drop=True) if viewers is not None and len(viewers) else None
     start, end = _as_ts(started_at), _as_ts(ended_at)
-    estimate, km = _attention(snaps, mins, views)
+    duration = (end - start).total_seconds() if start is not None and end is not None else None
+    estimate, km = _attention(snaps, mins, views, duration if duration and duration > 0 else None)
     figures = compute_figures(
         snapshots=snaps,
         minutes=mins,
@@ -677,17 +798,8 @@ def build_report(
     online = _online_series(snaps, mins, start, end)
 
     retention = None
-    if estimate is not None:
-        t_max = float(km["t"].max()) if km is not None and len(km) else 0.0
-        t_max = max(t_max, 3.0 * estimate.half_life_s)
-        retention = RetentionData(
-            lambda_per_s=estimate.lambda_per_s,
-            half_life_s=estimate.half_life_s,
-            source=estimate.source,
-            t_max_s=t_max,
-            km_t=km["t"].to_numpy(float) if km is not None else None,
-            km_survival=km["survival"].to_numpy(float) if km is not None else None,
-        )
+    if estimate is not None and (estimate.supported or km is not None):
+        retention = _retention(estimate, km)
     charts = ChartData(
         online=online,
         retention=retention,
@@ -710,7 +822,7 @@ def build_report(
         if "user_id" in views.columns:
             cols["user_id"] = views["user_id"].to_numpy()
         if scores is not None:
-            cols["score"] = scores
+            cols["score"] = np.clip(scores, 0.0, None)  # shown per viewer: never negative
             cols["tier"] = tier
         if segments is not None:
             cols["segment"] = segments.table["key"].to_numpy()[segments.labels]

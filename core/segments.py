@@ -5,14 +5,16 @@ watched, watch time, and spend (this session's ``spend``; without it the history
 ``purchase_amount``; without both, two features). k-means is fitted on a sample of at
 most :data:`FIT_MAX_ROWS` rows and every viewer is then assigned to the nearest centre.
 
-Naming: a segment where at least half the viewers spent is a spending segment; the
-spending segments are named by their average spend, lowest first ("small buyers",
-"buyers", "big spenders"), the others by their interest (standardised engagement plus
-watch time), lowest first ("drop-ins", "watchers", "engaged", "fans"); with fewer
-segments the list is shortened from the front and the end is kept (one spending segment
-is "buyers" — two are "buyers" and "big spenders"; two others are "watchers" and
-"engaged"). Labels are ordered by value: 0 is the least engaged non-spending segment,
-the last is the highest-spending one.
+Naming follows each segment's own centre: a segment where at least half the viewers
+spent is a spending segment; the spending segments are named by their average spend,
+lowest first ("small buyers", "buyers", "big spenders"). The others: with three or more,
+the shortest average watch is "drop-ins"; with four, the highest interest (standardised
+engagement plus watch time) is "fans"; of the two left, the one with more interactions a
+minute is "engaged" and the other "watchers" — when their interactions a minute are not
+different (or unknown), they are named by watch time instead ("drop-ins" or "watchers"
+for the shorter). With more segments than names, the extra ones are "watchers_N". Labels
+are ordered: the non-spending segments first (drop-ins, watchers, engaged, fans, by
+interest within a name), then the spending ones by average spend.
 """
 
 from __future__ import annotations
@@ -39,12 +41,6 @@ SEGMENT_NAMES: dict[str, tuple[str, str]] = {
 }
 """Segment key → (English name, Chinese name)."""
 
-_NON_SPENDING = {
-    1: ["watchers"],
-    2: ["watchers", "engaged"],
-    3: ["drop_ins", "watchers", "engaged"],
-    4: ["drop_ins", "watchers", "engaged", "fans"],
-}
 _SPENDING = {
     1: ["buyers"],
     2: ["buyers", "big_spenders"],
@@ -151,8 +147,13 @@ def _describe(
 
     spending: Any = stats.index[(stats["buyer_share"] >= 0.5).to_numpy()] if has_spend else []
     spending_sorted = list(stats.loc[list(spending)].sort_values("avg_spend").index)
-    others_sorted = list(stats.drop(index=list(spending)).sort_values("interest").index)
-    keys = _names(len(others_sorted), _NON_SPENDING, "watchers") if others_sorted else []
+    others = stats.drop(index=list(spending))
+    other_keys = _name_others(others)
+    keys_of = dict(other_keys)
+    others_sorted = sorted(
+        others.index, key=lambda i: (_RANK.get(keys_of[i], 9), others.loc[i, "interest"])
+    )
+    keys = [keys_of[i] for i in others_sorted]
     keys += _names(len(spending_sorted), _SPENDING, "buyers") if spending_sorted else []
     order = others_sorted + spending_sorted
     remap = np.empty(max(order) + 1, dtype=np.int64)
@@ -177,6 +178,46 @@ def _describe(
         ]
     ]
     return SegmentResult(labels=remap[labels], table=table)
+
+
+_RANK = {"drop_ins": 0, "watchers": 1, "engaged": 2, "fans": 3}
+
+
+def _name_others(stats: pd.DataFrame) -> list[tuple[Any, str]]:
+    """(label, key) of the non-spending segments, named from their own centres."""
+    left = list(stats.index)
+    named: list[tuple[Any, str]] = []
+    if not left:
+        return named
+    if len(left) == 1:
+        return [(left[0], "watchers")]
+    extra: list[Any] = []
+    if len(left) >= 3:
+        by_watch = sorted(left, key=lambda i: stats.loc[i, "avg_watch_s"])
+        named.append((by_watch[0], "drop_ins"))
+        left.remove(by_watch[0])
+    if len(left) >= 3:
+        by_interest = sorted(left, key=lambda i: stats.loc[i, "interest"])
+        named.append((by_interest[-1], "fans"))
+        left.remove(by_interest[-1])
+        # beyond four segments: the least interested extras are numbered watchers
+        extra = by_interest[: len(left) - 2]
+        left = [i for i in left if i not in extra]
+    a, b = left
+    ea = stats.loc[a, "avg_engagement_per_min"]
+    eb = stats.loc[b, "avg_engagement_per_min"]
+    if np.isfinite(ea) and np.isfinite(eb) and ea != eb:
+        hi, lo = (a, b) if ea > eb else (b, a)
+        named += [(hi, "engaged"), (lo, "watchers")]
+    else:
+        longer, shorter = sorted((a, b), key=lambda i: -stats.loc[i, "avg_watch_s"])
+        used = {k for _, k in named}
+        named += [
+            (longer, "watchers"),
+            (shorter, "watchers_2" if "drop_ins" in used else "drop_ins"),
+        ]
+    named += [(i, f"watchers_{n + 3}") for n, i in enumerate(extra)]
+    return named
 
 
 def _zh(key: str) -> str:

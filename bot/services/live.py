@@ -72,6 +72,8 @@ class StatResult:
     recent_lambda_per_s: float | None = None
     recent_half_life_s: float | None = None
     recent_window_s: float = RECENT_WINDOW_S
+    attention_reason: str | None = None
+    """Why the pushes cannot carry an attention figure yet (see core.attention)."""
 
 
 def go_live(
@@ -224,6 +226,9 @@ def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
         cumulative = np.array([_nan(r["viewers"]) for r in rows], dtype=float)
     estimate = attention.from_pushes(t, online, cumulative)
     if estimate is None or not _finite(estimate.lambda_per_s, estimate.half_life_s):
+        return
+    if not estimate.supported:
+        result.attention_reason = estimate.reason
         return
     result.lambda_per_s = estimate.lambda_per_s
     result.half_life_s = estimate.half_life_s

@@ -5,7 +5,9 @@ Two kinds (``storage.models.MODEL_KINDS``):
 ``buying_power``
     :class:`core.buying_power.BuyingPowerModel` on every viewer row with a known spend, of
     every workspace. Its baseline is the article's linear regression; both are
-    cross-validated (R², MAE) and the candidate keeps the linear model unless it beats it.
+    cross-validated on folds grouped by workspace (by session with fewer workspaces than
+    folds) — R², MAE and the bias of Σ predicted, all held out — and the candidate keeps
+    the linear model unless it beats it.
 ``forecast``
     :class:`core.forecast.GmvForecaster` on every closed session with snapshots or minute
     rows (with each workspace's history of the sessions before), made up to
@@ -43,7 +45,14 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from threadpoolctl import threadpool_limits
 
-from core.buying_power import FEATURES, TARGET, BuyingPowerModel, LinearBuyingPower
+from core.buying_power import (
+    FEATURES,
+    TARGET,
+    BuyingPowerModel,
+    LinearBuyingPower,
+    cv_groups,
+    how_sure,
+)
 from core.forecast import (
     FrameKind,
     History,
@@ -152,7 +161,8 @@ def _engine(db: Engine | str) -> tuple[Engine, bool]:
 
 
 def gather_viewers(engine: Engine) -> pd.DataFrame:
-    """Every viewer row with a known spend, of every workspace (canonical columns)."""
+    """Every viewer row with a known spend, of every workspace (canonical columns, and
+    ``workspace_id`` and ``session_id`` for the folds)."""
     frames: list[pd.DataFrame] = []
     with session_scope(engine) as session:
         for ws in repo.list_workspaces(session, active_only=False):
@@ -162,9 +172,9 @@ def gather_viewers(engine: Engine) -> pd.DataFrame:
                 v = repo.viewers_frame(session, session_id=s.id)
                 v = v[pd.to_numeric(v[TARGET], errors="coerce").notna()]
                 if len(v):
-                    frames.append(v)
+                    frames.append(v.assign(workspace_id=ws.id, session_id=s.id))
     if not frames:
-        return pd.DataFrame(columns=[*FEATURES, TARGET])
+        return pd.DataFrame(columns=[*FEATURES, TARGET, "workspace_id", "session_id"])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -266,16 +276,27 @@ def _train_buying_power(engine: Engine) -> tuple[Any, dict[str, Any], int, bool]
     ]
     X = viewers[cols].apply(pd.to_numeric, errors="coerce").astype(float)
     y = pd.to_numeric(viewers[TARGET], errors="coerce").to_numpy(float)
-    model = BuyingPowerModel(candidate="auto").fit(X, y)
+    model = BuyingPowerModel(candidate="auto")
+    groups = cv_groups(viewers["workspace_id"], viewers["session_id"], model.cv)
+    model.fit(X, y, groups=groups)
     scores = model.cv_scores_
     chosen = scores.get(model.chosen_, {})
     base = scores.get("linear", {})
+    by_workspace = len(np.unique(viewers["workspace_id"])) >= model.cv
     metrics: dict[str, Any] = {
         "r2": chosen.get("r2"),
         "mae": chosen.get("mae"),
+        "bias": chosen.get("bias"),
         "model": model.chosen_,
         "features": cols,
-        "baseline": {"name": "linear", "r2": base.get("r2"), "mae": base.get("mae")},
+        "held_out": ("workspaces" if by_workspace else "sessions") if scores else None,
+        "how_sure": how_sure(chosen.get("r2")),
+        "baseline": {
+            "name": "linear",
+            "r2": base.get("r2"),
+            "mae": base.get("mae"),
+            "bias": base.get("bias"),
+        },
     }
     if isinstance(model.estimator_, LinearBuyingPower):
         metrics["coefficients"] = model.estimator_.coefficients

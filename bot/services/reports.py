@@ -209,17 +209,10 @@ def format_summary(
                 followers=fmt_num(k.followers, lang),
             )
         )
-    a = report.attention
-    if a is not None:
-        lines.append(
-            t(
-                lang,
-                "summary_line_attention",
-                lam=f"{a.lambda_per_s * 60:.3f}",
-                half_life=fmt_duration(a.half_life_s, lang),
-                source=t(lang, f"source_{a.source}"),
-            )
-        )
+    from bot.presenters import attention_line, buying_power_line
+
+    if (line := attention_line(report.attention, lang)) is not None:
+        lines.append(line)
     if k.gmv is not None or k.orders is not None:
         lines.append(
             t(
@@ -255,28 +248,9 @@ def format_summary(
             for row in report.segments.table.to_dict("records")
         ]
         lines.append(t(lang, "summary_line_segments", segments=", ".join(parts)))
-    bp = report.buying_power
-    if bp is not None:
-        total = sum(row.predicted_spend for row in bp.tiers) or None
-        top = next((row.predicted_spend for row in bp.tiers if row.tier == "top"), None)
-        model = (
-            t(lang, "model_baseline")
-            if bp.source == "baseline"
-            else t(lang, "model_trained", name=bp.model_name)
-        )
-        lines.append(
-            t(
-                lang,
-                "summary_line_buying_power",
-                model=model,
-                r2="—" if bp.r2 is None else f"{bp.r2:.2f}",
-                mae=fmt_money(bp.mae, lang),
-                predicted=fmt_money(bp.predicted_gmv, lang),
-                # the session's GMV figure: one value for GMV in the whole message
-                actual=fmt_money(k.gmv if k.gmv is not None else bp.actual_gmv, lang),
-                top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
-            )
-        )
+    if report.buying_power is not None:
+        # the session's GMV figure: one value for GMV in the whole message
+        lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv))
     tips = [
         tip for s in report.suggestions if (tip := _suggestion(s.code, s.params, lang)) is not None
     ]

@@ -286,8 +286,9 @@ def kind_name(kind: str, lang: str) -> str:
 
 
 def metrics_text(kind: str, metrics: dict[str, Any] | None, lang: str) -> str:
-    """The headline metrics: R² and MAE for buying power, MAPE at 15/30/60 min for the
-    forecaster ("—" when there are none)."""
+    """The headline metrics (for admins): held-out R² and MAE for buying power and how
+    they were held out, MAPE at 15/30/60 min for the forecaster ("—" when there are
+    none)."""
     m = metrics or {}
     if kind == "buying_power":
         parts = []
@@ -297,6 +298,8 @@ def metrics_text(kind: str, metrics: dict[str, Any] | None, lang: str) -> str:
             parts.append(f"MAE {fmt_num(float(m['mae']), lang, digits=2)}")
         if m.get("model"):
             parts.append(str(m["model"]))
+        if m.get("held_out") in ("sessions", "workspaces"):
+            parts.append(t(lang, "metrics_held_out", by=t(lang, f"metrics_by_{m['held_out']}")))
     else:
         parts = [
             f"MAPE@{h} {fmt_pct(float(m[f'mape_{h}']))}"

@@ -63,7 +63,10 @@ def test_censored_mle_recovers_lambda() -> None:
 def test_mle_is_exits_over_exposure(rows: list[tuple[float, bool | None]]) -> None:
     watch = [w for w, _ in rows]
     cens = [c for _, c in rows]
-    exits = sum(1 for c in cens if not c)  # None (unknown) counts as left
+    # unknown is never "left": without other clues, an unknown flag on a watch time that
+    # reaches the longest one (the session's end) is inferred censored
+    longest = max(watch)
+    exits = sum(1 for w, c in rows if c is False or (c is None and w < longest))
     est = att.from_watch_times(watch, pd.Series(cens, dtype=object))
     if exits == 0 or sum(watch) <= 0 or not math.isfinite(exits / sum(watch)):
         assert est is None

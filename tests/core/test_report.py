@@ -181,3 +181,73 @@ def test_chart_data_pickles(stream) -> None:  # type: ignore[no-untyped-def]
 
 def test_documented_codes_are_the_codes() -> None:
     assert set(report_mod.SUGGESTION_CODES) == DOCUMENTED_CODES
+
+
+def test_two_phase_audience_report_and_words() -> None:
+    from bot.services.reports import format_summary
+    from core.charts import retention_chart
+    from tests.core.generators import TWO_PHASE, audience
+
+    a = audience(TWO_PHASE, 8_000, 4)
+    viewers = a.viewers.drop(columns="censored")  # no censoring column: inferred
+    r = build_report(minutes=a.minutes, viewers=viewers)
+    est = r.attention
+    assert est is not None and est.source == "viewers" and est.censoring == "inferred"
+    assert est.model == "two_phase" and est.supported
+    assert est.bounce_share == pytest.approx(0.6, abs=0.03)
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))["attention"]
+    assert d["model"] == "two_phase"
+    for key in (
+        "bounce_share",
+        "engaged_half_life_s",
+        "median_stay_s",
+        "ks",
+        "lambda_per_s",
+        "half_life_s",
+    ):
+        assert isinstance(d[key], float), key
+    ret = r.charts.retention
+    assert ret is not None and ret.model == "two_phase" and ret.km_t is not None
+    assert ret.curve(0.0) == pytest.approx(1.0)
+    assert ret.curve(est.median_stay_s) == pytest.approx(0.5, abs=1e-6)
+    assert retention_chart(ret, "en")[:4] == b"\x89PNG"
+    text = format_summary(r, "en")
+    assert "left within a minute" in text and "of those who stayed" in text
+    assert "median stay" in text and "λ" not in text
+    zh = format_summary(r, "zh")
+    assert "一分钟内离开" in zh and "中位数" in zh
+    # the suggestions read the engaged half-life, not the misleading single one
+    for s in r.suggestions:
+        if s.code in ("short_half_life", "long_half_life"):
+            assert s.params["half_life_min"] == pytest.approx(
+                est.engaged_half_life_s / 60, abs=0.05
+            )
+
+
+def test_not_enough_data_yet(stream) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.reports import format_summary
+
+    snaps = stream.snapshots.sort_values("ts").head(2)  # one push interval: 5 min
+    r = build_report(snapshots=snaps)
+    assert r.attention is not None and r.attention.reason == "short_span"
+    d = r.to_dict()["attention"]
+    assert d["reason"] == "short_span" and d["lambda_per_s"] is None
+    assert not any(s.code in ("short_half_life", "long_half_life") for s in r.suggestions)
+    assert "not enough data yet" in format_summary(r, "en")
+    assert "数据还不够" in format_summary(r, "zh")
+
+
+def test_buying_power_sums_unclipped_and_says_how_sure() -> None:
+    from bot.services.reports import format_summary
+
+    v = simulate_viewers(3_000, seed=8)
+    r = build_report(viewers=v)
+    bp = r.buying_power
+    assert bp is not None and bp.in_sample and bp.held_out == "viewers"
+    assert bp.held_out_r2 is not None and bp.how_sure in ("high", "medium", "low")
+    # in-sample least squares with an intercept: Σ predicted = Σ actual exactly
+    assert bp.predicted_gmv == pytest.approx(float(v["spend"].sum()), rel=1e-6)
+    assert sum(t.predicted_spend for t in bp.tiers) == pytest.approx(bp.predicted_gmv)
+    assert r.viewer_scores is not None and (r.viewer_scores["score"] >= 0).all()
+    text = format_summary(r, "en")
+    assert "how sure" in text and "R²" not in text and "MAE" not in text

@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.segments import SEGMENT_NAMES, segment_viewers
 from core.simulate import simulate_viewers
@@ -83,3 +85,49 @@ def test_fast_on_100k() -> None:
     r = segment_viewers(v)
     assert time.perf_counter() - start < 1.5
     assert r is not None and r.table["size"].sum() == 100_000
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=60, max_value=600),
+    seed=st.integers(0, 10_000),
+    k=st.integers(2, 6),
+    spend=st.booleans(),
+    talk=st.floats(0.0, 5.0),
+)
+def test_segment_names_follow_their_centres(
+    n: int, seed: int, k: int, spend: bool, talk: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    watch = rng.lognormal(4.0, 1.5, n)
+    # interaction and watch time drawn apart: a long watcher need not talk
+    rate = rng.gamma(0.5, talk + 1e-3, n)
+    v = pd.DataFrame(
+        {
+            "watch_time_s": watch,
+            "likes": rng.poisson(rate * watch / 60.0),
+            "comments": rng.poisson(rate * watch / 600.0),
+        }
+    )
+    if spend:
+        v["spend"] = np.where(rng.random(n) < 0.1, rng.lognormal(4, 1, n), 0.0)
+    r = segment_viewers(v, k=k, random_state=seed % 7)
+    assert r is not None
+    t = r.table.set_index("key")
+    assert t.index.is_unique
+    if {"engaged", "watchers"} <= set(t.index):
+        assert (
+            t.loc["engaged", "avg_engagement_per_min"] > t.loc["watchers", "avg_engagement_per_min"]
+        )
+    if {"drop_ins", "watchers"} <= set(t.index):
+        assert t.loc["drop_ins", "avg_watch_s"] <= t.loc["watchers", "avg_watch_s"]
+    if {"small_buyers", "big_spenders"} <= set(t.index):
+        assert t.loc["small_buyers", "avg_spend"] < t.loc["big_spenders", "avg_spend"]
+    assert list(np.bincount(r.labels, minlength=len(t))) == list(r.table["size"])
+
+
+def test_engaged_talk_more_than_watchers_on_the_simulated_audience() -> None:
+    r = segment_viewers(simulate_viewers(20_000, seed=5))
+    assert r is not None
+    t = r.table.set_index("key")
+    assert t.loc["engaged", "avg_engagement_per_min"] > t.loc["watchers", "avg_engagement_per_min"]
