@@ -7,7 +7,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -47,14 +47,18 @@ from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
 from bot.services.retrain import shutdown_retrainer
 from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import (
+    ALLOWED_UPDATES,
+    InboxApplication,
+    InboxUpdater,
+    PerChatUpdateProcessor,
+    UpdateInbox,
+)
 from storage.engine import make_engine, upgrade
 
 __all__ = ["ALLOWED_UPDATES", "build_application"]
 
 log = logging.getLogger("livehost.bot")
-
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
 def build_application(settings: Settings, *, engine: Engine | None = None) -> Application:  # type: ignore[type-arg]
@@ -65,14 +69,13 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     paces = DatabasePaces(engine) if engine.dialect.name == "postgresql" else MemoryPaces()
     application = (
         Application.builder()
+        .application_class(InboxApplication)
         .token(settings.bot_token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
         .context_types(context_types)
         .rate_limiter(
-            PacedRateLimiter(
-                ceiling=settings.max_messages_per_second, max_retries=3, paces=paces
-            )
+            PacedRateLimiter(ceiling=settings.max_messages_per_second, max_retries=3, paces=paces)
         )
         .concurrent_updates(PerChatUpdateProcessor())
         # httpcore scans every pooled connection on each request: a pool sized for ~30
@@ -92,6 +95,11 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.executor = ThreadPoolExecutor(max_workers=db_threads, thread_name_prefix="livehost-db")
     state.import_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="livehost-import")
     state.scheduler = Scheduler(application)
+    # every update goes through the database: stored first, then processed from there
+    inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)
+    assert isinstance(application, InboxApplication)
+    application.inbox = inbox
+    application.updater = InboxUpdater(application.bot, application.update_queue, inbox)
     _add_handlers(application)
     return application
 

@@ -618,6 +618,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "已经删除过了，没有更多可删除的数据。",
     },
     "forget_cancelled": {"en": "Cancelled: nothing was deleted.", "zh": "已取消，未删除任何数据。"},
+    # --- durable updates and sending -------------------------------------------------------------
+    "import_restarted": {
+        "en": "⚠️ Reading {name} was cut off by a restart. Nothing of it was kept; reading it again from the start.",
+        "zh": "⚠️ 读取 {name} 时机器人重启，已读取的部分未保存；现在从头重新读取。",
+    },
+    "text_more": {"en": "…and {count} more", "zh": "……还有 {count} 条"},
 }
 
 _COMMAND_DESCRIPTIONS = {

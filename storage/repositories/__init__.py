@@ -34,6 +34,7 @@ from storage.repositories.sends import (
     mark_failed,
     mark_sent,
     pending_sends,
+    record_send_parts,
     schedule_send,
 )
 from storage.repositories.sessions import (
@@ -48,7 +49,18 @@ from storage.repositories.sessions import (
     open_session,
 )
 from storage.repositories.snapshots import PushRecord, add_snapshot, record_push, snapshot_rows
-from storage.repositories.updates import is_update_processed, mark_update_processed
+from storage.repositories.updates import (
+    claim_updates,
+    finish_update,
+    forget_done_updates,
+    is_update_processed,
+    mark_update_processed,
+    release_update_claims,
+    renew_update_leases,
+    set_update_running,
+    store_updates,
+    unfinished_updates,
+)
 from storage.repositories.workspaces import (
     UPDATABLE_WORKSPACE_FIELDS,
     delete_workspace_data,
@@ -74,11 +86,14 @@ __all__ = [
     "bulk_insert_past_sessions",
     "bulk_insert_viewers",
     "claim_due_sends",
+    "claim_updates",
     "close_session",
     "create_import",
     "delete_workspace_data",
     "drop_send",
     "find_import",
+    "finish_update",
+    "forget_done_updates",
     "forget_idle_paces",
     "get_open_session",
     "get_or_create_workspace",
@@ -100,10 +115,16 @@ __all__ = [
     "past_sessions_frame",
     "pending_sends",
     "record_push",
+    "record_send_parts",
+    "release_update_claims",
+    "renew_update_leases",
     "reserve_send",
     "schedule_send",
+    "set_update_running",
     "snapshot_rows",
     "snapshots_frame",
+    "store_updates",
+    "unfinished_updates",
     "update_workspace",
     "viewers_frame",
 ]
