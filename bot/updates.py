@@ -32,13 +32,14 @@ import asyncio
 import contextlib
 import datetime as dtm
 import functools
+import itertools
 import logging
 import os
 import socket
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -251,15 +252,28 @@ class UpdateInbox:
             )
 
     async def _renew(self) -> None:
-        """Renew the leases held here; now and then, forget updates done long ago."""
+        """Renew the leases held here; now and then, forget updates done long ago. On
+        PostgreSQL in a thread of its own, so that busy handlers never make a lease lapse."""
         loop = asyncio.get_running_loop()
         forget_at = loop.time()
+        own = self.engine.dialect.name == "postgresql"
+        thread = ThreadPoolExecutor(1, thread_name_prefix="livehost-lease") if own else None
+        try:
+            await self._renew_loop(loop, forget_at, thread)
+        finally:
+            if thread is not None:
+                thread.shutdown(wait=False, cancel_futures=True)
+
+    async def _renew_loop(
+        self, loop: asyncio.AbstractEventLoop, forget_at: float, thread: Executor | None
+    ) -> None:
+        executor = thread if thread is not None else self.executor
         while True:
             try:
                 if loop.time() >= forget_at:
                     forget_at = loop.time() + FORGET_EVERY_S
-                    await self._db(self._forget_done)
-                await self._db(self._renew_now)
+                    await loop.run_in_executor(executor, self._forget_done)
+                await loop.run_in_executor(executor, self._renew_now)
             except Exception as exc:
                 log.warning("could not renew update leases: %s", exc)
             await asyncio.sleep(min(self.lease_s / 3, FORGET_EVERY_S))
@@ -296,12 +310,24 @@ class UpdateInbox:
                 await self._handle(update_id, attempts, payload)
         except Exception:
             log.exception("update %d could not be processed", update_id)
-        try:
-            if not await self._db(self._finish, update_id):
-                log.warning("update %d was taken over by another instance", update_id)
-        except Exception as exc:  # it stays claimed: processed again after its lease
-            log.warning("could not mark update %d done: %s", update_id, exc)
+        await self._mark_done(update_id)
         self.processed += 1
+
+    async def _mark_done(self, update_id: int) -> None:
+        """Mark the update done, retried while the database refuses (until it holds its
+        chat's next updates back only as long as the database is away); on a stop it stays
+        unfinished and is processed again at the next start."""
+        for attempt in itertools.count():
+            try:
+                if not await self._db(self._finish, update_id):
+                    log.warning("update %d was taken over by another instance", update_id)
+                return
+            except Exception as exc:
+                if attempt == 0:
+                    log.warning("could not mark update %d done, retrying: %s", update_id, exc)
+                if self._stopping:
+                    return
+                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
 
     async def _handle(self, update_id: int, attempts: int, payload: dict[str, Any]) -> None:
         update = Update.de_json(payload, self.application.bot)

@@ -92,7 +92,7 @@ def store_updates(
     return [int(u) for u in session.execute(stmt).scalars()]
 
 
-def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+def _claimable(now: datetime, worker_id: str) -> sa.ColumnElement[bool]:
     earlier = aliased(InboxUpdate)
     blocked = sa.exists().where(
         col(earlier.chat_id) == col(InboxUpdate.chat_id),
@@ -104,6 +104,8 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
         sa.and_(
             col(InboxUpdate.status).in_(("claimed", "running")),
             col(InboxUpdate.lease_until) < now,
+            # a worker never takes back what it holds: it is alive, only late to renew
+            col(InboxUpdate.claimed_by) != worker_id,
         ),
     )
     return sa.and_(ready, ~blocked)
@@ -114,13 +116,14 @@ def claim_updates(
 ) -> list[InboxUpdate]:
     """Claim up to `limit` updates for `worker_id` until `now + lease_s`: for each chat its
     oldest unfinished update (when nothing before it is still pending or claimed), oldest
-    first. Each claim adds one to `attempts` (more than one: an earlier run was cut off)."""
+    first; an update whose lease lapsed is taken over, unless `worker_id` itself holds it.
+    Each claim adds one to `attempts` (more than one: an earlier run was cut off)."""
     if limit <= 0:
         return []
     moment = as_utc(now, "now")
     picked = (
         sa.select(col(InboxUpdate.id))
-        .where(_claimable(moment))
+        .where(_claimable(moment, worker_id))
         .order_by(col(InboxUpdate.update_id))
         .limit(limit)
         .with_for_update(skip_locked=True, of=InboxUpdate)  # type: ignore[arg-type]
@@ -128,7 +131,7 @@ def claim_updates(
     )
     claim = (
         sa.update(InboxUpdate)
-        .where(col(InboxUpdate.id).in_(sa.select(picked.c.id)), _claimable(moment))
+        .where(col(InboxUpdate.id).in_(sa.select(picked.c.id)), _claimable(moment, worker_id))
         .values(
             status="claimed",
             claimed_by=worker_id,

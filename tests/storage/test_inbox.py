@@ -72,6 +72,7 @@ def test_a_lapsed_lease_is_taken_over_and_counts_its_attempts(db: Session) -> No
     assert claim(db, "b", at=T0 + timedelta(seconds=4)) == []
     assert repo.renew_update_leases(db, worker_id="a", until=T0 + timedelta(seconds=10)) == 1
     assert claim(db, "b", at=T0 + timedelta(seconds=8)) == []
+    assert claim(db, "a", at=T0 + timedelta(seconds=11)) == []  # a never takes back its own
     rows = repo.claim_updates(db, worker_id="b", now=T0 + timedelta(seconds=11), lease_s=5)
     assert [(r.update_id, r.attempts, r.claimed_by) for r in rows] == [(1, 2, "b")]
     assert not repo.finish_update(db, update_id=1, worker_id="a")  # a lost it
