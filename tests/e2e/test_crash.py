@@ -46,7 +46,7 @@ from storage.models import (
 )
 from tests.fakebot import FakeBotApi
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHATS = 100
@@ -154,13 +154,15 @@ class BotProcess:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Kill the spare; stop the bot with SIGTERM (waited for off the event loop: the
+        fake Bot API in it answers the bot's last requests)."""
         self.spare.kill()
         self.spare.wait(timeout=30)
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=30)
+                await asyncio.to_thread(self.proc.wait, 30)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -305,7 +307,7 @@ async def wait_until(
         tick()
         if condition():
             return True
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.25)
     return False
 
 
@@ -348,7 +350,7 @@ async def test_kill_9_at_random_moments_loses_nothing_and_applies_nothing_twice(
                 )
                 state = database_state(engine)
         finally:
-            bot.stop()
+            await bot.stop()
         unanswered = [c.chat_id for c in chats if not answered(api, c)]
         cut_off = sum(
             "cut off by a restart" in (m.text or "")
