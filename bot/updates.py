@@ -65,9 +65,10 @@ __all__ = [
 log = logging.getLogger("livehost.updates")
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-MAX_ATTEMPTS = 5
-"""An update whose processing was cut off this many times is given up (logged): it is
-probably what brings the process down."""
+MAX_ATTEMPTS = 20
+"""An update whose processing was cut off this many times is given up (logged, the chat
+gets the apology): it is probably what brings the process down. (Every update in hand when
+a process dies counts one, so this is far above the restarts one crash loop needs.)"""
 
 KEEP_DONE_S = 2 * 86400.0
 """How long a processed update is kept (its id recognises a late redelivery: Telegram
@@ -306,6 +307,7 @@ class UpdateInbox:
         try:
             if attempts > MAX_ATTEMPTS:
                 log.error("update %d given up after %d cut-off runs", update_id, attempts - 1)
+                await self._say(Update.de_json(payload, self.application.bot), "error")
             else:
                 await self._handle(update_id, attempts, payload)
         except Exception:
@@ -344,12 +346,13 @@ class UpdateInbox:
             self._wake.set()
             await asyncio.gather(*background, return_exceptions=True)
 
-    async def _tell_cut_off(self, update: Update) -> None:
-        """A file import cut off by a crash is read again: say so before it starts."""
-        message = update.effective_message
-        if message is None or message.document is None or update.effective_chat is None:
+    async def _say(self, update: Update, key: str, **params: object) -> None:
+        """Send the chat the message `key` in the workspace's language (else the user's);
+        best effort."""
+        chat = update.effective_chat
+        if chat is None:
             return
-        chat_id = update.effective_chat.id
+        chat_id = chat.id
         user = update.effective_user
         fallback = language_from_telegram(user.language_code if user else None)
 
@@ -362,11 +365,15 @@ class UpdateInbox:
             lang = await self._db(language)
         except Exception:
             lang = fallback
-        name = message.document.file_name or "file"
         with contextlib.suppress(Exception):
-            await self.application.bot.send_message(
-                chat_id=chat_id, text=t(lang, "import_restarted", name=name)
-            )
+            await self.application.bot.send_message(chat_id=chat_id, text=t(lang, key, **params))
+
+    async def _tell_cut_off(self, update: Update) -> None:
+        """A file import cut off by a crash is read again: say so before it starts."""
+        message = update.effective_message
+        if message is None or message.document is None:
+            return
+        await self._say(update, "import_restarted", name=message.document.file_name or "file")
 
 
 class InboxApplication(Application):  # type: ignore[type-arg]

@@ -384,8 +384,9 @@ async def test_kill_9_at_random_moments_loses_nothing_and_applies_nothing_twice(
         assert state["snapshots"].get(cid, 0) == chat.pushes, (cid, state["snapshots"].get(cid))
         assert state["imports"].get(cid, 0) == chat.files, cid
         assert state["viewers"].get(cid, 0) == chat.files * VIEWER_ROWS, cid
-    # every user answered
+    # every user answered, and no update was given up on
     assert not unanswered, unanswered[:10]
+    assert "given up" not in log.read_text(errors="replace")
     assert kills == KILLS
 
 
