@@ -71,7 +71,8 @@ async def test_updates_stored_before_a_stop_are_processed_at_the_next_start(
     fake_api._pending.clear()  # Telegram was told: it will not send them again
     with session_scope(engine) as session:
         repo.store_updates(session, updates=[(u["update_id"], chat_of(u), u) for u in updates])
-        claimed = repo.claim_updates(session, worker_id="dead", now=datetime.now(UTC), lease_s=600)
+        # the first was in hand when the process died (its lease has run out since)
+        claimed = repo.claim_updates(session, worker_id="dead", now=datetime.now(UTC), lease_s=-1)
         assert [row.update_id for row in claimed] == [updates[0]["update_id"]]
     app = await start_bot(fake_api, settings, engine=engine)
     try:
@@ -98,33 +99,29 @@ async def test_an_import_cut_off_starts_again_from_the_file_and_says_so(
     settings = make_settings(fake_api, tmp_path)
     rows = "\n".join(f"u{i},{i % 600 + 5},{i % 3}" for i in range(2000))
     data = f"user_id,watch_time,likes\n{rows}\n".encode()
-    updates = [
-        fake_api.send_text(HOST, "/start"),
-        fake_api.send_text(HOST, "/golive Cut"),
-        fake_api.send_document(HOST, data, "viewers.csv"),
-    ]
-    fake_api._pending.clear()  # stored before the crash: Telegram was told
-    with session_scope(engine) as session:
-        repo.store_updates(session, updates=[(u["update_id"], chat_of(u), u) for u in updates])
-    # the first two were done; the upload was being read when the process died
     app = await start_bot(fake_api, settings, engine=engine)
     try:
-        await fake_api.wait_for_message(HOST, contains="is open", timeout=30)
+        await fake_api.wait_for_message(HOST, since=fake_api.send_text(HOST, "/start"), timeout=30)
+        golive = fake_api.send_text(HOST, "/golive Cut")
+        await fake_api.wait_for_message(HOST, contains="is open", since=golive, timeout=30)
     finally:
         await stop_bot(app)
+    # the upload was stored and being read when the process died
+    upload = fake_api.send_document(HOST, data, "viewers.csv")
+    fake_api._pending.clear()  # stored: Telegram was told
     with session_scope(engine) as session:
+        repo.store_updates(session, updates=[(upload["update_id"], HOST, upload)])
         session.execute(
             sa.update(InboxUpdate)
-            .where(InboxUpdate.update_id == updates[2]["update_id"])  # type: ignore[arg-type]
+            .where(InboxUpdate.update_id == upload["update_id"])  # type: ignore[arg-type]
             .values(
                 status="running",
                 claimed_by="dead",
                 attempts=1,
                 lease_until=datetime(2020, 1, 1, tzinfo=UTC),
-                done_at=None,
             )
         )
-        assert count(engine, ImportRecord) == 0
+    assert count(engine, ImportRecord) == 0
     marks = len(fake_api.sent)
     app = await start_bot(fake_api, settings, engine=engine)
     try:
