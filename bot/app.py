@@ -15,7 +15,6 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    Update,
 )
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -78,14 +77,18 @@ from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
 from bot.services.retrain import shutdown_retrainer
 from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import (
+    ALLOWED_UPDATES,
+    InboxApplication,
+    InboxUpdater,
+    PerChatUpdateProcessor,
+    UpdateInbox,
+)
 from storage.engine import make_engine, upgrade
 
 __all__ = ["ALLOWED_UPDATES", "build_application", "command_menus", "publish_command_menus"]
 
 log = logging.getLogger("livehost.bot")
-
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 
 def build_application(settings: Settings, *, engine: Engine | None = None) -> Application:  # type: ignore[type-arg]
@@ -96,6 +99,7 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     paces = DatabasePaces(engine) if engine.dialect.name == "postgresql" else MemoryPaces()
     application = (
         Application.builder()
+        .application_class(InboxApplication)
         .token(settings.bot_token)
         .base_url(settings.bot_base_url)
         .base_file_url(settings.file_base_url)
@@ -126,6 +130,11 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.scheduler = Scheduler(application)
     state.chat_admins = ChatAdmins()
     state.error_alerts = ErrorAlerts()
+    # every update goes through the database: stored first, then processed from there
+    inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)
+    assert isinstance(application, InboxApplication)
+    application.inbox = inbox
+    application.updater = InboxUpdater(application.bot, application.update_queue, inbox)
     _add_handlers(application)
     return application
 

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     models_dir: Path = Path("data") / "models"
     max_messages_per_second: float = 30.0
     """Telegram's broadcast limit for a bot; raise it only for a bot with paid broadcasts."""
+    update_lease_seconds: float = 30.0
+    """How long a claimed update stays with its instance without a renewal: after a crash,
+    another instance (PostgreSQL) takes it over this long after the last renewal."""
 
     @field_validator("admin_ids", mode="before")
     @classmethod

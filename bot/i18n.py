@@ -997,6 +997,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "metrics_held_out": {"en": "held out by {by}", "zh": "按{by}留出验证"},
     "metrics_by_sessions": {"en": "session", "zh": "场次"},
     "metrics_by_workspaces": {"en": "workspace", "zh": "工作区"},
+    # --- durable updates and sending -------------------------------------------------------------
+    "import_restarted": {
+        "en": "⚠️ Reading {name} was cut off by a restart. Nothing of it was kept; reading it again from the start.",
+        "zh": "⚠️ 读取 {name} 时机器人重启，已读取的部分未保存；现在从头重新读取。",
+    },
+    "text_more": {"en": "…and {count} more", "zh": "……还有 {count} 条"},
 }
 
 # roles and settings: command menus by who is asking, language names on their buttons

@@ -67,6 +67,7 @@ __all__ = [
     "CATCH_UP",
     "KINDS",
     "LEASE_S",
+    "PARTS_SENT",
     "PREPARE_AHEAD",
     "SWEEPER_JOB",
     "SWEEP_INTERVAL_S",
@@ -76,6 +77,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("livehost.scheduler")
+
+PARTS_SENT = "parts_sent"
+"""Payload key of a summary: how many of its parts (the album, then each text message)
+were delivered, so that a retry sends only the rest (`bot.services.sending.deliver`)."""
 
 KINDS = ("summary", "digest", "nudge", "retrain")
 """The kinds of send this scheduler performs (others are left to their own workers)."""
@@ -444,11 +449,26 @@ class Scheduler:
         charts = await self.render(
             render_summary_charts, content.report, content.lang, content.marks, content.timezone
         )
-        await deliver(self.application.bot, content.chat_id, content.text, charts)
+        await deliver(
+            self.application.bot,
+            content.chat_id,
+            content.text,
+            charts,
+            skip=int(payload.get(PARTS_SENT) or 0),
+            on_part=functools.partial(self._parts_sent, row_id(row)),
+        )
         await self._thread(
             remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
         )
         return _Outcome.SENT
+
+    async def _parts_sent(self, send_id: int, parts: int) -> None:
+        """Record that ``parts`` of the send are delivered (a retry skips them)."""
+        await self._thread(self._record_parts, send_id, parts)
+
+    def _record_parts(self, send_id: int, parts: int) -> None:
+        with session_scope(self._engine) as session:
+            repo.record_send_parts(session, send_id=send_id, parts=parts, key=PARTS_SENT)
 
     def _buying_power_model(self) -> Any:
         settings = self.application.bot_data.settings

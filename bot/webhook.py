@@ -2,15 +2,19 @@
 
 `POST /telegram` takes an update from Telegram. The `X-Telegram-Bot-Api-Secret-Token` header
 must equal `LIVEHOST_WEBHOOK_SECRET` (compared in constant time); otherwise the answer is 403
-and nothing happens. A good update is decoded, put on `application.update_queue` and answered
-200 at once: the handlers run afterwards, so Telegram never waits for the database.
+and nothing happens. A body over `MAX_BODY_BYTES` is 413, a malformed one 400. A good update
+is written to the inbox (`bot.updates`) and only then answered 200: the handlers run
+afterwards from the database, so Telegram never waits for them, and an update that could not
+be stored is a 500 that Telegram sends again. An update stored before (a replay) is answered
+200 and not processed again; kinds the bot does not ask for are answered 200 and dropped.
 
-`GET /healthz` reports the database (a `SELECT 1` in a worker thread) and the scheduler
+`GET /healthz` reports the database (a row written in a transaction that is rolled back, in a
+worker thread: a database that can be read but not written is unhealthy) and the scheduler
 (the JobQueue's scheduler running) as JSON: 200 when both are fine, 503 otherwise.
 
-Several instances may serve the same bot behind a load balancer: each one answers whatever
-update it is given, and the dedupe keys stored with the data make each update take effect
-once. Registering the webhook once is enough (`register=False` on the others); registering
+Several instances may serve the same bot behind a load balancer: each one stores whatever
+update it is given; the inbox hands each update to one instance, in order per chat.
+Registering the webhook once is enough (`register=False` on the others); registering
 again is harmless. Stopping an instance never deletes the webhook, so the others go on.
 """
 
@@ -24,6 +28,7 @@ import logging
 import re
 import signal
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +57,7 @@ WEBHOOK_PATH = "/telegram"
 HEALTH_PATH = "/healthz"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DB_CHECK_TIMEOUT_S = 5.0
+MAX_BODY_BYTES = 1024 * 1024
 
 # What Telegram accepts as a secret token: 1-256 of A-Z, a-z, 0-9, _ and -.
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -83,9 +89,17 @@ class Health:
     body: dict[str, Any]
 
 
-def _select_one(engine: Engine) -> None:
+def _write_check(engine: Engine) -> None:
+    """Write one row and roll it back: fails when the database cannot take writes."""
     with engine.connect() as connection:
-        connection.execute(sa.text("SELECT 1")).scalar_one()
+        transaction = connection.begin()
+        try:
+            connection.execute(
+                sa.text("INSERT INTO send_pace (key, tat) VALUES (:key, 0)"),
+                {"key": f"healthz:{uuid.uuid4().hex}"},
+            )
+        finally:
+            transaction.rollback()
 
 
 class WebhookServer:
@@ -120,7 +134,7 @@ class WebhookServer:
 
     def web_app(self) -> web.Application:
         """The aiohttp application: the webhook path and the health endpoint."""
-        app = web.Application(client_max_size=1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self.path, self._on_update)
         app.router.add_get(HEALTH_PATH, self._on_health)
         return app
@@ -149,18 +163,29 @@ class WebhookServer:
     async def _on_update(self, request: web.Request) -> web.Response:
         if not self._secret_ok(request):
             self.refused += 1
-            log.warning("webhook request from %s refused: wrong or missing secret",
-                        request.remote)
+            log.warning("webhook request from %s refused: wrong or missing secret", request.remote)
             return web.Response(status=403, text="Forbidden")
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return web.Response(status=413, text="Request Entity Too Large")
         try:
             data = await request.json(loads=json.loads)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="Request Entity Too Large")
         except Exception as exc:  # a malformed body: tell the sender, keep running
             log.warning("webhook request with a malformed update: %s", exc)
             return web.Response(status=400, text="Bad Request")
-        await self.application.update_queue.put(update)
+        inbox = getattr(self.application, "inbox", None)
+        if inbox is None:
+            await self.application.update_queue.put(update)
+        else:
+            try:
+                await inbox.store([data])
+            except Exception as exc:  # not stored: Telegram sends it again
+                log.warning("webhook update %s not stored: %s", data.get("update_id"), exc)
+                return web.Response(status=500, text="Not stored")
         self.accepted += 1
         return web.Response(status=200)
 
@@ -172,7 +197,7 @@ class WebhookServer:
         try:
             loop = asyncio.get_running_loop()
             await asyncio.wait_for(
-                loop.run_in_executor(None, _select_one, state.engine), DB_CHECK_TIMEOUT_S
+                loop.run_in_executor(None, _write_check, state.engine), DB_CHECK_TIMEOUT_S
             )
             database = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as exc:
@@ -221,7 +246,7 @@ async def serve_webhook(
     problem = check_webhook_settings(settings, register=register)
     if problem is not None:
         raise ValueError(problem)
-    from bot.app import ALLOWED_UPDATES
+    from bot.updates import ALLOWED_UPDATES
 
     server = WebhookServer(
         application, secret=settings.webhook_secret, listen=settings.listen, port=settings.port
@@ -239,15 +264,17 @@ async def serve_webhook(
                 await application.bot.set_webhook(
                     url=settings.webhook_url,
                     secret_token=settings.webhook_secret,
-                    allowed_updates=allowed_updates if allowed_updates is not None
+                    allowed_updates=allowed_updates
+                    if allowed_updates is not None
                     else ALLOWED_UPDATES,
                 )
                 log.info("webhook registered")
             if started is not None:
                 started.set()
             await stop.wait()
-            log.info("stopping: %d updates taken, %d requests refused",
-                     server.accepted, server.refused)
+            log.info(
+                "stopping: %d updates taken, %d requests refused", server.accepted, server.refused
+            )
         finally:
             await server.stop()
             if application.running:

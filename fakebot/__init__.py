@@ -65,10 +65,8 @@ Modes: ``api.enforce_limits = True`` answers 429 "Too Many Requests: retry after
 ``parameters.retry_after`` past ``api.limits`` (30 messages/s in all, 1/s per private chat
 with a burst of 3, 20/min per group; sends only) and counts them in ``api.count_429``;
 ``api.blocked_chats.add(chat_id)`` → 403 "Forbidden: bot was blocked by the user";
-``api.latency = 0.05`` delays every answer. Group administrators:
-``api.chat_admins[chat_id] = {user_id: "creator" | "administrator"}`` (by default a group's
-only administrator is its creator ``DEFAULT_GROUP_USER_ID``); ``api.admin_list_denied`` makes
-getChatAdministrators fail for a group (getChatMember still answers).
+``api.latency = 0.05`` delays every answer; ``api.fail_next("sendMessage", status=500,
+count=1, chat_id=None, retry_after=None)`` answers the next calls of a method with an error.
 
 State is plain attributes changed only on the server's event loop; call the queueing
 methods from that loop (the test's).

@@ -225,6 +225,7 @@ class FakeBotApi:
         self._webhook: dict[str, Any] | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._flood = _FloodControl()
+        self._failures: list[list[Any]] = []
         self._poll_generation = 0
         self.polling_now = 0
         """How many getUpdates requests are waiting right now."""
@@ -321,6 +322,7 @@ class FakeBotApi:
         try:
             if handler is None:
                 raise ApiError(404, "Not Found")
+            self._injected_failure(method.lower(), params)
             try:
                 result = await handler(params, files)
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -360,6 +362,31 @@ class FakeBotApi:
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        count: int = 1,
+        chat_id: int | str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """Answer the next ``count`` calls of ``method`` (to ``chat_id`` if given) with an
+        error: ``status`` and ``description``, with ``parameters.retry_after`` when given."""
+        self._failures.append([method.lower(), status, description, count, chat_id, retry_after])
+
+    def _injected_failure(self, method: str, params: dict[str, Any]) -> None:
+        for failure in self._failures:
+            name, status, description, count, chat_id, retry_after = failure
+            if name != method or count <= 0:
+                continue
+            if chat_id is not None and params.get("chat_id") != chat_id:
+                continue
+            failure[3] = count - 1
+            parameters = {"retry_after": retry_after} if retry_after is not None else None
+            raise ApiError(status, description, parameters)
 
     def _record_request(
         self, method: str, params: dict[str, Any], status: int, description: str | None

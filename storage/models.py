@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "CLAIMABLE_STATUSES",
     "IMPORT_KINDS",
+    "INBOX_STATUSES",
     "LANGUAGES",
     "MINUTE_COLUMNS",
     "MODEL_KINDS",
@@ -31,6 +32,8 @@ __all__ = [
     "ColumnMappingBase",
     "ImportRecord",
     "ImportRecordBase",
+    "InboxUpdate",
+    "InboxUpdateBase",
     "LiveSession",
     "LiveSessionBase",
     "MinuteRow",
@@ -622,3 +625,34 @@ class SessionFigures(SessionFiguresBase, table=True):
     recomputed when read."""
 
     __tablename__ = "session_figures"
+# ---------------------------------------------------------------------------- inbox_update
+
+INBOX_STATUSES = ("pending", "claimed", "running", "done")
+
+
+class InboxUpdateBase(SQLModel):
+    update_id: int = Field(sa_type=sa.BigInteger, nullable=False)
+    chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """The chat the update belongs to (None for updates of no chat): one chat in order."""
+    payload: dict[str, Any] = Field(sa_type=sa.JSON, nullable=False)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="pending")
+    claimed_by: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class InboxUpdate(InboxUpdateBase, table=True):
+    """A Telegram update as it arrived, stored before Telegram is told it was received and
+    processed from here: once (`update_id` is unique), in order per chat, across instances
+    (`storage.repositories.inbox`)."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (
+        sa.UniqueConstraint("update_id"),
+        sa.Index("ix_inbox_update_status_chat_id", "status", "chat_id"),
+        _in("status", INBOX_STATUSES),
+    )
+
+    id: int | None = Field(default=None, sa_type=_BigId, primary_key=True)

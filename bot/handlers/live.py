@@ -76,9 +76,9 @@ async def golive_command(update: Update, context: Context) -> None:
         chat_id=ws.chat_id,
         message_id=message.message_id,
     )
-    if result.duplicate:  # applied and answered by an earlier delivery
-        return
-    if not result.created:
+    # a duplicate is the same update processed again after a crash: its answer may never
+    # have gone out, so it is given (again)
+    if not result.created and not result.duplicate:
         await reply(update, ws.language, "golive_already", id=result.session_id, title=result.title)
         return
     plain = t(ws.language, "golive_plain") if ws.is_private else ""

@@ -17,9 +17,11 @@ from storage.errors import SessionAlreadyOpen
 from storage.models import row_id
 
 __all__ = [
+    "TITLE_LIMIT",
     "EndLiveResult",
     "GoLiveResult",
     "StatResult",
+    "cap_title",
     "end_live",
     "go_live",
     "push_stat",
@@ -76,6 +78,17 @@ class StatResult:
     """Why the pushes cannot carry an attention figure yet (see core.attention)."""
 
 
+TITLE_LIMIT = 100
+"""Characters of a session title kept (a longer one is cut and ends with …)."""
+
+
+def cap_title(title: str) -> str:
+    """The title as stored: at most `TITLE_LIMIT` characters."""
+    if len(title) <= TITLE_LIMIT:
+        return title
+    return title[: TITLE_LIMIT - 1].rstrip() + "…"
+
+
 def go_live(
     engine: Engine,
     *,
@@ -89,7 +102,9 @@ def go_live(
 
     The message is recorded first: a second delivery of it (to this or another instance,
     even while the first is still being applied) gets `duplicate=True` and changes nothing.
+    A title is stored at most `TITLE_LIMIT` characters long.
     """
+    title = cap_title(title)
     with session_scope(engine) as session:
         first_time = repo.mark_update_processed(
             session, chat_id=chat_id, message_id=message_id, kind="golive"

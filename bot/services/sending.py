@@ -1,10 +1,11 @@
 """Sending within Telegram's limits: paced sends, albums with captions, texts split whole.
 
-:class:`PacedRateLimiter` is the application's rate limiter: PTB's ``AIORateLimiter``
-(which honours ``retry_after`` on 429 and retries) with even pacing in front of it. The
-leaky bucket of ``AIORateLimiter`` lets a full second's worth of messages out at once and
-then keeps going at the full rate, so a fan-out puts up to twice the limit into one
-second and Telegram answers 429. Here message sends leave evenly spaced
+:class:`PacedRateLimiter` is the application's rate limiter: even pacing of sends, and
+``retry_after`` honoured for what it covers (one chat, or everything when the limit hit
+was the bot's). PTB's ``AIORateLimiter`` pauses every request on any 429 (one group's 40 s
+held up every private chat) and its leaky bucket lets a full second's worth of messages
+out at once and then keeps going at the full rate, so a fan-out puts up to twice the
+limit into one second and Telegram answers 429. Here message sends leave evenly spaced
 (:data:`GLOBAL_RATE` per second in all), with a short burst per chat and then about one
 a second in a private chat and 15 a minute in a group.
 
@@ -23,17 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
-from collections.abc import Callable, Coroutine, Sequence
+import warnings
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from telegram import Bot, InputMediaPhoto
-from telegram.error import BadRequest, Forbidden
-from telegram.ext import AIORateLimiter
+from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.ext import BaseRateLimiter
 
+from bot.i18n import t
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.repositories import Pace, Slot
@@ -47,7 +51,10 @@ __all__ = [
     "MemoryPaces",
     "PacedRateLimiter",
     "Paces",
+    "PartSent",
     "deliver",
+    "fit_request",
+    "fit_text",
     "split_caption",
     "split_text",
 ]
@@ -68,6 +75,72 @@ GROUP_BURST = 4
 """A group gets 4 at once, then one each 4 s: at most 19 in any minute (Telegram: 20)."""
 _PACED_PREFIXES = ("send", "copyMessage", "forwardMessage")
 _UNPACED = {"sendChatAction"}
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_TEXT_FIELDS = {
+    "sendMessage": ("text", TEXT_LIMIT),
+    "editMessageText": ("text", TEXT_LIMIT),
+    "sendPhoto": ("caption", CAPTION_LIMIT),
+    "sendDocument": ("caption", CAPTION_LIMIT),
+    "editMessageCaption": ("caption", CAPTION_LIMIT),
+}
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest start of ``text`` of at most ``units`` UTF-16 code units."""
+    out = text[:units]
+    while _units(out) > units:
+        out = out[:-1]
+    return out
+
+
+def fit_text(text: str, limit: int = TEXT_LIMIT, lang: str | None = None) -> str:
+    """``text`` when it fits in ``limit`` (UTF-16 code units, as Telegram counts), else its
+    first lines and "…and N more" (N: the lines left out); a first line longer than the
+    limit is cut and ends with "…". The language of the note follows ``lang``, else the
+    text (Chinese characters in it: zh)."""
+    if _units(text) <= limit:
+        return text
+    language = lang or ("zh" if _CJK.search(text) else "en")
+    lines = text.split("\n")
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        note = "\n" + t(language, "text_more", count=f"{len(lines) - index - 1:,}")
+        cost = _units(line) + (1 if kept else 0)
+        if used + cost + _units(note) > limit:
+            break
+        kept.append(line)
+        used += cost
+    if not kept:  # one line longer than everything: cut it
+        head = _cut(lines[0], limit - 2 - _units(note)).rstrip() + "…"
+        rest = len(lines) - 1
+        if not rest:
+            return head
+        return head + "\n" + t(language, "text_more", count=f"{rest:,}")
+    rest = len(lines) - len(kept)
+    return "\n".join(kept) + "\n" + t(language, "text_more", count=f"{rest:,}")
+
+
+def fit_request(endpoint: str, data: dict[str, Any]) -> bool:
+    """Make a request's text (or caption) fit Telegram's limit, in place; whether it was
+    changed. Every reply passes here (the rate limiter calls it), so nothing the bot says
+    is refused for its length after the change it reports was made."""
+    field = _TEXT_FIELDS.get(endpoint)
+    if field is None:
+        return False
+    key, limit = field
+    value = data.get(key)
+    if not isinstance(value, str) or _units(value) <= limit:
+        return False
+    data[key] = fit_text(value, limit)
+    return True
 
 
 class ChatGone(Exception):
@@ -170,9 +243,21 @@ class DatabasePaces:
             thread.shutdown(wait=True, cancel_futures=True)
 
 
-class PacedRateLimiter(AIORateLimiter):
-    """``AIORateLimiter`` (429 → wait ``retry_after`` and retry) with even pacing of sends:
-    a slot on the bot's global pace once the chat's own pace allows a send."""
+GLOBAL_SIGNAL_CHATS = 3
+"""429s for this many different chats within one retry_after mean the bot as a whole is over
+Telegram's limit: everything pauses, not only those chats."""
+
+
+class PacedRateLimiter(BaseRateLimiter[int]):
+    """Even pacing of sends (a slot on the bot's global pace once the chat's own pace allows
+    a send) and ``retry_after`` honoured for what it covers.
+
+    Telegram's 429 does not say which limit was hit. A 429 on a request to one chat pauses
+    that chat for ``retry_after``; the other chats go on. When 429s arrive for
+    :data:`GLOBAL_SIGNAL_CHATS` different chats within one pause, or for a request that
+    names no chat, the limit is the bot's: every send waits. The request is then retried,
+    at most ``max_retries`` times (the last ``RetryAfter`` is raised).
+    """
 
     def __init__(
         self,
@@ -185,13 +270,24 @@ class PacedRateLimiter(AIORateLimiter):
         group_burst: int = GROUP_BURST,
         max_retries: int = 3,
         paces: Paces | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(overall_max_rate=ceiling, max_retries=max_retries)
         self.paces: Paces = paces if paces is not None else MemoryPaces()
         per_second = rate if rate is not None else ceiling * PACE_SHARE
         self.global_pace = Pace("global", 1.0 / per_second)
         self._private = (chat_interval, chat_burst)
         self._group = (group_interval, group_burst)
+        self.max_retries = max_retries
+        self._clock = clock
+        self._paused: dict[str, float] = {}
+        """Pause key (`chat:<id>` or `*` for everything) -> until when (clock seconds)."""
+        self._recent: dict[str, float] = {}
+        """Chat key -> when its last 429 came (to tell a global limit from a chat's)."""
+        self.pauses: list[tuple[str, float]] = []
+        """Every pause taken, as (key, seconds): `*` for a global one."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
 
     def chat_pace(self, chat_id: object) -> Pace | None:
         """The pace of one chat: a private chat's (a positive id) or a group's (a negative
@@ -201,6 +297,30 @@ class PacedRateLimiter(AIORateLimiter):
         private = isinstance(chat_id, int) and chat_id > 0
         interval, burst = self._private if private else self._group
         return Pace(f"chat:{chat_id}", interval, burst)
+
+    def paused_for(self, chat_key: str | None) -> float:
+        """Seconds until a request to ``chat_key`` (None: no chat) may go out."""
+        now = self._clock()
+        until = self._paused.get("*", 0.0)
+        if chat_key is not None:
+            until = max(until, self._paused.get(chat_key, 0.0))
+        return max(0.0, until - now)
+
+    def note_retry_after(self, chat_key: str | None, seconds: float) -> str:
+        """Record a 429 for ``chat_key``; the key paused (`*` when it was global)."""
+        now = self._clock()
+        until = now + seconds
+        key = "*"
+        if chat_key is not None:
+            self._recent = {k: at for k, at in self._recent.items() if at > now - seconds}
+            self._recent[chat_key] = now
+            if len(self._recent) < GLOBAL_SIGNAL_CHATS:
+                key = chat_key
+        self._paused[key] = max(self._paused.get(key, 0.0), until)
+        if len(self._paused) > MemoryPaces.MAX_KEYS:
+            self._paused = {k: u for k, u in self._paused.items() if u > now}
+        self.pauses.append((key, seconds))
+        return key
 
     async def _slot(self, chat_id: object) -> None:
         chat = self.chat_pace(chat_id)
@@ -220,14 +340,34 @@ class PacedRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        if endpoint.startswith(_PACED_PREFIXES) and endpoint not in _UNPACED:
-            await self._slot(data.get("chat_id"))
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        if fit_request(endpoint, data):
+            log.info("%s: a text over Telegram's limit was shortened", endpoint)
+        chat_id = data.get("chat_id")
+        pace = self.chat_pace(chat_id)
+        chat_key = pace.key if pace is not None else None
+        paced = endpoint.startswith(_PACED_PREFIXES) and endpoint not in _UNPACED
+        retries = rate_limit_args or self.max_retries
+        attempt = 0
+        while True:
+            while (wait := self.paused_for(chat_key)) > 0:
+                await asyncio.sleep(wait)
+            if paced:
+                await self._slot(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= retries:
+                    log.warning("%s to %s refused after %d retries", endpoint, chat_id, retries)
+                    raise
+                attempt += 1
+                with warnings.catch_warnings():  # PTB 22 warns that the type will change
+                    warnings.simplefilter("ignore")
+                    seconds = exc.retry_after
+                delay = seconds.total_seconds() if not isinstance(seconds, int) else float(seconds)
+                key = self.note_retry_after(chat_key, delay + 0.1)
+                log.info("%s: retry after %.1f s (pauses %s)", endpoint, delay, key)
 
     async def shutdown(self) -> None:
-        await super().shutdown()
         self.paces.close()
 
 
@@ -291,39 +431,71 @@ class Delivered:
     message_ids: tuple[int, ...]
 
 
+PartSent = Callable[[int], Awaitable[None]]
+"""Told the number of parts delivered so far, after each part Telegram accepted."""
+
+
 async def deliver(
     bot: Bot,
     chat_id: int,
     text: str,
     photos: Sequence[tuple[str, bytes]] = (),
+    *,
+    skip: int = 0,
+    on_part: PartSent | None = None,
 ) -> Delivered:
     """Send ``photos`` (an album when several, the caption on the first) and ``text``: as
     the caption when it fits in 1,024 characters, else the first lines as the caption and
     the rest after it in messages of at most 4,096 characters. Raises :class:`ChatGone`
-    when the chat is out of reach (403); ``RetryAfter`` once the retries are spent."""
+    when the chat is out of reach (403); ``RetryAfter`` once the retries are spent.
+
+    The parts are numbered in order: the photos with their caption are part 1 (one album
+    request), each text message after them one more. ``skip`` leaves out the parts already
+    delivered by an earlier attempt, so a failed text is retried alone and the photos are
+    not sent again; ``on_part(n)`` is awaited after each part Telegram accepted (``n``:
+    parts delivered so far) for the caller to record. A crash between Telegram's answer and
+    that record can repeat one part on the next attempt: the album (one request) if it
+    came right after the album, else that one text message; never more."""
     ids: list[int] = []
-    try:
-        rest = text
-        if len(photos) >= 2:
-            caption, rest = split_caption(text)
-            media = [
-                InputMediaPhoto(
-                    media=png, filename=f"{name}.png", caption=caption if i == 0 else None
-                )
-                for i, (name, png) in enumerate(photos[:10])
-            ]
+    parts: list[Callable[[], Awaitable[list[int]]]] = []
+    rest = text
+    if len(photos) >= 2:
+        caption, rest = split_caption(text)
+        media = [
+            InputMediaPhoto(media=png, filename=f"{name}.png", caption=caption if i == 0 else None)
+            for i, (name, png) in enumerate(photos[:10])
+        ]
+
+        async def album() -> list[int]:
             sent = await bot.send_media_group(chat_id=chat_id, media=media)
-            ids.extend(m.message_id for m in sent)
-        elif len(photos) == 1:
-            caption, rest = split_caption(text)
-            name, png = photos[0]
+            return [m.message_id for m in sent]
+
+        parts.append(album)
+    elif len(photos) == 1:
+        caption, rest = split_caption(text)
+        name, png = photos[0]
+
+        async def photo() -> list[int]:
             message = await bot.send_photo(
                 chat_id=chat_id, photo=png, filename=f"{name}.png", caption=caption or None
             )
-            ids.append(message.message_id)
-        for part in split_text(rest):
-            message = await bot.send_message(chat_id=chat_id, text=part)
-            ids.append(message.message_id)
+            return [message.message_id]
+
+        parts.append(photo)
+    for piece in split_text(rest):
+
+        async def message(piece: str = piece) -> list[int]:
+            sent = await bot.send_message(chat_id=chat_id, text=piece)
+            return [sent.message_id]
+
+        parts.append(message)
+    try:
+        for number, part in enumerate(parts, start=1):
+            if number <= skip:
+                continue
+            ids.extend(await part())
+            if on_part is not None:
+                await on_part(number)
     except Forbidden as exc:
         raise ChatGone(str(exc), chat_id) from exc
     except BadRequest as exc:

@@ -55,6 +55,7 @@ from storage.repositories.sends import (
     mark_failed,
     mark_sent,
     pending_sends,
+    record_send_parts,
     schedule_send,
 )
 from storage.repositories.sessions import (
@@ -72,7 +73,18 @@ from storage.repositories.sessions import (
     widen_session,
 )
 from storage.repositories.snapshots import PushRecord, add_snapshot, record_push, snapshot_rows
-from storage.repositories.updates import is_update_processed, mark_update_processed
+from storage.repositories.updates import (
+    claim_updates,
+    finish_update,
+    forget_done_updates,
+    is_update_processed,
+    mark_update_processed,
+    release_update_claims,
+    renew_update_leases,
+    set_update_running,
+    store_updates,
+    unfinished_updates,
+)
 from storage.repositories.workspaces import (
     UPDATABLE_WORKSPACE_FIELDS,
     delete_workspace_data,
@@ -103,6 +115,7 @@ __all__ = [
     "bulk_insert_past_sessions",
     "bulk_insert_viewers",
     "claim_due_sends",
+    "claim_updates",
     "close_session",
     "column_mapping",
     "create_import",
@@ -111,6 +124,8 @@ __all__ = [
     "drop_send",
     "drop_session_figures",
     "find_import",
+    "finish_update",
+    "forget_done_updates",
     "forget_idle_paces",
     "get_open_session",
     "get_or_create_workspace",
@@ -135,17 +150,23 @@ __all__ = [
     "past_sessions_frame",
     "pending_sends",
     "record_push",
+    "record_send_parts",
+    "release_update_claims",
     "remember_summary_hash",
+    "renew_update_leases",
     "reserve_send",
     "save_column_mapping",
     "schedule_send",
     "session_data_hash",
     "session_history",
     "session_window",
+    "set_update_running",
     "snapshot_rows",
     "snapshots_frame",
     "store_session_figures",
+    "store_updates",
     "summary_hashes",
+    "unfinished_updates",
     "update_workspace",
     "upsert_minutes",
     "upsert_past_sessions",

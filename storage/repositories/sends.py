@@ -26,6 +26,7 @@ __all__ = [
     "mark_failed",
     "mark_sent",
     "pending_sends",
+    "record_send_parts",
     "schedule_send",
 ]
 
@@ -176,6 +177,20 @@ def mark_failed(
             last_error=error,
         )
     return _finish(session, send_id, worker_id, status="failed", lease_until=None, last_error=error)
+
+
+def record_send_parts(session: Session, *, send_id: int, parts: int, key: str) -> bool:
+    """Store in the send's payload under `key` that `parts` of it were delivered; False
+    when the send is gone or no longer pending/claimed."""
+    row = session.get(ScheduledSend, send_id)
+    if row is None or row.status not in ("pending", "claimed"):
+        return False
+    payload = dict(row.payload or {})
+    payload[key] = int(parts)
+    row.payload = payload  # a new dict: the JSON column sees the change
+    session.add(row)
+    session.flush()
+    return True
 
 
 def drop_send(session: Session, *, key: str) -> bool:

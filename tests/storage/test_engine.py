@@ -33,6 +33,7 @@ TABLES = {
     "import_record",
     "processed_update",
     "session_figures",
+    "inbox_update",
     "model_version",
     "scheduled_send",
     "send_pace",
@@ -99,11 +100,11 @@ def test_upgrade_on_empty_database_reaches_head(empty_engine) -> None:
     assert current_revision(empty_engine) is None
     assert sa.inspect(empty_engine).get_table_names() == []
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0005"
+    assert current_revision(empty_engine) == head_revision() == "0003_update_inbox"
     tables = set(sa.inspect(empty_engine).get_table_names())
     assert tables == TABLES | {"alembic_version"}
     upgrade(empty_engine)  # a second run is a no-op
-    assert current_revision(empty_engine) == "0005"
+    assert current_revision(empty_engine) == "0003_update_inbox"
 
 
 def test_migrated_schema_matches_the_models(engine) -> None:

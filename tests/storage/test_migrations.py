@@ -174,6 +174,8 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
     found = {_entry_name(entry) for entry in diff}
     assert found == {
         ("add_table", "send_pace"),
+        ("add_table", "inbox_update"),
+        ("add_index", "ix_inbox_update_status_chat_id"),
         ("add_table", "session_figures"),
         ("add_column", "workspace.owner_user_id"),
         ("add_column", "workspace.currency"),
