@@ -48,6 +48,13 @@ from storage.repositories.sessions import (
     open_session,
 )
 from storage.repositories.snapshots import PushRecord, add_snapshot, record_push, snapshot_rows
+from storage.repositories.timeline import (
+    add_mark,
+    bulk_insert_products,
+    marks_frame,
+    products_frame,
+    workspace_marks_frame,
+)
 from storage.repositories.updates import is_update_processed, mark_update_processed
 from storage.repositories.workspaces import (
     UPDATABLE_WORKSPACE_FIELDS,
@@ -67,11 +74,13 @@ __all__ = [
     "activate_model_version",
     "active_model_version",
     "add_closed_session",
+    "add_mark",
     "add_model_version",
     "add_snapshot",
     "all_sessions",
     "bulk_insert_minutes",
     "bulk_insert_past_sessions",
+    "bulk_insert_products",
     "bulk_insert_viewers",
     "claim_due_sends",
     "close_session",
@@ -95,10 +104,12 @@ __all__ = [
     "mark_failed",
     "mark_sent",
     "mark_update_processed",
+    "marks_frame",
     "minutes_frame",
     "open_session",
     "past_sessions_frame",
     "pending_sends",
+    "products_frame",
     "record_push",
     "reserve_send",
     "schedule_send",
@@ -106,4 +117,5 @@ __all__ = [
     "snapshots_frame",
     "update_workspace",
     "viewers_frame",
+    "workspace_marks_frame",
 ]
