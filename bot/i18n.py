@@ -684,6 +684,31 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{n} product impressions",
         "zh": "商品曝光 {n}人次",
     },
+    # --- products and events ---------------------------------------------------------------
+    "timeline_product_ok": {
+        "en": "🛍 Presenting {product} ({live} in)",
+        "zh": "🛍 讲解 {product}（开播 {live}）",
+    },
+    "timeline_product_end": {
+        "en": "🛍 Product presentation ended ({live} in)",
+        "zh": "🛍 讲解结束（开播 {live}）",
+    },
+    "timeline_product_no": {"en": "#{n}", "zh": "{n}号"},
+    "timeline_product_unnamed": {"en": "a product", "zh": "商品"},
+    "timeline_event_ok": {"en": "🎁 Marked: {label}", "zh": "🎁 已标记：{label}"},
+    "timeline_event_usage": {
+        "en": "Usage: /event giveaway — or coupon, price drop, new product, pin, flash sale, "
+        "restock (福袋, 优惠券, 降价, 上新, 置顶, 秒杀, 补货).",
+        "zh": "用法：/event 福袋 —— 或 优惠券、降价、上新、置顶、秒杀、补货"
+        "（giveaway, coupon, price drop, new product, pin, flash sale, restock）。",
+    },
+    "timeline_event_giveaway": {"en": "giveaway", "zh": "福袋"},
+    "timeline_event_coupon": {"en": "coupon", "zh": "优惠券"},
+    "timeline_event_price_drop": {"en": "price drop", "zh": "降价"},
+    "timeline_event_new_product": {"en": "new product", "zh": "上新"},
+    "timeline_event_pin": {"en": "pin", "zh": "置顶"},
+    "timeline_event_flash_sale": {"en": "flash sale", "zh": "秒杀"},
+    "timeline_event_restock": {"en": "restock", "zh": "补货"},
 }
 
 _COMMAND_DESCRIPTIONS = {
@@ -700,6 +725,9 @@ _COMMAND_DESCRIPTIONS = {
     "tz": ("time zone", "时区"),
     "export": ("all your data as CSV files", "导出全部数据（CSV）"),
     "forget": ("delete all your data", "删除全部数据"),
+    # products and events
+    "product": ("presenting a product: /product 3 lipstick", "讲解商品：/product 3 口红"),
+    "event": ("mark an event: /event giveaway", "标记事件：/event 福袋"),
 }
 
 
