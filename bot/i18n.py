@@ -709,6 +709,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "timeline_event_pin": {"en": "pin", "zh": "置顶"},
     "timeline_event_flash_sale": {"en": "flash sale", "zh": "秒杀"},
     "timeline_event_restock": {"en": "restock", "zh": "补货"},
+    "kind_products": {"en": "product", "zh": "商品数据"},
 }
 
 _COMMAND_DESCRIPTIONS = {

@@ -32,7 +32,14 @@ from storage.importers.errors import ImportRejected, RowError
 from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, read_layout
 from storage.importers.source import Blob, BlobData
 from storage.importers.validate import MAX_REPORTED, ConvertContext, convert_chunk
-from storage.models import ImportRecord, MinuteRow, PastSession, ViewerRow, Workspace
+from storage.models import (
+    ImportRecord,
+    MinuteRow,
+    PastSession,
+    ProductRow,
+    ViewerRow,
+    Workspace,
+)
 
 __all__ = ["ImportResult", "import_file"]
 
@@ -53,6 +60,7 @@ _TABLES: dict[str, sa.Table] = {
     "minutes": MinuteRow.__table__,  # type: ignore[attr-defined]
     "viewers": ViewerRow.__table__,  # type: ignore[attr-defined]
     "sessions": PastSession.__table__,  # type: ignore[attr-defined]
+    "products": ProductRow.__table__,  # type: ignore[attr-defined]
 }
 
 
@@ -87,6 +95,11 @@ def _write(
             session_id=session_id,
             rows=frame,
             import_id=import_id,
+        )
+    if kind == "products":
+        assert session_id is not None
+        return repo.bulk_insert_products(
+            session, session_id=session_id, rows=frame, import_id=import_id
         )
     return repo.bulk_insert_past_sessions(
         session,
@@ -186,7 +199,7 @@ def import_file(
     kind = layout.kind
     base_date = None
     tz = _zone(workspace)
-    if kind in ("minutes", "viewers"):
+    if kind in ("minutes", "viewers", "products"):
         if session_id is None:
             raise ImportRejected.for_code("no_session", kind=kind)
         live = repo.get_session(session, workspace_id=workspace_id, session_id=session_id)
