@@ -710,6 +710,41 @@ CATALOG: dict[str, dict[str, str]] = {
     "timeline_event_flash_sale": {"en": "flash sale", "zh": "秒杀"},
     "timeline_event_restock": {"en": "restock", "zh": "补货"},
     "kind_products": {"en": "product", "zh": "商品数据"},
+    "timeline_summary_products": {"en": "🛍 Top products", "zh": "🛍 商品排行"},
+    "timeline_summary_product": {
+        "en": "{i}. {name} — GMV {gmv} ({share} of the stream), CTR {ctr}",
+        "zh": "{i}. {name} —— 成交额 {gmv}（占本场 {share}），点击率 {ctr}",
+    },
+    "timeline_summary_worst": {
+        "en": "👀 Most seen, least bought: {name} ({impressions} impressions, {conversion} bought)",
+        "zh": "👀 曝光多、转化少：{name}（曝光 {impressions}，转化 {conversion}）",
+    },
+    "timeline_summary_events": {"en": "🎁 What events did", "zh": "🎁 活动效果"},
+    "timeline_effect_hazard_down": {
+        "en": "In the {window} minutes after a {event}, viewers left {change} less on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟流失率平均降 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_effect_hazard_up": {
+        "en": "In the {window} minutes after a {event}, viewers left {change} more on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟流失率平均升 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_effect_gmv_up": {
+        "en": "In the {window} minutes after a {event}, GMV per minute rose {change} on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟每分钟成交额平均升 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_effect_gmv_down": {
+        "en": "In the {window} minutes after a {event}, GMV per minute fell {change} on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟每分钟成交额平均降 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_nudge_product": {
+        "en": "{product}: presented {minutes} min, CTR {ctr}, below the stream's mean {mean}: "
+        "switch products or add a perk",
+        "zh": "{product} 讲解 {minutes} 分钟，点击率 {ctr}，低于本场均值 {mean}：换品或上福利",
+    },
 }
 
 _COMMAND_DESCRIPTIONS = {
