@@ -93,3 +93,22 @@ async def test_in_a_group_commands_count_and_plain_cues_only_when_addressed(
     assert text.startswith("🛍 Presenting #3 lipstick (")
     assert "Marked: giveaway" in await say(bot, GROUP, "/event giveaway", user_id=780)
     assert [r.kind for r in marks(bot)] == ["coupon", "product", "giveaway"]
+
+
+async def test_a_product_export_uploaded_in_chat_goes_to_the_open_session(
+    bot: RunningBot,
+) -> None:
+    from pathlib import Path
+
+    from storage import repositories as repo
+    from tests.e2e.test_data_in import upload, workspace
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive", contains="#")
+    text = await upload(bot, HOST, data / "tiktok_live_products.xlsx")
+    assert text.startswith("✅ Imported tiktok_live_products.xlsx: 6 product rows into session #")
+    with session_scope(bot.engine) as session:
+        (live,) = repo.list_sessions(session, workspace_id=int(workspace(bot, HOST).id))
+        frame = repo.products_frame(session, session_id=int(live.id))
+    assert frame["gmv"].sum() == pytest.approx(1505.95)
