@@ -59,6 +59,7 @@ from bot.handlers.misc import (
     unsupported,
 )
 from bot.handlers.reports import sessions_command, summary_command
+from bot.handlers.timeline import event_command, product_command
 from bot.handlers.workspace import (
     HELLO_PATTERN,
     TZ_PATTERN,
@@ -159,6 +160,8 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
         "models": models_command,
         "rollback": rollback_command,
         "adminstats": adminstats_command,
+        "product": product_command,
+        "event": event_command,
     }
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message))
     for name, callback in commands.items():

@@ -220,7 +220,10 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No session #{args.session_id}.", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(bundle.report.to_dict(), ensure_ascii=False, indent=2))
+        from bot.services.products import timeline_json
+
+        out = {**bundle.report.to_dict(), **timeline_json(engine, session_id=args.session_id)}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(bundle.text)
     if args.out is not None:

@@ -1003,6 +1003,67 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "⚠️ 读取 {name} 时机器人重启，已读取的部分未保存；现在从头重新读取。",
     },
     "text_more": {"en": "…and {count} more", "zh": "……还有 {count} 条"},
+    # --- products and events ---------------------------------------------------------------
+    "timeline_product_ok": {
+        "en": "🛍 Presenting {product} ({live} in)",
+        "zh": "🛍 讲解 {product}（开播 {live}）",
+    },
+    "timeline_product_end": {
+        "en": "🛍 Product presentation ended ({live} in)",
+        "zh": "🛍 讲解结束（开播 {live}）",
+    },
+    "timeline_product_no": {"en": "#{n}", "zh": "{n}号"},
+    "timeline_product_unnamed": {"en": "a product", "zh": "商品"},
+    "timeline_event_ok": {"en": "🎁 Marked: {label}", "zh": "🎁 已标记：{label}"},
+    "timeline_event_usage": {
+        "en": "Usage: /event giveaway — or coupon, price drop, new product, pin, flash sale, "
+        "restock (福袋, 优惠券, 降价, 上新, 置顶, 秒杀, 补货).",
+        "zh": "用法：/event 福袋 —— 或 优惠券、降价、上新、置顶、秒杀、补货"
+        "（giveaway, coupon, price drop, new product, pin, flash sale, restock）。",
+    },
+    "timeline_event_giveaway": {"en": "giveaway", "zh": "福袋"},
+    "timeline_event_coupon": {"en": "coupon", "zh": "优惠券"},
+    "timeline_event_price_drop": {"en": "price drop", "zh": "降价"},
+    "timeline_event_new_product": {"en": "new product", "zh": "上新"},
+    "timeline_event_pin": {"en": "pin", "zh": "置顶"},
+    "timeline_event_flash_sale": {"en": "flash sale", "zh": "秒杀"},
+    "timeline_event_restock": {"en": "restock", "zh": "补货"},
+    "kind_products": {"en": "product", "zh": "商品数据"},
+    "timeline_summary_products": {"en": "🛍 Top products", "zh": "🛍 商品排行"},
+    "timeline_summary_product": {
+        "en": "{i}. {name} — GMV {gmv} ({share} of the stream), CTR {ctr}",
+        "zh": "{i}. {name} —— 成交额 {gmv}（占本场 {share}），点击率 {ctr}",
+    },
+    "timeline_summary_worst": {
+        "en": "👀 Most seen, least bought: {name} ({impressions} impressions, {conversion} bought)",
+        "zh": "👀 曝光多、转化少：{name}（曝光 {impressions}，转化 {conversion}）",
+    },
+    "timeline_summary_events": {"en": "🎁 What events did", "zh": "🎁 活动效果"},
+    "timeline_effect_hazard_down": {
+        "en": "In the {window} minutes after a {event}, viewers left {change} less on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟流失率平均降 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_effect_hazard_up": {
+        "en": "In the {window} minutes after a {event}, viewers left {change} more on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟流失率平均升 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_effect_gmv_up": {
+        "en": "In the {window} minutes after a {event}, GMV per minute rose {change} on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟每分钟成交额平均升 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_effect_gmv_down": {
+        "en": "In the {window} minutes after a {event}, GMV per minute fell {change} on average "
+        "({n} times, range {low}…{high})",
+        "zh": "{event}后 {window} 分钟每分钟成交额平均降 {change}（{n} 场，区间 {low}…{high}）",
+    },
+    "timeline_nudge_product": {
+        "en": "{product}: presented {minutes} min, CTR {ctr}, below the stream's mean {mean}: "
+        "switch products or add a perk",
+        "zh": "{product} 讲解 {minutes} 分钟，点击率 {ctr}，低于本场均值 {mean}：换品或上福利",
+    },
 }
 
 # roles and settings: command menus by who is asking, language names on their buttons
@@ -1033,6 +1094,9 @@ _COMMAND_DESCRIPTIONS = {
     "tz": ("time zone", "时区"),
     "export": ("all your data as CSV files", "导出全部数据（CSV）"),
     "forget": ("delete all your data", "删除全部数据"),
+    # products and events
+    "product": ("presenting a product: /product 3 lipstick", "讲解商品：/product 3 口红"),
+    "event": ("mark an event: /event giveaway", "标记事件：/event 福袋"),
 }
 
 

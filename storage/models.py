@@ -16,17 +16,20 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "CLAIMABLE_STATUSES",
+    "EVENT_KINDS",
     "IMPORT_KINDS",
     "INBOX_STATUSES",
     "LANGUAGES",
     "MINUTE_COLUMNS",
     "MODEL_KINDS",
     "PAST_SESSION_COLUMNS",
+    "PRODUCT_COLUMNS",
     "SEND_KINDS",
     "SEND_STATUSES",
     "SESSION_SOURCES",
     "SESSION_STATUSES",
     "SNAPSHOT_COLUMNS",
+    "TIMELINE_KINDS",
     "VIEWER_COLUMNS",
     "ColumnMapping",
     "ColumnMappingBase",
@@ -46,12 +49,16 @@ __all__ = [
     "PendingUploadBase",
     "ProcessedUpdate",
     "ProcessedUpdateBase",
+    "ProductRow",
+    "ProductRowBase",
     "ScheduledSend",
     "ScheduledSendBase",
     "SendPace",
     "SendPaceBase",
     "Snapshot",
     "SnapshotBase",
+    "TimelineMark",
+    "TimelineMarkBase",
     "UTCDateTime",
     "ViewerRow",
     "ViewerRowBase",
@@ -73,11 +80,17 @@ SQLModel.metadata.naming_convention = {
 LANGUAGES = ("en", "zh")
 SESSION_STATUSES = ("open", "closed")
 SESSION_SOURCES = ("live", "import")
-IMPORT_KINDS = ("minutes", "viewers", "sessions")
+IMPORT_KINDS = ("minutes", "viewers", "sessions", "products")
 MODEL_KINDS = ("buying_power", "forecast")
 SEND_KINDS = ("summary", "digest", "retrain", "close", "nudge")
 SEND_STATUSES = ("pending", "claimed", "sent", "dropped", "failed")
 CLAIMABLE_STATUSES = ("pending", "claimed")
+# Kinds of a timeline mark: a product starts or ends being presented, or an event happens
+# (the same tuple as core.events.EVENT_KINDS; storage does not import core).
+EVENT_KINDS = ("giveaway", "coupon", "price_drop", "new_product", "pin", "flash_sale", "restock")
+TIMELINE_KINDS = ("product", "product_end", *EVENT_KINDS)
+PRODUCT_NAME_MAX = 200
+MARK_LABEL_MAX = 200
 
 # Canonical frame columns (docs/architecture.md), in frame order.
 SNAPSHOT_COLUMNS = (
@@ -139,6 +152,18 @@ PAST_SESSION_COLUMNS = (
     "avg_watch_s",
     "title",
     "room_id",
+)
+PRODUCT_COLUMNS = (
+    "product_id",
+    "name",
+    "impressions",
+    "clicks",
+    "orders",
+    "buyers",
+    "items",
+    "gmv",
+    "explain_count",
+    "explain_s",
 )
 
 
@@ -656,3 +681,57 @@ class InboxUpdate(InboxUpdateBase, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=_BigId, primary_key=True)
+# ----------------------------------------------------------------------------- product_row
+
+
+class ProductRowBase(SQLModel):
+    session_id: int = Field(foreign_key="live_session.id", ondelete="CASCADE", nullable=False)
+    import_id: int | None = Field(default=None, foreign_key="import_record.id", ondelete="CASCADE")
+    product_id: str | None = None
+    name: str | None = Field(default=None, max_length=PRODUCT_NAME_MAX)
+    impressions: float | None = None
+    clicks: float | None = None
+    orders: float | None = None
+    buyers: float | None = None
+    items: float | None = None
+    gmv: float | None = None
+    explain_count: float | None = None
+    explain_s: float | None = None
+
+
+class ProductRow(ProductRowBase, table=True):
+    """One product of one session, from a platform's product export."""
+
+    __tablename__ = "product_row"
+    __table_args__ = (
+        sa.Index("ix_product_row_session_id", "session_id"),
+        sa.Index("ix_product_row_import_id", "import_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)
+
+
+# ---------------------------------------------------------------------------- timeline_mark
+
+
+class TimelineMarkBase(SQLModel):
+    session_id: int = Field(foreign_key="live_session.id", ondelete="CASCADE", nullable=False)
+    ts: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    kind: str
+    label: str | None = Field(default=None, max_length=MARK_LABEL_MAX)
+    product_no: int | None = None
+    dedupe_key: str = Field(nullable=False)
+
+
+class TimelineMark(TimelineMarkBase, table=True):
+    """A moment on a stream's timeline told from chat: a product presented, or an event."""
+
+    __tablename__ = "timeline_mark"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key"),
+        sa.Index("ix_timeline_mark_session_id_ts", "session_id", "ts"),
+        _in("kind", TIMELINE_KINDS),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

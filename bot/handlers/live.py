@@ -22,6 +22,7 @@ from bot.i18n import t
 from bot.presenters import stat_reply
 from bot.services.live import end_live, go_live, push_stat
 from bot.services.summaries import summary_key
+from bot.timeline_text import recognise
 
 __all__ = [
     "AddressedToBot",
@@ -121,6 +122,12 @@ async def plain_text(update: Update, context: Context) -> None:
     pattern = _mention(message.get_bot().username)
     if pattern is not None:
         text = pattern.sub(" ", text)
+    cue = recognise(text)  # a product presented or an event, before the numbers
+    if cue is not None:
+        from bot.handlers.timeline import timeline_cue
+
+        await timeline_cue(update, context, cue)
+        return
     await _push(update, context, text, explicit=False)
 
 

@@ -174,9 +174,19 @@ def build_summary(
         lines.append(t(lang, "summary_auto_closed", hours=int(IDLE_CLOSE_S // 3600)))
     lines.extend(_comparison(bundle.report, lang, streams))
     text = "\n".join(lines) + (f"\n\n{tail}" if tail else "")
+    text += _products_section(engine, session_id=session_id, lang=lang)
     return SummaryContent(
         session_id, bundle.workspace_id, chat_id, lang, tz, text, bundle.report, marks
     )
+
+
+def _products_section(engine: Engine, *, session_id: int, lang: str) -> str:
+    """Top products, the most-exposed least-converting one and the event effects told."""
+    from bot.presenters_timeline import timeline_summary_section
+    from bot.services.products import timeline_report
+
+    section = timeline_summary_section(timeline_report(engine, session_id=session_id), lang)
+    return f"\n\n{section}" if section else ""
 
 
 def render_summary_charts(

@@ -280,6 +280,12 @@ def _write(
     if kind == "viewers":
         assert session_id is not None
         return repo.upsert_viewers(session, session_id=session_id, rows=frame, import_id=import_id)
+    if kind == "products":
+        assert session_id is not None
+        added = repo.bulk_insert_products(
+            session, session_id=session_id, rows=frame, import_id=import_id
+        )
+        return repo.Upserted(new=added)
     return repo.upsert_past_sessions(
         session,
         workspace_id=workspace_id,
@@ -402,7 +408,7 @@ def import_file(
 
     roll: _DayRoll | None = None
     base_date: date | None = None
-    undated = kind == "viewers"
+    undated = kind in ("viewers", "products")
     if kind == "minutes":
         first_chunk = next(iter_chunks(blob, layout, min(chunk_rows, 50)), None)
         if first_chunk is not None and _time_only(first_chunk[1]):

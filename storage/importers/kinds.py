@@ -289,7 +289,46 @@ SESSIONS: Final = KindSpec(
     ),
 )
 
-KINDS: Final[dict[str, KindSpec]] = {k.name: k for k in (MINUTES, VIEWERS, SESSIONS)}
+PRODUCTS: Final = KindSpec(
+    "products",
+    (
+        _col("product_id", "text", _a("product id", "商品id", "商品编号", "sku id", "item id")),
+        _col(
+            "name",
+            "text",
+            _a("product name", "product", "product title", "商品名称", "商品标题", "商品名"),
+            required=True,
+        ),
+        _col(
+            "impressions",
+            "count",
+            _a("product impressions", "impressions", "商品曝光人数", "商品曝光次数", "商品曝光"),
+        ),
+        _col(
+            "clicks",
+            "count",
+            _a("product clicks", "clicks", "商品点击人数", "商品点击次数", "商品点击"),
+        ),
+        _col("orders", "count", _a("sku orders", "orders", "成交订单数", "订单数")),
+        _col("buyers", "count", _a("customers", "buyers", "成交人数", "购买人数")),
+        _col("items", "count", _a("items sold", "成交件数", "销量", "成交商品件数")),
+        _col(
+            "gmv",
+            "amount",
+            _a("gmv", "成交金额", "成交金额(元)", "成交额", "销售额"),
+            _a("成交金额(万元)", factor=1e4),
+        ),
+        _col("explain_count", "count", _a("讲解次数", "explanations", "times presented")),
+        _col(
+            "explain_s",
+            "duration",
+            _a("讲解时长", "讲解时长(秒)", "presentation time", "time presented"),
+            _a("讲解时长(分钟)", factor=60.0),
+        ),
+    ),
+)
+
+KINDS: Final[dict[str, KindSpec]] = {k.name: k for k in (MINUTES, VIEWERS, SESSIONS, PRODUCTS)}
 
 
 @dataclass(frozen=True)

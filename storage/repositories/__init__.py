@@ -73,6 +73,13 @@ from storage.repositories.sessions import (
     widen_session,
 )
 from storage.repositories.snapshots import PushRecord, add_snapshot, record_push, snapshot_rows
+from storage.repositories.timeline import (
+    add_mark,
+    bulk_insert_products,
+    marks_frame,
+    products_frame,
+    workspace_marks_frame,
+)
 from storage.repositories.updates import (
     claim_updates,
     finish_update,
@@ -106,6 +113,7 @@ __all__ = [
     "activate_model_version",
     "active_model_version",
     "add_closed_session",
+    "add_mark",
     "add_model_version",
     "add_pending_upload",
     "add_snapshot",
@@ -113,6 +121,7 @@ __all__ = [
     "answer_pending_upload",
     "bulk_insert_minutes",
     "bulk_insert_past_sessions",
+    "bulk_insert_products",
     "bulk_insert_viewers",
     "claim_due_sends",
     "claim_updates",
@@ -144,11 +153,13 @@ __all__ = [
     "mark_failed",
     "mark_sent",
     "mark_update_processed",
+    "marks_frame",
     "minutes_frame",
     "open_session",
     "overlapping_sessions",
     "past_sessions_frame",
     "pending_sends",
+    "products_frame",
     "record_push",
     "record_send_parts",
     "release_update_claims",
@@ -173,4 +184,5 @@ __all__ = [
     "upsert_viewers",
     "viewers_frame",
     "widen_session",
+    "workspace_marks_frame",
 ]

@@ -39,6 +39,8 @@ TABLES = {
     "send_pace",
     "column_mapping",
     "pending_upload",
+    "product_row",
+    "timeline_mark",
 }
 
 
@@ -100,11 +102,11 @@ def test_upgrade_on_empty_database_reaches_head(empty_engine) -> None:
     assert current_revision(empty_engine) is None
     assert sa.inspect(empty_engine).get_table_names() == []
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0003_update_inbox"
+    assert current_revision(empty_engine) == head_revision() == "0008_products_timeline"
     tables = set(sa.inspect(empty_engine).get_table_names())
     assert tables == TABLES | {"alembic_version"}
     upgrade(empty_engine)  # a second run is a no-op
-    assert current_revision(empty_engine) == "0003_update_inbox"
+    assert current_revision(empty_engine) == "0008_products_timeline"
 
 
 def test_migrated_schema_matches_the_models(engine) -> None:

@@ -174,6 +174,8 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
     found = {_entry_name(entry) for entry in diff}
     assert found == {
         ("add_table", "send_pace"),
+        ("add_table", "product_row"),
+        ("add_table", "timeline_mark"),
         ("add_table", "inbox_update"),
         ("add_index", "ix_inbox_update_status_chat_id"),
         ("add_table", "session_figures"),
@@ -187,7 +189,7 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
         ("add_column", "snapshot.gpm"),
         ("add_column", "snapshot.impressions"),
         ("add_column", "snapshot.product_impressions"),
-        # 0004: filing
+        # 0005: filing
         ("add_table", "column_mapping"),
         ("add_table", "pending_upload"),
         ("add_index", "ix_pending_upload_workspace_id"),

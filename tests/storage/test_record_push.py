@@ -46,7 +46,7 @@ def test_record_push_stores_once_moves_last_push_and_reads_back(db: Session) -> 
     third = repo.record_push(
         db, workspace_id=row_id(ws), ts=later, values=new_keys, dedupe_key="k2b"
     )
-    assert {k: third.rows[-1][k] for k in new_keys} == new_keys  # the keys added in 0007
+    assert {k: third.rows[-1][k] for k in new_keys} == new_keys  # the keys added in 0004
     again = repo.record_push(
         db, workspace_id=row_id(ws), ts=later, values={"online": 1}, dedupe_key="k2"
     )

@@ -1,8 +1,8 @@
 """Snapshot keys hosts push from their screens: items, avg stay, conversion, CTR, GPM,
 room and product impressions (nullable: missing is missing).
 
-Revision ID: 0007_snapshot_keys
-Revises: 0006_workspace_roles
+Revision ID: 0004_snapshot_keys
+Revises: 0003_workspace_roles
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_snapshot_keys"
-down_revision: str | None = "0006_workspace_roles"
+revision: str = "0004_snapshot_keys"
+down_revision: str | None = "0003_workspace_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,8 +7,8 @@ by earlier releases are removed first, keeping the newest of each. `column_mappi
 the workspace's answers to "which column is …?", `pending_upload` the file waiting for
 them; `scheduled_send.data_hash` the fingerprint of the data a summary was built from.
 
-Revision ID: 0004
-Revises: 0007_snapshot_keys
+Revision ID: 0005_filing
+Revises: 0004_snapshot_keys
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0007_snapshot_keys"
+revision: str = "0005_filing"
+down_revision: str | None = "0004_snapshot_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

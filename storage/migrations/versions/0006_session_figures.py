@@ -5,8 +5,8 @@ definitions version, is computed the first time its history is read (the service
 the stored rows in one query and computes the missing ones, then stores them), so the
 migration stays a schema change that runs in milliseconds on any database.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006_session_figures
+Revises: 0005_filing
 Create Date: 2026-11-29 18:00:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006_session_figures"
+down_revision: str | None = "0005_filing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

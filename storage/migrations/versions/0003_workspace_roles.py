@@ -4,7 +4,7 @@ zone was chosen.
 Workspaces of the previous release keep working as before: a private chat's owner is its
 user (the chat id), and their time zone counts as chosen (they have been in use).
 
-Revision ID: 0006_workspace_roles
+Revision ID: 0003_workspace_roles
 Revises: 0002
 Create Date: 2026-11-29 17:30:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_workspace_roles"
+revision: str = "0003_workspace_roles"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

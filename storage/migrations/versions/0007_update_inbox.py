@@ -1,7 +1,7 @@
 """Durable updates: the inbox_update table.
 
-Revision ID: 0003_update_inbox
-Revises: 0005
+Revision ID: 0007_update_inbox
+Revises: 0006_session_figures
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_update_inbox"
-down_revision: str | None = "0005"
+revision: str = "0007_update_inbox"
+down_revision: str | None = "0006_session_figures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

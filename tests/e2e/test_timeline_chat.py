@@ -1,0 +1,114 @@
+"""Products and events typed in chat while live, end to end: stored at the message's own
+time, once per message, confirmed in the workspace's language; in a group only when the
+message is addressed to the bot (commands always)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from storage.engine import session_scope
+from storage.models import Snapshot, TimelineMark
+from tests.e2e.conftest import RunningBot
+from tests.e2e.test_data_in import count, say
+
+ZH_HOST = 2102
+HOST = 1102
+GROUP = -100610
+
+
+class FakeClock:
+    """The fake Bot API's wall clock, which dates the messages users send."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
+        self.now = start.timestamp()
+        shim = SimpleNamespace(time=lambda: self.now, monotonic=time.monotonic)
+        monkeypatch.setattr("fakebot.server.time", shim)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta).total_seconds()
+
+
+def marks(bot: RunningBot) -> list[TimelineMark]:
+    with session_scope(bot.engine) as session:
+        rows = list(session.execute(select(TimelineMark).order_by(TimelineMark.id)).scalars())
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+async def test_products_and_events_from_a_private_chat(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    clock = FakeClock(monkeypatch, start)
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    assert "没有进行中的直播" in await say(bot, ZH_HOST, "福袋", language_code="zh")
+    await say(bot, ZH_HOST, "/golive 周五专场", language_code="zh")
+    clock.advance(minutes=12)
+    text = await say(bot, ZH_HOST, "讲解 3号链接 口红", language_code="zh")
+    assert text == "🛍 讲解 3号 口红（开播 12分钟）"
+    clock.advance(minutes=3)
+    assert await say(bot, ZH_HOST, "福袋", language_code="zh") == "🎁 已标记：福袋"
+    clock.advance(minutes=2)
+    text = await say(bot, ZH_HOST, "在线1200", language_code="zh")  # still a push
+    assert "已记录" in text
+    clock.advance(minutes=5)
+    assert "5号 粉底液" in await say(bot, ZH_HOST, "/product 5 粉底液", language_code="zh")
+    clock.advance(minutes=1)
+    assert "已标记：flash sale" in await say(bot, ZH_HOST, "/event flash sale", language_code="zh")
+    clock.advance(minutes=4)
+    assert "讲解结束" in await say(bot, ZH_HOST, "/product", language_code="zh")
+    assert "用法" in await say(bot, ZH_HOST, "/event 跳舞", language_code="zh")
+
+    rows = marks(bot)
+    assert [(r.kind, r.label, r.product_no) for r in rows] == [
+        ("product", "口红", 3),
+        ("giveaway", "福袋", None),
+        ("product", "粉底液", 5),
+        ("flash_sale", "flash sale", None),
+        ("product_end", None, None),
+    ]
+    assert [r.ts.astimezone(UTC) - start for r in rows] == [
+        timedelta(minutes=m) for m in (12, 15, 22, 23, 27)
+    ]
+    assert count(bot, Snapshot) == 1
+
+
+async def test_in_a_group_commands_count_and_plain_cues_only_when_addressed(
+    bot: RunningBot,
+) -> None:
+    await say(bot, GROUP, "/start", user_id=HOST)
+    opened = bot.api.send_text(GROUP, "/golive team", user_id=HOST)
+    answer = await bot.api.wait_for_message(GROUP, contains="is open", since=opened)
+    (bot_message,) = answer.message_ids
+    bot.api.send_text(GROUP, "福袋", user_id=778)  # chatter, not for the bot
+    text = await say(bot, GROUP, "coupon", user_id=778, reply_to=bot_message)
+    assert text == "🎁 Marked: coupon"
+    text = await say(bot, GROUP, f"@{bot.api.bot_username} 3号 lipstick", user_id=779)
+    assert text.startswith("🛍 Presenting #3 lipstick (")
+    assert "Marked: giveaway" in await say(bot, GROUP, "/event giveaway", user_id=780)
+    assert [r.kind for r in marks(bot)] == ["coupon", "product", "giveaway"]
+
+
+async def test_a_product_export_uploaded_in_chat_goes_to_the_open_session(
+    bot: RunningBot,
+) -> None:
+    from pathlib import Path
+
+    from storage import repositories as repo
+    from tests.e2e.test_data_in import upload, workspace
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive", contains="#")
+    text = await upload(bot, HOST, data / "tiktok_live_products.xlsx")
+    assert text.startswith("✅ Imported tiktok_live_products.xlsx: 6 product rows into session #")
+    with session_scope(bot.engine) as session:
+        (live,) = repo.list_sessions(session, workspace_id=int(workspace(bot, HOST).id))
+        frame = repo.products_frame(session, session_id=int(live.id))
+    assert frame["gmv"].sum() == pytest.approx(1505.95)

@@ -1,0 +1,108 @@
+# mypy: disable-error-code="arg-type, union-attr"
+"""Product exports (罗盘 直播商品, TikTok Shop LIVE product list) import into a session, and
+their totals agree with the session's own exports where both exist."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from storage import repositories as repo
+from storage.importers.errors import ImportConflict, ImportRejected
+from storage.importers.importer import import_file
+from storage.importers.kinds import match_header
+from storage.importers.validate import parse_file
+from tests.utils.factories import make_session, make_workspace
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+STARTED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+
+
+def _import(db: Session, ws_id: int, session_id: int | None, name: str):
+    return import_file(
+        db,
+        workspace_id=ws_id,
+        data=(DATA / name).read_bytes(),
+        filename=name,
+        session_id=session_id,
+    )
+
+
+def test_the_douyin_product_sample_imports_and_matches_the_minute_export(db: Session) -> None:
+    ws = make_workspace(db, timezone="Asia/Shanghai")
+    live = make_session(db, workspace=ws, started_at=STARTED)
+    products = _import(db, ws.id, live.id, "douyin_products_gbk.csv")
+    assert products.kind == "products" and products.rows == 8
+    minutes = _import(db, ws.id, live.id, "douyin_minutes_gbk.csv")
+    assert minutes.kind == "minutes"
+    frame = repo.products_frame(db, session_id=live.id)
+    assert frame["name"].iloc[0] == "明前龙井 250g"
+    assert frame["product_id"].iloc[0] == "3589000000000000"
+    assert frame["explain_s"].iloc[0] == 6 * 60 + 31  # 6分31秒
+    timeline = repo.minutes_frame(db, session_id=live.id)
+    assert frame["gmv"].sum() == pytest.approx(90_450.73, abs=0.005)
+    assert frame["gmv"].sum() == pytest.approx(timeline["gmv"].sum(), abs=0.005)
+    assert frame["orders"].sum() == timeline["orders"].sum() == 671
+    assert frame["buyers"].sum() == timeline["buyers"].sum()
+
+
+def test_the_tiktok_product_sample_matches_its_session_in_the_performance_export(
+    db: Session,
+) -> None:
+    ws = make_workspace(db)
+    live = make_session(db, workspace=ws, started_at=datetime(2026, 10, 25, 20, 0, tzinfo=UTC))
+    products = _import(db, ws.id, live.id, "tiktok_live_products.xlsx")  # header on row 3
+    assert products.kind == "products" and products.rows == 6
+    past = _import(db, ws.id, None, "tiktok_live_performance.xlsx")
+    assert past.kind == "sessions"
+    frame = repo.products_frame(db, session_id=live.id)
+    sessions = repo.past_sessions_frame(db, workspace_id=ws.id)
+    same = sessions[sessions["started_at"] == live.started_at].iloc[0]
+    assert frame["gmv"].sum() == pytest.approx(same["gmv"], abs=0.005)
+    assert frame["orders"].sum() == same["orders"]
+    assert frame["impressions"].sum() == same["impressions"]
+    assert frame["clicks"].sum() == same["clicks"]
+    assert frame["explain_s"].isna().all()  # TikTok gives no presentation time
+
+
+def test_a_product_export_needs_a_session_and_is_imported_once(db: Session) -> None:
+    ws = make_workspace(db)
+    with pytest.raises(ImportRejected) as caught:
+        _import(db, ws.id, None, "douyin_products_gbk.csv")
+    assert caught.value.code == "no_session" and isinstance(caught.value, ImportConflict)
+    live = make_session(db, workspace=ws)
+    _import(db, ws.id, live.id, "douyin_products_gbk.csv")
+    with pytest.raises(ImportRejected) as again:
+        _import(db, ws.id, live.id, "douyin_products_gbk.csv")
+    assert again.value.code == "duplicate"
+    assert len(repo.products_frame(db, session_id=live.id)) == 8
+
+
+def test_product_headers_are_told_from_minute_and_session_headers() -> None:
+    assert match_header(["商品名称", "商品曝光人数", "成交金额"]).kind.name == "products"
+    assert match_header(["Product name", "Product ID", "GMV"]).kind.name == "products"
+    assert match_header(["时间", "实时在线人数", "商品曝光人数", "成交金额"]).kind.name == "minutes"
+    assert (
+        match_header(["Start time", "Product impressions", "Customers", "GMV"]).kind.name
+        == "sessions"
+    )
+    for name, kind in (
+        ("douyin_minutes_gbk.csv", "minutes"),
+        ("tiktok_live_performance.xlsx", "sessions"),
+        ("viewers_zh.csv", "viewers"),
+    ):
+        assert parse_file((DATA / name).read_bytes()).kind == kind
+
+
+def test_a_bad_value_in_a_product_export_leaves_nothing(db: Session) -> None:
+    ws = make_workspace(db)
+    live = make_session(db, workspace=ws)
+    data = "商品名称,成交金额,讲解时长\n口红,100,5分\n面霜,abc,3分\n".encode()
+    with pytest.raises(ImportRejected) as caught:
+        import_file(db, workspace_id=ws.id, data=data, filename="x.csv", session_id=live.id)
+    assert caught.value.code == "bad_values"
+    assert len(repo.products_frame(db, session_id=live.id)) == 0
+    assert repo.list_imports(db, workspace_id=ws.id) == []
