@@ -214,6 +214,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "📊 Session #{id} “{title}” — {when}",
         "zh": "📊 第 {id} 场“{title}”— {when}",
     },
+    "summary_too_short": {
+        "en": "Only {duration} of pushes: too little for a summary. Push numbers during the stream or upload its exports, then /summary {id}.",
+        "zh": "只有 {duration} 的播报数据，不足以复盘。直播时多推送数据或上传导出文件后，再发送 /summary {id}。",
+    },
+    "summary_no_data": {
+        "en": "Nothing to summarise yet: push numbers during the stream or upload its exports, then /summary {id}.",
+        "zh": "暂无可复盘的数据：直播时推送数据或上传导出文件后，再发送 /summary {id}。",
+    },
     "summary_line_duration": {
         "en": "Duration {duration} · peak online {peak} · average {avg}",
         "zh": "时长 {duration} · 最高在线 {peak} · 平均在线 {avg}",
@@ -618,6 +626,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "push_stay": {
         "en": "Stay: half of the viewers leave within {half}.",
         "zh": "停留：一半观众在 {half}内离开。",
+    },
+    "push_stay_not_enough": {
+        "en": "Stay: not enough data yet ({why}).",
+        "zh": "停留：数据还不够（{why}）。",
     },
     "push_stay_faster": {
         "en": "Stay: half of the viewers leave within {half}; in the last {window}, within {recent}: people are leaving faster.",

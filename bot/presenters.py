@@ -93,7 +93,7 @@ def ignored_list(ignored: list[Ignored], lang: str) -> str:
 
 def _stay_line(result: StatResult, lang: str) -> str | None:
     if result.attention_reason is not None:
-        return t(lang, "att_not_enough", why=t(lang, f"att_why_{result.attention_reason}"))
+        return t(lang, "push_stay_not_enough", why=t(lang, f"att_why_{result.attention_reason}"))
     if result.half_life_s is None:
         return None
     half = fmt_duration(result.half_life_s, lang)

@@ -271,6 +271,8 @@ class KindOverview:
 
 
 def _buying_power_drift(engine: Engine, loaded: LoadedModel, since: datetime) -> Drift:
+    from core.buying_power import feature_frame
+
     cv = (loaded.metrics or {}).get("mae")
     errors: list[np.ndarray] = []
     with session_scope(engine) as session:
@@ -283,7 +285,11 @@ def _buying_power_drift(engine: Engine, loaded: LoadedModel, since: datetime) ->
             frame = frame[spend.notna()]
             if not len(frame):
                 continue
-            pred = loaded.model.predict(frame)
+            names = [str(c) for c in getattr(loaded.model, "feature_names_in_", [])]
+            features = feature_frame(frame)
+            if names and not all(c in features.columns for c in names):
+                continue
+            pred = loaded.model.predict(features[names] if names else features)
             errors.append(np.abs(np.asarray(pred, float) - frame["spend"].to_numpy(float)))
     if not errors:
         return Drift("mae", None, _num(cv), 0)

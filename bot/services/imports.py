@@ -259,7 +259,8 @@ def import_upload(
                 if was_closed and not result.created_session:
                     after = session_figures(session, session_id=result.session_id)
                     outcome.moved = _moved(before, after)
-                refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
+            # the session's stored figures (a sessions file: every session of the workspace)
+            refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
     except ImportRejected as rejected:
         return _rejected(rejected)
     return outcome

@@ -21,7 +21,14 @@ from storage.engine import session_scope
 if TYPE_CHECKING:
     from core.report import SessionReport
 
-__all__ = ["ReportBundle", "format_summary", "session_report", "write_charts"]
+__all__ = [
+    "SHORT_SESSION_S",
+    "ReportBundle",
+    "format_summary",
+    "is_too_short",
+    "session_report",
+    "write_charts",
+]
 
 
 @dataclass
@@ -173,6 +180,24 @@ def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
     return out
 
 
+SHORT_SESSION_S = 300
+"""A session shorter than this with pushes alone (a test, a false start) gets one line."""
+
+
+def is_too_short(report: SessionReport) -> bool:
+    """Nothing to summarise: no data at all, or under five minutes of pushes alone."""
+    files = report.sources.get("minutes", 0) + report.sources.get("viewers", 0)
+    beyond_pushes = any(
+        fig.source not in ("pushes", "session") for fig in report.figures.values.values()
+    )
+    if files or beyond_pushes:  # exports, a platform's totals, products
+        return False
+    if not report.sources.get("snapshots", 0):
+        return True
+    duration = report.kpis.duration_s
+    return duration is None or duration < SHORT_SESSION_S
+
+
 def format_summary(
     report: SessionReport, lang: str, *, session_id: int | None = None, timezone: str = "UTC"
 ) -> str:
@@ -188,6 +213,13 @@ def format_summary(
             when=_when(report, timezone),
         )
     ]
+    if is_too_short(report):
+        if report.sources.get("snapshots", 0):
+            duration = fmt_duration(k.duration_s, lang)
+            lines.append(t(lang, "summary_too_short", duration=duration, id=session_id))
+        else:
+            lines.append(t(lang, "summary_no_data", id=session_id))
+        return "\n".join(lines)
     if k.duration_s is not None or k.peak_online is not None:
         lines.append(
             t(

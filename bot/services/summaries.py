@@ -21,7 +21,7 @@ from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
 from bot.services.digests import stream_records
 from bot.services.figures import StreamRecord, refresh_session_figures, stream_history
-from bot.services.reports import session_report
+from bot.services.reports import is_too_short, session_report
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import LiveSession, ScheduledSend, row_id
@@ -114,11 +114,15 @@ _COMPARE_NAMES: dict[str, tuple[str, Callable[[float | None, str], str]]] = {
 }
 
 
+COMPARE_MIN = 3
+"""Past streams needed before a summary compares with the usual."""
+
+
 def _comparison(report: SessionReport, lang: str, streams: list[StreamRecord]) -> list[str]:
     from core.figures import compare_with_usual
 
-    if not streams:
-        return []
+    if len(streams) < COMPARE_MIN or is_too_short(report):
+        return []  # a median of one or two streams is no "usual"
     history = [s.values or {} for s in streams]
     items = []
     for c in compare_with_usual(report.figures, history):

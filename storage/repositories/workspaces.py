@@ -13,6 +13,7 @@ from storage.errors import InvalidValue, WorkspaceNotFound
 from storage.models import (
     LANGUAGES,
     ImportRecord,
+    InboxUpdate,
     LiveSession,
     MinuteRow,
     PastSession,
@@ -158,7 +159,8 @@ def _deleted(session: Session, stmt: Any) -> int:
 
 
 def delete_workspace_data(session: Session, *, workspace_id: int) -> dict[str, int]:
-    """Delete the workspace and everything that belongs to it.
+    """Delete the workspace and everything that belongs to it, and the chat's processed
+    updates (their message texts) from the inbox.
 
     Returns how many rows of each kind went, counted by the deletes themselves (all zero
     when the workspace did not exist): after `lock_workspace` nothing can be added under
@@ -167,7 +169,19 @@ def delete_workspace_data(session: Session, *, workspace_id: int) -> dict[str, i
     """
     session.flush()
     sessions_q = sa.select(col(LiveSession.id)).where(col(LiveSession.workspace_id) == workspace_id)
+    chat_id = session.execute(
+        sa.select(col(Workspace.chat_id)).where(col(Workspace.id) == workspace_id)
+    ).scalar_one_or_none()
     counts: dict[str, int] = {}
+    if chat_id is not None:
+        # the chat's messages already processed go too (those still to process stay: the
+        # one asking to forget among them)
+        _deleted(
+            session,
+            sa.delete(InboxUpdate).where(
+                col(InboxUpdate.chat_id) == chat_id, col(InboxUpdate.status) == "done"
+            ),
+        )
     for name, model, column in (
         ("snapshots", Snapshot, col(Snapshot.session_id)),
         ("minute_rows", MinuteRow, col(MinuteRow.session_id)),

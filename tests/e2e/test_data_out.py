@@ -185,14 +185,15 @@ async def test_summary_follows_endlive_as_an_album_with_the_text(
         await say(fake_api, HOST, "/stat online=900 viewers=2000 gmv=3k orders=20", "Got it")
         before = len(fake_api.sent)
         text = await say(fake_api, HOST, "/endlive", contains="closed")
-        assert "1h" in text or "1 h" in text
+        assert "closed after" in text
         album = await fake_api.wait_for(
             lambda c: c.method == "sendMediaGroup" and c.chat_id == HOST, timeout=60,
             since=before,
         )
         check_album(album, fake_api, HOST)
         names = [f.filename for f in album.files]
-        assert len(names) == 4, names  # online, retention, funnel, buying power
+        # online, retention, buying power (a funnel of two stages of people draws no chart)
+        assert {"online", "retention", "buying_power"} <= {n.rsplit(".", 1)[0] for n in names}, names
         body = "\n".join(
             c.text or "" for c in fake_api.sent[before:] if c.chat_id == HOST
         )

@@ -76,7 +76,7 @@ async def test_updates_stored_before_a_stop_are_processed_at_the_next_start(
         assert [row.update_id for row in claimed] == [updates[0]["update_id"]]
     app = await start_bot(fake_api, settings, engine=engine)
     try:
-        await fake_api.wait_for_message(HOST, contains="online 20", timeout=30)
+        await fake_api.wait_for_message(HOST, contains="20 online", timeout=30)
         assert isinstance(app, InboxApplication) and app.inbox is not None
         await app.inbox.idle(timeout=30)
     finally:

@@ -50,22 +50,22 @@ async def test_pushes_are_timed_by_their_own_date_and_counted_from_golive(
     clock = FakeClock(monkeypatch, start)
     await say(bot, ZH_HOST, "/start", language_code="zh")
     await say(bot, ZH_HOST, "/golive 周五专场", language_code="zh")
-    clock.advance(minutes=5)
+    clock.advance(minutes=2)
     text = await say(bot, ZH_HOST, "在线1000 进场2000 成交1万", language_code="zh")
-    assert "开播 5分钟" in text
-    clock.advance(minutes=7)
+    assert "开播 2分钟" in text
+    clock.advance(minutes=10)  # ten minutes of pushes: enough to speak of stay
     text = await say(bot, ZH_HOST, "在线900 进场2400 成交1.5万 56单", language_code="zh")
     clock.advance(minutes=1, seconds=5)
     last = await say(bot, ZH_HOST, "900人在线，进场2500", language_code="zh")
 
     rows = snapshots(bot)
     assert [r.ts.replace(tzinfo=UTC) for r in rows] == [
-        start + timedelta(minutes=5),
+        start + timedelta(minutes=2),
         start + timedelta(minutes=12),
         start + timedelta(minutes=13, seconds=5),
     ]
     assert [r.orders for r in rows] == [None, 56, None]  # 56单 is orders, not GMV
-    assert text.startswith("✅ 已记录（开播 12分钟，距上次 7分钟）：")
+    assert text.startswith("✅ 已记录（开播 12分钟，距上次 10分钟）：")
     assert "在线 900人（−100）" in text and "订单 56单" in text and "成交额 1.5万（+5,000）" in text
     assert "停留：一半观众在" in text and "内离开" in text
     assert "λ" not in text and "半衰期" not in text and "注意力" not in text

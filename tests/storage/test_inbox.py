@@ -117,3 +117,17 @@ def test_two_workers_claiming_at_once_never_share_an_update(engine: Engine) -> N
             for update_id in b:
                 repo.finish_update(session, update_id=update_id, worker_id="b")
     assert len(taken) == len(set(taken)) == 60
+
+
+def test_forgetting_a_workspace_removes_its_chats_processed_messages(db: Session) -> None:
+    workspace = repo.get_or_create_workspace(
+        db, chat_id=10, chat_type="private", title=None, language="en", timezone="UTC"
+    )
+    repo.store_updates(db, updates=[update(1, 10), update(2, 10), update(3, 11)])
+    assert claim(db) == [1, 3]
+    assert repo.finish_update(db, update_id=1, worker_id="a")
+    assert repo.finish_update(db, update_id=3, worker_id="a")
+    assert claim(db) == [2]  # the /forget itself, still running
+    repo.delete_workspace_data(db, workspace_id=workspace.id)  # type: ignore[arg-type]
+    left = set(db.execute(sa.select(InboxUpdate.update_id)).scalars())
+    assert left == {2, 3}  # another chat's messages and the one being processed stay
