@@ -333,7 +333,9 @@ def _viewers(df: pd.DataFrame | None, duration: float | None) -> dict[str, float
     watch = _col(df, "watch_time_s")
     if watch is not None:
         out["watch_s"] = float(watch.sum())
-        if duration:
+        # only when the session's window holds the watching it reports (a file uploaded into
+        # a session shorter than its own watch times says nothing of that session's online)
+        if duration and float(watch.max()) <= duration * 1.05:
             out["avg_online"] = float(watch.sum()) / duration
     acts = [s for s in (_col(df, c) for c in ("likes", "comments", "shares")) if s is not None]
     for name in ("likes", "comments", "shares"):

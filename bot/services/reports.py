@@ -279,7 +279,8 @@ def format_summary(
             f"{row[name_col]} {fmt_pct(row['share'], digits=0)}"
             for row in report.segments.table.to_dict("records")
         ]
-        lines.append(t(lang, "summary_line_segments", segments=", ".join(parts)))
+        sep = "、" if lang == "zh" else ", "
+        lines.append(t(lang, "summary_line_segments", segments=sep.join(parts)))
     if report.buying_power is not None:
         # the session's GMV figure: one value for GMV in the whole message
         lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv))

@@ -226,3 +226,13 @@ def test_sales_never_contradict_and_funnel_never_widens(mix: dict[str, object]) 
     for r in f.reconciliation:
         assert abs(r.rel_diff) > TOLERANCE
         assert f.get(r.figure) == r.chosen_value
+
+
+def test_average_online_from_viewer_rows_only_when_the_session_holds_their_watching() -> None:
+    start = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    viewers = pd.DataFrame({"user_id": ["a", "b", "c"], "watch_time_s": [600.0, 300.0, 30.0]})
+    held = compute_figures(viewers=viewers, started_at=start, ended_at=start + timedelta(hours=1))
+    assert held.get("avg_online") == pytest.approx(930 / 3600)
+    # a viewer file uploaded into a seven-second session: no average online from it
+    short = compute_figures(viewers=viewers, started_at=start, ended_at=start + timedelta(seconds=7))
+    assert short.get("avg_online") is None
