@@ -234,5 +234,7 @@ def test_average_online_from_viewer_rows_only_when_the_session_holds_their_watch
     held = compute_figures(viewers=viewers, started_at=start, ended_at=start + timedelta(hours=1))
     assert held.get("avg_online") == pytest.approx(930 / 3600)
     # a viewer file uploaded into a seven-second session: no average online from it
-    short = compute_figures(viewers=viewers, started_at=start, ended_at=start + timedelta(seconds=7))
+    short = compute_figures(
+        viewers=viewers, started_at=start, ended_at=start + timedelta(seconds=7)
+    )
     assert short.get("avg_online") is None
