@@ -6,9 +6,12 @@ file, and PostgreSQL in a fresh schema when `LIVEHOST_TEST_POSTGRES_URL` is set.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -17,6 +20,18 @@ from telegram.ext import Application
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Settings
 from fakebot import FakeBotApi
+
+
+class FakeClock:
+    """The fake Bot API's wall clock, which dates the messages users send."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
+        self.now = start.timestamp()
+        shim = SimpleNamespace(time=lambda: self.now, monotonic=time.monotonic)
+        monkeypatch.setattr("fakebot.server.time", shim)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta).total_seconds()
 
 
 @dataclass

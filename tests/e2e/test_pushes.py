@@ -5,33 +5,19 @@ Telegram's limits."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from storage.engine import session_scope
 from storage.models import Snapshot
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import FakeClock, RunningBot
 from tests.e2e.test_data_in import count, say
 
 HOST = 1001
 ZH_HOST = 2002
 GROUP = -100600
-
-
-class FakeClock:
-    """The fake Bot API's wall clock, which dates the messages users send."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: datetime) -> None:
-        self.now = start.timestamp()
-        shim = SimpleNamespace(time=lambda: self.now, monotonic=time.monotonic)
-        monkeypatch.setattr("fakebot.server.time", shim)
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta).total_seconds()
 
 
 def snapshots(bot: RunningBot) -> list[Snapshot]:
