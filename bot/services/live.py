@@ -203,6 +203,11 @@ def push_stat(
             values=parsed.values,
             dedupe_key=dedupe_key,
         )
+        if pushed.status == "ok" and parsed.currency:
+            from bot.services.workspaces import note_currency_symbol
+
+            # the first money symbol a host types sets the workspace's currency
+            note_currency_symbol(session, workspace_id, parsed.currency)
     result = StatResult(
         pushed.status,
         parsed.values,
