@@ -378,7 +378,7 @@ _CURRENCY: Final[dict[str, str]] = {
 }  # fmt: skip
 _CUR_BEFORE_RE: Final = re.compile(r"(us\$|hk\$|s\$|rp\.?(?![a-z])|idr|rmb|cny|usd|[$¥€£₫฿₱])\s*")
 _NUMBER_RE: Final = re.compile(
-    r"(?P<sign>[+-])?(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?"
+    r"(?P<sign>[+-])?(?P<digits>[1-9][0-9]{0,2}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?"
     r"|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e(?P<exp>[+-]?[0-9]+))?"
 )
 _MULTIPLIERS: Final[dict[str, int]] = {
