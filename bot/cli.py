@@ -215,14 +215,14 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         lang=args.lang,
         charts=args.out is not None,
         model=model,
+        timeline=bool(args.json),
     )
     if bundle is None:
         print(f"No session #{args.session_id}.", file=sys.stderr)
         return 1
     if args.json:
-        from bot.services.products import timeline_json
-
-        out = {**bundle.report.to_dict(), **timeline_json(engine, session_id=args.session_id)}
+        timeline = bundle.timeline.to_dict() if bundle.timeline is not None else {}
+        out = {**bundle.report.to_dict(), **timeline}
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(bundle.text)

@@ -447,7 +447,12 @@ class Scheduler:
         if content is None:
             return _Outcome.EMPTY
         charts = await self.render(
-            render_summary_charts, content.report, content.lang, content.marks, content.timezone
+            render_summary_charts,
+            content.report,
+            content.lang,
+            content.marks,
+            content.timezone,
+            content.timeline,
         )
         await deliver(
             self.application.bot,
@@ -628,7 +633,12 @@ class Scheduler:
         if content is None:
             return False
         charts = await self.render(
-            render_summary_charts, content.report, content.lang, content.marks, content.timezone
+            render_summary_charts,
+            content.report,
+            content.lang,
+            content.marks,
+            content.timezone,
+            content.timeline,
         )
         await deliver(self.application.bot, content.chat_id, content.text, charts)
         await self._thread(

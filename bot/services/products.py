@@ -24,7 +24,15 @@ from core.products import (
 from storage import repositories as repo
 from storage.engine import session_scope
 
-__all__ = ["TimelineReport", "timeline_charts", "timeline_json", "timeline_report"]
+__all__ = [
+    "TimelineFrames",
+    "TimelineReport",
+    "build_timeline",
+    "read_timeline",
+    "timeline_charts",
+    "timeline_json",
+    "timeline_report",
+]
 
 
 @dataclass(slots=True)
@@ -85,6 +93,66 @@ def _occurrences(session: Any, *, workspace_id: int) -> list[Occurrence]:
     return out
 
 
+@dataclass(slots=True)
+class TimelineFrames:
+    """What the products, segments and event effects of one session are computed from."""
+
+    session_id: int
+    workspace_id: int
+    ended_at: datetime | None
+    minutes: pd.DataFrame
+    marks: pd.DataFrame
+    products: pd.DataFrame
+    occurrences: list[Occurrence]
+
+
+def read_timeline(
+    session: Any, *, live: Any, minutes: pd.DataFrame | None = None
+) -> TimelineFrames:
+    """Read a stored session's timeline inside the caller's unit of work; ``minutes`` when
+    the caller has read them already."""
+    session_id = int(live.id)
+    if minutes is None:
+        minutes = repo.minutes_frame(session, session_id=session_id)
+    return TimelineFrames(
+        session_id=session_id,
+        workspace_id=int(live.workspace_id),
+        ended_at=live.ended_at,
+        minutes=minutes,
+        marks=repo.marks_frame(session, session_id=session_id),
+        products=repo.products_frame(session, session_id=session_id),
+        occurrences=_occurrences(session, workspace_id=int(live.workspace_id)),
+    )
+
+
+def build_timeline(frames: TimelineFrames) -> TimelineReport:
+    """The products, segments and event effects of the frames (pure computation)."""
+    minutes, marks = frames.minutes, frames.marks
+    end = _end(frames.ended_at, minutes)
+    figures = product_figures(
+        frames.products, session_gmv=_session_gmv(minutes), marks=marks, session_end=end
+    )
+    marked = highlights(figures)
+    product_segs = segments(marks, end=end, kind="product")
+    between = segments(marks, end=end, kind="between_events")
+    events = marks[~marks["kind"].isin(["product", "product_end"])]
+    return TimelineReport(
+        session_id=frames.session_id,
+        workspace_id=frames.workspace_id,
+        products=figures,
+        top=list(marked["top"]),
+        exposed_not_converting=marked["exposed_not_converting"],
+        product_segments=product_segs,
+        segments=segment_figures(minutes, product_segs + between),
+        events=event_effects(frames.occurrences),
+        event_marks=[
+            (pd.Timestamp(ts).to_pydatetime(), str(kind))
+            for ts, kind in zip(events["ts"], events["kind"], strict=True)
+        ],
+        minutes=minutes,
+    )
+
+
 def timeline_report(
     engine: Engine, *, session_id: int, workspace_id: int | None = None
 ) -> TimelineReport | None:
@@ -94,35 +162,8 @@ def timeline_report(
         live = repo.get_session_any(session, session_id=session_id)
         if live is None or (workspace_id is not None and live.workspace_id != workspace_id):
             return None
-        ws_id = int(live.workspace_id)
-        minutes = repo.minutes_frame(session, session_id=session_id)
-        marks = repo.marks_frame(session, session_id=session_id)
-        products = repo.products_frame(session, session_id=session_id)
-        occurrences = _occurrences(session, workspace_id=ws_id)
-        ended_at = live.ended_at
-    end = _end(ended_at, minutes)
-    figures = product_figures(
-        products, session_gmv=_session_gmv(minutes), marks=marks, session_end=end
-    )
-    marked = highlights(figures)
-    product_segs = segments(marks, end=end, kind="product")
-    between = segments(marks, end=end, kind="between_events")
-    events = marks[~marks["kind"].isin(["product", "product_end"])]
-    return TimelineReport(
-        session_id=session_id,
-        workspace_id=ws_id,
-        products=figures,
-        top=list(marked["top"]),
-        exposed_not_converting=marked["exposed_not_converting"],
-        product_segments=product_segs,
-        segments=segment_figures(minutes, product_segs + between),
-        events=event_effects(occurrences),
-        event_marks=[
-            (pd.Timestamp(ts).to_pydatetime(), str(kind))
-            for ts, kind in zip(events["ts"], events["kind"], strict=True)
-        ],
-        minutes=minutes,
-    )
+        frames = read_timeline(session, live=live)
+    return build_timeline(frames)
 
 
 def timeline_json(engine: Engine, *, session_id: int) -> dict[str, Any]:

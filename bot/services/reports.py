@@ -19,6 +19,7 @@ from storage import repositories as repo
 from storage.engine import session_scope
 
 if TYPE_CHECKING:
+    from bot.services.products import TimelineReport
     from core.report import SessionReport
 
 __all__ = [
@@ -41,6 +42,8 @@ class ReportBundle:
     report: SessionReport
     text: str
     charts: dict[str, bytes] = field(default_factory=dict)
+    timeline: TimelineReport | None = None
+    """Products, segments and event effects, when asked for."""
 
 
 def session_report(
@@ -51,8 +54,11 @@ def session_report(
     lang: str | None = None,
     charts: bool = False,
     model: Any = None,
+    timeline: bool = False,
 ) -> ReportBundle | None:
-    """Build the report of a stored session (only the given workspace's when one is given)."""
+    """Build the report of a stored session (only the given workspace's when one is given);
+    with ``timeline``, its products, segments and event effects too, from the same reads."""
+    from bot.services.products import build_timeline, read_timeline
     from core.report import build_report
 
     with session_scope(engine) as session:
@@ -75,6 +81,9 @@ def session_report(
         owner = live.workspace_id
         closed = live.status != "open"
         platform = platform_row(session, workspace_id=owner, started_at=started_at)
+        timeline_frames = (
+            read_timeline(session, live=live, minutes=frames["minutes"]) if timeline else None
+        )
     report = build_report(
         snapshots=frames["snapshots"] if len(frames["snapshots"]) else None,
         minutes=frames["minutes"] if len(frames["minutes"]) else None,
@@ -91,6 +100,8 @@ def session_report(
                 store_figures(session, session_id=session_id, figures=report.figures)
     text = format_summary(report, language, session_id=session_id, timezone=tz)
     bundle = ReportBundle(session_id, owner, language, report, text)
+    if timeline_frames is not None:
+        bundle.timeline = build_timeline(timeline_frames)
     if charts:
         from core.charts import summary_charts
 

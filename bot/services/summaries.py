@@ -27,6 +27,7 @@ from storage.engine import session_scope
 from storage.models import LiveSession, ScheduledSend, row_id
 
 if TYPE_CHECKING:
+    from bot.services.products import TimelineReport
     from core.report import SessionReport
 
 __all__ = [
@@ -104,6 +105,8 @@ class SummaryContent:
     text: str
     report: SessionReport
     marks: list[datetime] = field(default_factory=list)
+    timeline: TimelineReport | None = None
+    """Products, segments and event effects: the summary's section and its two charts."""
 
 
 _COMPARE_NAMES: dict[str, tuple[str, Callable[[float | None, str], str]]] = {
@@ -153,7 +156,12 @@ def build_summary(
 ) -> SummaryContent | None:
     """The summary of a stored session (of that workspace when given); None when absent."""
     bundle = session_report(
-        engine, session_id=session_id, workspace_id=workspace_id, charts=False, model=model
+        engine,
+        session_id=session_id,
+        workspace_id=workspace_id,
+        charts=False,
+        model=model,
+        timeline=True,
     )
     if bundle is None:
         return None
@@ -178,28 +186,48 @@ def build_summary(
         lines.append(t(lang, "summary_auto_closed", hours=int(IDLE_CLOSE_S // 3600)))
     lines.extend(_comparison(bundle.report, lang, streams))
     text = "\n".join(lines) + (f"\n\n{tail}" if tail else "")
-    text += _products_section(engine, session_id=session_id, lang=lang)
+    text += _products_section(bundle.timeline, lang)
     return SummaryContent(
-        session_id, bundle.workspace_id, chat_id, lang, tz, text, bundle.report, marks
+        session_id,
+        bundle.workspace_id,
+        chat_id,
+        lang,
+        tz,
+        text,
+        bundle.report,
+        marks,
+        bundle.timeline,
     )
 
 
-def _products_section(engine: Engine, *, session_id: int, lang: str) -> str:
+def _products_section(timeline: TimelineReport | None, lang: str) -> str:
     """Top products, the most-exposed least-converting one and the event effects told."""
     from bot.presenters_timeline import timeline_summary_section
-    from bot.services.products import timeline_report
 
-    section = timeline_summary_section(timeline_report(engine, session_id=session_id), lang)
+    section = timeline_summary_section(timeline, lang)
     return f"\n\n{section}" if section else ""
 
 
+ALBUM_MAX = 10
+"""Photos in one Telegram album."""
+
+
 def render_summary_charts(
-    report: SessionReport, lang: str, marks: list[datetime], tz: str
+    report: SessionReport,
+    lang: str,
+    marks: list[datetime],
+    tz: str,
+    timeline: TimelineReport | None = None,
 ) -> list[tuple[str, bytes]]:
-    """The summary's charts as (name, PNG) in album order (runs in a process pool)."""
+    """The summary's charts as (name, PNG) in album order (runs in a process pool): the
+    report's, then the timeline and the products when they carry something."""
+    from bot.services.products import timeline_charts
     from core.charts import summary_charts
 
-    return list(summary_charts(report, lang, marks=marks, tz=tz).items())
+    out = list(summary_charts(report, lang, marks=marks, tz=tz).items())
+    if timeline is not None:
+        out.extend(timeline_charts(timeline, lang, tz))
+    return out[:ALBUM_MAX]
 
 
 def close_idle_sessions(
@@ -219,7 +247,10 @@ def close_idle_sessions(
             repo.close_session(session, session_id=sid, ended_at=last)
             refresh_session_figures(session, sid)
             row = schedule_summary(
-                session, session_id=sid, workspace_id=live.workspace_id, due_at=now,
+                session,
+                session_id=sid,
+                workspace_id=live.workspace_id,
+                due_at=now,
                 auto_closed=True,
             )
             out.append((row.key, row.due_at))

@@ -98,3 +98,88 @@ async def test_a_product_export_uploaded_in_chat_goes_to_the_open_session(
         (live,) = repo.list_sessions(session, workspace_id=int(workspace(bot, HOST).id))
         frame = repo.products_frame(session, session_id=int(live.id))
     assert frame["gmv"].sum() == pytest.approx(1505.95)
+
+
+def _closed_session(bot: RunningBot, chat_id: int, *, marks: bool, products: bool) -> int:
+    """A closed 90-minute session with minute rows; with chat marks and a product list."""
+    from storage import repositories as repo
+    from storage.models import row_id
+    from tests.e2e.test_data_in import workspace
+    from tests.utils.factories import make_minutes_frame
+
+    started = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=5)
+    with session_scope(bot.engine) as session:
+        live = repo.add_closed_session(
+            session,
+            workspace_id=int(workspace(bot, chat_id).id),
+            title="Tea night",
+            started_at=started,
+            ended_at=started + timedelta(minutes=90),
+            source="live",
+        )
+        sid = row_id(live)
+        repo.bulk_insert_minutes(
+            session, session_id=sid, rows=make_minutes_frame(90, start=started, seed=3)
+        )
+        if marks:
+            for i, (minute, kind, label, no) in enumerate(
+                [
+                    (10, "product", "口红", 3),
+                    (25, "giveaway", "福袋", None),
+                    (40, "product_end", None, None),
+                ]
+            ):
+                repo.add_mark(
+                    session,
+                    session_id=sid,
+                    ts=started + timedelta(minutes=minute),
+                    kind=kind,
+                    label=label,
+                    product_no=no,
+                    dedupe_key=f"album-{sid}-{i}",
+                )
+        if products:
+            repo.bulk_insert_products(
+                session,
+                session_id=sid,
+                rows=[
+                    {
+                        "name": "口红",
+                        "impressions": 9000.0,
+                        "clicks": 300.0,
+                        "orders": 40.0,
+                        "gmv": 4000.0,
+                    },
+                    {
+                        "name": "粉底液",
+                        "impressions": 5000.0,
+                        "clicks": 60.0,
+                        "orders": 5.0,
+                        "gmv": 900.0,
+                    },
+                ],
+            )
+        return sid
+
+
+async def _album_names(bot: RunningBot, chat_id: int, sid: int) -> list[str]:
+    before = bot.api.send_text(chat_id, f"/summary {sid}")
+    album = await bot.api.wait_for(
+        lambda c: c.method in ("sendMediaGroup", "sendPhoto") and c.chat_id == chat_id,
+        timeout=60,
+        since=before,
+    )
+    assert len(album.files) <= 10
+    return [f.filename.rsplit(".", 1)[0] for f in album.files]
+
+
+async def test_the_summary_album_carries_the_timeline_and_products_charts_when_they_say_something(
+    bot: RunningBot,
+) -> None:
+    await say(bot, HOST, "/start")
+    plain = _closed_session(bot, HOST, marks=False, products=False)
+    marked = _closed_session(bot, HOST, marks=True, products=True)
+    names = await _album_names(bot, HOST, plain)
+    assert "online" in names and "timeline" not in names and "products" not in names
+    names = await _album_names(bot, HOST, marked)
+    assert names[-2:] == ["timeline", "products"] and "online" in names
