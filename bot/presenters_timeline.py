@@ -163,6 +163,26 @@ def timeline_summary_section(report: TimelineReport | None, lang: str) -> str:
 # --------------------------------------------------------------------------------- nudge
 
 
+def product_nudge_text(
+    *,
+    product_no: int | None,
+    label: str | None,
+    minutes: float,
+    ctr: float,
+    mean: float,
+    lang: str,
+) -> str:
+    """ "3号 口红 讲解 12 分钟，点击率 1.1%，低于本场均值 2.4%：换品或上福利"."""
+    return t(
+        lang,
+        "timeline_nudge_product",
+        product=product_name(product_no, label, lang),
+        minutes=int(minutes),
+        ctr=fmt_pct(ctr),
+        mean=fmt_pct(mean),
+    )
+
+
 def product_nudge(
     segment: Segment,
     *,
@@ -173,20 +193,20 @@ def product_nudge(
     min_minutes: float = 5.0,
     below: float = 0.75,
 ) -> str | None:
-    """ "3号 口红 讲解 12 分钟，点击率 1.1%，低于本场均值 2.4%：换品或上福利" — when the product
-    being presented has run `min_minutes` and its click rate is under `below` × the
-    session's mean; None otherwise."""
+    """The product nudge's words for ``segment`` at ``now`` — when the product being
+    presented has run `min_minutes` and its click rate is under `below` × the session's
+    mean; None otherwise."""
     if ctr is None or session_ctr is None or session_ctr <= 0:
         return None
     start = segment.start.to_pydatetime()
     minutes = (now.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 60.0
     if minutes < min_minutes or ctr >= below * session_ctr:
         return None
-    return t(
-        lang,
-        "timeline_nudge_product",
-        product=product_name(segment.product_no, segment.label, lang),
-        minutes=int(minutes),
-        ctr=fmt_pct(ctr),
-        mean=fmt_pct(session_ctr),
+    return product_nudge_text(
+        product_no=segment.product_no,
+        label=segment.label,
+        minutes=minutes,
+        ctr=ctr,
+        mean=session_ctr,
+        lang=lang,
     )

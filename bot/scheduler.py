@@ -537,7 +537,13 @@ class Scheduler:
         chat_id, lang, nudges_on = chat
         if not nudges_on:
             return _Outcome.EMPTY
-        text = nudge_text(str(payload.get("code")), dict(payload.get("params") or {}), lang)
+        label = payload.get("label")
+        text = nudge_text(
+            str(payload.get("code")),
+            dict(payload.get("params") or {}),
+            lang,
+            label if isinstance(label, str) else None,
+        )
         await deliver(self.application.bot, chat_id, text)
         return _Outcome.SENT
 

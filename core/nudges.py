@@ -21,6 +21,11 @@ a spike of bounces, which is not a rise of the hazard.
     each side. Suggestion: a flash deal or a giveaway now. Params: ``recent_lambda_per_s``,
     ``lambda_per_s``, ``lambda_ratio``, ``z``, ``recent_half_life_s``, ``half_life_s``
     (seconds), ``exits`` (in the window), ``window_s``.
+``product_low_ctr`` — the product being presented (told from chat) has been on for
+    5 minutes and its click rate is under 0.75 × the session's, from the session's product
+    list (:func:`core.products.presenting_nudge`). Suggestion: change the product or give
+    a perk. Params: ``minutes``, ``ctr``, ``mean``, ``product_no`` when known; the
+    product's name as the decision's ``label``.
 ``online_drop_hook`` — online fell by at least :data:`ONLINE_DROP` (25 %) over the last
     :data:`WINDOW_S` (from at least :data:`MIN_ONLINE` viewers) and the fall is not the
     expected one: the hazard rose (z ≥ :data:`Z_SUPPORT`) or arrivals fell below
@@ -29,11 +34,11 @@ a spike of bounces, which is not a rise of the hazard.
     ``drop_pct`` (0–100), ``window_s``, and the hazard's when known.
 
 When both hold, the online drop wins (it is what the host sees). At most one nudge per
-``min_gap_s``, and the same nudge at most once per ``repeat_gap_s`` (30 minutes) unless it
-worsened (the hazard ratio × :data:`WORSENED`, or online down another quarter). No nudge
-when the data is too thin: fewer than :data:`MIN_SNAPSHOTS` pushes, less than two
-windows of stream, or no push within the last window. The bot phrases the codes in en
-and zh, each with what the host can do.
+``min_gap_s``, and the same nudge (for the product nudge: about the same product) at most
+once per ``repeat_gap_s`` (30 minutes) unless it worsened (the hazard ratio ×
+:data:`WORSENED`, or online down another quarter). No nudge when the data is too thin:
+fewer than :data:`MIN_SNAPSHOTS` pushes, less than two windows of stream, or no push within
+the last window. The bot phrases the codes in en and zh, each with what the host can do.
 """
 
 from __future__ import annotations
@@ -72,8 +77,8 @@ __all__ = [
     "signals",
 ]
 
-NudgeCode = Literal["attention_drop_promo", "online_drop_hook"]
-CODES: tuple[NudgeCode, ...] = ("attention_drop_promo", "online_drop_hook")
+NudgeCode = Literal["attention_drop_promo", "online_drop_hook", "product_low_ctr"]
+CODES: tuple[NudgeCode, ...] = ("attention_drop_promo", "online_drop_hook", "product_low_ctr")
 WINDOW_S = 600.0
 HAZARD_WINDOWS_S: tuple[float, ...] = (60.0, 120.0, 300.0, 600.0)
 """The recent windows the hazard is tested over (the clearest one counts)."""
@@ -99,6 +104,8 @@ class NudgeDecision:
 
     code: NudgeCode
     params: dict[str, float] = field(default_factory=dict)
+    label: str | None = None
+    """The words a nudge names (the product being presented), when it names any."""
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.nudges import REPEAT_GAP_S, NudgeDecision
+
 __all__ = [
     "PRODUCT_COLUMNS",
     "ProductFigures",
     "Segment",
     "SegmentFigures",
     "highlights",
+    "presenting_nudge",
     "product_figures",
     "segment_figures",
     "segments",
@@ -316,3 +319,70 @@ def segment_figures(minutes: pd.DataFrame | None, segs: list[Segment]) -> list[S
             )
         )
     return out
+
+
+NUDGE_MIN_MINUTES = 5.0
+"""A product is judged after this long on air."""
+NUDGE_BELOW = 0.75
+"""Its click rate must be under this share of the session's to nudge."""
+
+
+def _matches(p: ProductFigures, seg: Segment) -> bool:
+    name = (p.name or "").strip().lower()
+    label = (seg.label or "").strip().lower()
+    if label and name and (label == name or label in name or name in label):
+        return True
+    return seg.product_no is not None and p.product_id == str(seg.product_no)
+
+
+def presenting_nudge(
+    marks: pd.DataFrame | None,
+    products: pd.DataFrame | None,
+    now: Any,
+    *,
+    last_nudge_at: Any = None,
+    min_gap_s: float = 600.0,
+    previous: Any = None,
+    repeat_gap_s: float = REPEAT_GAP_S,
+    min_minutes: float = NUDGE_MIN_MINUTES,
+    below: float = NUDGE_BELOW,
+) -> NudgeDecision | None:
+    """``product_low_ctr`` when the product being presented (the open product segment of
+    the chat timeline) has been on for ``min_minutes`` and its click rate (from the
+    session's product list) is under ``below`` × the session's click rate (Σ clicks /
+    Σ impressions over its products); None otherwise. At most one nudge per ``min_gap_s``
+    (``last_nudge_at``: the session's last nudge of any kind), and about the same product
+    at most once per ``repeat_gap_s`` (``previous``: code → (time, params), the params of
+    a product nudge with its ``label``)."""
+    at = _ts(now)
+    if at is None or marks is None or len(marks) == 0 or products is None or len(products) == 0:
+        return None
+    last = _ts(last_nudge_at)
+    if last is not None and (at - last).total_seconds() < min_gap_s:
+        return None
+    open_segs = [s for s in segments(marks, end=at, kind="product") if s.end == at]
+    if not open_segs:
+        return None
+    seg = open_segs[-1]
+    minutes = (at - seg.start).total_seconds() / 60.0
+    if minutes < min_minutes:
+        return None
+    figures = product_figures(products)
+    product = next((p for p in figures if _matches(p, seg)), None)
+    if product is None or product.ctr is None:
+        return None
+    pairs = [(p.clicks, p.impressions) for p in figures if p.ctr is not None]
+    mean = _div(sum(c for c, _ in pairs if c is not None), sum(i for _, i in pairs if i))
+    if mean is None or mean <= 0 or product.ctr >= below * mean:
+        return None
+    label = seg.label or product.name
+    if previous and "product_low_ctr" in previous:
+        when, before = previous["product_low_ctr"]
+        same = before.get("label") == label and before.get("product_no") == seg.product_no
+        when_ts = _ts(when)
+        if same and when_ts is not None and (at - when_ts).total_seconds() < repeat_gap_s:
+            return None
+    params = {"minutes": float(int(minutes)), "ctr": product.ctr, "mean": mean}
+    if seg.product_no is not None:
+        params["product_no"] = float(seg.product_no)
+    return NudgeDecision("product_low_ctr", params, label)

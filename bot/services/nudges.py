@@ -88,7 +88,8 @@ def last_nudge_at(session: Session, *, session_id: int) -> datetime | None:
 
 
 def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetime, dict]]:
-    """The session's last nudge of each code (sent or on its way): code → (due, params)."""
+    """The session's last nudge of each code (sent or on its way): code → (due, params);
+    the params of a nudge that names something hold it as ``label``."""
     stmt = (
         select(ScheduledSend)
         .where(
@@ -103,7 +104,10 @@ def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetim
         payload = row.payload if isinstance(row.payload, dict) else {}
         code = payload.get("code")
         if isinstance(code, str):
-            out[code] = (_utc(row.due_at), dict(payload.get("params") or {}))
+            params = dict(payload.get("params") or {})
+            if isinstance(payload.get("label"), str):
+                params["label"] = payload["label"]
+            out[code] = (_utc(row.due_at), params)
     return out
 
 
@@ -172,6 +176,7 @@ def live_insight(
     """Forecast the session's final GMV and make a nudge row when attention slipped."""
     from core.forecast_live import forecast_live
     from core.nudges import assess
+    from core.products import presenting_nudge
 
     with session_scope(engine) as session:
         ws = repo.get_workspace(session, workspace_id=workspace_id)
@@ -181,6 +186,8 @@ def live_insight(
         ctx = _context(session, workspace_id=workspace_id, session_id=session_id)
         previous = last_nudges(session, session_id=session_id)
         nudges_on = ws.nudges_enabled
+        marks = repo.marks_frame(session, session_id=session_id) if nudges_on else None
+        products = repo.products_frame(session, session_id=session_id) if nudges_on else None
     assert ctx is not None
     model = active_model("forecast", engine, models_dir=models_dir)
     elapsed = (now - ctx.started_at).total_seconds()
@@ -192,6 +199,10 @@ def live_insight(
         return LiveInsight(forecast)
     last = max((when for when, _ in previous.values()), default=None)
     decision = assess(ctx.frame, now, last_nudge_at=last, min_gap_s=NUDGE_GAP_S, previous=previous)
+    if decision is None:  # attention holds: is the product on air drawing clicks?
+        decision = presenting_nudge(
+            marks, products, now, last_nudge_at=last, min_gap_s=NUDGE_GAP_S, previous=previous
+        )
     if decision is None:
         return LiveInsight(forecast)
     slot = int(now.timestamp() // NUDGE_GAP_S)
@@ -207,6 +218,7 @@ def live_insight(
                 "session_id": session_id,
                 "code": decision.code,
                 "params": {k: float(v) for k, v in decision.params.items()},
+                "label": decision.label,
                 "due": now.isoformat(),
             },
         )
@@ -310,8 +322,20 @@ def forecast_line(forecast: Forecast | None, lang: str) -> str:
     )
 
 
-def nudge_text(code: str, params: dict[str, Any], lang: str) -> str:
-    """The nudge as the host reads it."""
+def nudge_text(code: str, params: dict[str, Any], lang: str, label: str | None = None) -> str:
+    """The nudge as the host reads it (``label``: what it names, the product on air)."""
+    if code == "product_low_ctr":
+        from bot.presenters_timeline import product_nudge_text
+
+        no = params.get("product_no")
+        return product_nudge_text(
+            product_no=int(no) if no is not None else None,
+            label=label,
+            minutes=float(params.get("minutes", 0.0)),
+            ctr=float(params.get("ctr", math.nan)),
+            mean=float(params.get("mean", math.nan)),
+            lang=lang,
+        )
     window = fmt_duration(float(params.get("window_s", 600.0)), lang)
     if code == "online_drop_hook":
         return t(

@@ -108,3 +108,72 @@ def test_segment_figures_compare_each_stretch_with_the_stream() -> None:
     )
     assert c.minutes == 30
     assert segment_figures(None, segs) == []
+
+
+def _on_air(minutes_ago: float, now: pd.Timestamp, label: str, no: int | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "ts": [now - pd.Timedelta(minutes=minutes_ago)],
+            "kind": ["product"],
+            "label": [label],
+            "product_no": [float(no) if no is not None else float("nan")],
+        }
+    )
+
+
+NUDGE_PRODUCTS = pd.DataFrame(
+    {
+        "product_id": ["p1", "p2", "p3"],
+        "name": ["口红", "粉底液", "眼影盘"],
+        "impressions": [10_000.0, 10_000.0, 10_000.0],
+        "clicks": [400.0, 80.0, 240.0],  # 4 %, 0.8 %, 2.4 %; the session's 2.4 %
+    }
+)
+
+
+def test_the_product_on_air_with_a_weak_click_rate_is_nudged() -> None:
+    from core.products import presenting_nudge
+
+    now = pd.Timestamp("2026-11-20 12:40", tz="UTC")
+    d = presenting_nudge(_on_air(12, now, "粉底液", 3), NUDGE_PRODUCTS, now)
+    assert d is not None and d.code == "product_low_ctr" and d.label == "粉底液"
+    assert d.params == {
+        "minutes": 12.0,
+        "ctr": 0.008,
+        "mean": pytest.approx(0.024),
+        "product_no": 3.0,
+    }
+    # not yet five minutes, a good click rate, an unknown product, a product already ended
+    assert presenting_nudge(_on_air(4, now, "粉底液", 3), NUDGE_PRODUCTS, now) is None
+    assert presenting_nudge(_on_air(12, now, "口红", 1), NUDGE_PRODUCTS, now) is None
+    assert presenting_nudge(_on_air(12, now, "香水", 7), NUDGE_PRODUCTS, now) is None
+    ended = pd.concat(
+        [
+            _on_air(12, now, "粉底液", 3),
+            pd.DataFrame(
+                {
+                    "ts": [now - pd.Timedelta(minutes=1)],
+                    "kind": ["product_end"],
+                    "label": [None],
+                    "product_no": [float("nan")],
+                }
+            ),
+        ]
+    )
+    assert presenting_nudge(ended, NUDGE_PRODUCTS, now) is None
+    assert presenting_nudge(_on_air(12, now, "粉底液", 3), None, now) is None
+
+
+def test_the_product_nudge_keeps_the_gap_and_the_half_hour_rule() -> None:
+    from core.products import presenting_nudge
+
+    now = pd.Timestamp("2026-11-20 12:40", tz="UTC")
+    marks = _on_air(20, now, "粉底液", 3)
+    ago = lambda m: now - pd.Timedelta(minutes=m)  # noqa: E731
+    assert presenting_nudge(marks, NUDGE_PRODUCTS, now, last_nudge_at=ago(5)) is None
+    said = {"product_low_ctr": (ago(15), {"product_no": 3.0, "label": "粉底液"})}
+    assert presenting_nudge(marks, NUDGE_PRODUCTS, now, previous=said) is None
+    said = {"product_low_ctr": (ago(31), {"product_no": 3.0, "label": "粉底液"})}
+    assert presenting_nudge(marks, NUDGE_PRODUCTS, now, previous=said) is not None
+    other = {"product_low_ctr": (ago(15), {"product_no": 8.0, "label": "眼线笔"})}
+    assert presenting_nudge(marks, NUDGE_PRODUCTS, now, previous=other) is not None

@@ -183,3 +183,57 @@ async def test_the_summary_album_carries_the_timeline_and_products_charts_when_t
     assert "online" in names and "timeline" not in names and "products" not in names
     names = await _album_names(bot, HOST, marked)
     assert names[-2:] == ["timeline", "products"] and "online" in names
+
+
+async def test_the_product_on_air_with_a_weak_click_rate_is_nudged_once_per_half_hour(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    from pathlib import Path
+
+    import bot.handlers.reports as reports
+    from storage.models import ScheduledSend
+    from tests.e2e.test_data_in import upload
+
+    monkeypatch.setattr(reports, "INSIGHT_EVERY_S", 0.0)  # every push checks
+    data = Path(__file__).resolve().parents[1] / "data"
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
+    clock = FakeClock(monkeypatch, start)
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive", contains="#")
+    await upload(bot, HOST, data / "tiktok_live_products.xlsx")  # CTR 3.79% over 6 products
+    clock.advance(minutes=2)
+    await say(bot, HOST, "/product 2 Oolong gift box")  # CTR 4.23%: no nudge
+    clock.advance(minutes=1)
+    await say(bot, HOST, "/stat online=900 gmv=100", contains="Got it")
+    await asyncio.sleep(1.0)
+
+    def nudges() -> list[str]:
+        return [m.text for m in bot.api.messages_to(HOST) if m.text and "CTR" in m.text]
+
+    assert nudges() == []
+    clock.advance(minutes=2)
+    await say(bot, HOST, "/product 5 Glass teapot 600ml")  # CTR 1.21%, on air ~35 min
+    clock.advance(minutes=1)
+    await say(bot, HOST, "/stat online=880 gmv=150", contains="Got it")
+    await bot.api.wait_until(lambda: len(nudges()) == 1, timeout=15)
+    (text,) = nudges()
+    assert text.startswith("#5 Glass teapot 600ml: presented 3")
+    assert "CTR 1.2%, below the stream's mean 3.8%" in text
+
+    def age_nudges(minutes: int) -> None:
+        with session_scope(bot.engine) as session:
+            for row in session.execute(
+                select(ScheduledSend).where(ScheduledSend.kind == "nudge")
+            ).scalars():
+                row.due_at -= timedelta(minutes=minutes)
+                row.key = f"{row.key.rsplit(':', 1)[0]}:{int(row.due_at.timestamp() // 600)}"
+                session.add(row)
+
+    age_nudges(11)  # past the ten-minute gap, inside the half hour
+    await say(bot, HOST, "/stat online=860 gmv=160", contains="Got it")
+    await asyncio.sleep(1.5)
+    assert len(nudges()) == 1
+    age_nudges(20)  # the same product, past the half hour: said again
+    await say(bot, HOST, "/stat online=850 gmv=170", contains="Got it")
+    await bot.api.wait_until(lambda: len(nudges()) == 2, timeout=15)
