@@ -421,6 +421,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Best stream: {name}“{title}” — GMV {gmv}{share}",
         "zh": "最佳场次：{name}“{title}”— 成交额 {gmv}{share}",
     },
+    "digest_events": {
+        "en": "🎁 What events did across these {streams} streams:",
+        "zh": "🎁 本期 {streams} 场直播的活动效果：",
+    },
     "digest_now_empty": {
         "en": "No streams in the last 24 hours, so there is nothing to digest.",
         "zh": "过去 24 小时没有直播，暂无简报。",
@@ -437,7 +441,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Daily digest at {time} ({tz}); the next one {next}. Days without a stream get none.",
         "zh": "每日简报时间 {time}（{tz}）；下一次 {next}。没有直播的日子不发送。",
     },
-    "nudges_usage": {"en": "Usage: /nudges on or /nudges off", "zh": "用法：/nudges on 或 /nudges off"},
+    "nudges_usage": {
+        "en": "Usage: /nudges on or /nudges off",
+        "zh": "用法：/nudges on 或 /nudges off",
+    },
     "nudges_on": {
         "en": "Live nudges on: at most one every 10 minutes, when attention slips.",
         "zh": "直播提醒已开启：注意力下滑时提醒，每 10 分钟最多一次。",
@@ -643,7 +650,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "push_nothing_stored": {"en": "Nothing was stored: {items}.", "zh": "本条未记录：{items}。"},
     "push_more": {"en": "…and {n} more", "zh": "……另有 {n} 项"},
     "push_known": {"en": "Labels I read: {keys}.", "zh": "可识别的项目：{keys}。"},
-    "push_why_unknown_label": {"en": "“{text}” (unknown label)", "zh": "“{text}”（无法识别的项目）"},
+    "push_why_unknown_label": {
+        "en": "“{text}” (unknown label)",
+        "zh": "“{text}”（无法识别的项目）",
+    },
     "push_why_suggest": {
         "en": "“{text}” (did you mean {labels}?)",
         "zh": "“{text}”（是不是想写{labels}？）",
@@ -998,7 +1008,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "att_why_short_span": {"en": "the numbers cover under 10 min", "zh": "数据覆盖不足 10 分钟"},
     "att_why_few_exits": {"en": "fewer than 20 viewers have left", "zh": "离开的观众不足 20 人"},
-    "att_why_wide_interval": {"en": "the estimate is still too uncertain", "zh": "估计的误差还太大"},
+    "att_why_wide_interval": {
+        "en": "the estimate is still too uncertain",
+        "zh": "估计的误差还太大",
+    },
     "bp_line": {
         "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of predicted spend",
         "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",

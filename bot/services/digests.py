@@ -28,7 +28,9 @@ from sqlmodel import Session
 
 from bot.formatting import fmt_duration, fmt_money, fmt_pct
 from bot.i18n import t
+from bot.presenters_timeline import event_effect_lines
 from bot.services.figures import SAME_STREAM_S, StreamRecord, stream_history
+from bot.services.products import period_event_effects
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ScheduledSend, Workspace, row_id
@@ -72,9 +74,9 @@ def digest_due_at(local_date: date, timezone: str, hhmm: str) -> datetime:
     return wall.astimezone(UTC)
 
 
-def next_digest(now: datetime, timezone: str, hhmm: str, *, after: date | None = None) -> tuple[
-    date, datetime
-]:
+def next_digest(
+    now: datetime, timezone: str, hhmm: str, *, after: date | None = None
+) -> tuple[date, datetime]:
     """(local date, UTC due time) of the first digest due after ``now`` (and, with
     ``after``, on a local date later than that)."""
     zone = ZoneInfo(timezone)
@@ -120,9 +122,7 @@ def plan_digests(engine: Engine, *, now: datetime) -> list[tuple[str, datetime]]
     """Give every active workspace with digests on its next digest row (when it has no
     pending one); the (key, due) of each row pending now, for the job queue."""
     with session_scope(engine) as session:
-        pending = {
-            row.workspace_id: row for row in repo.pending_sends(session, kind="digest")
-        }
+        pending = {row.workspace_id: row for row in repo.pending_sends(session, kind="digest")}
         out = [(row.key, row.due_at) for row in pending.values()]
         for ws in repo.list_workspaces(session):
             if ws.id in pending or not ws.digest_enabled:
@@ -249,9 +249,14 @@ def build_digest(
             session, workspace_id=workspace_id, since=since, until=max(end, start)
         )
         chat_id = ws.chat_id
-    period = [r for r in records if start <= r.started_at < end]
-    if not period:
-        return None
+        period = [r for r in records if start <= r.started_at < end]
+        if not period:
+            return None
+        effects = period_event_effects(
+            session,
+            workspace_id=workspace_id,
+            session_ids=[r.session_id for r in period if r.session_id is not None],
+        )
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
     daily = _daily([r for r in records if r.started_at < end], zone, days)
     before = [r for r in records if start - timedelta(days=AVERAGE_DAYS) <= r.started_at < start]
@@ -295,9 +300,7 @@ def build_digest(
                 )
             )
         else:
-            lines.append(
-                t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang))
-            )
+            lines.append(t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang)))
     ranked = [r for r in period if math.isfinite(r.gmv)]
     if ranked:
         best = max(ranked, key=lambda r: r.gmv)
@@ -313,6 +316,10 @@ def build_digest(
                 share=f" ({fmt_pct(share, digits=0)})" if share is not None else "",
             )
         )
+    told = event_effect_lines(effects, lang)
+    if told:
+        lines.append(t(lang, "digest_events", streams=len(period)))
+        lines.extend(told)
     return DigestContent(
         workspace_id,
         chat_id,
@@ -346,7 +353,11 @@ class DigestSetting:
 
 
 def configure_digest(
-    engine: Engine, *, workspace_id: int, now: datetime, time: str | None = None,
+    engine: Engine,
+    *,
+    workspace_id: int,
+    now: datetime,
+    time: str | None = None,
     enabled: bool = True,
 ) -> DigestSetting:
     """Set the digest time (HH:MM, local) and/or switch it on or off, and re-plan it.
@@ -363,9 +374,7 @@ def configure_digest(
     return DigestSetting(hhmm, zone, enabled, planned[0], planned[1])
 
 
-def force_digests(
-    engine: Engine, *, now: datetime, on_date: date | None = None
-) -> list[str]:
+def force_digests(engine: Engine, *, now: datetime, on_date: date | None = None) -> list[str]:
     """Make every active workspace's digest (digests on) of ``on_date`` — default each
     one's yesterday — due now; one that went out already is left alone. The keys due."""
     keys: list[str] = []
@@ -380,7 +389,11 @@ def force_digests(
             row = repo.get_send(session, key=key)
             if row is None:
                 repo.schedule_send(
-                    session, kind="digest", key=key, due_at=now, workspace_id=row_id(ws),
+                    session,
+                    kind="digest",
+                    key=key,
+                    due_at=now,
+                    workspace_id=row_id(ws),
                     payload=payload,
                 )
             elif row.status == "pending" and row.due_at > now:

@@ -4,6 +4,7 @@ event did across the workspace's streams."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "TimelineFrames",
     "TimelineReport",
     "build_timeline",
+    "period_event_effects",
     "read_timeline",
     "timeline_charts",
     "timeline_json",
@@ -77,11 +79,17 @@ def _end(ended_at: datetime | None, minutes: pd.DataFrame) -> pd.Timestamp | Non
     return None
 
 
-def _occurrences(session: Any, *, workspace_id: int) -> list[Occurrence]:
-    """Every event of the workspace's streams that has minute rows around it."""
+def _occurrences(
+    session: Any, *, workspace_id: int, session_ids: Collection[int] | None = None
+) -> list[Occurrence]:
+    """Every event of the workspace's streams (of those sessions when given) that has minute
+    rows around it."""
     marks = repo.workspace_marks_frame(session, workspace_id=workspace_id, kinds=EVENT_KINDS)
     out: list[Occurrence] = []
-    for sid in sorted(set(marks["session_id"].tolist())):
+    wanted = set(marks["session_id"].tolist())
+    if session_ids is not None:
+        wanted &= {int(s) for s in session_ids}
+    for sid in sorted(wanted):
         group = marks[marks["session_id"] == sid]
         minutes = repo.minutes_frame(session, session_id=int(sid))
         if len(minutes) == 0:
@@ -164,6 +172,16 @@ def timeline_report(
             return None
         frames = read_timeline(session, live=live)
     return build_timeline(frames)
+
+
+def period_event_effects(
+    session: Any, *, workspace_id: int, session_ids: Collection[int]
+) -> list[EventEffect]:
+    """What each kind of event did across the given streams of a workspace (the digest's
+    period), inside the caller's unit of work."""
+    if not session_ids:
+        return []
+    return event_effects(_occurrences(session, workspace_id=workspace_id, session_ids=session_ids))
 
 
 def timeline_json(engine: Engine, *, session_id: int) -> dict[str, Any]:

@@ -237,3 +237,53 @@ async def test_the_product_on_air_with_a_weak_click_rate_is_nudged_once_per_half
     age_nudges(20)  # the same product, past the half hour: said again
     await say(bot, HOST, "/stat online=850 gmv=170", contains="Got it")
     await bot.api.wait_until(lambda: len(nudges()) == 2, timeout=15)
+
+
+def _stream_with_giveaways(bot: RunningBot, chat_id: int, start: datetime, seed: int) -> None:
+    """A closed stream whose two giveaways halve leaving for ten minutes."""
+    import pandas as pd
+
+    from storage import repositories as repo
+    from storage.models import row_id
+    from tests.core.event_streams import Planted, event_stream
+    from tests.e2e.test_data_in import workspace
+
+    at = pd.Timestamp(start)
+    planted = [Planted(m, "giveaway", hazard_mult=0.5, lasts_min=10) for m in (40, 100)]
+    stream = event_stream(seed, planted, start=at)
+    with session_scope(bot.engine) as session:
+        live = repo.add_closed_session(
+            session,
+            workspace_id=int(workspace(bot, chat_id).id),
+            title=f"Stream {seed}",
+            started_at=start,
+            ended_at=start + timedelta(minutes=150),
+            source="live",
+        )
+        sid = row_id(live)
+        repo.bulk_insert_minutes(session, session_id=sid, rows=stream.minutes)
+        for m in (40, 100):
+            repo.add_mark(
+                session,
+                session_id=sid,
+                ts=start + timedelta(minutes=m),
+                kind="giveaway",
+                label="福袋",
+                dedupe_key=f"digest-{seed}-{m}",
+            )
+
+
+async def test_the_digest_tells_what_events_did_across_its_streams(bot: RunningBot) -> None:
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    _stream_with_giveaways(bot, ZH_HOST, now - timedelta(days=3), seed=9)  # not in the period
+    for seed, hours in enumerate((20, 15, 10)):
+        _stream_with_giveaways(bot, ZH_HOST, now - timedelta(hours=hours), seed=seed)
+    before = bot.api.send_text(ZH_HOST, "/digest now", language_code="zh")
+    await bot.api.wait_for(lambda c: c.method == "sendPhoto", since=before, timeout=60)
+    await bot.api.wait_until(
+        lambda: any("活动效果" in (m.text or "") for m in bot.api.messages_to(ZH_HOST)), timeout=10
+    )
+    text = "\n".join(m.text or "" for m in bot.api.messages_to(ZH_HOST))
+    assert "🎁 本期 3 场直播的活动效果：" in text
+    assert "福袋后 10 分钟流失率平均降 " in text and "（6 场，区间 −" in text
