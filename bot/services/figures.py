@@ -104,6 +104,7 @@ def compute_session_figures(session: Session, *, live: LiveSession) -> Figures:
         "snapshots": repo.snapshots_frame(session, session_id=sid),
         "minutes": repo.minutes_frame(session, session_id=sid),
         "viewers": repo.viewers_frame(session, session_id=sid),
+        "products": repo.products_frame(session, session_id=sid),
     }
     return compute_figures(
         **{k: (v if len(v) else None) for k, v in frames.items()},

@@ -115,20 +115,26 @@ class TimelineFrames:
 
 
 def read_timeline(
-    session: Any, *, live: Any, minutes: pd.DataFrame | None = None
+    session: Any,
+    *,
+    live: Any,
+    minutes: pd.DataFrame | None = None,
+    products: pd.DataFrame | None = None,
 ) -> TimelineFrames:
-    """Read a stored session's timeline inside the caller's unit of work; ``minutes`` when
-    the caller has read them already."""
+    """Read a stored session's timeline inside the caller's unit of work; ``minutes`` and
+    ``products`` when the caller has read them already."""
     session_id = int(live.id)
     if minutes is None:
         minutes = repo.minutes_frame(session, session_id=session_id)
+    if products is None:
+        products = repo.products_frame(session, session_id=session_id)
     return TimelineFrames(
         session_id=session_id,
         workspace_id=int(live.workspace_id),
         ended_at=live.ended_at,
         minutes=minutes,
         marks=repo.marks_frame(session, session_id=session_id),
-        products=repo.products_frame(session, session_id=session_id),
+        products=products,
         occurrences=_occurrences(session, workspace_id=int(live.workspace_id)),
     )
 

@@ -77,18 +77,24 @@ def session_report(
             "snapshots": repo.snapshots_frame(session, session_id=session_id),
             "minutes": repo.minutes_frame(session, session_id=session_id),
             "viewers": repo.viewers_frame(session, session_id=session_id),
+            "products": repo.products_frame(session, session_id=session_id),
         }
         owner = live.workspace_id
         closed = live.status != "open"
         platform = platform_row(session, workspace_id=owner, started_at=started_at)
         timeline_frames = (
-            read_timeline(session, live=live, minutes=frames["minutes"]) if timeline else None
+            read_timeline(
+                session, live=live, minutes=frames["minutes"], products=frames["products"]
+            )
+            if timeline
+            else None
         )
     report = build_report(
         snapshots=frames["snapshots"] if len(frames["snapshots"]) else None,
         minutes=frames["minutes"] if len(frames["minutes"]) else None,
         viewers=frames["viewers"] if len(frames["viewers"]) else None,
         platform=platform,
+        products=frames["products"] if len(frames["products"]) else None,
         model=model,
         title=title,
         started_at=started_at,

@@ -209,3 +209,22 @@ def test_report_json_carries_products_segments_and_events(
     assert "kpis" in report  # the session report is still there
     assert report["products"]["top"][0]["name"] == "明前龙井 250g"
     assert len(report["segments"]) >= 2 and report["events"][0]["kind"] == "giveaway"
+
+
+def test_the_product_list_is_a_source_of_the_sessions_figures(engine: Engine) -> None:
+    from bot.services.reports import session_report
+
+    sid = _douyin_session(engine)
+    with session_scope(engine) as db:
+        products = repo.products_frame(db, session_id=sid)
+        minutes = repo.minutes_frame(db, session_id=sid)
+    bundle = session_report(engine, session_id=sid, timeline=True)
+    assert bundle is not None and bundle.timeline is not None
+    figures = bundle.report.figures
+    # the product list comes before the minute rows: the sales group is its sums
+    assert figures.values["gmv"].source == "products"
+    assert figures.values["gmv"].value == pytest.approx(products["gmv"].sum())
+    assert figures.values["items"].value == pytest.approx(products["items"].sum())
+    others = {(r.figure, r.other_source) for r in figures.reconciliation}
+    minute_gmv = minutes["gmv"].sum()
+    assert (("gmv", "minutes") in others) == (abs(products["gmv"].sum() / minute_gmv - 1) > 0.015)
