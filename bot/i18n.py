@@ -238,6 +238,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "GMV {gmv} · orders {orders} · buyers {buyers} · AOV {aov}",
         "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {aov}",
     },
+    "summary_line_products": {
+        "en": "Products: CTR {ctr} · CTOR {ctor} · items sold {items}",
+        "zh": "商品点击率 {ctr} · 点击-成交转化率 {ctor} · 成交件数 {items}",
+    },
     "summary_line_value": {
         "en": "Conversion {conversion} · GPM {gpm} · UV value {uv}",
         "zh": "转化率 {conversion} · 千次观看成交 {gpm} · UV 价值 {uv}",

@@ -21,8 +21,9 @@ started_at``), placed right after ``platform``.
 What each source can give (a source missing a column gives nothing for it):
 
 =================  ===========================================================
-platform           duration, GMV, orders, buyers, views, product impressions,
-                   product clicks, followers, peak online, avg stay
+platform           duration, GMV, orders, items, buyers, views, product
+                   impressions, product clicks, followers, peak online, avg stay;
+                   its stated CTR, CTOR and GPM (see below)
 products           GMV, orders, items (sums over products)
 viewers            viewers (distinct ids), GMV (Σ spend), buyers (spend > 0),
                    watch seconds, likes, comments, shares, interacting viewers
@@ -54,6 +55,9 @@ Derived figures (None when an input is missing or zero):
   stored source has room impressions yet, so it is None until one does);
 * ``ctr`` = product clicks / product impressions; ``ctor`` = buyers (else orders) /
   product clicks;
+* a platform's sessions export also states CTR, CTOR and GPM: each is the figure only when
+  the figures above cannot give it, and is otherwise reconciled with it (its CTOR counts
+  orders, so it is compared only with a CTOR from orders);
 * ``avg_stay_s`` = watch seconds / viewers (the platform's own figure first; from the
   minute rows, watch seconds / views, as they cannot tell a re-entry from a new viewer);
 * ``lambda_per_s``, ``half_life_s``: the attention estimate (viewer rows, else minutes,
@@ -102,7 +106,7 @@ __all__ = [
     "usual",
 ]
 
-DEFINITIONS_VERSION = 1
+DEFINITIONS_VERSION = 2
 """Bumped whenever a definition changes: stored figures of an older version are recomputed."""
 
 TOLERANCE = 0.015
@@ -290,6 +294,7 @@ def _platform(row: Mapping[str, Any] | None) -> dict[str, float]:
         ("duration_s", "duration_s"),
         ("gmv", "gmv"),
         ("orders", "orders"),
+        ("items", "items"),
         ("buyers", "buyers"),
         ("views", "views"),
         ("impressions", "impressions"),
@@ -304,6 +309,35 @@ def _platform(row: Mapping[str, Any] | None) -> dict[str, float]:
     if out.get("duration_s") == 0:
         del out["duration_s"]
     return out
+
+
+STATED_RATES = ("ctr", "ctor", "gpm")
+"""Derived figures a platform's sessions export also states (its own CTR, CTOR, GPM)."""
+
+
+def _stated(row: Mapping[str, Any] | None) -> dict[str, float]:
+    """The platform's own CTR, CTOR and GPM of the session, as its export states them."""
+    if not row:
+        return {}
+    out: dict[str, float] = {}
+    for name in STATED_RATES:
+        v = _finite(row.get(name))
+        if v is not None and v >= 0:
+            out[name] = v
+    return out
+
+
+def _with_stated(
+    values: dict[str, Figure], stated: Mapping[str, float], recon: list[Reconciliation]
+) -> None:
+    """A rate the other figures cannot give is the platform's stated one; one they give is
+    reconciled with it (CTOR only when it counts orders, as the platforms' CTOR does)."""
+    for name, value in stated.items():
+        fig = values.get(name)
+        if fig is None:
+            values[name] = Figure(value, "platform")
+        elif name != "ctor" or "buyers" not in values:
+            _reconcile(name, fig.source, fig.value, [("platform", value)], recon)
 
 
 def _products(df: pd.DataFrame | None) -> dict[str, float]:
@@ -634,6 +668,7 @@ def compute_figures(
         _choose(name, cands, order, values, recon)
     _sales(cands, order, values, recon)
     _derived(values)
+    _with_stated(values, _stated(platform), recon)
 
     est = attention
     if est is None and (snaps is not None or mins is not None or views_df is not None):

@@ -157,6 +157,10 @@ class Kpis:
     items: float | None = None
     per_buyer: float | None = None
     """客单价: GMV per buyer (``aov`` is GMV per order)."""
+    ctr: float | None = None
+    """Product clicks / product impressions."""
+    ctor: float | None = None
+    """Buyers (else orders) / product clicks."""
 
 
 @dataclass(frozen=True)
@@ -450,6 +454,8 @@ def _kpis(fig: Figures) -> Kpis:
         views=g("views"),
         items=g("items"),
         per_buyer=g("per_buyer"),
+        ctr=g("ctr"),
+        ctor=g("ctor"),
     )
 
 

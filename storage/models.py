@@ -152,6 +152,10 @@ PAST_SESSION_COLUMNS = (
     "avg_watch_s",
     "title",
     "room_id",
+    "items",
+    "ctr",
+    "ctor",
+    "gpm",
 )
 PRODUCT_COLUMNS = (
     "product_id",
@@ -439,6 +443,11 @@ class PastSessionBase(SQLModel):
     followers: float | None = None
     peak_online: float | None = None
     avg_watch_s: float | None = None
+    items: float | None = None
+    ctr: float | None = None
+    """The platform's own figures, as its export states them (shares; GMV per 1,000 views)."""
+    ctor: float | None = None
+    gpm: float | None = None
 
 
 class PastSession(PastSessionBase, table=True):
@@ -609,6 +618,8 @@ class PendingUpload(PendingUploadBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
 # ------------------------------------------------------------------------- session_figures
 
 SESSION_FIGURE_COLUMNS = (
@@ -650,6 +661,8 @@ class SessionFigures(SessionFiguresBase, table=True):
     recomputed when read."""
 
     __tablename__ = "session_figures"
+
+
 # ---------------------------------------------------------------------------- inbox_update
 
 INBOX_STATUSES = ("pending", "claimed", "running", "done")
@@ -681,6 +694,8 @@ class InboxUpdate(InboxUpdateBase, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=_BigId, primary_key=True)
+
+
 # ----------------------------------------------------------------------------- product_row
 
 

@@ -274,6 +274,16 @@ def format_summary(
                 aov=fmt_money(k.aov, lang),
             )
         )
+    if k.ctr is not None or k.ctor is not None or k.items is not None:
+        lines.append(
+            t(
+                lang,
+                "summary_line_products",
+                ctr=fmt_pct(k.ctr),
+                ctor=fmt_pct(k.ctor),
+                items=fmt_num(k.items, lang),
+            )
+        )
     if k.gpm is not None or k.conversion is not None:
         lines.append(
             t(

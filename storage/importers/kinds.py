@@ -25,7 +25,7 @@ __all__ = [
     "normalize_header",
 ]
 
-ValueType = Literal["count", "amount", "duration", "datetime", "text", "bool"]
+ValueType = Literal["count", "amount", "percent", "duration", "datetime", "text", "bool"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +267,14 @@ SESSIONS: Final = KindSpec(
         _col("clicks", "count", _a("product clicks", "商品点击人数", "商品点击次数")),
         _col("orders", "count", _a("attributed orders", "orders", "成交订单数", "订单数")),
         _col("buyers", "count", _a("customers", "buyers", "成交人数")),
+        _col(
+            "items",
+            "count",
+            _a("attributed items sold", "items sold", "成交件数", "成交商品件数", "销量"),
+        ),
+        _col("ctr", "percent", _a("ctr", "product ctr", "商品点击率", "点击率")),
+        _col("ctor", "percent", _a("ctor", "点击-成交转化率", "商品点击-成交转化率")),
+        _col("gpm", "amount", _a("watch gpm", "gpm", "千次观看成交金额", "看播千次成交金额")),
         _col("followers", "count", _a("new followers", "新增粉丝数", "涨粉数", "涨粉")),
         _col(
             "peak_online",

@@ -176,6 +176,8 @@ def _number_reader(spec: ColumnSpec) -> Callable[[str], float | None]:
         parsed = parse_value(text)
         if parsed is None:
             return None
+        if spec.type == "percent":  # "3.79%", or 3.79 meaning the same; a share as it is
+            return parsed.value if parsed.percent or parsed.value <= 1 else parsed.value / 100
         if parsed.percent:
             raise ValueParseError(text, "percent", f"a percent where a number is due: {text!r}")
         if spec.type == "count" and parsed.currency:
@@ -301,7 +303,7 @@ def convert_chunk(
         _, header_cell, factor = match.columns[spec.name]
         series = raw[spec.name]
         reasons: np.ndarray
-        if spec.type in ("count", "amount", "duration"):
+        if spec.type in ("count", "amount", "percent", "duration"):
             values, reasons = _numbers(series, spec, factor)
             out[spec.name] = pd.Series(values, index=raw.index)
         elif spec.type == "datetime":

@@ -443,7 +443,7 @@ FIELD_BOUNDS: Final[dict[str, Bounds]] = {
     # durations
     "avg_watch_s": WATCH, "watch_time_s": WATCH, "duration_s": WATCH,
     # shares
-    "conversion": FRACTION, "ctr": FRACTION,
+    "conversion": FRACTION, "ctr": FRACTION, "ctor": FRACTION,
 }  # fmt: skip
 
 #: Bounds by value type, for a field not named in `FIELD_BOUNDS`.

@@ -287,3 +287,33 @@ async def test_the_digest_tells_what_events_did_across_its_streams(bot: RunningB
     text = "\n".join(m.text or "" for m in bot.api.messages_to(ZH_HOST))
     assert "🎁 本期 3 场直播的活动效果：" in text
     assert "福袋后 10 分钟流失率平均降 " in text and "（6 场，区间 −" in text
+
+
+async def test_the_summary_shows_the_sessions_file_items_ctr_and_ctor(bot: RunningBot) -> None:
+    from pathlib import Path
+
+    from storage import repositories as repo
+    from storage.models import row_id
+    from tests.e2e.test_data_in import upload, workspace
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    await say(bot, HOST, "/start")
+    started = datetime(2026, 10, 25, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai: the file's #1
+    with session_scope(bot.engine) as session:
+        live = repo.add_closed_session(
+            session,
+            workspace_id=int(workspace(bot, HOST).id),
+            title="Spring tea sale #1",
+            started_at=started,
+            ended_at=started + timedelta(minutes=175),
+            source="live",
+        )
+        sid = row_id(live)
+    assert "Imported" in await upload(bot, HOST, data / "tiktok_live_performance.xlsx")
+    before = bot.api.send_text(HOST, f"/summary {sid}")
+    call = await bot.api.wait_for(
+        lambda c: c.chat_id == HOST and f"#{sid}" in (c.text or ""), since=before, timeout=30
+    )
+    text = call.text or ""
+    assert "Products: CTR 3.8% · CTOR 9.2% · items sold 72" in text
+    assert "GPM 54.82" in text

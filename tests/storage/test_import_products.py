@@ -66,6 +66,40 @@ def test_the_tiktok_product_sample_matches_its_session_in_the_performance_export
     assert frame["impressions"].sum() == same["impressions"]
     assert frame["clicks"].sum() == same["clicks"]
     assert frame["explain_s"].isna().all()  # TikTok gives no presentation time
+    # the session export keeps the platform's own items sold, CTR, CTOR and watch GPM
+    assert frame["items"].sum() == same["items"] == 72
+    assert same["ctr"] == pytest.approx(0.0379) and same["ctor"] == pytest.approx(0.1031)
+    assert same["gpm"] == pytest.approx(54.82)
+
+
+def test_the_platforms_items_ctr_ctor_and_gpm_are_the_sessions_figures(db: Session) -> None:
+    from bot.services.figures import compute_session_figures
+
+    ws = make_workspace(db)
+    live = make_session(db, workspace=ws, started_at=datetime(2026, 10, 25, 20, 0, tzinfo=UTC))
+    _import(db, ws.id, None, "tiktok_live_performance.xlsx")
+    figures = compute_session_figures(db, live=live)
+    assert figures.values["items"].value == 72 and figures.values["items"].source == "platform"
+    assert figures.get("ctr") == pytest.approx(543 / 14324)  # agrees with the stated 3.79 %
+    assert figures.get("ctor") == pytest.approx(50 / 543)  # ours counts buyers
+    assert figures.get("gpm") == pytest.approx(1505.95 / 27473 * 1000)  # the stated 54.82
+    assert not {r.figure for r in figures.reconciliation} & {"ctr", "ctor", "gpm", "items"}
+    # the product list agrees with the platform's totals: nothing to reconcile
+    _import(db, ws.id, live.id, "tiktok_live_products.xlsx")
+    figures = compute_session_figures(db, live=live)
+    assert not {r.figure for r in figures.reconciliation} & {"gmv", "orders", "items"}
+
+
+def test_a_stated_rate_stands_in_for_one_the_figures_cannot_give() -> None:
+    from core.figures import compute_figures
+
+    stated = {"gmv": 1000.0, "views": 20_000.0, "ctr": 0.05, "ctor": 0.1, "gpm": 60.0}
+    figures = compute_figures(platform=stated)
+    assert figures.get("ctr") == 0.05 and figures.values["ctr"].source == "platform"
+    assert figures.get("ctor") == 0.1
+    assert figures.get("gpm") == pytest.approx(50.0)  # ours: GMV / views × 1000
+    (off,) = [r for r in figures.reconciliation if r.figure == "gpm"]
+    assert off.other_value == 60.0 and off.rel_diff == pytest.approx(50 / 60 - 1)
 
 
 def test_a_product_export_needs_a_session_and_is_imported_once(db: Session) -> None:

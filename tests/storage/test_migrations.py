@@ -202,4 +202,9 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
         ("remove_index", "ix_viewer_row_session_id"),
         ("add_index", "uq_past_session_workspace_id_room_id"),
         ("add_index", "uq_past_session_workspace_id_started_at"),
+        # 0009: the platform's own figures of a past session
+        ("add_column", "past_session.items"),
+        ("add_column", "past_session.ctr"),
+        ("add_column", "past_session.ctor"),
+        ("add_column", "past_session.gpm"),
     }

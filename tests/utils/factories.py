@@ -237,4 +237,10 @@ def make_past_sessions_frame(
         }
     )
     _holes(frame, ["gmv", "impressions", "followers", "avg_watch_s"], rng, missing)
+    # the platform's own figures, drawn apart so the columns above stay as they were
+    extra = np.random.default_rng(seed + 1_000)
+    frame["items"] = frame["orders"] + extra.integers(0, 50, n)
+    frame["ctr"] = (frame["clicks"] / frame["impressions"]).clip(upper=1).round(4)
+    frame["ctor"] = (frame["orders"] / frame["clicks"]).clip(upper=1).round(4)
+    frame["gpm"] = (frame["gmv"] / frame["views"] * 1000).round(2)
     return frame
