@@ -379,6 +379,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "• {name} {value} vs {median}{change}",
         "zh": "• {name} {value}，中位数 {median}{change}",
     },
+    "compare_change": {"en": " ({change})", "zh": "（{change}）"},
     "compare_gmv": {"en": "GMV", "zh": "成交额"},
     "compare_half_life": {"en": "half-life", "zh": "半衰期"},
     "compare_peak": {"en": "peak online", "zh": "最高在线"},
@@ -402,12 +403,13 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "digest_gmv": {
         "en": "Streams {streams} · GMV {gmv} {average}",
-        "zh": "直播 {streams} 场 · 成交额 {gmv} {average}",
+        "zh": "直播 {streams} 场 · 成交额 {gmv}{average}",
     },
     "digest_vs_average": {
         "en": "(7-day average {avg}{change})",
         "zh": "（7 日平均 {avg}{change}）",
     },
+    "digest_change": {"en": ", {change}", "zh": "，{change}"},
     "digest_no_average": {
         "en": "(no streams in the 7 days before)",
         "zh": "（此前 7 天没有直播）",
@@ -421,6 +423,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Best stream: {name}“{title}” — GMV {gmv}{share}",
         "zh": "最佳场次：{name}“{title}”— 成交额 {gmv}{share}",
     },
+    "digest_days_header": {
+        "en": "The last {days} days:",
+        "zh": "近 {days} 天：",
+    },
+    "digest_day_row": {
+        "en": "• {date} · {streams} · GMV {gmv}{half_life}",
+        "zh": "• {date} · {streams} · 成交额 {gmv}{half_life}",
+    },
+    "digest_day_streams": {"en": "{n} streams", "zh": "{n} 场"},
+    "digest_day_stream": {"en": "{n} stream", "zh": "{n} 场"},
+    "digest_day_half_life": {"en": " · half-life {half_life}", "zh": " · 半衰期 {half_life}"},
     "digest_now_empty": {
         "en": "No streams in the last 24 hours, so there is nothing to digest.",
         "zh": "过去 24 小时没有直播，暂无简报。",
@@ -437,7 +450,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Daily digest at {time} ({tz}); the next one {next}. Days without a stream get none.",
         "zh": "每日简报时间 {time}（{tz}）；下一次 {next}。没有直播的日子不发送。",
     },
-    "nudges_usage": {"en": "Usage: /nudges on or /nudges off", "zh": "用法：/nudges on 或 /nudges off"},
+    "nudges_usage": {
+        "en": "Usage: /nudges on or /nudges off",
+        "zh": "用法：/nudges on 或 /nudges off",
+    },
     "nudges_on": {
         "en": "Live nudges on: at most one every 10 minutes, when attention slips.",
         "zh": "直播提醒已开启：注意力下滑时提醒，每 10 分钟最多一次。",
@@ -643,7 +659,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "push_nothing_stored": {"en": "Nothing was stored: {items}.", "zh": "本条未记录：{items}。"},
     "push_more": {"en": "…and {n} more", "zh": "……另有 {n} 项"},
     "push_known": {"en": "Labels I read: {keys}.", "zh": "可识别的项目：{keys}。"},
-    "push_why_unknown_label": {"en": "“{text}” (unknown label)", "zh": "“{text}”（无法识别的项目）"},
+    "push_why_unknown_label": {
+        "en": "“{text}” (unknown label)",
+        "zh": "“{text}”（无法识别的项目）",
+    },
     "push_why_suggest": {
         "en": "“{text}” (did you mean {labels}?)",
         "zh": "“{text}”（是不是想写{labels}？）",
@@ -998,7 +1017,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "att_why_short_span": {"en": "the numbers cover under 10 min", "zh": "数据覆盖不足 10 分钟"},
     "att_why_few_exits": {"en": "fewer than 20 viewers have left", "zh": "离开的观众不足 20 人"},
-    "att_why_wide_interval": {"en": "the estimate is still too uncertain", "zh": "估计的误差还太大"},
+    "att_why_wide_interval": {
+        "en": "the estimate is still too uncertain",
+        "zh": "估计的误差还太大",
+    },
     "bp_line": {
         "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of predicted spend",
         "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",

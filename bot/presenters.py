@@ -51,8 +51,7 @@ def _join(items: Iterable[str], lang: str) -> str:
 
 
 def _money(value: float, lang: str, currency: str | None) -> str:
-    text = fmt_money(value, lang)
-    return f"{currency}{text}" if currency else text
+    return fmt_money(value, lang, currency)
 
 
 def _amount(key: str, value: float, lang: str, currency: str | None) -> str:
@@ -264,8 +263,11 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
     return t(lang, "reject_other", detail=params.get("detail", code))
 
 
-def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") -> str:
-    """The answer to an upload (times in the workspace's time zone `tz`)."""
+def import_reply(
+    outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC", currency: str | None = None
+) -> str:
+    """The answer to an upload (times in the workspace's time zone `tz`, money in its
+    ``currency``)."""
     if not outcome.ok:
         if outcome.code == "ask_column" and outcome.question is not None:
             return column_question(outcome.question, name, lang)
@@ -311,8 +313,8 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") 
                 lang,
                 "filed_moved_item",
                 figure=t(lang, f"figure_{m.name}"),
-                before=_figure(m.name, m.before, lang),
-                after=_figure(m.name, m.after, lang),
+                before=_figure(m.name, m.before, lang, currency),
+                after=_figure(m.name, m.after, lang, currency),
             )
             for m in outcome.moved
         )
@@ -322,9 +324,9 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") 
     return text
 
 
-def _figure(name: str, value: float | None, lang: str) -> str:
+def _figure(name: str, value: float | None, lang: str, currency: str | None = None) -> str:
     if name == "gmv":
-        return fmt_money(value, lang)
+        return fmt_money(value, lang, currency)
     if name == "avg_watch_s":
         return fmt_duration(value, lang)
     return fmt_num(value, lang)
@@ -419,7 +421,9 @@ def attention_line(a: Any, lang: str) -> str | None:
     )
 
 
-def buying_power_line(bp: Any, lang: str, actual: float | None = None) -> str:
+def buying_power_line(
+    bp: Any, lang: str, actual: float | None = None, currency: str | None = None
+) -> str:
     """The summary's buying-power line (a ``BuyingPowerSummary``): how sure in words from
     the held-out R², predicted against actual GMV, the top tier's share. R² and MAE stay
     in the JSON."""
@@ -435,7 +439,7 @@ def buying_power_line(bp: Any, lang: str, actual: float | None = None) -> str:
         "bp_line",
         model=model,
         sure=t(lang, f"bp_sure_{bp.how_sure}"),
-        predicted=fmt_money(bp.predicted_gmv, lang),
-        actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang),
+        predicted=fmt_money(bp.predicted_gmv, lang, currency),
+        actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang, currency),
         top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
     )

@@ -498,6 +498,9 @@ class Scheduler:
         if content is None:
             log.info("%s: no stream that day, nothing sent", row.key)
             return _Outcome.EMPTY
+        if not content.chart:
+            await deliver(self.application.bot, content.chat_id, content.text)
+            return _Outcome.SENT
         png = await self.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return _Outcome.SENT
@@ -558,7 +561,7 @@ class Scheduler:
                     content = await self._compute(
                         build_digest, self._engine, workspace_id=workspace_id, covers=covers
                     )
-                    if content is None:
+                    if content is None or not content.chart:
                         return
                     key = _chart_key(content)
                     if key not in self._rendered:
@@ -611,6 +614,9 @@ class Scheduler:
         )
         if content is None:
             return False
+        if not content.chart:
+            await deliver(self.application.bot, content.chat_id, content.text)
+            return True
         png = await self.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return True

@@ -28,6 +28,7 @@ __all__ = [
 INSIGHT_EVERY_S = 60.0
 """How often a chat's pushes recompute the forecast and check for a nudge."""
 
+
 async def summary_command(update: Update, context: Context) -> None:
     """/summary [id]: the session's summary now (the last session's without an id)."""
     ws = await workspace_of(update, context)
@@ -104,10 +105,14 @@ async def push_reply(
     chat = context.chat_data
     now = datetime.now(UTC)
     cached = chat.insight if chat is not None else None
-    if cached is not None and cached.session_id == result.session_id and (
-        (now - cached.at).total_seconds() < INSIGHT_EVERY_S
+    if (
+        cached is not None
+        and cached.session_id == result.session_id
+        and ((now - cached.at).total_seconds() < INSIGHT_EVERY_S)
     ):
-        await message.reply_text(text + forecast_line(cached.insight.forecast, ws.language))
+        await message.reply_text(
+            text + forecast_line(cached.insight.forecast, ws.language, ws.currency)
+        )
         return
     insight = await in_worker(  # stored history and a small fit: quick
         context,
@@ -120,6 +125,6 @@ async def push_reply(
     )
     if chat is not None:
         chat.insight = CachedInsight(result.session_id, now, insight)
-    await message.reply_text(text + forecast_line(insight.forecast, ws.language))
+    await message.reply_text(text + forecast_line(insight.forecast, ws.language, ws.currency))
     if insight.nudge_key is not None and insight.nudge_due is not None:
         context.state.scheduler.watch(insight.nudge_key, insight.nudge_due)

@@ -72,9 +72,9 @@ def digest_due_at(local_date: date, timezone: str, hhmm: str) -> datetime:
     return wall.astimezone(UTC)
 
 
-def next_digest(now: datetime, timezone: str, hhmm: str, *, after: date | None = None) -> tuple[
-    date, datetime
-]:
+def next_digest(
+    now: datetime, timezone: str, hhmm: str, *, after: date | None = None
+) -> tuple[date, datetime]:
     """(local date, UTC due time) of the first digest due after ``now`` (and, with
     ``after``, on a local date later than that)."""
     zone = ZoneInfo(timezone)
@@ -120,9 +120,7 @@ def plan_digests(engine: Engine, *, now: datetime) -> list[tuple[str, datetime]]
     """Give every active workspace with digests on its next digest row (when it has no
     pending one); the (key, due) of each row pending now, for the job queue."""
     with session_scope(engine) as session:
-        pending = {
-            row.workspace_id: row for row in repo.pending_sends(session, kind="digest")
-        }
+        pending = {row.workspace_id: row for row in repo.pending_sends(session, kind="digest")}
         out = [(row.key, row.due_at) for row in pending.values()]
         for ws in repo.list_workspaces(session):
             if ws.id in pending or not ws.digest_enabled:
@@ -189,6 +187,8 @@ class DigestContent:
     text: str
     daily: list[dict[str, Any]] = field(default_factory=list)
     streams: int = 0
+    chart: bool = True
+    """False when the days are too few for a chart: the text then ends with them as a table."""
 
 
 def _local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -214,10 +214,10 @@ def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> pd.
     return pd.DataFrame(rows)
 
 
-def _change(now_value: float, before: float) -> str:
+def _change(now_value: float, before: float, lang: str) -> str:
     if not (math.isfinite(now_value) and math.isfinite(before)) or before == 0:
         return ""
-    return f" ({now_value / before - 1:+.0%})"
+    return t(lang, "digest_change", change=f"{now_value / before - 1:+.0%}")
 
 
 def build_digest(
@@ -235,6 +235,7 @@ def build_digest(
             return None
         zone = ZoneInfo(ws.timezone)
         lang = ws.language
+        currency = ws.currency
         if last_24h_until is not None:
             end = last_24h_until
             start = end - timedelta(hours=24)
@@ -271,12 +272,23 @@ def build_digest(
     else:
         lines = [t(lang, "digest_title", date=day.isoformat(), tz=ws_tz(zone))]
     avg_text = (
-        t(lang, "digest_vs_average", avg=fmt_money(avg, lang), change=_change(gmv, avg))
+        t(
+            lang,
+            "digest_vs_average",
+            avg=fmt_money(avg, lang, currency),
+            change=_change(gmv, avg, lang),
+        )
         if math.isfinite(avg)
         else t(lang, "digest_no_average")
     )
     lines.append(
-        t(lang, "digest_gmv", streams=len(period), gmv=fmt_money(gmv, lang), average=avg_text)
+        t(
+            lang,
+            "digest_gmv",
+            streams=len(period),
+            gmv=fmt_money(gmv, lang, currency),
+            average=avg_text,
+        )
     )
     if math.isfinite(half_life):
         if math.isfinite(prior):
@@ -295,9 +307,7 @@ def build_digest(
                 )
             )
         else:
-            lines.append(
-                t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang))
-            )
+            lines.append(t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang)))
     ranked = [r for r in period if math.isfinite(r.gmv)]
     if ranked:
         best = max(ranked, key=lambda r: r.gmv)
@@ -309,10 +319,15 @@ def build_digest(
                 "digest_best",
                 name=name,
                 title=best.title or "—",
-                gmv=fmt_money(best.gmv, lang),
+                gmv=fmt_money(best.gmv, lang, currency),
                 share=f" ({fmt_pct(share, digits=0)})" if share is not None else "",
             )
         )
+    from core.charts import digest_has_chart
+
+    chart = digest_has_chart(daily)
+    if not chart:  # one or two days say more as a short table than as bars
+        lines.extend(_day_table(daily, lang, currency))
     return DigestContent(
         workspace_id,
         chat_id,
@@ -320,7 +335,36 @@ def build_digest(
         "\n".join(lines),
         daily=[{str(k): v for k, v in rec.items()} for rec in daily.to_dict("records")],
         streams=len(period),
+        chart=chart,
     )
+
+
+def _day_table(daily: pd.DataFrame, lang: str, currency: str | None) -> list[str]:
+    """The days of the chart's window that had a stream, one line each."""
+    rows = []
+    for rec in daily.to_dict("records"):
+        if not rec.get("streams"):
+            continue
+        half_life = float(rec.get("half_life_s", math.nan))
+        rows.append(
+            t(
+                lang,
+                "digest_day_row",
+                date=str(rec["date"])[5:],
+                streams=t(
+                    lang,
+                    "digest_day_stream" if rec["streams"] == 1 else "digest_day_streams",
+                    n=int(rec["streams"]),
+                ),
+                gmv=fmt_money(float(rec["gmv"]), lang, currency),
+                half_life=t(lang, "digest_day_half_life", half_life=fmt_duration(half_life, lang))
+                if math.isfinite(half_life)
+                else "",
+            )
+        )
+    if len(rows) < 2:  # the day itself is told above
+        return []
+    return ["", t(lang, "digest_days_header", days=CHART_DAYS), *rows]
 
 
 def ws_tz(zone: ZoneInfo) -> str:
@@ -346,7 +390,11 @@ class DigestSetting:
 
 
 def configure_digest(
-    engine: Engine, *, workspace_id: int, now: datetime, time: str | None = None,
+    engine: Engine,
+    *,
+    workspace_id: int,
+    now: datetime,
+    time: str | None = None,
     enabled: bool = True,
 ) -> DigestSetting:
     """Set the digest time (HH:MM, local) and/or switch it on or off, and re-plan it.
@@ -363,9 +411,7 @@ def configure_digest(
     return DigestSetting(hhmm, zone, enabled, planned[0], planned[1])
 
 
-def force_digests(
-    engine: Engine, *, now: datetime, on_date: date | None = None
-) -> list[str]:
+def force_digests(engine: Engine, *, now: datetime, on_date: date | None = None) -> list[str]:
     """Make every active workspace's digest (digests on) of ``on_date`` — default each
     one's yesterday — due now; one that went out already is left alone. The keys due."""
     keys: list[str] = []
@@ -380,7 +426,11 @@ def force_digests(
             row = repo.get_send(session, key=key)
             if row is None:
                 repo.schedule_send(
-                    session, kind="digest", key=key, due_at=now, workspace_id=row_id(ws),
+                    session,
+                    kind="digest",
+                    key=key,
+                    due_at=now,
+                    workspace_id=row_id(ws),
                     payload=payload,
                 )
             elif row.status == "pending" and row.due_at > now:

@@ -64,7 +64,7 @@ class StatResult:
     status: StatStatus
     values: dict[str, float] = field(default_factory=dict)
     ignored: list[Ignored] = field(default_factory=list)
-    currency: str | None = None
+    currency: str | None = None  # the workspace's (ISO code), after this push
     session_id: int | None = None
     changes: dict[str, float] = field(default_factory=dict)
     since_s: float | None = None  # from the previous push
@@ -207,12 +207,15 @@ def push_stat(
             from bot.services.workspaces import note_currency_symbol
 
             # the first money symbol a host types sets the workspace's currency
-            note_currency_symbol(session, workspace_id, parsed.currency)
+            currency = note_currency_symbol(session, workspace_id, parsed.currency)
+        else:
+            ws = repo.get_workspace(session, workspace_id=workspace_id)
+            currency = ws.currency if ws is not None else None
     result = StatResult(
         pushed.status,
         parsed.values,
         parsed.ignored,
-        parsed.currency,
+        currency,
         session_id=pushed.session_id,
     )
     if pushed.status == "ok":

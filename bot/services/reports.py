@@ -66,6 +66,7 @@ def session_report(
         assert ws is not None
         language = lang or ws.language
         tz = ws.timezone
+        currency = ws.currency
         title, started_at, ended_at = live.title, live.started_at, live.ended_at
         frames = {
             "snapshots": repo.snapshots_frame(session, session_id=session_id),
@@ -89,7 +90,7 @@ def session_report(
         with session_scope(engine) as session:
             if repo.get_session_any(session, session_id=session_id) is not None:
                 store_figures(session, session_id=session_id, figures=report.figures)
-    text = format_summary(report, language, session_id=session_id, timezone=tz)
+    text = format_summary(report, language, session_id=session_id, timezone=tz, currency=currency)
     bundle = ReportBundle(session_id, owner, language, report, text)
     if charts:
         from core.charts import summary_charts
@@ -118,7 +119,9 @@ def _when(report: SessionReport, timezone: str) -> str:
     return start.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _suggestion(code: str, params: dict[str, Any], lang: str) -> str | None:
+def _suggestion(
+    code: str, params: dict[str, Any], lang: str, currency: str | None = None
+) -> str | None:
     key = f"sugg_{code}"
     if key not in CATALOG:
         return None
@@ -127,7 +130,7 @@ def _suggestion(code: str, params: dict[str, Any], lang: str) -> str | None:
         if name == "base":
             shown[name] = t(lang, f"stage_{'views' if value == 'viewers' else value}")
         elif name.endswith(("_gmv", "spend", "per_10min")) and isinstance(value, int | float):
-            shown[name] = fmt_money(float(value), lang)
+            shown[name] = fmt_money(float(value), lang, currency)
         elif isinstance(value, float):
             shown[name] = f"{value:.1f}".rstrip("0").rstrip(".")
         else:
@@ -142,15 +145,15 @@ _MONEY = ("gmv",)
 _DURATION = ("duration_s", "watch_s", "platform_avg_stay_s")
 
 
-def _figure_value(name: str, value: float, lang: str) -> str:
+def _figure_value(name: str, value: float, lang: str, currency: str | None = None) -> str:
     if name in _MONEY:
-        return fmt_money(value, lang)
+        return fmt_money(value, lang, currency)
     if name in _DURATION:
         return fmt_duration(value, lang)
     return fmt_num(value, lang)
 
 
-def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
+def disagreement_lines(report: SessionReport, lang: str, currency: str | None = None) -> list[str]:
     """One line for each figure its sources disagree on: the other sources' values, the
     one used with its difference to the first of them, and which one was used."""
     by_figure: dict[str, list[Any]] = {}
@@ -162,7 +165,9 @@ def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
     for figure, entries in by_figure.items():
         first = entries[0]
         others = sep.join(
-            f"{t(lang, f'figsrc_{r.other_source}')} {_figure_value(figure, r.other_value, lang)}"
+            t(lang, f"figsrc_{r.other_source}")
+            + " "
+            + _figure_value(figure, r.other_value, lang, currency)
             for r in entries
         )
         diff = "—" if not math.isfinite(first.rel_diff) else f"{first.rel_diff * 100:+.1f}%"
@@ -173,7 +178,7 @@ def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
                 figure=t(lang, f"figname_{figure}"),
                 others=others,
                 chosen_source=t(lang, f"figsrc_{first.chosen_source}"),
-                chosen=_figure_value(figure, first.chosen_value, lang),
+                chosen=_figure_value(figure, first.chosen_value, lang, currency),
                 diff=diff,
             )
         )
@@ -199,7 +204,12 @@ def is_too_short(report: SessionReport) -> bool:
 
 
 def format_summary(
-    report: SessionReport, lang: str, *, session_id: int | None = None, timezone: str = "UTC"
+    report: SessionReport,
+    lang: str,
+    *,
+    session_id: int | None = None,
+    timezone: str = "UTC",
+    currency: str | None = None,
 ) -> str:
     """The summary text: headline figures, attention, sales, funnel, audience, suggestions.
     Lines whose figures the data cannot support are left out."""
@@ -250,11 +260,11 @@ def format_summary(
             t(
                 lang,
                 "figures_line_sales",
-                gmv=fmt_money(k.gmv, lang),
+                gmv=fmt_money(k.gmv, lang, currency),
                 orders=fmt_num(k.orders, lang),
                 buyers=fmt_num(k.buyers, lang),
-                per_buyer=fmt_money(k.per_buyer, lang),
-                aov=fmt_money(k.aov, lang),
+                per_buyer=fmt_money(k.per_buyer, lang, currency),
+                aov=fmt_money(k.aov, lang, currency),
             )
         )
     if k.gpm is not None or k.conversion is not None:
@@ -263,8 +273,8 @@ def format_summary(
                 lang,
                 "summary_line_value",
                 conversion=fmt_pct(k.conversion, digits=2),
-                gpm=fmt_money(k.gpm, lang),
-                uv=fmt_money(k.uv_value, lang),
+                gpm=fmt_money(k.gpm, lang, currency),
+                uv=fmt_money(k.uv_value, lang, currency),
             )
         )
     if len(report.funnel) >= 2:
@@ -283,15 +293,17 @@ def format_summary(
         lines.append(t(lang, "summary_line_segments", segments=sep.join(parts)))
     if report.buying_power is not None:
         # the session's GMV figure: one value for GMV in the whole message
-        lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv))
+        lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv, currency=currency))
     tips = [
-        tip for s in report.suggestions if (tip := _suggestion(s.code, s.params, lang)) is not None
+        tip
+        for s in report.suggestions
+        if (tip := _suggestion(s.code, s.params, lang, currency)) is not None
     ]
     if tips:
         lines.append("")
         lines.append(t(lang, "summary_suggestions"))
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
-    disagreements = disagreement_lines(report, lang)
+    disagreements = disagreement_lines(report, lang, currency)
     if disagreements:  # last: the figures above are the ones used
         lines.append("")
         lines.extend(disagreements)
