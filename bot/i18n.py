@@ -656,6 +656,49 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "停留：一半观众在 {half}内离开；最近 {window}延长到 {recent}，观众停留更久。",
     },
     "push_ignored": {"en": "Not stored: {items}.", "zh": "未记录：{items}。"},
+    "details_button": {"en": "🔬 Details", "zh": "🔬 详细数据"},
+    "details_offer": {
+        "en": "The figures behind this summary (λ, R², MAE):",
+        "zh": "这份总结背后的数据（λ、R²、MAE）：",
+    },
+    "push_merged": {
+        "en": "📥 {n} pushes while the group's messages were paced:",
+        "zh": "📥 群消息限速期间收到 {n} 条数据：",
+    },
+    "details_title": {
+        "en": "🔬 The figures behind it — session #{id}",
+        "zh": "🔬 背后的数据 — 第 {id} 场",
+    },
+    "details_pushes": {"en": "Numbers pushed: {n}", "zh": "已推送数据：{n} 次"},
+    "details_attention": {
+        "en": "Leaving rate λ = {lam}/min, half-life {half_life}{ci}, from {source}: {exits} exits over {exposure} of watching",
+        "zh": "流失率 λ = {lam}/分钟，半衰期 {half_life}{ci}，来自{source}：共 {exposure} 观看中离开 {exits} 人次",
+    },
+    "details_two_phase": {
+        "en": "Two-phase curve: {bounce} leave quickly (half-life {bounce_half}); the rest stay with a half-life of {engaged}; distance to the observed curve (KS) {ks}",
+        "zh": "双阶段曲线：{bounce} 的观众很快离开（半衰期 {bounce_half}），其余观众半衰期 {engaged}；与实际留存曲线的距离（KS）{ks}",
+    },
+    "details_ci": {"en": " (95% interval ±{ci})", "zh": "（95% 区间 ±{ci}）"},
+    "details_recent": {
+        "en": "Last {window}: λ = {lam}/min, half-life {half_life}",
+        "zh": "最近 {window}：λ = {lam}/分钟，半衰期 {half_life}",
+    },
+    "details_no_attention": {
+        "en": "No leaving rate yet: {why}.",
+        "zh": "暂无流失率：{why}。",
+    },
+    "details_bp": {
+        "en": "Buying power ({model}): R² {r2} on this session's viewers{in_sample}; held-out R² {held} ({held_on}); mean absolute error (MAE) {mae} per viewer",
+        "zh": "购买力（{model}）：本场观众 R² {r2}{in_sample}；留出 R² {held}（{held_on}）；平均绝对误差（MAE）每位观众 {mae}",
+    },
+    "details_in_sample": {"en": " (fitted on them)", "zh": "（在这些观众上拟合）"},
+    "details_held_sessions": {"en": "on other sessions", "zh": "在其他场次上检验"},
+    "details_held_viewers": {"en": "on viewers left out in turn", "zh": "轮流留出部分观众检验"},
+    "details_held_none": {"en": "none to test on", "zh": "没有可检验的数据"},
+    "details_none": {
+        "en": "No technical figures for this yet: push online and entries (or upload a viewer export) first.",
+        "zh": "暂时没有技术数据：先推送在线和进场人数（或上传观众明细）。",
+    },
     "push_nothing_stored": {"en": "Nothing was stored: {items}.", "zh": "本条未记录：{items}。"},
     "push_more": {"en": "…and {n} more", "zh": "……另有 {n} 项"},
     "push_known": {"en": "Labels I read: {keys}.", "zh": "可识别的项目：{keys}。"},

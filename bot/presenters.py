@@ -19,11 +19,13 @@ __all__ = [
     "attention_line",
     "buying_power_line",
     "column_question",
+    "details_text",
     "fmt_window",
     "ignored_list",
     "import_reply",
     "key_name",
     "stat_reply",
+    "stat_reply_parts",
 ]
 
 PUSH_KEYS = KEYS
@@ -113,17 +115,28 @@ def _stay_line(result: StatResult, lang: str) -> str | None:
 def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
     """The answer to a push: what was stored with its change since the last push, when in
     the stream, how long viewers stay, and what was left out (and why)."""
+    own, live = stat_reply_parts(result, lang, explicit=explicit)
+    return "\n".join(own[:1] + live + own[1:])
+
+
+def stat_reply_parts(
+    result: StatResult, lang: str, *, explicit: bool
+) -> tuple[list[str], list[str]]:
+    """The answer to a push as (its own lines: what was stored or left out, the lines a
+    later push's answer supersedes: how long viewers stay). Replies merged into one
+    message keep each one's own lines and the newest one's stay."""
     if result.status == "bad_values":
         lines = [t(lang, "push_nothing_stored", items=ignored_list(result.ignored, lang))]
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
-        return "\n".join(lines)
+        return lines, []
     if result.status == "nothing":
-        return t(lang, "stat_usage", keys=known_keys(lang)) if explicit else t(lang, "stat_nothing")
+        text = t(lang, "stat_usage", keys=known_keys(lang)) if explicit else t(lang, "stat_nothing")
+        return [text], []
     if result.status == "no_session":
-        return t(lang, "stat_not_live_private" if not explicit else "no_open_session")
+        return [t(lang, "stat_not_live_private" if not explicit else "no_open_session")], []
     if result.status == "duplicate":
-        return t(lang, "stat_duplicate")
+        return [t(lang, "stat_duplicate")], []
     values = []
     for key in result.values:  # in the order the host wrote them
         value = t(
@@ -147,13 +160,11 @@ def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
         )
     lines = [t(lang, "push_got", when=when, values=_join(values, lang))]
     stay = _stay_line(result, lang)
-    if stay is not None:
-        lines.append(stay)
     if result.ignored:
         lines.append(t(lang, "push_ignored", items=ignored_list(result.ignored, lang)))
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
-    return "\n".join(lines)
+    return lines, [stay] if stay is not None else []
 
 
 def _size(n: object) -> str:
@@ -443,3 +454,87 @@ def buying_power_line(
         actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang, currency),
         top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
     )
+
+
+# ------------------------------------------------------------------------------ details
+
+
+def _per_min(lambda_per_s: float) -> str:
+    return f"{lambda_per_s * 60:.3f}"
+
+
+def _attention_details(a: Any, lang: str) -> list[str]:
+    if not a.supported:
+        return [t(lang, "details_no_attention", why=t(lang, f"att_why_{a.reason}"))]
+    ci = t(lang, "details_ci", ci=fmt_pct(a.ci_rel, digits=0)) if a.ci_rel is not None else ""
+    lines = [
+        t(
+            lang,
+            "details_attention",
+            lam=_per_min(a.lambda_per_s),
+            half_life=fmt_duration(a.half_life_s, lang),
+            ci=ci,
+            source=t(lang, f"source_{a.source}"),
+            exits=fmt_num(a.events, lang, digits=0),
+            exposure=fmt_duration(a.exposure_s, lang),
+        )
+    ]
+    if a.model == "two_phase" and a.bounce_share is not None:
+        lines.append(
+            t(
+                lang,
+                "details_two_phase",
+                bounce=fmt_pct(a.bounce_share, digits=0),
+                bounce_half=fmt_duration(a.bounce_half_life_s, lang),
+                engaged=fmt_duration(a.engaged_half_life_s, lang),
+                ks="—" if a.ks is None else f"{a.ks:.2f}",
+            )
+        )
+    return lines
+
+
+def _r2(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.2f}"
+
+
+def details_text(d: Any, lang: str, currency: str | None = None) -> str:
+    """The figures behind a push reply or a summary (a ``SessionDetails``): λ with its
+    interval and counts, the recent λ, the buying-power model's R² and MAE."""
+    lines = [t(lang, "details_title", id=d.session_id)]
+    if d.pushes:
+        lines.append(t(lang, "details_pushes", n=d.pushes))
+    if d.attention is not None:
+        lines.extend(_attention_details(d.attention, lang))
+    if d.recent is not None and d.attention is not None and d.attention.supported:
+        lines.append(
+            t(
+                lang,
+                "details_recent",
+                window=fmt_duration(d.recent_window_s, lang),
+                lam=_per_min(d.recent.lambda_per_s),
+                half_life=fmt_duration(d.recent.half_life_s, lang),
+            )
+        )
+    bp = d.buying_power
+    if bp is not None:
+        model = (
+            t(lang, "model_baseline")
+            if bp.source == "baseline"
+            else t(lang, "model_trained", name=bp.model_name)
+        )
+        held_on = {"sessions": "details_held_sessions", "viewers": "details_held_viewers"}
+        lines.append(
+            t(
+                lang,
+                "details_bp",
+                model=model,
+                r2=_r2(bp.r2),
+                in_sample=t(lang, "details_in_sample") if bp.in_sample else "",
+                held=_r2(bp.held_out_r2),
+                held_on=t(lang, held_on.get(bp.held_out or "", "details_held_none")),
+                mae=fmt_money(bp.mae, lang, currency),
+            )
+        )
+    if len(lines) == 1 + bool(d.pushes):
+        lines.append(t(lang, "details_none"))
+    return "\n".join(lines)
