@@ -62,23 +62,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "（私聊中直播时也可以直接发文字）",
     },
     "lang_set": {"en": "Language: English.", "zh": "语言已设为中文。"},
-    "lang_usage": {"en": "Usage: /lang en or /lang zh", "zh": "用法：/lang en 或 /lang zh"},
-    "tz_set": {
-        "en": "Time zone: {tz} (local time now {now}).",
-        "zh": "时区：{tz}（当地时间 {now}）。",
-    },
-    "tz_unknown": {
-        "en": "I don't know the time zone “{tz}”. Use an IANA name such as Asia/Shanghai.",
-        "zh": "无法识别时区“{tz}”。请使用 IANA 名称，例如 Asia/Shanghai。",
-    },
-    "tz_usage": {
-        "en": "Usage: /tz Area/City, for example /tz Asia/Shanghai. Now: {tz}.",
-        "zh": "用法：/tz 地区/城市，例如 /tz Asia/Shanghai。当前：{tz}。",
-    },
-    "not_registered": {
-        "en": "Send /start first to set up this chat.",
-        "zh": "请先发送 /start 设置本聊天。",
-    },
     # --- live sessions -------------------------------------------------------------------------
     "golive_ok": {
         "en": "🔴 Live session #{id} “{title}” is open. Push numbers with /stat{plain}.",
@@ -131,7 +114,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "✅ Imported {name}: {rows} {kind} rows into {target}.",
         "zh": "✅ 已导入 {name}：{rows} 行{kind}，归入{target}。",
     },
-    "import_target_session": {"en": "session #{id} “{title}”", "zh": "第 {id} 场“{title}”"},
     "import_target_history": {
         "en": "your history ({sessions} past sessions)",
         "zh": "历史场次（{sessions} 场）",
@@ -205,10 +187,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "row {row}, {column} “{value}”: {reason}",
         "zh": "第 {row} 行 {column}“{value}”：{reason}",
     },
-    "file_unsupported": {
-        "en": "I read .csv and .xlsx files only; {name} is not one.",
-        "zh": "只支持 .csv 和 .xlsx 文件；{name} 不是。",
-    },
     # --- session summary ---------------------------------------------------------------------
     "summary_title": {
         "en": "📊 Session #{id} “{title}” — {when}",
@@ -230,24 +208,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Viewers {viewers} · average watch {watch} · {engagement} interactions per viewer · new followers {followers}",
         "zh": "观看人数 {viewers} · 人均观看 {watch} · 人均互动 {engagement} 次 · 涨粉 {followers}",
     },
-    "summary_line_attention": {
-        "en": "Attention: λ = {lam}/min, half-life {half_life} (from {source})",
-        "zh": "注意力：λ = {lam}/分钟，半衰期 {half_life}（来自{source}）",
-    },
-    "summary_line_sales": {
-        "en": "GMV {gmv} · orders {orders} · buyers {buyers} · AOV {aov}",
-        "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {aov}",
-    },
     "summary_line_value": {
         "en": "Conversion {conversion} · GPM {gpm} · UV value {uv}",
         "zh": "转化率 {conversion} · 千次观看成交 {gpm} · UV 价值 {uv}",
     },
     "summary_line_funnel": {"en": "Funnel: {stages}", "zh": "漏斗：{stages}"},
     "summary_line_segments": {"en": "Audience: {segments}", "zh": "观众分层：{segments}"},
-    "summary_line_buying_power": {
-        "en": "Buying power ({model}, R² {r2}, MAE {mae}): predicted GMV {predicted} vs actual {actual}; top 10 % of viewers hold {top_share} of predicted spend",
-        "zh": "购买力（{model}，R² {r2}，MAE {mae}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",
-    },
     "summary_suggestions": {"en": "What to try next:", "zh": "下一场可以试试："},
     "source_viewers": {"en": "viewer rows", "zh": "观众明细"},
     "source_minutes": {"en": "minute data", "zh": "分钟数据"},
@@ -363,10 +329,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "summary_not_found": {"en": "There is no session #{id} here.", "zh": "这里没有第 {id} 场。"},
     "summary_none": {"en": "No session to summarise yet.", "zh": "还没有可复盘的场次。"},
     # --- summaries, digests, nudges ------------------------------------------------------------
-    "summary_usage": {
-        "en": "Usage: /summary [id] — the last session's summary, or session #id's.",
-        "zh": "用法：/summary [编号] — 最近一场或第 id 场的复盘。",
-    },
     "summary_auto_closed": {
         "en": "(No numbers for {hours} h, so I closed this session.)",
         "zh": "（{hours} 小时没有推送数据，本场已自动结束。）",
@@ -442,17 +404,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Daily digest off. /digest 09:00 turns it back on.",
         "zh": "每日简报已关闭。/digest 09:00 可重新开启。",
     },
-    "digest_usage": {
-        "en": "Usage: /digest HH:MM (your local time), /digest off, or /digest now",
-        "zh": "用法：/digest HH:MM（当地时间）、/digest off 或 /digest now",
-    },
     "digest_set": {
         "en": "Daily digest at {time} ({tz}); the next one {next}. Days without a stream get none.",
         "zh": "每日简报时间 {time}（{tz}）；下一次 {next}。没有直播的日子不发送。",
-    },
-    "nudges_usage": {
-        "en": "Usage: /nudges on or /nudges off",
-        "zh": "用法：/nudges on 或 /nudges off",
     },
     "nudges_on": {
         "en": "Live nudges on: at most one every 10 minutes, when attention slips.",
@@ -462,10 +416,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "live_forecast": {
         "en": "Forecast final GMV: {value} ({method})",
         "zh": "预计本场成交额：{value}（{method}）",
-    },
-    "live_forecast_range": {
-        "en": "Forecast final GMV: {value} (likely {low}–{high})",
-        "zh": "预计本场成交额：{value}（大概率 {low}–{high}）",
     },
     "forecast_model": {"en": "model", "zh": "模型"},
     "forecast_run_rate": {"en": "at the current pace", "zh": "按当前节奏"},
