@@ -235,3 +235,11 @@ async def test_group_pushes_faster_than_the_pace_are_merged_and_current(
     assert max(lags) < GROUP_INTERVAL + 2.5, lags  # one by one: the last ~60 s late
     # a merged message states one stay and forecast, the newest
     assert all((r.text or "").count("Forecast") <= 1 for r in replies)
+
+
+async def test_the_first_money_symbol_shows_at_once_on_every_money_figure(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/sessions")  # the workspace is read (and kept) before the push
+    await say(bot, HOST, "/golive")
+    assert "GMV ¥300" in await say(bot, HOST, "/stat online 5 gmv ¥300")
+    assert "GMV ¥300" in await say(bot, HOST, "/sessions")
