@@ -208,10 +208,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Viewers {viewers} · average watch {watch} · {engagement} interactions per viewer · new followers {followers}",
         "zh": "观看人数 {viewers} · 人均观看 {watch} · 人均互动 {engagement} 次 · 涨粉 {followers}",
     },
-    "summary_line_value": {
-        "en": "Conversion {conversion} · GPM {gpm} · UV value {uv}",
-        "zh": "转化率 {conversion} · 千次观看成交 {gpm} · UV 价值 {uv}",
-    },
+    "sales_gmv": {"en": "GMV {v}", "zh": "成交额 {v}"},
+    "sales_orders": {"en": "orders {v}", "zh": "订单 {v}"},
+    "sales_buyers": {"en": "buyers {v}", "zh": "成交人数 {v}"},
+    "sales_per_buyer": {"en": "per buyer {v}", "zh": "客单价 {v}"},
+    "sales_aov": {"en": "per order (AOV) {v}", "zh": "笔单价 {v}"},
+    "value_conversion": {"en": "conversion {v}", "zh": "转化率 {v}"},
+    "value_gpm": {"en": "GPM {v}", "zh": "千次观看成交 {v}"},
+    "value_uv": {"en": "UV value {v}", "zh": "UV 价值 {v}"},
     "summary_line_funnel": {"en": "Funnel: {stages}", "zh": "漏斗：{stages}"},
     "summary_line_segments": {"en": "Audience: {segments}", "zh": "观众分层：{segments}"},
     "summary_suggestions": {"en": "What to try next:", "zh": "下一场可以试试："},
@@ -964,10 +968,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "figure_peak_online": {"en": "peak online", "zh": "最高在线"},
     "figure_avg_watch_s": {"en": "average stay", "zh": "人均观看时长"},
     # --- figures ---------------------------------------------------------------------------
-    "figures_line_sales": {
-        "en": "GMV {gmv} · orders {orders} · buyers {buyers} · per buyer {per_buyer} · per order (AOV) {aov}",
-        "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {per_buyer} · 笔单价 {aov}",
-    },
     "figures_disagree": {
         "en": "{figure}: {others}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
         "zh": "{figure}：{others}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",

@@ -4,6 +4,7 @@ language. Shared by /summary, the scheduled summary, `livehost report` and the d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -203,6 +204,17 @@ def is_too_short(report: SessionReport) -> bool:
     return duration is None or duration < SHORT_SESSION_S
 
 
+def _items(lang: str, *items: tuple[str, float | None, Callable[[float], str]]) -> str:
+    """`GMV ¥3.4万 · orders 35`: the figures the data carry, the missing ones left out."""
+    shown = [
+        t(lang, key, v=fmt(value))
+        for key, value, fmt in items
+        if value is not None and math.isfinite(value)
+    ]
+    text = " · ".join(shown)
+    return text[:1].upper() + text[1:]  # a line starts with a capital
+
+
 def format_summary(
     report: SessionReport,
     lang: str,
@@ -255,28 +267,25 @@ def format_summary(
 
     if (line := attention_line(report.attention, lang)) is not None:
         lines.append(line)
-    if k.gmv is not None or k.orders is not None:
-        lines.append(
-            t(
-                lang,
-                "figures_line_sales",
-                gmv=fmt_money(k.gmv, lang, currency),
-                orders=fmt_num(k.orders, lang),
-                buyers=fmt_num(k.buyers, lang),
-                per_buyer=fmt_money(k.per_buyer, lang, currency),
-                aov=fmt_money(k.aov, lang, currency),
-            )
-        )
-    if k.gpm is not None or k.conversion is not None:
-        lines.append(
-            t(
-                lang,
-                "summary_line_value",
-                conversion=fmt_pct(k.conversion, digits=2),
-                gpm=fmt_money(k.gpm, lang, currency),
-                uv=fmt_money(k.uv_value, lang, currency),
-            )
-        )
+    money = lambda v: fmt_money(v, lang, currency)  # noqa: E731
+    sales = _items(
+        lang,
+        ("sales_gmv", k.gmv, money),
+        ("sales_orders", k.orders, lambda v: fmt_num(v, lang)),
+        ("sales_buyers", k.buyers, lambda v: fmt_num(v, lang)),
+        ("sales_per_buyer", k.per_buyer, money),
+        ("sales_aov", k.aov, money),
+    )
+    if sales:
+        lines.append(sales)
+    value = _items(
+        lang,
+        ("value_conversion", k.conversion, lambda v: fmt_pct(v, digits=2)),
+        ("value_gpm", k.gpm, money),
+        ("value_uv", k.uv_value, money),
+    )
+    if value:
+        lines.append(value)
     if len(report.funnel) >= 2:
         sep = " → "
         stages = sep.join(
