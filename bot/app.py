@@ -58,7 +58,12 @@ from bot.handlers.misc import (
     unknown_command,
     unsupported,
 )
-from bot.handlers.reports import sessions_command, summary_command
+from bot.handlers.reports import (
+    DETAILS_PATTERN,
+    details_button,
+    sessions_command,
+    summary_command,
+)
 from bot.handlers.timeline import event_command, product_command
 from bot.handlers.workspace import (
     HELLO_PATTERN,
@@ -76,6 +81,7 @@ from bot.handlers.workspace import (
 )
 from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
+from bot.services.outbox import GroupOutbox
 from bot.services.retrain import shutdown_retrainer
 from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
 from bot.updates import (
@@ -131,6 +137,7 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.scheduler = Scheduler(application)
     state.chat_admins = ChatAdmins()
     state.error_alerts = ErrorAlerts()
+    state.outbox = GroupOutbox()
     # every update goes through the database: stored first, then processed from there
     inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)
     assert isinstance(application, InboxApplication)
@@ -178,6 +185,7 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     )
     application.add_handler(CallbackQueryHandler(column_button, pattern=COLUMN_PATTERN))
     application.add_handler(CallbackQueryHandler(summary_button, pattern=SUMMARY_PATTERN))
+    application.add_handler(CallbackQueryHandler(details_button, pattern=DETAILS_PATTERN))
     application.add_handler(MessageHandler(filters.Document.ALL, document_message, block=False))
     application.add_handler(MessageHandler(filters.Sticker.ALL, sticker_message))
     application.add_handler(MessageHandler(filters.PHOTO, photo_message))
@@ -235,6 +243,7 @@ async def publish_command_menus(application: Application) -> None:  # type: igno
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
     state: AppState = application.bot_data
+    await state.outbox.flush()  # the answers still waiting for a group's pace
     await state.scheduler.shutdown()
     await shutdown_retrainer(state)  # a retrain in flight ends with the bot
     state.executor.shutdown(wait=True, cancel_futures=True)

@@ -199,7 +199,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             mapping=mapping,
             create_sessions=args.create,
         )
-    print(import_reply(outcome, args.file.name, ws.language, ws.timezone))
+    print(import_reply(outcome, args.file.name, ws.language, ws.timezone, ws.currency))
     return 0 if outcome.ok else 1
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.handlers.errors import ErrorAlerts
     from bot.scheduler import Scheduler
     from bot.services.nudges import LiveInsight
+    from bot.services.outbox import GroupOutbox
     from bot.services.workspaces import WorkspaceInfo
 
 __all__ = ["AppState", "CachedInsight", "ChatState", "Context"]
@@ -41,6 +42,8 @@ class AppState:
     """Who administers each group, as Telegram said a few minutes ago."""
     error_alerts: ErrorAlerts
     """When the bot's admins were last told of each kind of error."""
+    outbox: GroupOutbox
+    """Push answers in groups, merged while they wait for the group's pace."""
     cache_workspaces: bool
     """Whether handlers may keep a chat's workspace in `ChatState`: only when this process
     is the one that changes workspaces (SQLite, one machine). On PostgreSQL another

@@ -62,23 +62,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "（私聊中直播时也可以直接发文字）",
     },
     "lang_set": {"en": "Language: English.", "zh": "语言已设为中文。"},
-    "lang_usage": {"en": "Usage: /lang en or /lang zh", "zh": "用法：/lang en 或 /lang zh"},
-    "tz_set": {
-        "en": "Time zone: {tz} (local time now {now}).",
-        "zh": "时区：{tz}（当地时间 {now}）。",
-    },
-    "tz_unknown": {
-        "en": "I don't know the time zone “{tz}”. Use an IANA name such as Asia/Shanghai.",
-        "zh": "无法识别时区“{tz}”。请使用 IANA 名称，例如 Asia/Shanghai。",
-    },
-    "tz_usage": {
-        "en": "Usage: /tz Area/City, for example /tz Asia/Shanghai. Now: {tz}.",
-        "zh": "用法：/tz 地区/城市，例如 /tz Asia/Shanghai。当前：{tz}。",
-    },
-    "not_registered": {
-        "en": "Send /start first to set up this chat.",
-        "zh": "请先发送 /start 设置本聊天。",
-    },
     # --- live sessions -------------------------------------------------------------------------
     "golive_ok": {
         "en": "🔴 Live session #{id} “{title}” is open. Push numbers with /stat{plain}.",
@@ -131,7 +114,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "✅ Imported {name}: {rows} {kind} rows into {target}.",
         "zh": "✅ 已导入 {name}：{rows} 行{kind}，归入{target}。",
     },
-    "import_target_session": {"en": "session #{id} “{title}”", "zh": "第 {id} 场“{title}”"},
     "import_target_history": {
         "en": "your history ({sessions} past sessions)",
         "zh": "历史场次（{sessions} 场）",
@@ -205,10 +187,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "row {row}, {column} “{value}”: {reason}",
         "zh": "第 {row} 行 {column}“{value}”：{reason}",
     },
-    "file_unsupported": {
-        "en": "I read .csv and .xlsx files only; {name} is not one.",
-        "zh": "只支持 .csv 和 .xlsx 文件；{name} 不是。",
-    },
     # --- session summary ---------------------------------------------------------------------
     "summary_title": {
         "en": "📊 Session #{id} “{title}” — {when}",
@@ -230,28 +208,19 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Viewers {viewers} · average watch {watch} · {engagement} interactions per viewer · new followers {followers}",
         "zh": "观看人数 {viewers} · 人均观看 {watch} · 人均互动 {engagement} 次 · 涨粉 {followers}",
     },
-    "summary_line_attention": {
-        "en": "Attention: λ = {lam}/min, half-life {half_life} (from {source})",
-        "zh": "注意力：λ = {lam}/分钟，半衰期 {half_life}（来自{source}）",
-    },
-    "summary_line_sales": {
-        "en": "GMV {gmv} · orders {orders} · buyers {buyers} · AOV {aov}",
-        "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {aov}",
-    },
-    "summary_line_products": {
-        "en": "Products: CTR {ctr} · CTOR {ctor} · items sold {items}",
-        "zh": "商品点击率 {ctr} · 点击-成交转化率 {ctor} · 成交件数 {items}",
-    },
-    "summary_line_value": {
-        "en": "Conversion {conversion} · GPM {gpm} · UV value {uv}",
-        "zh": "转化率 {conversion} · 千次观看成交 {gpm} · UV 价值 {uv}",
-    },
+    "sales_gmv": {"en": "GMV {v}", "zh": "成交额 {v}"},
+    "sales_orders": {"en": "orders {v}", "zh": "订单 {v}"},
+    "sales_buyers": {"en": "buyers {v}", "zh": "成交人数 {v}"},
+    "sales_per_buyer": {"en": "per buyer {v}", "zh": "客单价 {v}"},
+    "sales_aov": {"en": "per order (AOV) {v}", "zh": "笔单价 {v}"},
+    "value_conversion": {"en": "conversion {v}", "zh": "转化率 {v}"},
+    "value_gpm": {"en": "GPM {v}", "zh": "千次观看成交 {v}"},
+    "value_uv": {"en": "UV value {v}", "zh": "UV 价值 {v}"},
+    "products_ctr": {"en": "CTR {v}", "zh": "商品点击率 {v}"},
+    "products_ctor": {"en": "CTOR {v}", "zh": "点击-成交转化率 {v}"},
+    "products_items": {"en": "items sold {v}", "zh": "成交件数 {v}"},
     "summary_line_funnel": {"en": "Funnel: {stages}", "zh": "漏斗：{stages}"},
     "summary_line_segments": {"en": "Audience: {segments}", "zh": "观众分层：{segments}"},
-    "summary_line_buying_power": {
-        "en": "Buying power ({model}, R² {r2}, MAE {mae}): predicted GMV {predicted} vs actual {actual}; top 10 % of viewers hold {top_share} of predicted spend",
-        "zh": "购买力（{model}，R² {r2}，MAE {mae}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",
-    },
     "summary_suggestions": {"en": "What to try next:", "zh": "下一场可以试试："},
     "source_viewers": {"en": "viewer rows", "zh": "观众明细"},
     "source_minutes": {"en": "minute data", "zh": "分钟数据"},
@@ -367,10 +336,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "summary_not_found": {"en": "There is no session #{id} here.", "zh": "这里没有第 {id} 场。"},
     "summary_none": {"en": "No session to summarise yet.", "zh": "还没有可复盘的场次。"},
     # --- summaries, digests, nudges ------------------------------------------------------------
-    "summary_usage": {
-        "en": "Usage: /summary [id] — the last session's summary, or session #id's.",
-        "zh": "用法：/summary [编号] — 最近一场或第 id 场的复盘。",
-    },
     "summary_auto_closed": {
         "en": "(No numbers for {hours} h, so I closed this session.)",
         "zh": "（{hours} 小时没有推送数据，本场已自动结束。）",
@@ -383,6 +348,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "• {name} {value} vs {median}{change}",
         "zh": "• {name} {value}，中位数 {median}{change}",
     },
+    "compare_change": {"en": " ({change})", "zh": "（{change}）"},
     "compare_gmv": {"en": "GMV", "zh": "成交额"},
     "compare_half_life": {"en": "half-life", "zh": "半衰期"},
     "compare_peak": {"en": "peak online", "zh": "最高在线"},
@@ -406,12 +372,13 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "digest_gmv": {
         "en": "Streams {streams} · GMV {gmv} {average}",
-        "zh": "直播 {streams} 场 · 成交额 {gmv} {average}",
+        "zh": "直播 {streams} 场 · 成交额 {gmv}{average}",
     },
     "digest_vs_average": {
         "en": "(7-day average {avg}{change})",
         "zh": "（7 日平均 {avg}{change}）",
     },
+    "digest_change": {"en": ", {change}", "zh": "，{change}"},
     "digest_no_average": {
         "en": "(no streams in the 7 days before)",
         "zh": "（此前 7 天没有直播）",
@@ -429,6 +396,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "🎁 What events did across these {streams} streams:",
         "zh": "🎁 本期 {streams} 场直播的活动效果：",
     },
+    "digest_days_header": {
+        "en": "The last {days} days:",
+        "zh": "近 {days} 天：",
+    },
+    "digest_day_row": {
+        "en": "• {date} · {streams} · GMV {gmv}{half_life}",
+        "zh": "• {date} · {streams} · 成交额 {gmv}{half_life}",
+    },
+    "digest_day_streams": {"en": "{n} streams", "zh": "{n} 场"},
+    "digest_day_stream": {"en": "{n} stream", "zh": "{n} 场"},
+    "digest_day_half_life": {"en": " · half-life {half_life}", "zh": " · 半衰期 {half_life}"},
     "digest_now_empty": {
         "en": "No streams in the last 24 hours, so there is nothing to digest.",
         "zh": "过去 24 小时没有直播，暂无简报。",
@@ -437,17 +415,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Daily digest off. /digest 09:00 turns it back on.",
         "zh": "每日简报已关闭。/digest 09:00 可重新开启。",
     },
-    "digest_usage": {
-        "en": "Usage: /digest HH:MM (your local time), /digest off, or /digest now",
-        "zh": "用法：/digest HH:MM（当地时间）、/digest off 或 /digest now",
-    },
     "digest_set": {
         "en": "Daily digest at {time} ({tz}); the next one {next}. Days without a stream get none.",
         "zh": "每日简报时间 {time}（{tz}）；下一次 {next}。没有直播的日子不发送。",
-    },
-    "nudges_usage": {
-        "en": "Usage: /nudges on or /nudges off",
-        "zh": "用法：/nudges on 或 /nudges off",
     },
     "nudges_on": {
         "en": "Live nudges on: at most one every 10 minutes, when attention slips.",
@@ -457,10 +427,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "live_forecast": {
         "en": "Forecast final GMV: {value} ({method})",
         "zh": "预计本场成交额：{value}（{method}）",
-    },
-    "live_forecast_range": {
-        "en": "Forecast final GMV: {value} (likely {low}–{high})",
-        "zh": "预计本场成交额：{value}（大概率 {low}–{high}）",
     },
     "forecast_model": {"en": "model", "zh": "模型"},
     "forecast_run_rate": {"en": "at the current pace", "zh": "按当前节奏"},
@@ -651,6 +617,49 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "停留：一半观众在 {half}内离开；最近 {window}延长到 {recent}，观众停留更久。",
     },
     "push_ignored": {"en": "Not stored: {items}.", "zh": "未记录：{items}。"},
+    "details_button": {"en": "🔬 Details", "zh": "🔬 详细数据"},
+    "details_offer": {
+        "en": "The figures behind this summary (λ, R², MAE):",
+        "zh": "这份总结背后的数据（λ、R²、MAE）：",
+    },
+    "push_merged": {
+        "en": "📥 {n} pushes while the group's messages were paced:",
+        "zh": "📥 群消息限速期间收到 {n} 条数据：",
+    },
+    "details_title": {
+        "en": "🔬 The figures behind it — session #{id}",
+        "zh": "🔬 背后的数据 — 第 {id} 场",
+    },
+    "details_pushes": {"en": "Numbers pushed: {n}", "zh": "已推送数据：{n} 次"},
+    "details_attention": {
+        "en": "Leaving rate λ = {lam}/min, half-life {half_life}{ci}, from {source}: {exits} exits over {exposure} of watching",
+        "zh": "流失率 λ = {lam}/分钟，半衰期 {half_life}{ci}，来自{source}：共 {exposure} 观看中离开 {exits} 人次",
+    },
+    "details_two_phase": {
+        "en": "Two-phase curve: {bounce} leave quickly (half-life {bounce_half}); the rest stay with a half-life of {engaged}; distance to the observed curve (KS) {ks}",
+        "zh": "双阶段曲线：{bounce} 的观众很快离开（半衰期 {bounce_half}），其余观众半衰期 {engaged}；与实际留存曲线的距离（KS）{ks}",
+    },
+    "details_ci": {"en": " (95% interval ±{ci})", "zh": "（95% 区间 ±{ci}）"},
+    "details_recent": {
+        "en": "Last {window}: λ = {lam}/min, half-life {half_life}",
+        "zh": "最近 {window}：λ = {lam}/分钟，半衰期 {half_life}",
+    },
+    "details_no_attention": {
+        "en": "No leaving rate yet: {why}.",
+        "zh": "暂无流失率：{why}。",
+    },
+    "details_bp": {
+        "en": "Buying power ({model}): R² {r2} on this session's viewers{in_sample}; held-out R² {held} ({held_on}); mean absolute error (MAE) {mae} per viewer",
+        "zh": "购买力（{model}）：本场观众 R² {r2}{in_sample}；留出 R² {held}（{held_on}）；平均绝对误差（MAE）每位观众 {mae}",
+    },
+    "details_in_sample": {"en": " (fitted on them)", "zh": "（在这些观众上拟合）"},
+    "details_held_sessions": {"en": "on other sessions", "zh": "在其他场次上检验"},
+    "details_held_viewers": {"en": "on viewers left out in turn", "zh": "轮流留出部分观众检验"},
+    "details_held_none": {"en": "none to test on", "zh": "没有可检验的数据"},
+    "details_none": {
+        "en": "No technical figures for this yet: push online and entries (or upload a viewer export) first.",
+        "zh": "暂时没有技术数据：先推送在线和进场人数（或上传观众明细）。",
+    },
     "push_nothing_stored": {"en": "Nothing was stored: {items}.", "zh": "本条未记录：{items}。"},
     "push_more": {"en": "…and {n} more", "zh": "……另有 {n} 项"},
     "push_known": {"en": "Labels I read: {keys}.", "zh": "可识别的项目：{keys}。"},
@@ -966,10 +975,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "figure_peak_online": {"en": "peak online", "zh": "最高在线"},
     "figure_avg_watch_s": {"en": "average stay", "zh": "人均观看时长"},
     # --- figures ---------------------------------------------------------------------------
-    "figures_line_sales": {
-        "en": "GMV {gmv} · orders {orders} · buyers {buyers} · per buyer {per_buyer} · per order (AOV) {aov}",
-        "zh": "成交额 {gmv} · 订单 {orders} · 成交人数 {buyers} · 客单价 {per_buyer} · 笔单价 {aov}",
-    },
     "figures_disagree": {
         "en": "{figure}: {others}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
         "zh": "{figure}：{others}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",

@@ -19,11 +19,13 @@ __all__ = [
     "attention_line",
     "buying_power_line",
     "column_question",
+    "details_text",
     "fmt_window",
     "ignored_list",
     "import_reply",
     "key_name",
     "stat_reply",
+    "stat_reply_parts",
 ]
 
 PUSH_KEYS = KEYS
@@ -51,8 +53,7 @@ def _join(items: Iterable[str], lang: str) -> str:
 
 
 def _money(value: float, lang: str, currency: str | None) -> str:
-    text = fmt_money(value, lang)
-    return f"{currency}{text}" if currency else text
+    return fmt_money(value, lang, currency)
 
 
 def _amount(key: str, value: float, lang: str, currency: str | None) -> str:
@@ -114,17 +115,28 @@ def _stay_line(result: StatResult, lang: str) -> str | None:
 def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
     """The answer to a push: what was stored with its change since the last push, when in
     the stream, how long viewers stay, and what was left out (and why)."""
+    own, live = stat_reply_parts(result, lang, explicit=explicit)
+    return "\n".join(own[:1] + live + own[1:])
+
+
+def stat_reply_parts(
+    result: StatResult, lang: str, *, explicit: bool
+) -> tuple[list[str], list[str]]:
+    """The answer to a push as (its own lines: what was stored or left out, the lines a
+    later push's answer supersedes: how long viewers stay). Replies merged into one
+    message keep each one's own lines and the newest one's stay."""
     if result.status == "bad_values":
         lines = [t(lang, "push_nothing_stored", items=ignored_list(result.ignored, lang))]
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
-        return "\n".join(lines)
+        return lines, []
     if result.status == "nothing":
-        return t(lang, "stat_usage", keys=known_keys(lang)) if explicit else t(lang, "stat_nothing")
+        text = t(lang, "stat_usage", keys=known_keys(lang)) if explicit else t(lang, "stat_nothing")
+        return [text], []
     if result.status == "no_session":
-        return t(lang, "stat_not_live_private" if not explicit else "no_open_session")
+        return [t(lang, "stat_not_live_private" if not explicit else "no_open_session")], []
     if result.status == "duplicate":
-        return t(lang, "stat_duplicate")
+        return [t(lang, "stat_duplicate")], []
     values = []
     for key in result.values:  # in the order the host wrote them
         value = t(
@@ -148,13 +160,11 @@ def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
         )
     lines = [t(lang, "push_got", when=when, values=_join(values, lang))]
     stay = _stay_line(result, lang)
-    if stay is not None:
-        lines.append(stay)
     if result.ignored:
         lines.append(t(lang, "push_ignored", items=ignored_list(result.ignored, lang)))
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
-    return "\n".join(lines)
+    return lines, [stay] if stay is not None else []
 
 
 def _size(n: object) -> str:
@@ -264,8 +274,11 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
     return t(lang, "reject_other", detail=params.get("detail", code))
 
 
-def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") -> str:
-    """The answer to an upload (times in the workspace's time zone `tz`)."""
+def import_reply(
+    outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC", currency: str | None = None
+) -> str:
+    """The answer to an upload (times in the workspace's time zone `tz`, money in its
+    ``currency``)."""
     if not outcome.ok:
         if outcome.code == "ask_column" and outcome.question is not None:
             return column_question(outcome.question, name, lang)
@@ -311,8 +324,8 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") 
                 lang,
                 "filed_moved_item",
                 figure=t(lang, f"figure_{m.name}"),
-                before=_figure(m.name, m.before, lang),
-                after=_figure(m.name, m.after, lang),
+                before=_figure(m.name, m.before, lang, currency),
+                after=_figure(m.name, m.after, lang, currency),
             )
             for m in outcome.moved
         )
@@ -322,9 +335,9 @@ def import_reply(outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC") 
     return text
 
 
-def _figure(name: str, value: float | None, lang: str) -> str:
+def _figure(name: str, value: float | None, lang: str, currency: str | None = None) -> str:
     if name == "gmv":
-        return fmt_money(value, lang)
+        return fmt_money(value, lang, currency)
     if name == "avg_watch_s":
         return fmt_duration(value, lang)
     return fmt_num(value, lang)
@@ -419,7 +432,9 @@ def attention_line(a: Any, lang: str) -> str | None:
     )
 
 
-def buying_power_line(bp: Any, lang: str, actual: float | None = None) -> str:
+def buying_power_line(
+    bp: Any, lang: str, actual: float | None = None, currency: str | None = None
+) -> str:
     """The summary's buying-power line (a ``BuyingPowerSummary``): how sure in words from
     the held-out R², predicted against actual GMV, the top tier's share. R² and MAE stay
     in the JSON."""
@@ -435,7 +450,91 @@ def buying_power_line(bp: Any, lang: str, actual: float | None = None) -> str:
         "bp_line",
         model=model,
         sure=t(lang, f"bp_sure_{bp.how_sure}"),
-        predicted=fmt_money(bp.predicted_gmv, lang),
-        actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang),
+        predicted=fmt_money(bp.predicted_gmv, lang, currency),
+        actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang, currency),
         top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
     )
+
+
+# ------------------------------------------------------------------------------ details
+
+
+def _per_min(lambda_per_s: float) -> str:
+    return f"{lambda_per_s * 60:.3f}"
+
+
+def _attention_details(a: Any, lang: str) -> list[str]:
+    if not a.supported:
+        return [t(lang, "details_no_attention", why=t(lang, f"att_why_{a.reason}"))]
+    ci = t(lang, "details_ci", ci=fmt_pct(a.ci_rel, digits=0)) if a.ci_rel is not None else ""
+    lines = [
+        t(
+            lang,
+            "details_attention",
+            lam=_per_min(a.lambda_per_s),
+            half_life=fmt_duration(a.half_life_s, lang),
+            ci=ci,
+            source=t(lang, f"source_{a.source}"),
+            exits=fmt_num(a.events, lang, digits=0),
+            exposure=fmt_duration(a.exposure_s, lang),
+        )
+    ]
+    if a.model == "two_phase" and a.bounce_share is not None:
+        lines.append(
+            t(
+                lang,
+                "details_two_phase",
+                bounce=fmt_pct(a.bounce_share, digits=0),
+                bounce_half=fmt_duration(a.bounce_half_life_s, lang),
+                engaged=fmt_duration(a.engaged_half_life_s, lang),
+                ks="—" if a.ks is None else f"{a.ks:.2f}",
+            )
+        )
+    return lines
+
+
+def _r2(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.2f}"
+
+
+def details_text(d: Any, lang: str, currency: str | None = None) -> str:
+    """The figures behind a push reply or a summary (a ``SessionDetails``): λ with its
+    interval and counts, the recent λ, the buying-power model's R² and MAE."""
+    lines = [t(lang, "details_title", id=d.session_id)]
+    if d.pushes:
+        lines.append(t(lang, "details_pushes", n=d.pushes))
+    if d.attention is not None:
+        lines.extend(_attention_details(d.attention, lang))
+    if d.recent is not None and d.attention is not None and d.attention.supported:
+        lines.append(
+            t(
+                lang,
+                "details_recent",
+                window=fmt_duration(d.recent_window_s, lang),
+                lam=_per_min(d.recent.lambda_per_s),
+                half_life=fmt_duration(d.recent.half_life_s, lang),
+            )
+        )
+    bp = d.buying_power
+    if bp is not None:
+        model = (
+            t(lang, "model_baseline")
+            if bp.source == "baseline"
+            else t(lang, "model_trained", name=bp.model_name)
+        )
+        held_on = {"sessions": "details_held_sessions", "viewers": "details_held_viewers"}
+        lines.append(
+            t(
+                lang,
+                "details_bp",
+                model=model,
+                r2=_r2(bp.r2),
+                in_sample=t(lang, "details_in_sample") if bp.in_sample else "",
+                held=_r2(bp.held_out_r2),
+                held_on=t(lang, held_on.get(bp.held_out or "", "details_held_none")),
+                mae=fmt_money(bp.mae, lang, currency),
+            )
+        )
+    if len(lines) == 1 + bool(d.pushes):
+        lines.append(t(lang, "details_none"))
+    return "\n".join(lines)

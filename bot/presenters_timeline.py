@@ -115,7 +115,9 @@ def event_effect_lines(effects: Sequence[EventEffect], lang: str, window: int = 
     return lines
 
 
-def timeline_summary_lines(report: TimelineReport, lang: str) -> list[str]:
+def timeline_summary_lines(
+    report: TimelineReport, lang: str, currency: str | None = None
+) -> list[str]:
     """The summary's products-and-events section (empty when there is nothing to say): the
     top products, the most-exposed least-converting one, and the event effects told."""
     lines: list[str] = []
@@ -128,7 +130,7 @@ def timeline_summary_lines(report: TimelineReport, lang: str) -> list[str]:
                     "timeline_summary_product",
                     i=i,
                     name=_product_label(p, lang),
-                    gmv=fmt_money(p.gmv, lang),
+                    gmv=fmt_money(p.gmv, lang, currency),
                     share=fmt_pct(p.gmv_share, digits=0),
                     ctr=fmt_pct(p.ctr),
                 )
@@ -153,11 +155,13 @@ def timeline_summary_lines(report: TimelineReport, lang: str) -> list[str]:
     return lines
 
 
-def timeline_summary_section(report: TimelineReport | None, lang: str) -> str:
+def timeline_summary_section(
+    report: TimelineReport | None, lang: str, currency: str | None = None
+) -> str:
     """The section as text to append to the summary ("" when there is nothing to say)."""
     if report is None:
         return ""
-    return "\n".join(timeline_summary_lines(report, lang))
+    return "\n".join(timeline_summary_lines(report, lang, currency))
 
 
 # --------------------------------------------------------------------------------- nudge

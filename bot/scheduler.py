@@ -42,8 +42,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlmodel import col, select
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
+from bot.i18n import t
 from bot.services.active_models import active_model
 from bot.services.admin import plan_weekly_retrain
+from bot.services.details import details_keyboard, has_details
 from bot.services.digests import (
     DigestContent,
     build_digest,
@@ -53,7 +55,12 @@ from bot.services.digests import (
 from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
 from bot.services.nudges import nudge_text
 from bot.services.sending import ChatGone, deliver
-from bot.services.summaries import build_summary, close_idle_sessions, render_summary_charts
+from bot.services.summaries import (
+    SummaryContent,
+    build_summary,
+    close_idle_sessions,
+    render_summary_charts,
+)
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ScheduledSend, row_id
@@ -461,6 +468,7 @@ class Scheduler:
             charts,
             skip=int(payload.get(PARTS_SENT) or 0),
             on_part=functools.partial(self._parts_sent, row_id(row)),
+            **_details(content),
         )
         await self._thread(
             remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
@@ -503,6 +511,9 @@ class Scheduler:
         if content is None:
             log.info("%s: no stream that day, nothing sent", row.key)
             return _Outcome.EMPTY
+        if not content.chart:
+            await deliver(self.application.bot, content.chat_id, content.text)
+            return _Outcome.SENT
         png = await self.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return _Outcome.SENT
@@ -569,7 +580,7 @@ class Scheduler:
                     content = await self._compute(
                         build_digest, self._engine, workspace_id=workspace_id, covers=covers
                     )
-                    if content is None:
+                    if content is None or not content.chart:
                         return
                     key = _chart_key(content)
                     if key not in self._rendered:
@@ -622,12 +633,16 @@ class Scheduler:
         )
         if content is None:
             return False
+        if not content.chart:
+            await deliver(self.application.bot, content.chat_id, content.text)
+            return True
         png = await self.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return True
 
-    async def send_summary_now(self, workspace_id: int, session_id: int) -> bool:
-        """/summary: the session's summary at once; False when there is no such session."""
+    async def send_summary_now(self, workspace_id: int, session_id: int, asker: int = 0) -> bool:
+        """/summary: the session's summary at once; False when there is no such session.
+        Its "details" button is for ``asker`` (0: anyone in the chat)."""
         fingerprint = await self._thread(summary_fingerprint, self._engine, session_id=session_id)
         content = await self._compute(
             build_summary,
@@ -646,11 +661,23 @@ class Scheduler:
             content.timezone,
             content.timeline,
         )
-        await deliver(self.application.bot, content.chat_id, content.text, charts)
+        await deliver(
+            self.application.bot, content.chat_id, content.text, charts, **_details(content, asker)
+        )
         await self._thread(
             remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
         )
         return True
+
+
+def _details(content: SummaryContent, owner: int = 0) -> dict[str, Any]:
+    """The summary's "details" button for `deliver` (none when it has no such figures)."""
+    if not has_details(content.report):
+        return {}
+    return {
+        "markup": details_keyboard(content.lang, "s", content.session_id, owner),
+        "markup_text": t(content.lang, "details_offer"),
+    }
 
 
 async def _sweep_job(context: Context) -> None:

@@ -82,7 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
         "minutes_watched": "Minutes watched",
         "still_watching": "Still watching",
         "km": "Observed",
-        "fit": "Fitted e^(−λt)",
+        "fit": "Fitted curve",
         "fit_two_phase": "Fitted: quick leavers + stayers",
         "median_stay": "Median stay {v} min",
         "half_life": "Half-life {v} min",
@@ -97,7 +97,6 @@ LABELS: dict[str, dict[str, str]] = {
         "rest": "Rest",
         "predicted": "Predicted spend",
         "actual": "Actual spend",
-        "fit_stats": "R² {r2} · MAE {mae}",
         "digest_title": "GMV, last 14 days",
         "gmv": "GMV",
         "half_life_axis": "Half-life (min)",
@@ -123,7 +122,7 @@ LABELS: dict[str, dict[str, str]] = {
         "minutes_watched": "观看时长（分钟）",
         "still_watching": "仍在观看",
         "km": "实际留存",
-        "fit": "拟合 e^(−λt)",
+        "fit": "拟合曲线",
         "fit_two_phase": "拟合：速离 + 留存",
         "median_stay": "停留中位数 {v} 分钟",
         "half_life": "半衰期 {v} 分钟",
@@ -138,7 +137,6 @@ LABELS: dict[str, dict[str, str]] = {
         "rest": "其余",
         "predicted": "预测消费",
         "actual": "实际消费",
-        "fit_stats": "R² {r2} · 平均误差 {mae}",
         "digest_title": "近14天成交额",
         "gmv": "成交额",
         "half_life_axis": "半衰期（分钟）",
@@ -433,17 +431,7 @@ def buying_power_figure(data: BuyingPowerChartData, lang: str | None = "en") -> 
         [f"{s.t[r.tier]}\n({_num(r.size, s.lang)})" for r in rows], fontproperties=s.fp
     )
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
-    if data.r2 is not None and data.mae is not None:
-        ax.text(
-            0.99,
-            1.02,
-            s.t["fit_stats"].format(r2=f"{data.r2:.2f}", mae=f"{data.mae:.1f}"),
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontproperties=s.fp_small,
-            color=COLORS["muted"],
-        )
+    # R² and MAE are for the details button and the JSON, not the chart
     fig.subplots_adjust(bottom=0.17)
     _title(ax, s, s.t["bp_title"])
     _legend(ax, s, loc="upper right")

@@ -60,6 +60,7 @@ async def _run_import(
     workspace_id: int,
     lang: str,
     tz: str,
+    currency: str | None = None,
     data: bytes,
     name: str,
     **kwargs: object,
@@ -95,7 +96,7 @@ async def _run_import(
             await status.edit_text(t(lang, "import_failed", name=name))
         raise
     await status.edit_text(
-        import_reply(outcome, name, lang, tz), reply_markup=_keyboard(outcome, lang)
+        import_reply(outcome, name, lang, tz, currency), reply_markup=_keyboard(outcome, lang)
     )
 
 
@@ -122,6 +123,7 @@ async def document_message(update: Update, context: Context) -> None:
         workspace_id=ws.id,
         lang=ws.language,
         tz=ws.timezone,
+        currency=ws.currency,
         data=data,
         name=name,
         caption=message.caption,
@@ -174,6 +176,7 @@ async def column_button(update: Update, context: Context) -> None:
         workspace_id=ws.id,
         lang=ws.language,
         tz=ws.timezone,
+        currency=ws.currency,
         data=data,
         name=name,
         caption=answer.caption,

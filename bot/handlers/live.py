@@ -8,6 +8,7 @@ the bot was down keep their moments.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,10 +17,9 @@ from telegram.ext import filters
 
 from bot.context import Context
 from bot.formatting import fmt_duration
-from bot.handlers.common import in_worker, reply, workspace_of
+from bot.handlers.common import forget_cached_workspace, in_worker, reply, workspace_of
 from bot.handlers.reports import push_reply
 from bot.i18n import t
-from bot.presenters import stat_reply
 from bot.services.live import end_live, go_live, push_stat
 from bot.services.summaries import summary_key
 from bot.timeline_text import recognise
@@ -101,8 +101,10 @@ async def _push(update: Update, context: Context, text: str, *, explicit: bool) 
         now=message_time(message),
         dedupe_key=f"{ws.chat_id}:{message.message_id}",
     )
-    answer = stat_reply(result, ws.language, explicit=explicit)
-    await push_reply(context, message, ws, result, answer)  # + forecast, nudge
+    if result.status == "ok" and result.currency != ws.currency:  # a first money symbol
+        forget_cached_workspace(context)
+        ws = replace(ws, currency=result.currency)
+    await push_reply(context, message, ws, result, explicit=explicit)  # + forecast, nudge
 
 
 async def stat_command(update: Update, context: Context) -> None:

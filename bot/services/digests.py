@@ -189,6 +189,8 @@ class DigestContent:
     text: str
     daily: list[dict[str, Any]] = field(default_factory=list)
     streams: int = 0
+    chart: bool = True
+    """False when the days are too few for a chart: the text then ends with them as a table."""
 
 
 def _local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -214,10 +216,10 @@ def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> pd.
     return pd.DataFrame(rows)
 
 
-def _change(now_value: float, before: float) -> str:
+def _change(now_value: float, before: float, lang: str) -> str:
     if not (math.isfinite(now_value) and math.isfinite(before)) or before == 0:
         return ""
-    return f" ({now_value / before - 1:+.0%})"
+    return t(lang, "digest_change", change=f"{now_value / before - 1:+.0%}")
 
 
 def build_digest(
@@ -235,6 +237,7 @@ def build_digest(
             return None
         zone = ZoneInfo(ws.timezone)
         lang = ws.language
+        currency = ws.currency
         if last_24h_until is not None:
             end = last_24h_until
             start = end - timedelta(hours=24)
@@ -276,12 +279,23 @@ def build_digest(
     else:
         lines = [t(lang, "digest_title", date=day.isoformat(), tz=ws_tz(zone))]
     avg_text = (
-        t(lang, "digest_vs_average", avg=fmt_money(avg, lang), change=_change(gmv, avg))
+        t(
+            lang,
+            "digest_vs_average",
+            avg=fmt_money(avg, lang, currency),
+            change=_change(gmv, avg, lang),
+        )
         if math.isfinite(avg)
         else t(lang, "digest_no_average")
     )
     lines.append(
-        t(lang, "digest_gmv", streams=len(period), gmv=fmt_money(gmv, lang), average=avg_text)
+        t(
+            lang,
+            "digest_gmv",
+            streams=len(period),
+            gmv=fmt_money(gmv, lang, currency),
+            average=avg_text,
+        )
     )
     if math.isfinite(half_life):
         if math.isfinite(prior):
@@ -312,7 +326,7 @@ def build_digest(
                 "digest_best",
                 name=name,
                 title=best.title or "—",
-                gmv=fmt_money(best.gmv, lang),
+                gmv=fmt_money(best.gmv, lang, currency),
                 share=f" ({fmt_pct(share, digits=0)})" if share is not None else "",
             )
         )
@@ -320,6 +334,11 @@ def build_digest(
     if told:
         lines.append(t(lang, "digest_events", streams=len(period)))
         lines.extend(told)
+    from core.charts import digest_has_chart
+
+    chart = digest_has_chart(daily)
+    if not chart:  # one or two days say more as a short table than as bars
+        lines.extend(_day_table(daily, lang, currency))
     return DigestContent(
         workspace_id,
         chat_id,
@@ -327,7 +346,36 @@ def build_digest(
         "\n".join(lines),
         daily=[{str(k): v for k, v in rec.items()} for rec in daily.to_dict("records")],
         streams=len(period),
+        chart=chart,
     )
+
+
+def _day_table(daily: pd.DataFrame, lang: str, currency: str | None) -> list[str]:
+    """The days of the chart's window that had a stream, one line each."""
+    rows = []
+    for rec in daily.to_dict("records"):
+        if not rec.get("streams"):
+            continue
+        half_life = float(rec.get("half_life_s", math.nan))
+        rows.append(
+            t(
+                lang,
+                "digest_day_row",
+                date=str(rec["date"])[5:],
+                streams=t(
+                    lang,
+                    "digest_day_stream" if rec["streams"] == 1 else "digest_day_streams",
+                    n=int(rec["streams"]),
+                ),
+                gmv=fmt_money(float(rec["gmv"]), lang, currency),
+                half_life=t(lang, "digest_day_half_life", half_life=fmt_duration(half_life, lang))
+                if math.isfinite(half_life)
+                else "",
+            )
+        )
+    if len(rows) < 2:  # the day itself is told above
+        return []
+    return ["", t(lang, "digest_days_header", days=CHART_DAYS), *rows]
 
 
 def ws_tz(zone: ZoneInfo) -> str:

@@ -64,7 +64,7 @@ class StatResult:
     status: StatStatus
     values: dict[str, float] = field(default_factory=dict)
     ignored: list[Ignored] = field(default_factory=list)
-    currency: str | None = None
+    currency: str | None = None  # the workspace's (ISO code), after this push
     session_id: int | None = None
     changes: dict[str, float] = field(default_factory=dict)
     since_s: float | None = None  # from the previous push
@@ -207,12 +207,15 @@ def push_stat(
             from bot.services.workspaces import note_currency_symbol
 
             # the first money symbol a host types sets the workspace's currency
-            note_currency_symbol(session, workspace_id, parsed.currency)
+            currency = note_currency_symbol(session, workspace_id, parsed.currency)
+        else:
+            ws = repo.get_workspace(session, workspace_id=workspace_id)
+            currency = ws.currency if ws is not None else None
     result = StatResult(
         pushed.status,
         parsed.values,
         parsed.ignored,
-        parsed.currency,
+        currency,
         session_id=pushed.session_id,
     )
     if pushed.status == "ok":
@@ -225,10 +228,6 @@ def push_stat(
 def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
     """Fill the change since the last push and the live attention from the session's pushes
     (plain rows and numpy: this runs on every push)."""
-    import numpy as np
-
-    from core import attention
-
     if len(rows) >= 2:
         last, earlier = rows[-1], rows[:-1]
         for key in result.values:
@@ -238,13 +237,7 @@ def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
         result.since_s = (_utc(last["ts"]) - _utc(earlier[-1]["ts"])).total_seconds()
     if not rows:
         return
-    start = _utc(rows[0]["ts"])
-    t = np.array([(_utc(r["ts"]) - start).total_seconds() for r in rows], dtype=float)
-    online = np.array([_nan(r["online"]) for r in rows], dtype=float)
-    cumulative = np.array([_nan(r["entries"]) for r in rows], dtype=float)
-    if np.count_nonzero(np.isfinite(cumulative)) < 2:
-        cumulative = np.array([_nan(r["viewers"]) for r in rows], dtype=float)
-    estimate = attention.from_pushes(t, online, cumulative)
+    estimate, recent = push_attention(rows)
     if estimate is None or not _finite(estimate.lambda_per_s, estimate.half_life_s):
         return
     if not estimate.supported:
@@ -252,14 +245,32 @@ def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
         return
     result.lambda_per_s = estimate.lambda_per_s
     result.half_life_s = estimate.half_life_s
-    recent = attention.from_pushes(t, online, cumulative, window_s=RECENT_WINDOW_S)
-    if (
-        recent is not None
-        and recent.events > 0
-        and _finite(recent.lambda_per_s, recent.half_life_s)
-    ):
+    if recent is not None:
         result.recent_lambda_per_s = recent.lambda_per_s
         result.recent_half_life_s = recent.half_life_s
+
+
+def push_attention(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """The attention estimates of a session's pushes (rows with ``ts``, ``online``,
+    ``entries``, ``viewers``): the whole session's (or None) and the last
+    ``RECENT_WINDOW_S``'s (None unless someone left in it)."""
+    import numpy as np
+
+    from core import attention
+
+    if not rows:
+        return None, None
+    start = _utc(rows[0]["ts"])
+    t = np.array([(_utc(r["ts"]) - start).total_seconds() for r in rows], dtype=float)
+    online = np.array([_nan(r["online"]) for r in rows], dtype=float)
+    cumulative = np.array([_nan(r["entries"]) for r in rows], dtype=float)
+    if np.count_nonzero(np.isfinite(cumulative)) < 2:
+        cumulative = np.array([_nan(r["viewers"]) for r in rows], dtype=float)
+    estimate = attention.from_pushes(t, online, cumulative)
+    recent = attention.from_pushes(t, online, cumulative, window_s=RECENT_WINDOW_S)
+    if recent is None or recent.events <= 0 or not _finite(recent.lambda_per_s, recent.half_life_s):
+        recent = None
+    return estimate, recent
 
 
 def _finite(*values: float | None) -> bool:

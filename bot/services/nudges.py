@@ -301,7 +301,7 @@ def _minutes_as_pushes(minutes: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def forecast_line(forecast: Forecast | None, lang: str) -> str:
+def forecast_line(forecast: Forecast | None, lang: str, currency: str | None = None) -> str:
     """The push reply's forecast line ("" when there is no forecast): the model's 80 %
     range, or the run-rate said as such."""
     if forecast is None or not math.isfinite(forecast.value):
@@ -310,14 +310,14 @@ def forecast_line(forecast: Forecast | None, lang: str) -> str:
         return "\n" + t(
             lang,
             "live_forecast_interval",
-            low=fmt_money(forecast.low, lang),
-            high=fmt_money(forecast.high, lang),
-            value=fmt_money(forecast.value, lang),
+            low=fmt_money(forecast.low, lang, currency),
+            high=fmt_money(forecast.high, lang, currency),
+            value=fmt_money(forecast.value, lang, currency),
         )
     return "\n" + t(
         lang,
         "live_forecast",
-        value=fmt_money(forecast.value, lang),
+        value=fmt_money(forecast.value, lang, currency),
         method=t(lang, f"forecast_{forecast.method}"),
     )
 

@@ -4,6 +4,7 @@ language. Shared by /summary, the scheduled summary, `livehost report` and the d
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -72,6 +73,7 @@ def session_report(
         assert ws is not None
         language = lang or ws.language
         tz = ws.timezone
+        currency = ws.currency
         title, started_at, ended_at = live.title, live.started_at, live.ended_at
         frames = {
             "snapshots": repo.snapshots_frame(session, session_id=session_id),
@@ -104,7 +106,7 @@ def session_report(
         with session_scope(engine) as session:
             if repo.get_session_any(session, session_id=session_id) is not None:
                 store_figures(session, session_id=session_id, figures=report.figures)
-    text = format_summary(report, language, session_id=session_id, timezone=tz)
+    text = format_summary(report, language, session_id=session_id, timezone=tz, currency=currency)
     bundle = ReportBundle(session_id, owner, language, report, text)
     if timeline_frames is not None:
         bundle.timeline = build_timeline(timeline_frames)
@@ -135,7 +137,9 @@ def _when(report: SessionReport, timezone: str) -> str:
     return start.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _suggestion(code: str, params: dict[str, Any], lang: str) -> str | None:
+def _suggestion(
+    code: str, params: dict[str, Any], lang: str, currency: str | None = None
+) -> str | None:
     key = f"sugg_{code}"
     if key not in CATALOG:
         return None
@@ -144,7 +148,7 @@ def _suggestion(code: str, params: dict[str, Any], lang: str) -> str | None:
         if name == "base":
             shown[name] = t(lang, f"stage_{'views' if value == 'viewers' else value}")
         elif name.endswith(("_gmv", "spend", "per_10min")) and isinstance(value, int | float):
-            shown[name] = fmt_money(float(value), lang)
+            shown[name] = fmt_money(float(value), lang, currency)
         elif isinstance(value, float):
             shown[name] = f"{value:.1f}".rstrip("0").rstrip(".")
         else:
@@ -159,15 +163,15 @@ _MONEY = ("gmv",)
 _DURATION = ("duration_s", "watch_s", "platform_avg_stay_s")
 
 
-def _figure_value(name: str, value: float, lang: str) -> str:
+def _figure_value(name: str, value: float, lang: str, currency: str | None = None) -> str:
     if name in _MONEY:
-        return fmt_money(value, lang)
+        return fmt_money(value, lang, currency)
     if name in _DURATION:
         return fmt_duration(value, lang)
     return fmt_num(value, lang)
 
 
-def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
+def disagreement_lines(report: SessionReport, lang: str, currency: str | None = None) -> list[str]:
     """One line for each figure its sources disagree on: the other sources' values, the
     one used with its difference to the first of them, and which one was used."""
     by_figure: dict[str, list[Any]] = {}
@@ -179,7 +183,9 @@ def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
     for figure, entries in by_figure.items():
         first = entries[0]
         others = sep.join(
-            f"{t(lang, f'figsrc_{r.other_source}')} {_figure_value(figure, r.other_value, lang)}"
+            t(lang, f"figsrc_{r.other_source}")
+            + " "
+            + _figure_value(figure, r.other_value, lang, currency)
             for r in entries
         )
         diff = "—" if not math.isfinite(first.rel_diff) else f"{first.rel_diff * 100:+.1f}%"
@@ -190,7 +196,7 @@ def disagreement_lines(report: SessionReport, lang: str) -> list[str]:
                 figure=t(lang, f"figname_{figure}"),
                 others=others,
                 chosen_source=t(lang, f"figsrc_{first.chosen_source}"),
-                chosen=_figure_value(figure, first.chosen_value, lang),
+                chosen=_figure_value(figure, first.chosen_value, lang, currency),
                 diff=diff,
             )
         )
@@ -215,8 +221,24 @@ def is_too_short(report: SessionReport) -> bool:
     return duration is None or duration < SHORT_SESSION_S
 
 
+def _items(lang: str, *items: tuple[str, float | None, Callable[[float], str]]) -> str:
+    """`GMV ¥3.4万 · orders 35`: the figures the data carry, the missing ones left out."""
+    shown = [
+        t(lang, key, v=fmt(value))
+        for key, value, fmt in items
+        if value is not None and math.isfinite(value)
+    ]
+    text = " · ".join(shown)
+    return text[:1].upper() + text[1:]  # a line starts with a capital
+
+
 def format_summary(
-    report: SessionReport, lang: str, *, session_id: int | None = None, timezone: str = "UTC"
+    report: SessionReport,
+    lang: str,
+    *,
+    session_id: int | None = None,
+    timezone: str = "UTC",
+    currency: str | None = None,
 ) -> str:
     """The summary text: headline figures, attention, sales, funnel, audience, suggestions.
     Lines whose figures the data cannot support are left out."""
@@ -262,38 +284,33 @@ def format_summary(
 
     if (line := attention_line(report.attention, lang)) is not None:
         lines.append(line)
-    if k.gmv is not None or k.orders is not None:
-        lines.append(
-            t(
-                lang,
-                "figures_line_sales",
-                gmv=fmt_money(k.gmv, lang),
-                orders=fmt_num(k.orders, lang),
-                buyers=fmt_num(k.buyers, lang),
-                per_buyer=fmt_money(k.per_buyer, lang),
-                aov=fmt_money(k.aov, lang),
-            )
-        )
-    if k.ctr is not None or k.ctor is not None or k.items is not None:
-        lines.append(
-            t(
-                lang,
-                "summary_line_products",
-                ctr=fmt_pct(k.ctr),
-                ctor=fmt_pct(k.ctor),
-                items=fmt_num(k.items, lang),
-            )
-        )
-    if k.gpm is not None or k.conversion is not None:
-        lines.append(
-            t(
-                lang,
-                "summary_line_value",
-                conversion=fmt_pct(k.conversion, digits=2),
-                gpm=fmt_money(k.gpm, lang),
-                uv=fmt_money(k.uv_value, lang),
-            )
-        )
+    money = lambda v: fmt_money(v, lang, currency)  # noqa: E731
+    sales = _items(
+        lang,
+        ("sales_gmv", k.gmv, money),
+        ("sales_orders", k.orders, lambda v: fmt_num(v, lang)),
+        ("sales_buyers", k.buyers, lambda v: fmt_num(v, lang)),
+        ("sales_per_buyer", k.per_buyer, money),
+        ("sales_aov", k.aov, money),
+    )
+    if sales:
+        lines.append(sales)
+    value = _items(
+        lang,
+        ("value_conversion", k.conversion, lambda v: fmt_pct(v, digits=2)),
+        ("value_gpm", k.gpm, money),
+        ("value_uv", k.uv_value, money),
+    )
+    if value:
+        lines.append(value)
+    products = _items(
+        lang,
+        ("products_ctr", k.ctr, fmt_pct),
+        ("products_ctor", k.ctor, fmt_pct),
+        ("products_items", k.items, lambda v: fmt_num(v, lang)),
+    )
+    if products:
+        lines.append(products)
     if len(report.funnel) >= 2:
         sep = " → "
         stages = sep.join(
@@ -310,15 +327,17 @@ def format_summary(
         lines.append(t(lang, "summary_line_segments", segments=sep.join(parts)))
     if report.buying_power is not None:
         # the session's GMV figure: one value for GMV in the whole message
-        lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv))
+        lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv, currency=currency))
     tips = [
-        tip for s in report.suggestions if (tip := _suggestion(s.code, s.params, lang)) is not None
+        tip
+        for s in report.suggestions
+        if (tip := _suggestion(s.code, s.params, lang, currency)) is not None
     ]
     if tips:
         lines.append("")
         lines.append(t(lang, "summary_suggestions"))
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
-    disagreements = disagreement_lines(report, lang)
+    disagreements = disagreement_lines(report, lang, currency)
     if disagreements:  # last: the figures above are the ones used
         lines.append("")
         lines.extend(disagreements)

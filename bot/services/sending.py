@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
-from telegram import Bot, InputMediaPhoto
+from telegram import Bot, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import BaseRateLimiter
 
@@ -443,6 +443,8 @@ async def deliver(
     *,
     skip: int = 0,
     on_part: PartSent | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    markup_text: str = "",
 ) -> Delivered:
     """Send ``photos`` (an album when several, the caption on the first) and ``text``: as
     the caption when it fits in 1,024 characters, else the first lines as the caption and
@@ -455,7 +457,10 @@ async def deliver(
     not sent again; ``on_part(n)`` is awaited after each part Telegram accepted (``n``:
     parts delivered so far) for the caller to record. A crash between Telegram's answer and
     that record can repeat one part on the next attempt: the album (one request) if it
-    came right after the album, else that one text message; never more."""
+    came right after the album, else that one text message; never more.
+
+    ``markup`` (buttons) goes under the last message; when that is an album (which
+    cannot carry buttons), under one more message saying ``markup_text``."""
     ids: list[int] = []
     parts: list[Callable[[], Awaitable[list[int]]]] = []
     rest = text
@@ -475,17 +480,29 @@ async def deliver(
         caption, rest = split_caption(text)
         name, png = photos[0]
 
+        pieces = split_text(rest)
+
         async def photo() -> list[int]:
             message = await bot.send_photo(
-                chat_id=chat_id, photo=png, filename=f"{name}.png", caption=caption or None
+                chat_id=chat_id,
+                photo=png,
+                filename=f"{name}.png",
+                caption=caption or None,
+                reply_markup=None if pieces else markup,
             )
             return [message.message_id]
 
         parts.append(photo)
-    for piece in split_text(rest):
+    pieces = split_text(rest)
+    if markup is not None and not pieces and len(photos) >= 2 and markup_text:
+        pieces = [markup_text]
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
 
-        async def message(piece: str = piece) -> list[int]:
-            sent = await bot.send_message(chat_id=chat_id, text=piece)
+        async def message(piece: str = piece, last: bool = last) -> list[int]:
+            sent = await bot.send_message(
+                chat_id=chat_id, text=piece, reply_markup=markup if last else None
+            )
             return [sent.message_id]
 
         parts.append(message)

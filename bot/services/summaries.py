@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
@@ -110,7 +111,7 @@ class SummaryContent:
 
 
 _COMPARE_NAMES: dict[str, tuple[str, Callable[[float | None, str], str]]] = {
-    "gmv": ("gmv", fmt_money),
+    "gmv": ("gmv", fmt_money),  # with the workspace's currency: see `_comparison`
     "half_life_s": ("half_life", fmt_duration),
     "peak_online": ("peak", fmt_num),
     "duration_s": ("duration", fmt_duration),
@@ -121,7 +122,9 @@ COMPARE_MIN = 3
 """Past streams needed before a summary compares with the usual."""
 
 
-def _comparison(report: SessionReport, lang: str, streams: list[StreamRecord]) -> list[str]:
+def _comparison(
+    report: SessionReport, lang: str, streams: list[StreamRecord], currency: str | None = None
+) -> list[str]:
     from core.figures import compare_with_usual
 
     if len(streams) < COMPARE_MIN or is_too_short(report):
@@ -130,7 +133,11 @@ def _comparison(report: SessionReport, lang: str, streams: list[StreamRecord]) -
     items = []
     for c in compare_with_usual(report.figures, history):
         name, shown = _COMPARE_NAMES[c.figure]
-        change = f" ({c.change:+.0%})" if c.change is not None else ""
+        if c.figure == "gmv":
+            shown = partial(fmt_money, currency=currency)
+        change = (
+            t(lang, "compare_change", change=f"{c.change:+.0%}") if c.change is not None else ""
+        )
         items.append(
             t(
                 lang,
@@ -178,15 +185,15 @@ def build_summary(
             limit=COMPARE_LAST,
         )
         marks = nudge_times(session, session_id=session_id)
-        chat_id, tz = ws.chat_id, ws.timezone
+        chat_id, tz, currency = ws.chat_id, ws.timezone, ws.currency
     lang = bundle.lang
     head, _, tail = bundle.text.partition("\n\n")
     lines = [head]
     if auto_closed:
         lines.append(t(lang, "summary_auto_closed", hours=int(IDLE_CLOSE_S // 3600)))
-    lines.extend(_comparison(bundle.report, lang, streams))
+    lines.extend(_comparison(bundle.report, lang, streams, currency))
     text = "\n".join(lines) + (f"\n\n{tail}" if tail else "")
-    text += _products_section(bundle.timeline, lang)
+    text += _products_section(bundle.timeline, lang, currency)
     return SummaryContent(
         session_id,
         bundle.workspace_id,
@@ -200,11 +207,13 @@ def build_summary(
     )
 
 
-def _products_section(timeline: TimelineReport | None, lang: str) -> str:
+def _products_section(
+    timeline: TimelineReport | None, lang: str, currency: str | None = None
+) -> str:
     """Top products, the most-exposed least-converting one and the event effects told."""
     from bot.presenters_timeline import timeline_summary_section
 
-    section = timeline_summary_section(timeline, lang)
+    section = timeline_summary_section(timeline, lang, currency)
     return f"\n\n{section}" if section else ""
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import string
+from pathlib import Path
 
 import pytest
 
 from bot.i18n import CATALOG, LANGUAGES, language_from_telegram, t
+from core.charts import LABELS
+from core.segments import SEGMENT_NAMES
 
 
 def _fields(text: str) -> set[str]:
@@ -32,3 +36,42 @@ def test_language_from_telegram() -> None:
 def test_unknown_language_falls_back_to_english() -> None:
     assert t("fr", "lang_set") == CATALOG["lang_set"]["en"]
     assert t("zh", "no_open_session") == CATALOG["no_open_session"]["zh"]
+
+
+def _source() -> str:
+    root = Path(__file__).resolve().parents[2]
+    files = [p for d in ("bot", "core", "storage") for p in (root / d).rglob("*.py")]
+    return "\n".join(p.read_text("utf-8") for p in files if p.name != "i18n.py")
+
+
+def test_every_key_in_the_catalogue_is_used() -> None:
+    """A key is named in the code, or built from a prefix the code names (`f"sugg_{code}"`)."""
+    source = _source()
+    prefixes = set(re.findall(r"f[\"']([a-z_]+_)\{", source))
+    prefixes |= set(re.findall(r"[\"']([a-z_]+_)[\"']\s*\+", source))
+    unused = [
+        key
+        for key in CATALOG
+        if f'"{key}"' not in source
+        and f"'{key}'" not in source
+        and not any(key.startswith(p) for p in prefixes)
+    ]
+    assert unused == []
+
+
+def test_the_check_for_unused_keys_can_fail() -> None:
+    source = _source()
+    assert '"details_button"' in source and '"no_such_key_anywhere"' not in source
+
+
+@pytest.mark.parametrize("key", sorted(LABELS["en"]))
+def test_every_chart_label_has_both_languages_with_the_same_placeholders(key: str) -> None:
+    assert set(LABELS) == set(LANGUAGES) and key in LABELS["zh"]
+    assert _fields(LABELS["en"][key]) == _fields(LABELS["zh"][key]), key
+    assert LABELS["zh"][key] != LABELS["en"][key]
+
+
+def test_every_segment_name_has_both_languages() -> None:
+    for key, (en, zh) in SEGMENT_NAMES.items():
+        assert en and zh and en != zh, key
+        assert _fields(en) == _fields(zh) == set()

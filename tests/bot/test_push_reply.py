@@ -13,13 +13,15 @@ from hypothesis import strategies as st
 from bot.i18n import CATALOG
 from bot.presenters import stat_reply
 from bot.services.live import StatResult
+from bot.settings_input import currency_from_symbol
 from bot.statparse import KEYS, Reason, parse_stats
 
 
 def _stored(text: str, **extra: object) -> StatResult:
     parsed = parse_stats(text)
     status = "ok" if parsed.values else ("bad_values" if parsed.ignored else "nothing")
-    result = StatResult(status, parsed.values, parsed.ignored, parsed.currency, session_id=1)
+    currency = currency_from_symbol(parsed.currency) if parsed.currency else None
+    result = StatResult(status, parsed.values, parsed.ignored, currency, session_id=1)
     for name, value in extra.items():
         setattr(result, name, value)
     return result

@@ -59,8 +59,15 @@ def test_wall_times_that_do_not_exist_or_repeat() -> None:
     assert twice == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
-ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Shanghai", "UTC",
-         "America/Santiago", "Pacific/Chatham"]
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Shanghai",
+    "UTC",
+    "America/Santiago",
+    "Pacific/Chatham",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -94,7 +101,11 @@ def test_one_digest_per_local_day_whatever_the_zone(
 def _workspace(db_engine: Engine, chat_id: int, tz: str = "Europe/Berlin") -> int:
     with session_scope(db_engine) as session:
         ws = repo.get_or_create_workspace(
-            session, chat_id=chat_id, chat_type="private", title=None, language="en",
+            session,
+            chat_id=chat_id,
+            chat_type="private",
+            title=None,
+            language="en",
             timezone=tz,
         )
         return row_id(ws)
@@ -161,12 +172,20 @@ def test_digest_compares_with_the_seven_day_average_and_skips_quiet_days(
 ) -> None:
     wid = _workspace(engine, 1, tz="UTC")
     with session_scope(engine) as session:
-        for day, gmv in (((5, 31), 9000.0), ((6, 2), 1000.0), ((6, 5), 3000.0),
-                         ((6, 6), None), ((6, 8), 4000.0)):
+        for day, gmv in (
+            ((5, 31), 9000.0),
+            ((6, 2), 1000.0),
+            ((6, 5), 3000.0),
+            ((6, 6), None),
+            ((6, 8), 4000.0),
+        ):
             session.add(
                 PastSession(
-                    workspace_id=wid, started_at=datetime(2026, *day, 20, tzinfo=UTC),
-                    gmv=gmv, avg_watch_s=120.0, title=f"Day {day[1]}",
+                    workspace_id=wid,
+                    started_at=datetime(2026, *day, 20, tzinfo=UTC),
+                    gmv=gmv,
+                    avg_watch_s=120.0,
+                    title=f"Day {day[1]}",
                 )
             )
     content = build_digest(engine, workspace_id=wid, covers=date(2026, 6, 8))
@@ -181,6 +200,32 @@ def test_digest_compares_with_the_seven_day_average_and_skips_quiet_days(
     assert by_date["2026-06-06"]["streams"] == 1
     assert by_date["2026-06-08"]["half_life_s"] == pytest.approx(math.log(2) * 120.0)
     assert build_digest(engine, workspace_id=wid, covers=date(2026, 6, 7)) is None
+    assert content.chart  # four days with GMV in the fortnight: a chart, no table
+    assert "The last 14 days" not in content.text
+
+
+def test_a_digest_of_one_or_two_days_is_a_short_table_not_a_chart(engine: Engine) -> None:
+    wid = _workspace(engine, 1, tz="UTC")
+    with session_scope(engine) as session:
+        repo.update_workspace(session, workspace_id=wid, currency="CNY", language="zh")
+        for day, gmv in (((6, 7), 12000.0), ((6, 8), 34000.0)):
+            session.add(
+                PastSession(
+                    workspace_id=wid,
+                    started_at=datetime(2026, *day, 20, tzinfo=UTC),
+                    gmv=gmv,
+                    avg_watch_s=120.0,
+                    title=f"Day {day[1]}",
+                )
+            )
+    content = build_digest(engine, workspace_id=wid, covers=date(2026, 6, 8))
+    assert content is not None and not content.chart
+    lines = content.text.splitlines()
+    table = lines[lines.index("近 14 天：") + 1 :]
+    assert table == [
+        "• 06-07 · 1 场 · 成交额 ¥1.2万 · 半衰期 1分23秒",
+        "• 06-08 · 1 场 · 成交额 ¥3.4万 · 半衰期 1分23秒",
+    ]
 
 
 # ------------------------------------------------------------------------ sending
@@ -215,10 +260,16 @@ def test_chat_pace_allows_a_burst_then_one_a_second() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                                blacklist_characters="\n"), max_size=700),
-                max_size=40),
-       st.integers(50, 4096))
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"),
+            max_size=700,
+        ),
+        max_size=40,
+    ),
+    st.integers(50, 4096),
+)
 def test_split_text_keeps_every_character_within_the_limit(lines: list[str], limit: int) -> None:
     text = "\n".join(lines)
     parts = split_text(text, limit)
@@ -228,9 +279,7 @@ def test_split_text_keeps_every_character_within_the_limit(lines: list[str], lim
     if all(len(line) <= limit for line in lines):
         # no line is cut: every part is a run of whole lines
         joined = "\n".join(parts)
-        assert [ln for ln in joined.split("\n") if ln.strip()] == [
-            ln for ln in lines if ln.strip()
-        ]
+        assert [ln for ln in joined.split("\n") if ln.strip()] == [ln for ln in lines if ln.strip()]
 
 
 def test_split_caption_takes_whole_first_lines() -> None:

@@ -4,12 +4,16 @@ Telegram's limits."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.services.sending import GROUP_INTERVAL
+from fakebot.models import SentCall
 from storage.engine import session_scope
 from storage.models import Snapshot
 from tests.e2e.conftest import FakeClock, RunningBot
@@ -146,3 +150,96 @@ async def test_in_a_private_chat_plain_text_is_a_push_while_live(bot: RunningBot
     await say(bot, HOST, "/golive")
     assert "5 online" in await say(bot, HOST, "online 5")
     assert count(bot, Snapshot) == 1
+
+
+async def _ten_minutes_of_pushes(
+    bot: RunningBot, chat_id: int, clock: FakeClock, **who: object
+) -> SentCall:
+    """Pushes over 15 minutes with people leaving: enough for a leaving rate."""
+    await say(bot, chat_id, "/golive", **who)
+    answer = None
+    for i, (online, entries) in enumerate(((1000, 1000), (950, 1600), (900, 2300), (860, 3000))):
+        clock.advance(minutes=5 if i else 1)
+        update = bot.api.send_text(chat_id, f"/stat online {online} entries {entries}", **who)  # type: ignore[arg-type]
+        answer = await bot.api.wait_for_message(chat_id, contains="✅", since=update, timeout=10)
+    assert answer is not None
+    return answer
+
+
+async def test_the_figures_behind_a_push_are_behind_a_details_button(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    answer = await _ten_minutes_of_pushes(bot, ZH_HOST, clock, language_code="zh")
+    assert "λ" not in (answer.text or "") and "停留" in (answer.text or "")
+    (message_id,) = answer.message_ids
+    (data,) = bot.api.message(ZH_HOST, message_id).button_data
+    assert data.startswith("det:p:") and data.endswith(":0")  # a private chat: anyone
+    update = bot.api.press_button(ZH_HOST, message_id, data, language_code="zh")
+    details = await bot.api.wait_for_message(ZH_HOST, contains="背后的数据", since=update)
+    text = details.text or ""
+    assert "流失率 λ = " in text and "/分钟" in text and "已推送数据：4 次" in text
+    assert re.search(r"λ = 0\.\d{3}/分钟", text)
+
+
+async def test_in_a_group_only_the_one_who_pushed_may_press_details(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    await say(bot, GROUP, "/start", user_id=HOST)
+    answer = await _ten_minutes_of_pushes(bot, GROUP, clock, user_id=HOST)
+    (message_id,) = answer.message_ids
+    (data,) = bot.api.message(GROUP, message_id).button_data
+    assert data.endswith(f":{HOST}")
+    update = bot.api.press_button(GROUP, message_id, data, user_id=778)
+    refused = await bot.api.wait_for(lambda c: c.method == "answerCallbackQuery", 10, since=update)
+    assert refused.params.get("show_alert") is True
+    assert "person who asked" in str(refused.params.get("text"))
+    update = bot.api.press_button(GROUP, message_id, data, user_id=HOST)
+    details = await bot.api.wait_for_message(GROUP, contains="figures behind", since=update)
+    assert "Leaving rate λ = " in (details.text or "")
+
+
+async def test_group_pushes_faster_than_the_pace_are_merged_and_current(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """24 pushes in a minute (dated 2.5 s apart, sent 0.8 s apart): a group may get one
+    message each 4 s, so answers one by one would fall behind; merged, each message
+    answers everything pushed until it left, and none is more than one interval late."""
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    await say(bot, GROUP, "/start", user_id=HOST)
+    opened = bot.api.send_text(GROUP, "/golive rush", user_id=HOST)
+    await bot.api.wait_for_message(GROUP, contains="is open", since=opened)
+    first = len(bot.api.sent)
+    pushed_at: dict[int, float] = {}
+    for i in range(24):
+        clock.advance(seconds=2.5)
+        bot.api.send_text(GROUP, f"/stat online {1000 + i} gmv {(i + 1) * 100}", user_id=HOST)
+        pushed_at[1000 + i] = time.monotonic()
+        await asyncio.sleep(0.8)
+    await bot.api.wait_until(
+        lambda: any("1,023 online" in (c.text or "") for c in bot.api.sent[first:]), timeout=15
+    )
+    replies = [c for c in bot.api.sent[first:] if c.method == "sendMessage" and c.chat_id == GROUP]
+    assert len(snapshots(bot)) == 24
+    assert 2 <= len(replies) <= 9, [r.text for r in replies]  # not 24
+    assert any((r.text or "").startswith("📥") for r in replies)
+    answered = [[n for n in pushed_at if f"{n:,} online" in (r.text or "")] for r in replies]
+    assert sorted(n for ns in answered for n in ns) == sorted(pushed_at)  # each once
+    # current: each sent within one group interval (+ the handling) of its newest push
+    lags = [
+        reply.time - pushed_at[max(numbers)]
+        for reply, numbers in zip(replies, answered, strict=True)
+    ]
+    assert max(lags) < GROUP_INTERVAL + 2.5, lags  # one by one: the last ~60 s late
+    # a merged message states one stay and forecast, the newest
+    assert all((r.text or "").count("Forecast") <= 1 for r in replies)
+
+
+async def test_the_first_money_symbol_shows_at_once_on_every_money_figure(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/sessions")  # the workspace is read (and kept) before the push
+    await say(bot, HOST, "/golive")
+    assert "GMV ¥300" in await say(bot, HOST, "/stat online 5 gmv ¥300")
+    assert "GMV ¥300" in await say(bot, HOST, "/sessions")

@@ -280,9 +280,9 @@ async def test_the_digest_tells_what_events_did_across_its_streams(bot: RunningB
     for seed, hours in enumerate((20, 15, 10)):
         _stream_with_giveaways(bot, ZH_HOST, now - timedelta(hours=hours), seed=seed)
     before = bot.api.send_text(ZH_HOST, "/digest now", language_code="zh")
-    await bot.api.wait_for(lambda c: c.method == "sendPhoto", since=before, timeout=60)
-    await bot.api.wait_until(
-        lambda: any("活动效果" in (m.text or "") for m in bot.api.messages_to(ZH_HOST)), timeout=10
+    # a chart or, when the streams fall on fewer than three local days, a short table
+    await bot.api.wait_for(
+        lambda c: c.chat_id == ZH_HOST and "活动效果" in (c.text or ""), since=before, timeout=60
     )
     text = "\n".join(m.text or "" for m in bot.api.messages_to(ZH_HOST))
     assert "🎁 本期 3 场直播的活动效果：" in text
@@ -315,5 +315,5 @@ async def test_the_summary_shows_the_sessions_file_items_ctr_and_ctor(bot: Runni
         lambda c: c.chat_id == HOST and f"#{sid}" in (c.text or ""), since=before, timeout=30
     )
     text = call.text or ""
-    assert "Products: CTR 3.8% · CTOR 9.2% · items sold 72" in text
+    assert "CTR 3.8% · CTOR 9.2% · items sold 72" in text
     assert "GPM 54.82" in text
