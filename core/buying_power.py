@@ -200,9 +200,10 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
     ``fit(X, y, groups=…, scale=…)``: with ``scale`` (each row's workspace money scale,
     :func:`workspace_scales`), the money columns (:data:`MONEY_FEATURES`, found by name)
     and the spend are divided by it, so workspaces in different currencies teach the same
-    thing (``scaled_`` is True; rows without a scale are left out; the held-out scores are
-    in those units). ``predict(X, scale=…)`` then multiplies back — by the given scale,
-    else by :func:`money_scale` of the rows given (one session's viewers).
+    thing (``scaled_`` is True; rows without a scale are left out; the held-out R² is in
+    those units, the MAE and bias in money). ``predict(X, scale=…)`` then multiplies back
+    — by the given scale, else by :func:`money_scale` of the rows given (one session's
+    viewers).
     """
 
     def __init__(
@@ -262,8 +263,9 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
     def fit(self, X: Any, y: Any, groups: Any = None, scale: Any = None) -> BuyingPowerModel:
         self.scaled_ = False
         self.money_columns_: list[int] = []
+        row_scale: np.ndarray | None = None
         if scale is not None:
-            X, y, groups = self._scaled_rows(X, y, groups, scale)
+            X, y, groups, row_scale = self._scaled_rows(X, y, groups, scale)
         X, y = _drop_unknown_target(X, y)
         if groups is not None and y is not None and len(np.asarray(groups)) != len(np.asarray(y)):
             groups, y = None, y  # groups no longer align after dropping rows
@@ -283,16 +285,19 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         if plan is not None:
             idx, splits = plan
             Xs, ys = arr[idx], target[idx]
+            # R² in each workspace's own units; MAE and bias in money, like the spend
+            to_money = np.ones(len(idx)) if row_scale is None else row_scale[idx]
             for name in names:
                 pred = np.empty(len(idx))
                 for train, test in splits:
                     pred[test] = self._make(name).fit(Xs[train], ys[train]).predict(Xs[test])
-                m = metrics(ys, pred)
-                total = float(ys.sum())
+                r2 = metrics(ys, pred)["r2"]
+                mae = metrics(ys * to_money, pred * to_money)["mae"]
+                total = float((ys * to_money).sum())
                 scores[name] = {
-                    "r2": m["r2"] if m["r2"] is not None else float("nan"),
-                    "mae": m["mae"] if m["mae"] is not None else float("nan"),
-                    "bias": float(pred.sum()) / total - 1.0 if total else float("nan"),
+                    "r2": r2 if r2 is not None else float("nan"),
+                    "mae": mae if mae is not None else float("nan"),
+                    "bias": float((pred * to_money).sum()) / total - 1.0 if total else float("nan"),
                 }
         chosen = names[0]
         if (
@@ -307,23 +312,26 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         self.estimator_ = self._make(chosen).fit(arr, target)
         return self
 
-    def _scaled_rows(self, X: Any, y: Any, groups: Any, scale: Any) -> tuple[Any, Any, Any]:
+    def _scaled_rows(
+        self, X: Any, y: Any, groups: Any, scale: Any
+    ) -> tuple[pd.DataFrame, np.ndarray, Any, np.ndarray]:
+        """The rows with a money scale and a known spend, in that scale's units."""
         if not isinstance(X, pd.DataFrame):
             raise ValueError("scale needs X as a DataFrame (the money columns go by name)")
         sc = np.broadcast_to(np.asarray(scale, dtype=float), (len(X),))
-        keep = np.isfinite(sc) & (sc > 0)
+        target = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce")
+        keep = np.isfinite(sc) & (sc > 0) & np.isfinite(target.to_numpy(float))
         if keep.sum() < MIN_ROWS:
             raise ValueError(f"need at least {MIN_ROWS} rows with a money scale")
         money = [c for c in MONEY_FEATURES if c in X.columns]
         X = X.loc[keep].copy()
         X[money] = X[money].to_numpy(float) / sc[keep, None]
-        target = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce")
-        y = target.to_numpy(float)[keep] / sc[keep]
+        out = target.to_numpy(float)[keep] / sc[keep]
         if groups is not None:
             groups = np.asarray(groups)[keep]
         self.scaled_ = True
         self.money_columns_ = [list(X.columns).index(c) for c in money]
-        return X, y, groups
+        return X, out, groups, np.asarray(sc[keep], dtype=float)
 
     def predict(self, X: Any, scale: Any = None) -> np.ndarray:
         """Predicted spend per row."""
