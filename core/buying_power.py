@@ -1,5 +1,10 @@
 """Buying power: per-viewer predicted spend.
 
+Money does not mix across currencies: fitted with ``scale=`` (each row's workspace money
+scale, :func:`money_scale`), the model learns spend in units of that scale from money
+features in the same units, and multiplies back when it predicts — the estimate of a
+workspace pricing in cents or in yen is the same, relative to its own prices.
+
 The baseline is the linear model y = β0 + Σ βi·xi (:class:`LinearBuyingPower`), fitted
 once on all rows. :class:`BuyingPowerModel` also fits a stronger model (histogram
 gradient boosting, regularised: shallow trees, large leaves, L2 penalty, a small learning
@@ -30,6 +35,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = [
     "FEATURES",
+    "MONEY_FEATURES",
     "TARGET",
     "BuyingPowerModel",
     "LinearBuyingPower",
@@ -37,11 +43,15 @@ __all__ = [
     "feature_frame",
     "how_sure",
     "metrics",
+    "money_scale",
     "tiers",
+    "workspace_scales",
 ]
 
 FEATURES = ["watch_time_s", "likes", "comments", "shares", "purchase_count", "purchase_amount"]
 TARGET = "spend"
+MONEY_FEATURES = ("purchase_amount",)
+"""Features in the workspace's currency (divided by its money scale when scaled)."""
 TIER_SHARES = (("top", 0.10), ("middle", 0.30))
 """Top 10 % of scores, the next 30 %, the rest."""
 CV_MAX_ROWS = 50_000
@@ -69,6 +79,26 @@ def cv_groups(workspace_ids: Any, session_ids: Any, n_splits: int) -> np.ndarray
     if len(np.unique(ws)) >= n_splits:
         return ws
     return np.array([f"{w}/{s}" for w, s in zip(ws, ss, strict=True)], dtype=object)
+
+
+def money_scale(viewers: pd.DataFrame) -> float:
+    """The money level of these viewers in their own currency: the median of the positive
+    past purchase amounts (NaN when there are none). Prices ×k make it ×k."""
+    if "purchase_amount" not in viewers.columns:
+        return float("nan")
+    amount = pd.to_numeric(viewers["purchase_amount"], errors="coerce").to_numpy(float)
+    amount = amount[np.isfinite(amount) & (amount > 0)]
+    return float(np.median(amount)) if len(amount) else float("nan")
+
+
+def workspace_scales(viewers: pd.DataFrame, workspace_ids: Any) -> np.ndarray:
+    """Each row's :func:`money_scale` over all the rows of its workspace."""
+    ws = pd.Series(np.asarray(workspace_ids), index=viewers.index)
+    out = np.full(len(viewers), np.nan)
+    for _, idx in ws.groupby(ws).groups.items():
+        pos = viewers.index.get_indexer(idx)
+        out[pos] = money_scale(viewers.loc[idx])
+    return out
 
 
 def feature_frame(viewers: pd.DataFrame) -> pd.DataFrame:
@@ -166,6 +196,14 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
     = Σ predicted / Σ actual − 1; empty when there are too few rows or groups for the
     folds), ``held_out_`` ("groups" | "rows" | None), ``estimator_``,
     ``n_features_in_`` and, fitted on a DataFrame, ``feature_names_in_``.
+
+    ``fit(X, y, groups=…, scale=…)``: with ``scale`` (each row's workspace money scale,
+    :func:`workspace_scales`), the money columns (:data:`MONEY_FEATURES`, found by name)
+    and the spend are divided by it, so workspaces in different currencies teach the same
+    thing (``scaled_`` is True; rows without a scale are left out; the held-out R² is in
+    those units, the MAE and bias in money). ``predict(X, scale=…)`` then multiplies back
+    — by the given scale, else by :func:`money_scale` of the rows given (one session's
+    viewers).
     """
 
     def __init__(
@@ -222,7 +260,12 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         gkf = GroupKFold(n_splits=splits)
         return idx, list(gkf.split(idx, groups=groups[idx]))
 
-    def fit(self, X: Any, y: Any, groups: Any = None) -> BuyingPowerModel:
+    def fit(self, X: Any, y: Any, groups: Any = None, scale: Any = None) -> BuyingPowerModel:
+        self.scaled_ = False
+        self.money_columns_: list[int] = []
+        row_scale: np.ndarray | None = None
+        if scale is not None:
+            X, y, groups, row_scale = self._scaled_rows(X, y, groups, scale)
         X, y = _drop_unknown_target(X, y)
         if groups is not None and y is not None and len(np.asarray(groups)) != len(np.asarray(y)):
             groups, y = None, y  # groups no longer align after dropping rows
@@ -242,16 +285,19 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         if plan is not None:
             idx, splits = plan
             Xs, ys = arr[idx], target[idx]
+            # R² in each workspace's own units; MAE and bias in money, like the spend
+            to_money = np.ones(len(idx)) if row_scale is None else row_scale[idx]
             for name in names:
                 pred = np.empty(len(idx))
                 for train, test in splits:
                     pred[test] = self._make(name).fit(Xs[train], ys[train]).predict(Xs[test])
-                m = metrics(ys, pred)
-                total = float(ys.sum())
+                r2 = metrics(ys, pred)["r2"]
+                mae = metrics(ys * to_money, pred * to_money)["mae"]
+                total = float((ys * to_money).sum())
                 scores[name] = {
-                    "r2": m["r2"] if m["r2"] is not None else float("nan"),
-                    "mae": m["mae"] if m["mae"] is not None else float("nan"),
-                    "bias": float(pred.sum()) / total - 1.0 if total else float("nan"),
+                    "r2": r2 if r2 is not None else float("nan"),
+                    "mae": mae if mae is not None else float("nan"),
+                    "bias": float((pred * to_money).sum()) / total - 1.0 if total else float("nan"),
                 }
         chosen = names[0]
         if (
@@ -266,11 +312,43 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         self.estimator_ = self._make(chosen).fit(arr, target)
         return self
 
-    def predict(self, X: Any) -> np.ndarray:
+    def _scaled_rows(
+        self, X: Any, y: Any, groups: Any, scale: Any
+    ) -> tuple[pd.DataFrame, np.ndarray, Any, np.ndarray]:
+        """The rows with a money scale and a known spend, in that scale's units."""
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError("scale needs X as a DataFrame (the money columns go by name)")
+        sc = np.broadcast_to(np.asarray(scale, dtype=float), (len(X),))
+        target = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce")
+        keep = np.isfinite(sc) & (sc > 0) & np.isfinite(target.to_numpy(float))
+        if keep.sum() < MIN_ROWS:
+            raise ValueError(f"need at least {MIN_ROWS} rows with a money scale")
+        money = [c for c in MONEY_FEATURES if c in X.columns]
+        X = X.loc[keep].copy()
+        X[money] = X[money].to_numpy(float) / sc[keep, None]
+        out = target.to_numpy(float)[keep] / sc[keep]
+        if groups is not None:
+            groups = np.asarray(groups)[keep]
+        self.scaled_ = True
+        self.money_columns_ = [list(X.columns).index(c) for c in money]
+        return X, out, groups, np.asarray(sc[keep], dtype=float)
+
+    def predict(self, X: Any, scale: Any = None) -> np.ndarray:
         """Predicted spend per row."""
         check_is_fitted(self, "estimator_")
+        if not getattr(self, "scaled_", False):
+            arr = validate_data(
+                self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64
+            )
+            return np.asarray(self.estimator_.predict(arr), dtype=float)
+        if scale is None:
+            scale = money_scale(X) if isinstance(X, pd.DataFrame) else float("nan")
         arr = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return np.asarray(self.estimator_.predict(arr), dtype=float)
+        sc = np.broadcast_to(np.asarray(scale, dtype=float), (len(arr),))
+        sc = np.where(np.isfinite(sc) & (sc > 0), sc, np.nan)
+        arr = arr.copy()
+        arr[:, self.money_columns_] = arr[:, self.money_columns_] / sc[:, None]
+        return np.asarray(self.estimator_.predict(arr), dtype=float) * sc
 
     @property
     def held_out_r2(self) -> float | None:

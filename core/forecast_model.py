@@ -89,8 +89,10 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
     hold whole groups out (without groups: contiguous blocks of rows, which keeps a
     stream's rows together when they come stream by stream). Fitted: ``estimator_``,
     ``model_features_``, ``feature_names_in_``, ``n_features_in_``, ``interval_edges_``,
-    ``cv_edges_`` and ``interval_`` (conformal residual bounds per band of elapsed time and
-    tercile of how unevenly the GMV came so far).
+    ``cv_edges_``, ``interval_folds_`` (how the interval's folds were split: ``by``
+    "groups", "blocks" or "none", their number, and the number of groups) and
+    ``interval_`` (conformal residual bounds per band of elapsed time and tercile of how
+    unevenly the GMV came so far).
     """
 
     def __init__(
@@ -186,6 +188,11 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
                 table[b, h] = (
                     _conformal(resid[cell], self.coverage) if cell.sum() >= _MIN_CELL else by_band
                 )
+        self.interval_folds_ = {
+            "by": "groups" if g is not None else ("blocks" if folds else "none"),
+            "folds": len(folds),
+            "groups": len(np.unique(g)) if g is not None else None,
+        }
         self.cv_edges_ = cv_edges
         self.interval_edges_ = edges
         self.interval_ = table

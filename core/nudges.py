@@ -7,12 +7,13 @@ gives exits = Δentries − Δonline and exposure = mean online × Δt. :func:`h
 compares the recent hazard — over the last 1, 2, 5 and 10 minutes, whichever is
 clearest — with the session's before it:
 
-    λ = (exits − b·entries) / exposure,   se = √exits / exposure,
+    λ = (exits − b·entries) / exposure,   se = √(φ·exits) / exposure,
     z = (λ_recent − λ_session) / √(se_recent² + se_session²)
 
-where ``b`` is the share of entries that bounce within the interval (fitted on the
-session's own intervals, 0 unless the data show it clearly): a spike of arrivals brings
-a spike of bounces, which is not a rise of the hazard.
+where ``b·entries`` are the exits of entries that bounce within their interval or the
+next (b₀·entries + b₁·previous entries, fitted on the session's own intervals, 0 unless
+the data show it clearly): a spike of arrivals brings a spike of bounces, some of them
+after the next push, which is not a rise of the hazard.
 
 :func:`assess` nudges:
 
@@ -86,8 +87,9 @@ LAMBDA_RISE = 1.3
 Z_RISE = 4.0
 """z of the hazard rise that makes a nudge by itself (several windows on every push:
 a strict threshold keeps false nudges rare)."""
-Z_SUPPORT = 2.0
-"""z of the hazard rise that makes an online drop a real one."""
+Z_SUPPORT = 2.5
+"""z of the hazard rise that makes an online drop a real one (the clearest of four
+windows: about a one-sided 2.5 % level for each after Bonferroni)."""
 ARRIVALS_FALL = 0.75
 ONLINE_DROP = 0.25
 MIN_EXITS = 20.0
@@ -219,31 +221,46 @@ def _intervals(df: pd.DataFrame) -> tuple[np.ndarray, ...] | None:
     return t[1:][keep], dt[keep], d_cum[keep], exits[keep], exposure[keep]
 
 
+def _lagged(entries: np.ndarray) -> np.ndarray:
+    """Each interval's entries and the previous interval's: (n, 2)."""
+    prev = np.concatenate([[0.0], entries[:-1]])
+    return np.column_stack([entries, prev])
+
+
 def _bounce_share(
     entries: np.ndarray, exits: np.ndarray, exposure: np.ndarray
-) -> tuple[float, float]:
-    """The share ``b`` of entries that leave within their interval and its variance, from
-    exits ≈ b·entries + λ·exposure over the session's intervals (weighted least squares,
-    ``b`` at most :data:`MAX_BOUNCE`); (0, 0) unless it is clearly positive (two standard
-    errors)."""
-    if len(exits) < 4:
-        return 0.0, 0.0
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """The shares ``b`` of an interval's entries that leave within it and within the next
+    (a bounce of seconds straddles a push), and their covariance, from
+    exits ≈ b₀·entries + b₁·previous entries + λ·exposure over the session's intervals
+    (weighted least squares, ``b₀ + b₁`` at most :data:`MAX_BOUNCE`); zeros unless the
+    bounce is clearly there (its total two standard errors above 0). Third: the
+    overdispersion φ ≥ 1 of the exits around that fit (1 without a bounce) — bounces come in
+    bursts, and how a burst splits between two pushes varies."""
+    none = np.zeros(2), np.zeros((2, 2)), 1.0
+    if len(exits) < 6:
+        return none
+    lag = _lagged(entries)
     w = 1.0 / np.maximum(exits, 1.0)
-    A = np.column_stack([entries, exposure]) * np.sqrt(w)[:, None]
+    A = np.column_stack([lag, exposure]) * np.sqrt(w)[:, None]
     y = exits * np.sqrt(w)
     try:
         coef, *_ = np.linalg.lstsq(A, y, rcond=None)
         resid = y - A @ coef
-        dof = max(len(y) - 2, 1)
-        cov = np.linalg.inv(A.T @ A) * max(float(resid @ resid) / dof, 1.0)
+        dof = max(len(y) - 3, 1)
+        phi = max(float(resid @ resid) / dof, 1.0)
+        cov = np.linalg.inv(A.T @ A) * phi
     except np.linalg.LinAlgError:
-        return 0.0, 0.0
-    b, var_b = float(coef[0]), float(cov[0, 0])
-    if not (math.isfinite(b) and math.isfinite(var_b) and coef[1] > 0):
-        return 0.0, 0.0
-    if b < 2.0 * math.sqrt(max(var_b, 0.0)):  # not clearly there: no bounce
-        return 0.0, 0.0
-    return min(b, MAX_BOUNCE), max(var_b, 0.0)
+        return none
+    b, cov_b = np.clip(coef[:2], 0.0, None), cov[:2, :2]
+    total, var_total = float(b.sum()), float(cov_b.sum())
+    if not (np.isfinite(b).all() and np.isfinite(cov_b).all() and coef[2] > 0):
+        return none
+    if total <= 0 or total < 2.0 * math.sqrt(max(var_total, 0.0)):  # not clearly there
+        return none
+    if total > MAX_BOUNCE:
+        b = b * (MAX_BOUNCE / total)
+    return b, cov_b, phi if math.isfinite(phi) else 1.0
 
 
 def hazard_test(
@@ -273,29 +290,31 @@ def hazard_test(
         base = ~recent
         if not recent.any() or float(dt[base].sum()) < baseline_min_s:
             continue
-        b, var_b = _bounce_share(entries[base], exits[base], exposure[base])
+        lag = _lagged(entries)
+        b, cov_b, phi = _bounce_share(entries[base], exits[base], exposure[base])
         x_r, x_s = float(exposure[recent].sum()), float(exposure[base].sum())
         if not (x_r > 0 and x_s > 0):
             continue
-        e_r = float(exits[recent].sum() - b * entries[recent].sum())
-        e_s = float(exits[base].sum() - b * entries[base].sum())
+        in_r, in_s = lag[recent].sum(axis=0), lag[base].sum(axis=0)
+        e_r = float(exits[recent].sum() - b @ in_r)
+        e_s = float(exits[base].sum() - b @ in_s)
         if e_s <= 0:
             continue
         lam_r, lam_s = e_r / x_r, e_s / x_s
-        # the bounce share's own uncertainty weighs where the window's arrivals differ
+        # the bounce shares' own uncertainty weighs where the window's arrivals differ
         # from the session's (a promo spike)
-        spread = float(entries[recent].sum()) / x_r - float(entries[base].sum()) / x_s
+        spread = in_r / x_r - in_s / x_s
         se = math.sqrt(
-            max(float(exits[recent].sum()), 1.0) / x_r**2
-            + max(float(exits[base].sum()), 1.0) / x_s**2
-            + var_b * spread**2
+            phi * max(float(exits[recent].sum()), 1.0) / x_r**2
+            + phi * max(float(exits[base].sum()), 1.0) / x_s**2
+            + max(float(spread @ cov_b @ spread), 0.0)
         )
         z = (lam_r - lam_s) / se
         if w == WINDOW_S or arrivals is None:
             usual = float(np.median(entries[base] / dt[base]))
             now_rate = float(entries[recent].sum() / dt[recent].sum())
             arrivals = now_rate / usual if usual > 0 else None
-        test = HazardTest(lam_r, lam_s, z, float(w), e_r, e_s, b, arrivals)
+        test = HazardTest(lam_r, lam_s, z, float(w), e_r, e_s, float(b.sum()), arrivals)
         if best is None or test.z > best.z:
             best = test
     if best is not None and best.arrivals_ratio != arrivals:

@@ -531,6 +531,9 @@ def _buying_power(
         names = [str(c) for c in getattr(model, "feature_names_in_", [])]
         if names and all(c in X.columns for c in names):
             scores = np.asarray(model.predict(X[names]), dtype=float)
+            if not np.isfinite(scores).any():  # no money scale for these viewers
+                scores = None
+        if scores is not None:
             name = str(getattr(model, "chosen_", type(model).__name__))
             features = names
             cv = getattr(model, "cv_scores_", {}).get(name, {})

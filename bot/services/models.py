@@ -52,6 +52,7 @@ from core.buying_power import (
     LinearBuyingPower,
     cv_groups,
     how_sure,
+    workspace_scales,
 )
 from core.forecast import (
     FrameKind,
@@ -226,7 +227,11 @@ def gather_forecast_cases(engine: Engine) -> list[StreamCase]:
                 if not (planned > 0 and math.isfinite(final)):
                     continue
                 history = _history(past, earlier[-HISTORY_SESSIONS:], s.started_at)
-                cases.append(StreamCase(frame, s.started_at, planned, final, history, kind))
+                cases.append(
+                    StreamCase(
+                        frame, s.started_at, planned, final, history, kind, f"workspace-{ws.id}"
+                    )
+                )
                 earlier.append((frame, s.started_at, kind))
     return cases
 
@@ -278,7 +283,10 @@ def _train_buying_power(engine: Engine) -> tuple[Any, dict[str, Any], int, bool]
     y = pd.to_numeric(viewers[TARGET], errors="coerce").to_numpy(float)
     model = BuyingPowerModel(candidate="auto")
     groups = cv_groups(viewers["workspace_id"], viewers["session_id"], model.cv)
-    model.fit(X, y, groups=groups)
+    scale: np.ndarray | None = workspace_scales(viewers, viewers["workspace_id"])
+    if scale is not None and np.isfinite(scale).sum() < MIN_VIEWER_ROWS:
+        scale = None  # no money level to put the workspaces' currencies on one footing
+    model.fit(X, y, groups=groups, scale=scale)
     scores = model.cv_scores_
     chosen = scores.get(model.chosen_, {})
     base = scores.get("linear", {})
@@ -289,6 +297,7 @@ def _train_buying_power(engine: Engine) -> tuple[Any, dict[str, Any], int, bool]
         "bias": chosen.get("bias"),
         "model": model.chosen_,
         "features": cols,
+        "scaled": model.scaled_,
         "held_out": ("workspaces" if by_workspace else "sessions") if scores else None,
         "how_sure": how_sure(chosen.get("r2")),
         "baseline": {
@@ -314,12 +323,13 @@ def _train_forecast(engine: Engine, min_streams: int, seed: int) -> tuple[Any, d
     if len(np.unique(data.groups)) < 2 or len(data) < 10:
         raise NotEnoughData(f"{len(data)} training rows from {len(real)} sessions")
     cv = cross_validate_forecaster(data, GmvForecaster())
-    model = GmvForecaster().fit(data.X, data.y)
+    model = GmvForecaster().fit(data.X, data.y, groups=data.groups)
     metrics = {k: cv[k] for k in ("r2", "mae", "mape", "mape_15m", "mape_30m", "mape_60m")}
     metrics["baseline"] = {"name": "run_rate", **cv["baseline"]}
     metrics["streams"] = cv["streams"]
     metrics["real_streams"] = len(real)
     metrics["simulated_streams"] = len(simulated)
+    metrics["interval_folds"] = model.interval_folds_
     ours, theirs = metrics.get("mape_30m"), metrics["baseline"].get("mape_30m")
     if ours is None or theirs is None:
         ours, theirs = metrics.get("mape"), metrics["baseline"].get("mape")

@@ -27,7 +27,13 @@ from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
 from core import attention as att
-from core.buying_power import BuyingPowerModel, LinearBuyingPower, cv_groups, feature_frame
+from core.buying_power import (
+    BuyingPowerModel,
+    LinearBuyingPower,
+    cv_groups,
+    feature_frame,
+    workspace_scales,
+)
 from tests.core.generators import EXPONENTIAL, MIXTURES, TWO_PHASE, audience, shoppers
 
 SEEDS = range(20)
@@ -146,6 +152,32 @@ def bench_buying_power() -> None:
         f"  held-out workspaces, linear: Σ predicted {raw / actual - 1:+.2%} (ours, unclipped)"
         f" vs {clipped / actual - 1:+.2%} clipped at 0 first (previous)"
     )
+    # workspaces in different currencies: each held out, predicted by the others
+    factors = np.array([0.01, 0.1, 1.0, 10.0, 100.0, 1.0])[ws]
+    priced = v.assign(purchase_amount=v["purchase_amount"] * factors, spend=v["spend"] * factors)
+    Xc, yc = feature_frame(priced), priced["spend"].to_numpy(float)
+    print("  currencies ×0.01…×100, held-out workspace Σ predicted / Σ actual − 1 (linear):")
+    print(f"  {'workspace':>10s} {'×':>7s} {'naive':>12s} {'ours':>9s} {'ours, one currency':>19s}")
+    worst_naive = worst_ours = 0.0
+    for w in work:
+        test = ws == w
+        naive = LinearBuyingPower().fit(Xc[~test], yc[~test]).predict(Xc[test])
+        scaled = BuyingPowerModel(candidate="linear").fit(
+            Xc[~test], yc[~test], scale=workspace_scales(priced[~test], ws[~test])
+        )
+        ours = scaled.predict(Xc[test])
+        one = BuyingPowerModel(candidate="linear").fit(
+            X[~test], y[~test], scale=workspace_scales(v[~test], ws[~test])
+        )
+        b_naive = naive.sum() / yc[test].sum() - 1
+        b_ours = ours.sum() / yc[test].sum() - 1
+        b_one = one.predict(X[test]).sum() / y[test].sum() - 1
+        worst_naive, worst_ours = max(worst_naive, abs(b_naive)), max(worst_ours, abs(b_ours))
+        print(
+            f"  {int(w):>10d} {factors[test][0]:>7g} {b_naive:>+12.1%} {b_ours:>+9.1%} "
+            f"{b_one:>+19.1%}"
+        )
+    print(f"  largest |bias|: naive {worst_naive:.1%}, ours {worst_ours:.1%}")
 
 
 def main() -> None:

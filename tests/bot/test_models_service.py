@@ -163,6 +163,11 @@ def test_train_forecast_uses_real_sessions_and_fills_up_with_simulated(filled, m
     for key in ("r2", "mae", "mape_15m", "mape_30m", "mape_60m"):
         assert key in m and key in m["baseline"]
     assert m["mape_30m"] < m["baseline"]["mape_30m"] and result.beats_baseline
+    # the interval's folds hold whole workspaces out: the real one and each simulated one
+    assert cases[0].group == cases[1].group is not None
+    sim_groups = {c.group for c in simulated_cases(38, seed=svc.SIMULATION_SEED)}
+    folds = m["interval_folds"]
+    assert folds["by"] == "groups" and folds["groups"] == 1 + len(sim_groups)
     promoted = svc.promote_if_better(result, engine, models_dir=models_dir)
     assert promoted.promoted and promoted.reason == "first"
     loaded = svc.load_active("forecast", engine, models_dir=models_dir)
@@ -172,6 +177,18 @@ def test_train_forecast_uses_real_sessions_and_fills_up_with_simulated(filled, m
         s.snapshots, s.started_at, s.started_at + timedelta(minutes=30), 7200, model=loaded.model
     )
     assert f is not None and f.method == "model" and math.isfinite(f.value)
+
+
+def test_forecast_interval_folds_never_split_a_workspace(filled, models_dir) -> None:
+    engine, _ = filled
+    cases = svc.gather_forecast_cases(engine)
+    data = make_training_set(cases + simulated_cases(12, seed=3))
+    with threadpool_limits(limits=1):
+        grouped = GmvForecaster(max_iter=20).fit(data.X, data.y, groups=data.groups)
+        blocks = GmvForecaster(max_iter=20).fit(data.X, data.y)
+    assert grouped.interval_folds_["by"] == "groups"
+    assert grouped.interval_folds_["groups"] == len(set(data.groups.tolist()))
+    assert blocks.interval_folds_["by"] in ("blocks", "none")
 
 
 def test_train_runs_in_a_separate_process(sqlite_url, models_dir) -> None:

@@ -19,6 +19,7 @@ from core.buying_power import (
     how_sure,
     metrics,
     tiers,
+    workspace_scales,
 )
 from core.simulate import simulate_viewers
 from tests.core.generators import shoppers
@@ -192,3 +193,71 @@ def _noise(n: int) -> tuple[pd.DataFrame, np.ndarray]:
 )
 def test_how_sure(r2: float | None, words: str) -> None:
     assert how_sure(r2) == words
+
+
+CURRENCY_SCALES = (0.01, 0.1, 1.0, 10.0, 100.0)
+
+
+def _in_currencies(seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Five workspaces with the same shoppers' behaviour, each pricing in its own currency
+    (×0.01 … ×100 on every amount)."""
+    v, ws, ss = shoppers(workspaces=len(CURRENCY_SCALES), sessions=4, viewers=200, seed=seed)
+    factor = np.asarray(CURRENCY_SCALES)[ws]
+    v = v.assign(purchase_amount=v["purchase_amount"] * factor, spend=v["spend"] * factor)
+    return v, ws, ss
+
+
+def _held_out_bias(v: pd.DataFrame, ws: np.ndarray, *, scaled: bool) -> dict[int, float]:
+    """Σ predicted / Σ actual − 1 per workspace, each predicted by a model that never saw
+    it (fitted on the other workspaces)."""
+    out: dict[int, float] = {}
+    X, y = feature_frame(v), v["spend"].to_numpy(float)
+    for w in np.unique(ws):
+        test = ws == w
+        scale = workspace_scales(v[~test], ws[~test]) if scaled else None
+        m = BuyingPowerModel(candidate="linear").fit(X[~test], y[~test], scale=scale)
+        pred = m.predict(X[test])
+        out[int(w)] = float(pred.sum() / y[test].sum() - 1.0)
+    return out
+
+
+def test_currencies_do_not_bias_the_estimate() -> None:
+    """Workspaces ×0.01 … ×100 apart: the naive pooled model's held-out GMV is off by
+    orders of magnitude in the small and large currencies; scaled per workspace, each
+    workspace's held-out estimate is the one it gets when all price in one currency."""
+    for seed in (21, 22):
+        v, ws, _ = _in_currencies(seed=seed)
+        naive = _held_out_bias(v, ws, scaled=False)
+        ours = _held_out_bias(v, ws, scaled=True)
+        same, _, _ = shoppers(workspaces=len(CURRENCY_SCALES), sessions=4, viewers=200, seed=seed)
+        one_currency = _held_out_bias(same, ws, scaled=True)
+        assert max(abs(b) for b in naive.values()) > 10.0  # the pooled model is wildly off
+        for w, bias in ours.items():
+            assert abs(bias) <= 0.35, (seed, w, bias, naive[w])
+            assert bias == pytest.approx(one_currency[w], abs=1e-6), (seed, w)
+
+
+def test_the_estimate_follows_the_prices() -> None:
+    """Every price ×k: the predicted spend is ×k (within 1 %), for both models."""
+    v, ws, _ = _in_currencies(seed=5)
+    X, y = feature_frame(v), v["spend"].to_numpy(float)
+    scale = workspace_scales(v, ws)
+    for candidate in ("linear", "boosting"):
+        m = BuyingPowerModel(candidate=candidate).fit(X, y, scale=scale)  # type: ignore[arg-type]
+        assert m.scaled_
+        session = v[ws == 2]
+        base = m.predict(feature_frame(session))
+        for k in (0.01, 100.0):
+            priced = session.assign(
+                purchase_amount=session["purchase_amount"] * k, spend=session["spend"] * k
+            )
+            moved = m.predict(feature_frame(priced))
+            assert np.allclose(moved, base * k, rtol=0.01), (candidate, k)
+
+
+def test_scaled_model_without_a_money_level_predicts_nothing() -> None:
+    v, ws, _ = _in_currencies(seed=8)
+    X, y = feature_frame(v), v["spend"].to_numpy(float)
+    m = BuyingPowerModel(candidate="linear").fit(X, y, scale=workspace_scales(v, ws))
+    no_history = feature_frame(v.head(50).assign(purchase_amount=0.0))
+    assert np.isnan(m.predict(no_history)).all()
