@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -69,13 +70,22 @@ def run_chat(
     return asyncio.run(_chat(settings, options, stdin or sys.stdin, stdout or sys.stdout))
 
 
+_EPOCH_TENTHS = 17_356_896_000
+"""2025-01-01 in tenths of a second: message ids count from there (they fit in 32 bits)."""
+
+
 async def _chat(settings: Settings, options: ChatOptions, stdin: IO[str], out: IO[str]) -> int:
     from bot.app import ALLOWED_UPDATES, build_application
     from fakebot import FakeBotApi
 
     options.out_dir.mkdir(parents=True, exist_ok=True)
     screen = _Screen(out=out, out_dir=options.out_dir)
-    async with FakeBotApi(bot_username="livehost_bot") as api:
+    # Update and message ids go on rising from one run to the next, as Telegram's do: the bot
+    # remembers the ids it processed and would take a restarted count for replays.
+    tenths = time.time_ns() // 100_000_000 - _EPOCH_TENTHS
+    async with FakeBotApi(
+        bot_username="livehost_bot", first_update_id=tenths, first_message_id=tenths
+    ) as api:
         local = settings.model_copy(
             update={
                 "bot_token": api.token,

@@ -169,7 +169,12 @@ class FakeBotApi:
         limits: Limits | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        first_update_id: int = 700_000_001,
+        first_message_id: int = 1,
     ) -> None:
+        """``first_update_id``, ``first_message_id``: where update and message ids start; a
+        server restarted against a bot that keeps its database must start above the ids it
+        gave before, as Telegram's never repeat."""
         head = token.split(":", 1)[0]
         self.token = token
         self.bot_id = int(head) if head.isdigit() else 1
@@ -208,7 +213,8 @@ class FakeBotApi:
         """Groups whose getChatAdministrators answers 400 (getChatMember still works)."""
 
         self._pending: list[_Pending] = []
-        self._update_ids = itertools.count(700_000_001)
+        self._update_ids = itertools.count(first_update_id)
+        self._first_message_id = first_message_id
         self._file_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._media_group_ids = itertools.count(13_000_000_000_000_001)
@@ -712,7 +718,7 @@ class FakeBotApi:
         return chat
 
     def _next_message_id(self, chat_id: int | str) -> int:
-        self._counters[chat_id] = self._counters.get(chat_id, 0) + 1
+        self._counters[chat_id] = self._counters.get(chat_id, self._first_message_id - 1) + 1
         return self._counters[chat_id]
 
     @staticmethod

@@ -64,3 +64,12 @@ def test_buttons_are_numbered_and_pressed_by_number(
 def test_chinese_user_in_a_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = _chat(["/start", "/golive"], tmp_path, monkeypatch, "--lang", "zh", "--group")
     assert "直播" in out
+
+
+def test_a_second_chat_on_the_same_database_is_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot remembers the update ids it processed; a new run must not look like replays."""
+    _chat(["/start", "/golive first"], tmp_path, monkeypatch)
+    out = _chat(["/endlive", "/golive second"], tmp_path, monkeypatch)
+    assert "“second” is open" in out
