@@ -5,7 +5,9 @@ zone) and covers the local day before: streams tracked live and past sessions im
 from a sessions file alike (an imported row starting within 30 minutes of a live session
 is the same stream). It compares the day's GMV with the average of the streaming days of
 the 7 days before, the half-life with their median, names the best stream, and draws the
-14-day chart. A day without a stream gets no digest.
+14-day chart. A day without a stream gets no digest. Every figure of it is computed by
+`core.figures.digest_figures` from the streams' stored figures; this module loads them
+and presents the result.
 
 Each digest is one ``scheduled_send`` row keyed ``digest:{workspace_id}:{local_date}``
 (the local date it goes out), so a local day gets one, whatever the clock does: a wall
@@ -21,7 +23,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -72,9 +73,9 @@ def digest_due_at(local_date: date, timezone: str, hhmm: str) -> datetime:
     return wall.astimezone(UTC)
 
 
-def next_digest(now: datetime, timezone: str, hhmm: str, *, after: date | None = None) -> tuple[
-    date, datetime
-]:
+def next_digest(
+    now: datetime, timezone: str, hhmm: str, *, after: date | None = None
+) -> tuple[date, datetime]:
     """(local date, UTC due time) of the first digest due after ``now`` (and, with
     ``after``, on a local date later than that)."""
     zone = ZoneInfo(timezone)
@@ -120,9 +121,7 @@ def plan_digests(engine: Engine, *, now: datetime) -> list[tuple[str, datetime]]
     """Give every active workspace with digests on its next digest row (when it has no
     pending one); the (key, due) of each row pending now, for the job queue."""
     with session_scope(engine) as session:
-        pending = {
-            row.workspace_id: row for row in repo.pending_sends(session, kind="digest")
-        }
+        pending = {row.workspace_id: row for row in repo.pending_sends(session, kind="digest")}
         out = [(row.key, row.due_at) for row in pending.values()]
         for ws in repo.list_workspaces(session):
             if ws.id in pending or not ws.digest_enabled:
@@ -197,27 +196,53 @@ def _local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> pd.DataFrame:
-    rows = []
+def _by_day(records: list[StreamRecord], zone: ZoneInfo) -> dict[date, list[StreamRecord]]:
+    out: dict[date, list[StreamRecord]] = {}
+    for r in records:
+        out.setdefault(r.started_at.astimezone(zone).date(), []).append(r)
+    return out
+
+
+def _values(records: list[StreamRecord]) -> list[dict[str, float | None]]:
+    """Each stream's stored figures, as core reads them."""
+    return [r.values if r.values is not None else _record_values(r) for r in records]
+
+
+def _record_values(r: StreamRecord) -> dict[str, float | None]:
+    return {
+        "gmv": r.gmv if math.isfinite(r.gmv) else None,
+        "half_life_s": r.half_life_s if math.isfinite(r.half_life_s) else None,
+    }
+
+
+def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> list[dict[str, Any]]:
+    """The chart's days: each day's figures (NaN where unknown, as the chart reads them)."""
+    from core.figures import day_figures
+
+    grouped = _by_day(records, zone)
+    rows: list[dict[str, Any]] = []
     for day in days:
-        todays = [r for r in records if r.started_at.astimezone(zone).date() == day]
-        gmvs = [r.gmv for r in todays if math.isfinite(r.gmv)]
-        lives = [r.half_life_s for r in todays if math.isfinite(r.half_life_s)]
+        figures = day_figures(_values(grouped.get(day, [])))
         rows.append(
             {
                 "date": day.isoformat(),
-                "gmv": float(sum(gmvs)) if gmvs else math.nan,
-                "half_life_s": float(np.median(lives)) if lives else math.nan,
-                "streams": len(todays),
+                "gmv": _nan(figures.gmv),
+                "half_life_s": _nan(figures.half_life_s),
+                "streams": figures.streams,
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
-def _change(now_value: float, before: float) -> str:
-    if not (math.isfinite(now_value) and math.isfinite(before)) or before == 0:
-        return ""
-    return f" ({now_value / before - 1:+.0%})"
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+_TREND_KEYS = {"better": "trend_better", "worse": "trend_worse", "same": "trend_same"}
+
+
+def _change(change: float | None) -> str:
+    return "" if change is None else f" ({change:+.0%})"
 
 
 def build_digest(
@@ -249,60 +274,59 @@ def build_digest(
             session, workspace_id=workspace_id, since=since, until=max(end, start)
         )
         chat_id = ws.chat_id
+    from core.figures import digest_figures
+
     period = [r for r in records if start <= r.started_at < end]
     if not period:
         return None
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
     daily = _daily([r for r in records if r.started_at < end], zone, days)
     before = [r for r in records if start - timedelta(days=AVERAGE_DAYS) <= r.started_at < start]
-    before_daily = _daily(
-        before, zone, sorted({r.started_at.astimezone(zone).date() for r in before})
-    )
-    gmvs = [r.gmv for r in period if math.isfinite(r.gmv)]
-    gmv = float(sum(gmvs)) if gmvs else math.nan
-    avg = float(before_daily["gmv"].mean()) if len(before_daily) else math.nan
-    lives = [r.half_life_s for r in period if math.isfinite(r.half_life_s)]
-    half_life = float(np.median(lives)) if lives else math.nan
-    prior_lives = [r.half_life_s for r in before if math.isfinite(r.half_life_s)]
-    prior = float(np.median(prior_lives)) if prior_lives else math.nan
+    grouped = _by_day(before, zone)
+    figures = digest_figures(_values(period), [_values(grouped[d]) for d in sorted(grouped)])
 
     if last_24h_until is not None:
         lines = [t(lang, "digest_title_24h", date=day.isoformat(), tz=ws_tz(zone))]
     else:
         lines = [t(lang, "digest_title", date=day.isoformat(), tz=ws_tz(zone))]
     avg_text = (
-        t(lang, "digest_vs_average", avg=fmt_money(avg, lang), change=_change(gmv, avg))
-        if math.isfinite(avg)
+        t(
+            lang,
+            "digest_vs_average",
+            avg=fmt_money(figures.average_gmv, lang),
+            change=_change(figures.gmv_change),
+        )
+        if figures.average_gmv is not None
         else t(lang, "digest_no_average")
     )
     lines.append(
-        t(lang, "digest_gmv", streams=len(period), gmv=fmt_money(gmv, lang), average=avg_text)
+        t(
+            lang,
+            "digest_gmv",
+            streams=figures.streams,
+            gmv=fmt_money(figures.gmv, lang),
+            average=avg_text,
+        )
     )
-    if math.isfinite(half_life):
-        if math.isfinite(prior):
-            ratio = half_life / prior
-            trend = t(
-                lang,
-                "trend_better" if ratio > 1.1 else "trend_worse" if ratio < 0.9 else "trend_same",
-            )
+    if figures.half_life_s is not None:
+        if figures.prior_half_life_s is not None and figures.half_life_trend is not None:
             lines.append(
                 t(
                     lang,
                     "digest_half_life",
-                    half_life=fmt_duration(half_life, lang),
-                    prior=fmt_duration(prior, lang),
-                    trend=trend,
+                    half_life=fmt_duration(figures.half_life_s, lang),
+                    prior=fmt_duration(figures.prior_half_life_s, lang),
+                    trend=t(lang, _TREND_KEYS[figures.half_life_trend]),
                 )
             )
         else:
             lines.append(
-                t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang))
+                t(lang, "digest_half_life_only", half_life=fmt_duration(figures.half_life_s, lang))
             )
-    ranked = [r for r in period if math.isfinite(r.gmv)]
-    if ranked:
-        best = max(ranked, key=lambda r: r.gmv)
+    if figures.best is not None:
+        best = period[figures.best]
         name = f"#{best.session_id} " if best.session_id is not None else ""
-        share = best.gmv / gmv if gmv and len(period) > 1 else None
+        share = figures.best_share
         lines.append(
             t(
                 lang,
@@ -318,7 +342,7 @@ def build_digest(
         chat_id,
         lang,
         "\n".join(lines),
-        daily=[{str(k): v for k, v in rec.items()} for rec in daily.to_dict("records")],
+        daily=daily,
         streams=len(period),
     )
 
@@ -346,7 +370,11 @@ class DigestSetting:
 
 
 def configure_digest(
-    engine: Engine, *, workspace_id: int, now: datetime, time: str | None = None,
+    engine: Engine,
+    *,
+    workspace_id: int,
+    now: datetime,
+    time: str | None = None,
     enabled: bool = True,
 ) -> DigestSetting:
     """Set the digest time (HH:MM, local) and/or switch it on or off, and re-plan it.
@@ -363,9 +391,7 @@ def configure_digest(
     return DigestSetting(hhmm, zone, enabled, planned[0], planned[1])
 
 
-def force_digests(
-    engine: Engine, *, now: datetime, on_date: date | None = None
-) -> list[str]:
+def force_digests(engine: Engine, *, now: datetime, on_date: date | None = None) -> list[str]:
     """Make every active workspace's digest (digests on) of ``on_date`` — default each
     one's yesterday — due now; one that went out already is left alone. The keys due."""
     keys: list[str] = []
@@ -380,7 +406,11 @@ def force_digests(
             row = repo.get_send(session, key=key)
             if row is None:
                 repo.schedule_send(
-                    session, kind="digest", key=key, due_at=now, workspace_id=row_id(ws),
+                    session,
+                    kind="digest",
+                    key=key,
+                    due_at=now,
+                    workspace_id=row_id(ws),
                     payload=payload,
                 )
             elif row.status == "pending" and row.due_at > now:

@@ -17,7 +17,6 @@ mark on the summary's online chart.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,8 +111,10 @@ def _utc(ts: datetime) -> datetime:
 
 
 def _planned_s(durations: list[float]) -> float:
-    finite = [d for d in durations if math.isfinite(d) and d > 0]
-    return float(statistics.median(finite)) if finite else DEFAULT_PLANNED_S
+    from core.figures import usual
+
+    planned = usual([d for d in durations if d > 0])
+    return DEFAULT_PLANNED_S if planned is None else planned
 
 
 @dataclass(frozen=True)
