@@ -29,6 +29,7 @@ from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
 from bot.services.active_models import active_model
 from bot.services.digests import stream_records
+from bot.services.figures import session_values
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ScheduledSend
@@ -252,12 +253,8 @@ def replay_forecast(
             return None
         ctx = _context(session, workspace_id=live.workspace_id, session_id=session_id)
         minutes = repo.minutes_frame(session, session_id=session_id)
+        final = session_values(session, session_id=session_id).get("gmv")  # as shown
     assert ctx is not None
-    from core.figures import compute_figures
-
-    final = compute_figures(
-        snapshots=ctx.frame, minutes=minutes if len(minutes) else None, started_at=ctx.started_at
-    ).get("gmv")
     actual = math.nan if final is None else final
     frame = ctx.frame
     if gmv_pushes(frame, ctx.started_at + timedelta(days=365)) < 2 and len(minutes):

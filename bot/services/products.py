@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from bot.services.figures import session_values
 from core.events import EVENT_KINDS, EventEffect, Occurrence, event_effects, occurrence
 from core.products import (
     ProductFigures,
@@ -55,12 +56,6 @@ class TimelineReport:
         }
 
 
-def _session_gmv(minutes: pd.DataFrame) -> float | None:
-    if "gmv" not in minutes.columns or minutes["gmv"].notna().sum() == 0:
-        return None
-    return float(minutes["gmv"].sum())
-
-
 def _end(ended_at: datetime | None, minutes: pd.DataFrame) -> pd.Timestamp | None:
     if ended_at is not None:
         return pd.Timestamp(ended_at)
@@ -100,10 +95,9 @@ def timeline_report(
         products = repo.products_frame(session, session_id=session_id)
         occurrences = _occurrences(session, workspace_id=ws_id)
         ended_at = live.ended_at
+        session_gmv = session_values(session, session_id=session_id).get("gmv")
     end = _end(ended_at, minutes)
-    figures = product_figures(
-        products, session_gmv=_session_gmv(minutes), marks=marks, session_end=end
-    )
+    figures = product_figures(products, session_gmv=session_gmv, marks=marks, session_end=end)
     marked = highlights(figures)
     product_segs = segments(marks, end=end, kind="product")
     between = segments(marks, end=end, kind="between_events")

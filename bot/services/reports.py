@@ -71,6 +71,7 @@ def session_report(
             "snapshots": repo.snapshots_frame(session, session_id=session_id),
             "minutes": repo.minutes_frame(session, session_id=session_id),
             "viewers": repo.viewers_frame(session, session_id=session_id),
+            "products": repo.products_frame(session, session_id=session_id),
         }
         owner = live.workspace_id
         closed = live.status != "open"
@@ -80,6 +81,7 @@ def session_report(
         minutes=frames["minutes"] if len(frames["minutes"]) else None,
         viewers=frames["viewers"] if len(frames["viewers"]) else None,
         platform=platform,
+        products=frames["products"] if len(frames["products"]) else None,
         model=model,
         title=title,
         started_at=started_at,
