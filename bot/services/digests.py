@@ -36,17 +36,21 @@ from storage.models import ScheduledSend, Workspace, row_id
 
 __all__ = [
     "CHART_DAYS",
+    "DIGEST_BATCH",
     "SAME_STREAM_S",
     "DigestContent",
     "DigestSetting",
     "StreamRecord",
     "build_digest",
     "configure_digest",
+    "digest_batches",
     "digest_due_at",
+    "digest_in_worker",
     "digest_key",
     "force_digests",
     "next_digest",
     "plan_digests",
+    "prepare_digests",
     "render_digest_chart",
     "replan_digest",
     "stream_records",
@@ -54,6 +58,8 @@ __all__ = [
 
 CHART_DAYS = 14
 AVERAGE_DAYS = 7
+DIGEST_BATCH = 25
+"""Digests prepared by one call in a worker process (:func:`prepare_digests`)."""
 
 
 # ------------------------------------------------------------------------- when it is due
@@ -356,6 +362,60 @@ def render_digest_chart(daily: list[dict[str, Any]], lang: str) -> bytes:
     from core.charts import digest_chart
 
     return digest_chart(pd.DataFrame(daily), lang)
+
+
+# ------------------------------------------------------------- in a worker process
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _worker_engine(url: str) -> Engine:
+    """The worker process's engine of ``url`` (one a process, made on first use)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        from storage.engine import make_engine
+
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
+def digest_in_worker(
+    url: str,
+    workspace_id: int,
+    covers: date | None = None,
+    last_24h_until: datetime | None = None,
+) -> DigestContent | None:
+    """:func:`build_digest` in a worker process that reaches the database at ``url``
+    (``bot.services.admin.worker_db_url``): the bot's own threads, which answer pushes,
+    share neither its interpreter lock nor its CPU time."""
+    return build_digest(
+        _worker_engine(url),
+        workspace_id=workspace_id,
+        covers=covers,
+        last_24h_until=last_24h_until,
+    )
+
+
+def prepare_digests(
+    url: str, items: list[tuple[int, date]]
+) -> list[tuple[DigestContent, bytes] | None]:
+    """In a worker process: each (workspace, day)'s digest and its chart, in order (None
+    for a day without a stream). One call does a batch of :data:`DIGEST_BATCH`."""
+    out: list[tuple[DigestContent, bytes] | None] = []
+    for workspace_id, covers in items:
+        content = digest_in_worker(url, workspace_id, covers)
+        if content is None:
+            out.append(None)
+        else:
+            out.append((content, render_digest_chart(content.daily, content.lang)))
+    return out
+
+
+def digest_batches(
+    items: list[tuple[int, date]], size: int = DIGEST_BATCH
+) -> list[list[tuple[int, date]]]:
+    """``items`` cut into batches of ``size`` for :func:`prepare_digests`."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @dataclass(frozen=True)
