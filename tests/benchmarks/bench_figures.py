@@ -146,7 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pushes", type=int, default=60)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--fleet", type=int, default=2000)
+    parser.add_argument("--fleet", type=int, default=2000, help="0: no fan-out")
     parser.add_argument("--workers", type=int, default=2, help="threads or processes")
     parser.add_argument(
         "--no-threads", dest="threads", action="store_false", help="skip the way before"
@@ -188,6 +188,8 @@ def main() -> None:
                 f"naive history alone / ours whole push: ×{_p95(naive) / h:.1f}"
             )
 
+        if args.fleet == 0:
+            return
         fleet = _fleet(engine, args.fleet)
         covers = (NOW - timedelta(days=1)).date()
         idle = _series(lambda i: _push(engine, *empty, i), args.pushes, 1000)
