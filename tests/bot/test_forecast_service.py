@@ -112,7 +112,10 @@ def test_the_forecast_history_is_read_again_only_when_a_past_stream_changes(
         for day in (1, 2):
             start = NOW - timedelta(days=day)
             live = make_session(
-                s, workspace=workspace, started_at=start, closed=True,
+                s,
+                workspace=workspace,
+                started_at=start,
+                closed=True,
                 ended_at=start + timedelta(minutes=30),
             )
             assert live.id is not None
