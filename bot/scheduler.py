@@ -13,14 +13,14 @@ When the application stops, a running fan-out claims nothing more and lets the s
 flight finish (``Application.stop`` waits for running jobs): nothing is left half-done.
 
 Charts render in a process pool (forkserver, else spawn; created on first use and shut
-down with the application; its processes run at a lower CPU priority, so that replies to
-pushes come first). Digests are built in that pool too, reading the database from there,
-so the threads that answer pushes share no interpreter lock with them (an in-memory
+down with the application). Digests are built in that pool too, reading the database from
+there, so the threads that answer pushes share no interpreter lock with them (an in-memory
 database, which no other process can open, builds them in the compute threads).
-Digest charts are rendered ahead, for the digests due within :data:`PREPARE_AHEAD`
-whose day is over, in batches of ``DIGEST_BATCH`` into a cache keyed by the chart's data,
-so a digest fan-out is held back by Telegram's limits rather than by rendering; a digest
-whose data changed after that is rendered again when it is sent.
+Digests are prepared ahead, for those due within :data:`PREPARE_AHEAD` whose day is
+over, in a second pool whose processes run at the lowest CPU priority (replies to pushes
+come first): built and rendered in batches of ``DIGEST_BATCH`` into a cache keyed by the
+chart's data, so a digest fan-out is held back by Telegram's limits rather than by
+rendering; a digest whose data changed after that is rendered again when it is sent.
 
 The clock is :attr:`Scheduler.clock` (UTC now): tests replace it to travel in time.
 """
@@ -76,6 +76,7 @@ __all__ = [
     "LEASE_S",
     "PARTS_SENT",
     "PREPARE_AHEAD",
+    "PREPARE_NICENESS",
     "SWEEPER_JOB",
     "SWEEP_INTERVAL_S",
     "Scheduler",
@@ -101,8 +102,8 @@ PLAN_EVERY = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 CONCURRENCY = 32
 RENDER_CACHE_MAX = 5000
-POOL_NICENESS = 19
-"""The chart and digest processes run at the lowest CPU priority: pushes come first."""
+PREPARE_NICENESS = 19
+"""The processes preparing digests ahead run at the lowest CPU priority: pushes first."""
 
 T = TypeVar("T")
 
@@ -111,20 +112,21 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _lower_priority() -> None:
+def _lower_priority(niceness: int) -> None:
     if hasattr(os, "nice"):
-        os.nice(POOL_NICENESS)
+        os.nice(niceness)
 
 
-def chart_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+def chart_pool(max_workers: int | None = None, *, niceness: int = 0) -> ProcessPoolExecutor:
     """A process pool for charts and digests: forkserver where available, else spawn
-    (never a fork of the running bot with its threads and sockets), at a lower priority."""
+    (never a fork of the running bot with its threads and sockets); its processes run
+    ``niceness`` lower in CPU priority."""
     methods = multiprocessing.get_all_start_methods()
     method = "forkserver" if "forkserver" in methods else "spawn"
     return ProcessPoolExecutor(
         max_workers=max_workers or os.cpu_count() or 2,
         mp_context=multiprocessing.get_context(method),
-        initializer=_lower_priority,
+        initializer=functools.partial(_lower_priority, niceness) if niceness else None,
     )
 
 
@@ -177,6 +179,7 @@ class Scheduler:
         self.stats: Counter[str] = Counter()
         """Digest charts taken from the render-ahead cache or rendered when sent."""
         self._pool: ProcessPoolExecutor | None = None
+        self._prepare_pool: ProcessPoolExecutor | None = None
         self._started = False
         self._closing = False
         self._sweeping = False
@@ -231,8 +234,8 @@ class Scheduler:
         covers: date | None = None,
         last_24h_until: datetime | None = None,
     ) -> DigestContent | None:
-        """A digest's content, built in the process pool (the compute threads when the
-        database is in memory)."""
+        """A scheduled digest's content, built in the process pool (the compute threads
+        when the database is in memory): a fan-out builds thousands."""
         url = await self._worker_url()
         if url is None:
             return await self._compute(
@@ -307,9 +310,10 @@ class Scheduler:
         if self._preparing is not None and not self._preparing.done():
             self._preparing.cancel()
             await asyncio.gather(self._preparing, return_exceptions=True)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for pool in (self._pool, self._prepare_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._prepare_pool = None
 
     async def wait_idle(self) -> None:
         """Wait until no sweep is running (tests and tools)."""
@@ -595,7 +599,7 @@ class Scheduler:
 
     async def _prepare(self) -> None:
         """Build and render the digests due soon whose day is over: in batches in the
-        process pool, one batch a worker at a time."""
+        preparing pool (lowest priority), one batch a worker at a time."""
         try:
             rows = await self._thread(self._due_soon)
             url = await self._worker_url()
@@ -609,7 +613,13 @@ class Scheduler:
                 async with semaphore:
                     if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
                         return
-                    for done in await self.render(prepare_digests, url, items):
+                    loop = asyncio.get_running_loop()
+                    if self._prepare_pool is None:
+                        self._prepare_pool = chart_pool(workers, niceness=PREPARE_NICENESS)
+                    made = await loop.run_in_executor(
+                        self._prepare_pool, prepare_digests, url, items
+                    )
+                    for done in made:
                         if done is not None:
                             self._rendered.setdefault(_chart_key(done[0]), done[1])
 
@@ -674,7 +684,10 @@ class Scheduler:
     async def send_digest_now(self, workspace_id: int) -> bool:
         """The last 24 hours' digest at once (the scheduled one is untouched); False when
         there was no stream in them."""
-        content = await self.build_digest(workspace_id, last_24h_until=self.now())
+        # one digest while the host waits: in the compute threads, without a process's start
+        content = await self._compute(
+            build_digest, self._engine, workspace_id=workspace_id, last_24h_until=self.now()
+        )
         if content is None:
             return False
         png = await self.digest_chart(content)

@@ -58,7 +58,7 @@ __all__ = [
 
 CHART_DAYS = 14
 AVERAGE_DAYS = 7
-DIGEST_BATCH = 25
+DIGEST_BATCH = 10
 """Digests prepared by one call in a worker process (:func:`prepare_digests`)."""
 
 

@@ -244,7 +244,7 @@ def stream_history(
                     _nan(values.get("half_life_s")),
                     _nan(values.get("peak_online")),
                     _nan(values.get("duration_s")),
-                    item.get("title") or None,
+                    title if isinstance(title := item.get("title"), str) and title else None,
                     None,
                     "closed",
                     values,
