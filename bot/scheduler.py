@@ -13,10 +13,14 @@ When the application stops, a running fan-out claims nothing more and lets the s
 flight finish (``Application.stop`` waits for running jobs): nothing is left half-done.
 
 Charts render in a process pool (forkserver, else spawn; created on first use and shut
-down with the application). Digest charts are rendered ahead, for the digests due within
-:data:`PREPARE_AHEAD` whose day is over, into a cache keyed by the chart's data, so a
-digest fan-out is held back by Telegram's limits rather than by rendering; a digest
-whose data changed after that is rendered again when it is sent.
+down with the application). Digests are built in that pool too, reading the database from
+there, so the threads that answer pushes share no interpreter lock with them (an in-memory
+database, which no other process can open, builds them in the compute threads).
+Digests are prepared ahead, for those due within :data:`PREPARE_AHEAD` whose day is
+over, in a second pool whose processes run at the lowest CPU priority (replies to pushes
+come first): built and rendered in batches of ``DIGEST_BATCH`` into a cache keyed by the
+chart's data, so a digest fan-out is held back by Telegram's limits rather than by
+rendering; a digest whose data changed after that is rendered again when it is sent.
 
 The clock is :attr:`Scheduler.clock` (UTC now): tests replace it to travel in time.
 """
@@ -49,7 +53,10 @@ from bot.services.details import details_keyboard, has_details
 from bot.services.digests import (
     DigestContent,
     build_digest,
+    digest_batches,
+    digest_in_worker,
     plan_digests,
+    prepare_digests,
     render_digest_chart,
 )
 from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
@@ -76,6 +83,7 @@ __all__ = [
     "LEASE_S",
     "PARTS_SENT",
     "PREPARE_AHEAD",
+    "PREPARE_NICENESS",
     "SWEEPER_JOB",
     "SWEEP_INTERVAL_S",
     "Scheduler",
@@ -101,6 +109,8 @@ PLAN_EVERY = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 CONCURRENCY = 32
 RENDER_CACHE_MAX = 5000
+PREPARE_NICENESS = 19
+"""The processes preparing digests ahead run at the lowest CPU priority: pushes first."""
 
 T = TypeVar("T")
 
@@ -109,14 +119,21 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def chart_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool for charts: forkserver where available, else spawn (never a fork of
-    the running bot with its threads and sockets)."""
+def _lower_priority(niceness: int) -> None:
+    if hasattr(os, "nice"):
+        os.nice(niceness)
+
+
+def chart_pool(max_workers: int | None = None, *, niceness: int = 0) -> ProcessPoolExecutor:
+    """A process pool for charts and digests: forkserver where available, else spawn
+    (never a fork of the running bot with its threads and sockets); its processes run
+    ``niceness`` lower in CPU priority."""
     methods = multiprocessing.get_all_start_methods()
     method = "forkserver" if "forkserver" in methods else "spawn"
     return ProcessPoolExecutor(
         max_workers=max_workers or os.cpu_count() or 2,
         mp_context=multiprocessing.get_context(method),
+        initializer=functools.partial(_lower_priority, niceness) if niceness else None,
     )
 
 
@@ -169,6 +186,7 @@ class Scheduler:
         self.stats: Counter[str] = Counter()
         """Digest charts taken from the render-ahead cache or rendered when sent."""
         self._pool: ProcessPoolExecutor | None = None
+        self._prepare_pool: ProcessPoolExecutor | None = None
         self._started = False
         self._closing = False
         self._sweeping = False
@@ -177,6 +195,8 @@ class Scheduler:
         self._last_plan: datetime | None = None
         self._rendered: dict[str, bytes] = {}
         self._preparing: asyncio.Task[None] | None = None
+        self._db_url: str | None = None
+        self._db_url_known = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -200,6 +220,39 @@ class Scheduler:
         state = self.application.bot_data
         executor = getattr(state, "compute_executor", None) or state.executor
         return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
+
+    async def _worker_url(self) -> str | None:
+        """The URL the pool's processes open the database with; None for an in-memory
+        database (no other process can reach it)."""
+        if not self._db_url_known:
+            from bot.services.admin import worker_db_url
+
+            try:
+                self._db_url = await self._thread(worker_db_url, self._engine)
+            except ValueError:
+                self._db_url = None
+            self._db_url_known = True
+        return self._db_url
+
+    async def build_digest(
+        self,
+        workspace_id: int,
+        *,
+        covers: date | None = None,
+        last_24h_until: datetime | None = None,
+    ) -> DigestContent | None:
+        """A scheduled digest's content, built in the process pool (the compute threads
+        when the database is in memory): a fan-out builds thousands."""
+        url = await self._worker_url()
+        if url is None:
+            return await self._compute(
+                build_digest,
+                self._engine,
+                workspace_id=workspace_id,
+                covers=covers,
+                last_24h_until=last_24h_until,
+            )
+        return await self.render(digest_in_worker, url, workspace_id, covers, last_24h_until)
 
     @property
     def pool(self) -> ProcessPoolExecutor:
@@ -264,9 +317,10 @@ class Scheduler:
         if self._preparing is not None and not self._preparing.done():
             self._preparing.cancel()
             await asyncio.gather(self._preparing, return_exceptions=True)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for pool in (self._pool, self._prepare_pool):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._prepare_pool = None
 
     async def wait_idle(self) -> None:
         """Wait until no sweep is running (tests and tools)."""
@@ -505,9 +559,7 @@ class Scheduler:
 
     async def _send_digest(self, row: ScheduledSend) -> str:
         assert row.workspace_id is not None
-        content = await self._compute(
-            build_digest, self._engine, workspace_id=row.workspace_id, covers=self._covers(row)
-        )
+        content = await self.build_digest(row.workspace_id, covers=self._covers(row))
         if content is None:
             log.info("%s: no stream that day, nothing sent", row.key)
             return _Outcome.EMPTY
@@ -568,30 +620,56 @@ class Scheduler:
     # ------------------------------------------------------------------- prepare
 
     async def _prepare(self) -> None:
-        """Render the charts of the digests due soon whose day is over."""
+        """Build and render the digests due soon whose day is over: in batches in the
+        preparing pool (lowest priority), one batch a worker at a time."""
         try:
             rows = await self._thread(self._due_soon)
-            semaphore = asyncio.Semaphore(2 * (self.render_workers or os.cpu_count() or 2))
+            url = await self._worker_url()
+            workers = self.render_workers or os.cpu_count() or 2
+            if url is None:
+                await self._prepare_in_threads(rows, workers)
+                return
+            semaphore = asyncio.Semaphore(workers)
 
-            async def one(workspace_id: int, covers: date) -> None:
+            async def batch(items: list[tuple[int, date]]) -> None:
                 async with semaphore:
                     if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
                         return
-                    content = await self._compute(
-                        build_digest, self._engine, workspace_id=workspace_id, covers=covers
+                    loop = asyncio.get_running_loop()
+                    if self._prepare_pool is None:
+                        self._prepare_pool = chart_pool(workers, niceness=PREPARE_NICENESS)
+                    made = await loop.run_in_executor(
+                        self._prepare_pool, prepare_digests, url, items
                     )
-                    if content is None or not content.chart:
-                        return
-                    key = _chart_key(content)
-                    if key not in self._rendered:
-                        png = await self.render(render_digest_chart, content.daily, content.lang)
-                        self._rendered[key] = png
+                    for done in made:
+                        if done is not None:
+                            self._rendered.setdefault(_chart_key(done[0]), done[1])
 
-            await asyncio.gather(*(one(w, c) for w, c in rows))
+            await asyncio.gather(*(batch(items) for items in digest_batches(rows)))
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("preparing digests failed; they render when sent")
+
+    async def _prepare_in_threads(self, rows: list[tuple[int, date]], workers: int) -> None:
+        semaphore = asyncio.Semaphore(2 * workers)
+
+        async def one(workspace_id: int, covers: date) -> None:
+            async with semaphore:
+                if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
+                    return
+                content = await self._compute(
+                    build_digest, self._engine, workspace_id=workspace_id, covers=covers
+                )
+                if content is None or not content.chart:
+                    return
+                key = _chart_key(content)
+                if key not in self._rendered:
+                    self._rendered[key] = await self.render(
+                        render_digest_chart, content.daily, content.lang
+                    )
+
+        await asyncio.gather(*(one(w, c) for w, c in rows))
 
     def _due_soon(self) -> list[tuple[int, date]]:
         from zoneinfo import ZoneInfo
@@ -628,6 +706,7 @@ class Scheduler:
     async def send_digest_now(self, workspace_id: int) -> bool:
         """The last 24 hours' digest at once (the scheduled one is untouched); False when
         there was no stream in them."""
+        # one digest while the host waits: in the compute threads, without a process's start
         content = await self._compute(
             build_digest, self._engine, workspace_id=workspace_id, last_24h_until=self.now()
         )

@@ -98,11 +98,15 @@ __all__ = [
     "SOURCES",
     "TOLERANCE",
     "Comparison",
+    "DayFigures",
+    "DigestFigures",
     "Figure",
     "Figures",
     "Reconciliation",
     "compare_with_usual",
     "compute_figures",
+    "day_figures",
+    "digest_figures",
     "usual",
 ]
 
@@ -742,3 +746,92 @@ def compare_with_usual(
         change = value / median - 1.0 if median else None
         out.append(Comparison(name, value, median, change))
     return out
+
+
+# ---------------------------------------------------------------- across a day's streams
+
+TREND_BAND = 0.1
+"""A half-life within ±10 % of the usual one is "about the same"."""
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One day of streams: GMV summed over them, the median of their half-lives."""
+
+    gmv: float | None
+    half_life_s: float | None
+    streams: int
+
+
+def _known(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def day_figures(streams: Sequence[Mapping[str, float | None]]) -> DayFigures:
+    """The figures of one day from its streams' stored figures (None where none is known)."""
+    gmvs = _known([s.get("gmv") for s in streams])
+    return DayFigures(
+        gmv=float(sum(gmvs)) if gmvs else None,
+        half_life_s=usual([s.get("half_life_s") for s in streams]),
+        streams=len(streams),
+    )
+
+
+@dataclass(frozen=True)
+class DigestFigures:
+    """A digest's figures: the period's streams against the streaming days before it."""
+
+    streams: int
+    gmv: float | None
+    """Σ GMV of the period's streams."""
+    average_gmv: float | None
+    """The mean, over the streaming days before, of each day's Σ GMV."""
+    gmv_change: float | None
+    """gmv / average_gmv − 1."""
+    half_life_s: float | None
+    """The median of the period's half-lives."""
+    prior_half_life_s: float | None
+    """The median of the half-lives of the streams before."""
+    half_life_trend: Literal["better", "worse", "same"] | None
+    best: int | None
+    """The index (in the period) of the stream with the highest GMV."""
+    best_share: float | None
+    """Its share of the period's GMV (None for a period of one stream)."""
+
+
+def digest_figures(
+    period: Sequence[Mapping[str, float | None]],
+    before: Sequence[Sequence[Mapping[str, float | None]]],
+) -> DigestFigures:
+    """The digest's figures from stored per-stream figures: ``period`` the streams it
+    covers, ``before`` the streams of each streaming day before it (a list a day)."""
+    today = day_figures(period)
+    days = [day_figures(day) for day in before if day]
+    average = _known([d.gmv for d in days])
+    avg = float(np.mean(average)) if average else None
+    gmv = today.gmv
+    change = gmv / avg - 1.0 if gmv is not None and avg else None
+    prior = usual([s.get("half_life_s") for day in before for s in day])
+    trend: Literal["better", "worse", "same"] | None = None
+    if today.half_life_s is not None and prior:
+        ratio = today.half_life_s / prior
+        trend = (
+            "better" if ratio > 1 + TREND_BAND else "worse" if ratio < 1 - TREND_BAND else "same"
+        )
+    ranked = [(i, float(v)) for i, s in enumerate(period) if (v := s.get("gmv")) is not None]
+    ranked = [(i, v) for i, v in ranked if math.isfinite(v)]
+    best = max(ranked, key=lambda iv: iv[1])[0] if ranked else None
+    share = None
+    if best is not None and gmv and len(period) > 1:
+        share = ranked[[i for i, _ in ranked].index(best)][1] / gmv
+    return DigestFigures(
+        streams=len(period),
+        gmv=gmv,
+        average_gmv=avg,
+        gmv_change=change,
+        half_life_s=today.half_life_s,
+        prior_half_life_s=prior,
+        half_life_trend=trend,
+        best=best,
+        best_share=share,
+    )

@@ -5,7 +5,9 @@ zone) and covers the local day before: streams tracked live and past sessions im
 from a sessions file alike (an imported row starting within 30 minutes of a live session
 is the same stream). It compares the day's GMV with the average of the streaming days of
 the 7 days before, the half-life with their median, names the best stream, and draws the
-14-day chart. A day without a stream gets no digest.
+14-day chart. A day without a stream gets no digest. Every figure of it is computed by
+`core.figures.digest_figures` from the streams' stored figures; this module loads them
+and presents the result.
 
 Each digest is one ``scheduled_send`` row keyed ``digest:{workspace_id}:{local_date}``
 (the local date it goes out), so a local day gets one, whatever the clock does: a wall
@@ -21,7 +23,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -37,17 +38,21 @@ from storage.models import ScheduledSend, Workspace, row_id
 
 __all__ = [
     "CHART_DAYS",
+    "DIGEST_BATCH",
     "SAME_STREAM_S",
     "DigestContent",
     "DigestSetting",
     "StreamRecord",
     "build_digest",
     "configure_digest",
+    "digest_batches",
     "digest_due_at",
+    "digest_in_worker",
     "digest_key",
     "force_digests",
     "next_digest",
     "plan_digests",
+    "prepare_digests",
     "render_digest_chart",
     "replan_digest",
     "stream_records",
@@ -55,6 +60,8 @@ __all__ = [
 
 CHART_DAYS = 14
 AVERAGE_DAYS = 7
+DIGEST_BATCH = 10
+"""Digests prepared by one call in a worker process (:func:`prepare_digests`)."""
 
 
 # ------------------------------------------------------------------------- when it is due
@@ -199,27 +206,53 @@ def _local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> pd.DataFrame:
-    rows = []
+def _by_day(records: list[StreamRecord], zone: ZoneInfo) -> dict[date, list[StreamRecord]]:
+    out: dict[date, list[StreamRecord]] = {}
+    for r in records:
+        out.setdefault(r.started_at.astimezone(zone).date(), []).append(r)
+    return out
+
+
+def _values(records: list[StreamRecord]) -> list[dict[str, float | None]]:
+    """Each stream's stored figures, as core reads them."""
+    return [r.values if r.values is not None else _record_values(r) for r in records]
+
+
+def _record_values(r: StreamRecord) -> dict[str, float | None]:
+    return {
+        "gmv": r.gmv if math.isfinite(r.gmv) else None,
+        "half_life_s": r.half_life_s if math.isfinite(r.half_life_s) else None,
+    }
+
+
+def _daily(records: list[StreamRecord], zone: ZoneInfo, days: list[date]) -> list[dict[str, Any]]:
+    """The chart's days: each day's figures (NaN where unknown, as the chart reads them)."""
+    from core.figures import day_figures
+
+    grouped = _by_day(records, zone)
+    rows: list[dict[str, Any]] = []
     for day in days:
-        todays = [r for r in records if r.started_at.astimezone(zone).date() == day]
-        gmvs = [r.gmv for r in todays if math.isfinite(r.gmv)]
-        lives = [r.half_life_s for r in todays if math.isfinite(r.half_life_s)]
+        figures = day_figures(_values(grouped.get(day, [])))
         rows.append(
             {
                 "date": day.isoformat(),
-                "gmv": float(sum(gmvs)) if gmvs else math.nan,
-                "half_life_s": float(np.median(lives)) if lives else math.nan,
-                "streams": len(todays),
+                "gmv": _nan(figures.gmv),
+                "half_life_s": _nan(figures.half_life_s),
+                "streams": figures.streams,
             }
         )
-    return pd.DataFrame(rows)
+    return rows
 
 
-def _change(now_value: float, before: float, lang: str) -> str:
-    if not (math.isfinite(now_value) and math.isfinite(before)) or before == 0:
-        return ""
-    return t(lang, "digest_change", change=f"{now_value / before - 1:+.0%}")
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+_TREND_KEYS = {"better": "trend_better", "worse": "trend_worse", "same": "trend_same"}
+
+
+def _change(change: float | None, lang: str) -> str:
+    return "" if change is None else t(lang, "digest_change", change=f"{change:+.0%}")
 
 
 def build_digest(
@@ -260,19 +293,13 @@ def build_digest(
             workspace_id=workspace_id,
             session_ids=[r.session_id for r in period if r.session_id is not None],
         )
+    from core.figures import digest_figures
+
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
     daily = _daily([r for r in records if r.started_at < end], zone, days)
     before = [r for r in records if start - timedelta(days=AVERAGE_DAYS) <= r.started_at < start]
-    before_daily = _daily(
-        before, zone, sorted({r.started_at.astimezone(zone).date() for r in before})
-    )
-    gmvs = [r.gmv for r in period if math.isfinite(r.gmv)]
-    gmv = float(sum(gmvs)) if gmvs else math.nan
-    avg = float(before_daily["gmv"].mean()) if len(before_daily) else math.nan
-    lives = [r.half_life_s for r in period if math.isfinite(r.half_life_s)]
-    half_life = float(np.median(lives)) if lives else math.nan
-    prior_lives = [r.half_life_s for r in before if math.isfinite(r.half_life_s)]
-    prior = float(np.median(prior_lives)) if prior_lives else math.nan
+    grouped = _by_day(before, zone)
+    figures = digest_figures(_values(period), [_values(grouped[d]) for d in sorted(grouped)])
 
     if last_24h_until is not None:
         lines = [t(lang, "digest_title_24h", date=day.isoformat(), tz=ws_tz(zone))]
@@ -282,44 +309,40 @@ def build_digest(
         t(
             lang,
             "digest_vs_average",
-            avg=fmt_money(avg, lang, currency),
-            change=_change(gmv, avg, lang),
+            avg=fmt_money(figures.average_gmv, lang, currency),
+            change=_change(figures.gmv_change, lang),
         )
-        if math.isfinite(avg)
+        if figures.average_gmv is not None
         else t(lang, "digest_no_average")
     )
     lines.append(
         t(
             lang,
             "digest_gmv",
-            streams=len(period),
-            gmv=fmt_money(gmv, lang, currency),
+            streams=figures.streams,
+            gmv=fmt_money(figures.gmv, lang, currency),
             average=avg_text,
         )
     )
-    if math.isfinite(half_life):
-        if math.isfinite(prior):
-            ratio = half_life / prior
-            trend = t(
-                lang,
-                "trend_better" if ratio > 1.1 else "trend_worse" if ratio < 0.9 else "trend_same",
-            )
+    if figures.half_life_s is not None:
+        if figures.prior_half_life_s is not None and figures.half_life_trend is not None:
             lines.append(
                 t(
                     lang,
                     "digest_half_life",
-                    half_life=fmt_duration(half_life, lang),
-                    prior=fmt_duration(prior, lang),
-                    trend=trend,
+                    half_life=fmt_duration(figures.half_life_s, lang),
+                    prior=fmt_duration(figures.prior_half_life_s, lang),
+                    trend=t(lang, _TREND_KEYS[figures.half_life_trend]),
                 )
             )
         else:
-            lines.append(t(lang, "digest_half_life_only", half_life=fmt_duration(half_life, lang)))
-    ranked = [r for r in period if math.isfinite(r.gmv)]
-    if ranked:
-        best = max(ranked, key=lambda r: r.gmv)
+            lines.append(
+                t(lang, "digest_half_life_only", half_life=fmt_duration(figures.half_life_s, lang))
+            )
+    if figures.best is not None:
+        best = period[figures.best]
         name = f"#{best.session_id} " if best.session_id is not None else ""
-        share = best.gmv / gmv if gmv and len(period) > 1 else None
+        share = figures.best_share
         lines.append(
             t(
                 lang,
@@ -336,7 +359,7 @@ def build_digest(
         lines.extend(told)
     from core.charts import digest_has_chart
 
-    chart = digest_has_chart(daily)
+    chart = digest_has_chart(pd.DataFrame(daily))
     if not chart:  # one or two days say more as a short table than as bars
         lines.extend(_day_table(daily, lang, currency))
     return DigestContent(
@@ -344,16 +367,16 @@ def build_digest(
         chat_id,
         lang,
         "\n".join(lines),
-        daily=[{str(k): v for k, v in rec.items()} for rec in daily.to_dict("records")],
+        daily=daily,
         streams=len(period),
         chart=chart,
     )
 
 
-def _day_table(daily: pd.DataFrame, lang: str, currency: str | None) -> list[str]:
+def _day_table(daily: list[dict[str, Any]], lang: str, currency: str | None) -> list[str]:
     """The days of the chart's window that had a stream, one line each."""
     rows = []
-    for rec in daily.to_dict("records"):
+    for rec in daily:
         if not rec.get("streams"):
             continue
         half_life = float(rec.get("half_life_s", math.nan))
@@ -387,6 +410,61 @@ def render_digest_chart(daily: list[dict[str, Any]], lang: str) -> bytes:
     from core.charts import digest_chart
 
     return digest_chart(pd.DataFrame(daily), lang)
+
+
+# ------------------------------------------------------------- in a worker process
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _worker_engine(url: str) -> Engine:
+    """The worker process's engine of ``url`` (one a process, made on first use)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        from storage.engine import make_engine
+
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
+
+
+def digest_in_worker(
+    url: str,
+    workspace_id: int,
+    covers: date | None = None,
+    last_24h_until: datetime | None = None,
+) -> DigestContent | None:
+    """:func:`build_digest` in a worker process that reaches the database at ``url``
+    (``bot.services.admin.worker_db_url``): the bot's own threads, which answer pushes,
+    share neither its interpreter lock nor its CPU time."""
+    return build_digest(
+        _worker_engine(url),
+        workspace_id=workspace_id,
+        covers=covers,
+        last_24h_until=last_24h_until,
+    )
+
+
+def prepare_digests(
+    url: str, items: list[tuple[int, date]]
+) -> list[tuple[DigestContent, bytes] | None]:
+    """In a worker process: each (workspace, day)'s digest and its chart, in order (None
+    for a day without a stream or a digest without a chart). One call does a batch of
+    :data:`DIGEST_BATCH`."""
+    out: list[tuple[DigestContent, bytes] | None] = []
+    for workspace_id, covers in items:
+        content = digest_in_worker(url, workspace_id, covers)
+        if content is None or not content.chart:
+            out.append(None)
+        else:
+            out.append((content, render_digest_chart(content.daily, content.lang)))
+    return out
+
+
+def digest_batches(
+    items: list[tuple[int, date]], size: int = DIGEST_BATCH
+) -> list[list[tuple[int, date]]]:
+    """``items`` cut into batches of ``size`` for :func:`prepare_digests`."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ __all__ = [
     "compute_session_figures",
     "platform_row",
     "refresh_session_figures",
+    "session_values",
     "store_figures",
     "stream_history",
 ]
@@ -152,6 +153,20 @@ def refresh_session_figures(
     return figures
 
 
+def session_values(session: Session, *, session_id: int) -> dict[str, float | None]:
+    """Every figure of the session as every surface shows it: a closed session's stored
+    figures (computed and stored first when none of this definitions version are), an open
+    session's computed now. Empty when the session does not exist."""
+    from core.figures import DEFINITIONS_VERSION
+
+    row = repo.get_session_figures(session, session_id=session_id)
+    stored = (row.figures or {}).get("values") if row is not None else None
+    if row is not None and row.definitions_version == DEFINITIONS_VERSION and stored:
+        return {str(name): (item or {}).get("value") for name, item in stored.items()}
+    figures = refresh_session_figures(session, session_id)
+    return {} if figures is None else figures.values_dict()
+
+
 def _headline(values: dict[str, float | None]) -> dict[str, float | None]:
     return {name: values.get(name) for name in SESSION_FIGURE_COLUMNS}
 
@@ -229,7 +244,7 @@ def stream_history(
                     _nan(values.get("half_life_s")),
                     _nan(values.get("peak_online")),
                     _nan(values.get("duration_s")),
-                    item.get("title") or None,
+                    title if isinstance(title := item.get("title"), str) and title else None,
                     None,
                     "closed",
                     values,

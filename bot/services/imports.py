@@ -3,7 +3,8 @@
 A file is filed by its dates (`storage.importers.import_file`); this layer picks the
 session a file without dates goes to (the caption's `#id`, else the open session, else the
 last one), keeps an upload whose columns could not all be placed until the host answers
-which column is which, and tells what an upload changed in a closed session's figures.
+which column is which, and tells what an upload changed in a closed session's figures: its
+stored figures before the file against those stored once after it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.services.figures import refresh_session_figures
+from bot.services.figures import refresh_session_figures, session_values
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.importers import MAX_BYTES, ImportRejected, import_file
@@ -91,30 +92,20 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def session_figures(session: Session, *, session_id: int) -> dict[str, float]:
-    """The session's headline figures as the summary shows them (`FIGURES_COMPARED`)."""
-    from core.report import build_report
+_STORED_AS = {"avg_watch_s": "avg_stay_s"}
+"""Names of `FIGURES_COMPARED` whose figure is stored under another name."""
 
-    live = repo.get_session_any(session, session_id=session_id)
-    if live is None:
-        return {}
-    snapshots = repo.snapshots_frame(session, session_id=session_id)
-    minutes = repo.minutes_frame(session, session_id=session_id)
-    viewers = repo.viewers_frame(session, session_id=session_id)
-    report = build_report(
-        snapshots=snapshots if len(snapshots) else None,
-        minutes=minutes if len(minutes) else None,
-        viewers=viewers if len(viewers) else None,
-        title=live.title,
-        started_at=live.started_at,
-        ended_at=live.ended_at,
-    )
-    figures: dict[str, float] = {}
+
+def session_figures(session: Session, *, session_id: int) -> dict[str, float]:
+    """The session's stored figures (`FIGURES_COMPARED`), the ones every summary, digest and
+    list shows (`bot.services.figures.session_values`)."""
+    values = session_values(session, session_id=session_id)
+    out: dict[str, float] = {}
     for name in FIGURES_COMPARED:
-        value = getattr(report.kpis, name, None)
+        value = values.get(_STORED_AS.get(name, name))
         if value is not None and math.isfinite(value):
-            figures[name] = float(value)
-    return figures
+            out[name] = float(value)
+    return out
 
 
 def _moved(before: Mapping[str, float], after: Mapping[str, float]) -> list[Moved]:
@@ -256,11 +247,12 @@ def import_upload(
                 assert live is not None
                 outcome.session_title = live.title
                 outcome.session_start, outcome.session_end = live.started_at, live.ended_at
-                if was_closed and not result.created_session:
-                    after = session_figures(session, session_id=result.session_id)
-                    outcome.moved = _moved(before, after)
             # the session's stored figures (a sessions file: every session of the workspace)
             refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
+            if result.session_id is not None and was_closed and not result.created_session:
+                # the stored figures before the file against those stored after it
+                after = session_figures(session, session_id=result.session_id)
+                outcome.moved = _moved(before, after)
     except ImportRejected as rejected:
         return _rejected(rejected)
     return outcome

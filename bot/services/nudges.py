@@ -17,7 +17,8 @@ mark on the summary's online chart.
 from __future__ import annotations
 
 import math
-import statistics
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
 from bot.services.active_models import active_model
 from bot.services.digests import stream_records
+from bot.services.figures import StreamRecord, session_values
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ScheduledSend
@@ -59,6 +61,14 @@ NUDGE_GAP_S = 600.0
 DEFAULT_PLANNED_S = 2 * 3600.0
 HISTORY_SESSIONS = 5
 """The workspace's last streams whose GMV curves make the forecast's history."""
+PLANNED_FROM = 10
+"""The workspace's last streams whose median length is a session's planned length."""
+HISTORY_CACHE = 1024
+"""Workspaces whose forecast history is kept between pushes (built again when one of
+their past streams' stored figures changes, or a stream is added)."""
+
+_HISTORIES: OrderedDict[tuple[int, str, int], tuple[str, History | None]] = OrderedDict()
+_HISTORIES_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -116,8 +126,10 @@ def _utc(ts: datetime) -> datetime:
 
 
 def _planned_s(durations: list[float]) -> float:
-    finite = [d for d in durations if math.isfinite(d) and d > 0]
-    return float(statistics.median(finite)) if finite else DEFAULT_PLANNED_S
+    from core.figures import usual
+
+    planned = usual([d for d in durations if d > 0])
+    return DEFAULT_PLANNED_S if planned is None else planned
 
 
 @dataclass(frozen=True)
@@ -130,24 +142,11 @@ class _Context:
     history: History | None
 
 
-def _context(session: Session, *, workspace_id: int, session_id: int) -> _Context | None:
-    """The session's pushes, its planned length (the median of the workspace's last ten
-    streams) and its workspace's history: the GMV curves of its last
-    :data:`HISTORY_SESSIONS` streams and the imported past sessions' totals."""
+def _history(session: Session, past: list[StreamRecord]) -> History | None:
+    """The forecast's history from the past streams: the GMV curves of the last
+    :data:`HISTORY_SESSIONS` (their pushes, else their minutes) and the other finals."""
     from core.forecast_live import build_history
 
-    live = repo.get_session(session, workspace_id=workspace_id, session_id=session_id)
-    if live is None:
-        return None
-    frame = repo.snapshots_frame(session, session_id=session_id)
-    past = stream_records(
-        session,
-        workspace_id=workspace_id,
-        since=live.started_at - timedelta(days=90),
-        until=live.started_at,
-        exclude_session=session_id,
-    )[-10:]
-    planned = _planned_s([p.duration_s for p in past])
     finals = [p.gmv for p in past if p.session_id is None and math.isfinite(p.gmv)]
     curves: list[tuple[Any, ...]] = []
     for p in [p for p in past if p.session_id is not None][-HISTORY_SESSIONS:]:
@@ -161,7 +160,41 @@ def _context(session: Session, *, workspace_id: int, session_id: int) -> _Contex
             curves.append((minutes, p.started_at, "minutes"))
         elif math.isfinite(p.gmv):
             finals.append(p.gmv)
-    history = build_history(finals, curves) if finals or curves else None
+    return build_history(finals, curves) if finals or curves else None
+
+
+def _context(session: Session, *, workspace_id: int, session_id: int) -> _Context | None:
+    """The session's pushes, its planned length (the median of the workspace's last ten
+    streams) and its workspace's history: the GMV curves of its last
+    :data:`HISTORY_SESSIONS` streams and the imported past sessions' totals."""
+    live = repo.get_session(session, workspace_id=workspace_id, session_id=session_id)
+    if live is None:
+        return None
+    frame = repo.snapshots_frame(session, session_id=session_id)
+    past = stream_records(
+        session,
+        workspace_id=workspace_id,
+        since=live.started_at - timedelta(days=90),
+        until=live.started_at,
+        exclude_session=session_id,
+        limit=PLANNED_FROM,
+    )
+    planned = _planned_s([p.duration_s for p in past])
+    # the history is built again when a past stream or its stored figures change
+    bind = session.get_bind()
+    where = (id(bind), str(getattr(bind, "url", "")), workspace_id)
+    key = repr([(p.session_id, p.started_at, sorted((p.values or {}).items())) for p in past])
+    with _HISTORIES_LOCK:
+        cached = _HISTORIES.get(where)
+    if cached is not None and cached[0] == key:
+        history = cached[1]
+    else:
+        history = _history(session, past)
+        with _HISTORIES_LOCK:
+            _HISTORIES[where] = (key, history)
+            _HISTORIES.move_to_end(where)
+            while len(_HISTORIES) > HISTORY_CACHE:
+                _HISTORIES.popitem(last=False)
     return _Context(frame, _utc(live.started_at), planned, history)
 
 
@@ -263,12 +296,8 @@ def replay_forecast(
             return None
         ctx = _context(session, workspace_id=live.workspace_id, session_id=session_id)
         minutes = repo.minutes_frame(session, session_id=session_id)
+        final = session_values(session, session_id=session_id).get("gmv")  # as shown
     assert ctx is not None
-    from core.figures import compute_figures
-
-    final = compute_figures(
-        snapshots=ctx.frame, minutes=minutes if len(minutes) else None, started_at=ctx.started_at
-    ).get("gmv")
     actual = math.nan if final is None else final
     frame = ctx.frame
     if gmv_pushes(frame, ctx.started_at + timedelta(days=365)) < 2 and len(minutes):

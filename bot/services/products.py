@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from bot.services.figures import session_values
 from core.events import EVENT_KINDS, EventEffect, Occurrence, event_effects, occurrence
 from core.products import (
     ProductFigures,
@@ -63,12 +64,6 @@ class TimelineReport:
             "segments": [s.to_dict() for s in self.segments],
             "events": [e.to_dict() for e in self.events],
         }
-
-
-def _session_gmv(minutes: pd.DataFrame) -> float | None:
-    if "gmv" not in minutes.columns or minutes["gmv"].notna().sum() == 0:
-        return None
-    return float(minutes["gmv"].sum())
 
 
 def _end(ended_at: datetime | None, minutes: pd.DataFrame) -> pd.Timestamp | None:
@@ -139,12 +134,13 @@ def read_timeline(
     )
 
 
-def build_timeline(frames: TimelineFrames) -> TimelineReport:
-    """The products, segments and event effects of the frames (pure computation)."""
+def build_timeline(frames: TimelineFrames, *, session_gmv: float | None) -> TimelineReport:
+    """The products, segments and event effects of the frames (pure computation); product
+    shares are of ``session_gmv``, the session's own GMV (core/figures)."""
     minutes, marks = frames.minutes, frames.marks
     end = _end(frames.ended_at, minutes)
     figures = product_figures(
-        frames.products, session_gmv=_session_gmv(minutes), marks=marks, session_end=end
+        frames.products, session_gmv=session_gmv, marks=marks, session_end=end
     )
     marked = highlights(figures)
     product_segs = segments(marks, end=end, kind="product")
@@ -177,7 +173,8 @@ def timeline_report(
         if live is None or (workspace_id is not None and live.workspace_id != workspace_id):
             return None
         frames = read_timeline(session, live=live)
-    return build_timeline(frames)
+        session_gmv = session_values(session, session_id=session_id).get("gmv")
+    return build_timeline(frames, session_gmv=session_gmv)
 
 
 def period_event_effects(

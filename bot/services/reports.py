@@ -109,7 +109,9 @@ def session_report(
     text = format_summary(report, language, session_id=session_id, timezone=tz, currency=currency)
     bundle = ReportBundle(session_id, owner, language, report, text)
     if timeline_frames is not None:
-        bundle.timeline = build_timeline(timeline_frames)
+        bundle.timeline = build_timeline(
+            timeline_frames, session_gmv=report.figures.values_dict().get("gmv")
+        )
     if charts:
         from core.charts import summary_charts
 

@@ -20,6 +20,7 @@ from storage.repositories.bulk import (
 from storage.repositories.figures import (
     SessionHistoryRow,
     drop_session_figures,
+    get_session_figures,
     session_history,
     store_session_figures,
 )
@@ -142,6 +143,7 @@ __all__ = [
     "get_send",
     "get_session",
     "get_session_any",
+    "get_session_figures",
     "get_workspace",
     "is_update_processed",
     "last_session",

@@ -13,7 +13,13 @@ from sqlmodel import Session, col
 from storage.models import SESSION_FIGURE_COLUMNS, LiveSession, SessionFigures, utcnow
 from storage.repositories._common import as_utc
 
-__all__ = ["SessionHistoryRow", "drop_session_figures", "session_history", "store_session_figures"]
+__all__ = [
+    "SessionHistoryRow",
+    "drop_session_figures",
+    "get_session_figures",
+    "session_history",
+    "store_session_figures",
+]
 
 
 def store_session_figures(
@@ -40,6 +46,11 @@ def store_session_figures(
     session.add(row)
     session.flush()
     return row
+
+
+def get_session_figures(session: Session, *, session_id: int) -> SessionFigures | None:
+    """The session's stored figures, if any."""
+    return session.get(SessionFigures, session_id)
 
 
 def drop_session_figures(

@@ -74,6 +74,29 @@ class _Queries:
         self.statements.append(statement)
 
 
+class _RawReads:
+    """Every statement SQLite runs, also those of the frames (read on the DBAPI cursor)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.statements = engine, []  # type: ignore[var-annotated]
+        self.traced: list[object] = []
+
+    def __enter__(self) -> _RawReads:
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "checkout", self._trace)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.engine.dialect.name == "sqlite":
+            sa.event.remove(self.engine, "checkout", self._trace)
+            for connection in self.traced:
+                connection.set_trace_callback(None)  # type: ignore[attr-defined]
+
+    def _trace(self, dbapi_connection, record, proxy) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(self.statements.append)
+        self.traced.append(dbapi_connection)
+
+
 def test_history_is_computed_once_then_read_in_one_query(engine: Engine) -> None:
     ws_id, ids = _workspace_with_history(engine, 6)
     with session_scope(engine) as s:
@@ -217,3 +240,104 @@ def test_a_platform_row_is_the_sessions_own_total(engine: Engine) -> None:
         records = stream_history(s, workspace_id=ws_id, since=T0 - timedelta(days=10))
         assert refresh_session_figures(s, ids[0]) is not None
     assert [(r.session_id, r.gmv) for r in records] == [(None, 5000.0), (ids[0], 3300.0)]
+
+
+def test_what_moved_compares_the_stored_rows(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        ws_id = row_id(make_workspace(s))
+    opened = go_live(engine, workspace_id=ws_id, title="t", now=T0, chat_id=1, message_id=1)
+    sid = opened.session_id
+    with session_scope(engine) as s:
+        repo.bulk_insert_minutes(s, session_id=sid, rows=_minutes(T0, 10.0))
+    end_live(engine, workspace_id=ws_id, now=T0 + timedelta(minutes=30))
+    with session_scope(engine) as s:
+        row = repo.get_session_figures(s, session_id=sid)
+        assert row is not None and row.figures is not None and row.gmv == 300.0
+        # what is stored is what the host was shown: the reply's "before" is read from here
+        figures = dict(row.figures)
+        figures["values"] = {**figures["values"], "gmv": {"value": 290.0, "source": "minutes"}}
+        row.figures = figures
+        s.add(row)
+    viewers = "user_id,watch_time,buy_power\n" + "".join(
+        f"u{i},{60 + i},{100.0 if i < 4 else 0}\n" for i in range(40)
+    )
+    with _RawReads(engine) as q:
+        outcome = import_upload(
+            engine,
+            workspace_id=ws_id,
+            data=viewers.encode(),
+            filename="v.csv",
+            caption=f"#{sid}",
+            now=T0 + timedelta(hours=1),
+        )
+    assert outcome.ok, outcome
+    moved = {m.name: (m.before, m.after) for m in outcome.moved}
+    assert moved["gmv"] == (290.0, 400.0)
+    assert moved["buyers"] == (None, 4.0) and moved["viewers"] == (None, 40.0)
+    with session_scope(engine) as s:
+        row = repo.get_session_figures(s, session_id=sid)
+        assert row is not None and row.gmv == 400.0 and row.buyers == 4.0
+    if engine.dialect.name == "sqlite":
+        # the session's frames are read once: by the one computation stored after the file
+        frame_reads = [st for st in q.statements if "FROM minute_row" in st]
+        assert len(frame_reads) == 1, frame_reads
+
+
+def test_one_gmv_on_every_surface_when_the_sources_disagree(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Minutes say 90,000 and the viewer rows 94,000: the viewer rows come first, and the
+    report, its JSON, the summary, the digest, /sessions, /export, the history that
+    comparisons read, the forecast replay's actual and the upload's reply all say 94,000."""
+    from bot.formatting import fmt_money
+    from bot.services.nudges import replay_forecast
+
+    ws_id, _ids = _workspace_with_history(engine, 3)
+    with session_scope(engine) as s:
+        ws = repo.get_workspace(s, workspace_id=ws_id)
+        assert ws is not None
+        live = make_session(
+            s, workspace=ws, started_at=T0, closed=True, ended_at=T0 + timedelta(minutes=30)
+        )
+        sid = row_id(live)
+        repo.bulk_insert_minutes(s, session_id=sid, rows=_minutes(T0, 3000.0))
+    buyers = 688
+    viewers = "user_id,watch_time,buy_power\n" + "".join(
+        f"u{i},{120 + i % 60},{94_000 / buyers if i < buyers else 0}\n" for i in range(1000)
+    )
+    outcome = import_upload(
+        engine,
+        workspace_id=ws_id,
+        data=viewers.encode(),
+        filename="v.csv",
+        caption=f"#{sid}",
+        now=T0 + timedelta(hours=2),
+    )
+    assert outcome.ok, outcome
+    gmv = next(m for m in outcome.moved if m.name == "gmv")
+    assert gmv.before == pytest.approx(90_000.0) and gmv.after == pytest.approx(94_000.0)
+
+    truth = pytest.approx(94_000.0)
+    bundle = session_report(engine, session_id=sid)
+    assert bundle is not None
+    data = bundle.report.to_dict()
+    assert data["figures"]["gmv"] == {"value": truth, "source": "viewers"}
+    assert data["kpis"]["gmv"] == truth
+    assert any(r["figure"] == "gmv" for r in data["reconciliation"])
+    shown, other = fmt_money(94_000.0, "en"), fmt_money(90_000.0, "en")
+    summary = build_summary(engine, session_id=sid)
+    assert summary is not None and shown in summary.text
+    # 90,000 appears once: in the line that states the disagreement, beside 94,000
+    assert summary.text.count(other) == 1
+    assert shown in next(line for line in summary.text.splitlines() if other in line)
+    digest = build_digest(engine, workspace_id=ws_id, covers=T0.date())
+    assert digest is not None and shown in digest.text and other not in digest.text
+    assert {ln.session_id: ln.gmv for ln in list_session_lines(engine, workspace_id=ws_id)}[
+        sid
+    ] == truth
+    with zipfile.ZipFile(io.BytesIO(export_zip(engine, workspace_id=ws_id).data)) as z:
+        figures = pd.read_csv(io.BytesIO(z.read("figures.csv")), encoding="utf-8-sig")
+    assert dict(zip(figures["session_id"], figures["gmv"], strict=True))[sid] == truth
+    with session_scope(engine) as s:
+        history = stream_history(s, workspace_id=ws_id)
+    assert next(r for r in history if r.session_id == sid).gmv == truth
+    replay = replay_forecast(engine, session_id=sid, at_s=600.0, models_dir=tmp_path)
+    assert replay is not None and replay.actual_gmv == truth

@@ -82,3 +82,61 @@ def test_a_nudge_row_carries_its_code_and_numbers_for_the_next_check(engine: Eng
     # the same moment checked again makes nothing new (one per 10 minutes)
     again = live_insight(engine, workspace_id=ws, session_id=sid, now=now + timedelta(seconds=30))
     assert again.nudge is None
+
+
+def test_the_forecast_history_is_read_again_only_when_a_past_stream_changes(
+    engine: Engine,
+) -> None:
+    import pandas as pd
+
+    from bot.services.figures import refresh_session_figures
+    from tests.bot.test_figures_history import _RawReads
+
+    def minutes(start: datetime, gmv: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "ts": pd.date_range(start, periods=30, freq="min"),
+                "online": [100.0] * 30,
+                "gmv": [gmv] * 30,
+                "orders": [1.0] * 30,
+            }
+        )
+
+    ws, sid = _open_with_pushes(
+        engine, [(1, {"gmv": 100.0}), (5, {"gmv": 500.0}), (11, {"gmv": 1100.0})]
+    )
+    with session_scope(engine) as s:
+        workspace = repo.get_workspace(s, workspace_id=ws)
+        assert workspace is not None
+        past = []
+        for day in (1, 2):
+            start = NOW - timedelta(days=day)
+            live = make_session(
+                s,
+                workspace=workspace,
+                started_at=start,
+                closed=True,
+                ended_at=start + timedelta(minutes=30),
+            )
+            assert live.id is not None
+            repo.bulk_insert_minutes(s, session_id=live.id, rows=minutes(start, 50.0))
+            past.append(live.id)
+    at = NOW - timedelta(minutes=25)
+
+    def insight_reads() -> tuple[Forecast | None, int]:
+        with _RawReads(engine) as q:
+            got = live_insight(engine, workspace_id=ws, session_id=sid, now=at)
+        return got.forecast, sum("FROM minute_row" in st for st in q.statements)
+
+    first, read_first = insight_reads()
+    again, read_again = insight_reads()
+    assert first is not None and again == first
+    with session_scope(engine) as s:  # a past stream's data changes, and its figures
+        repo.bulk_insert_minutes(
+            s, session_id=past[0], rows=minutes(NOW - timedelta(days=1, hours=-1), 80.0)
+        )
+        refresh_session_figures(s, past[0])
+    changed, read_changed = insight_reads()
+    assert changed is not None
+    if engine.dialect.name == "sqlite":
+        assert read_first >= 1 and read_again == 0 and read_changed >= 1

@@ -228,6 +228,39 @@ def test_a_digest_of_one_or_two_days_is_a_short_table_not_a_chart(engine: Engine
     ]
 
 
+def test_digests_prepared_in_a_worker_process_are_the_ones_built_here(engine: Engine) -> None:
+    """The scheduler prepares digests in its process pool, from the database: the same
+    text and chart data as built in the bot's own process, with the chart rendered."""
+    from bot.scheduler import chart_pool
+    from bot.services.admin import worker_db_url
+    from bot.services.digests import digest_batches, prepare_digests
+
+    quiet = _workspace(engine, 2, tz="UTC")
+    wid = _workspace(engine, 1, tz="Asia/Shanghai")
+    with session_scope(engine) as session:
+        for day, hour, gmv in ((3, 12, 1000.0), (5, 12, 3000.0), (8, 12, 4000.0), (8, 8, 500.0)):
+            session.add(
+                PastSession(
+                    workspace_id=wid, started_at=datetime(2026, 6, day, hour, tzinfo=UTC),
+                    gmv=gmv, avg_watch_s=100.0 + day, title=f"Day {day}",
+                )
+            )
+    items = [(wid, date(2026, 6, 8)), (quiet, date(2026, 6, 8)), (wid, date(2026, 6, 7))]
+    assert digest_batches(items, size=2) == [items[:2], items[2:]]
+    pool = chart_pool(1)
+    try:
+        made = pool.submit(prepare_digests, worker_db_url(engine), items).result(timeout=120)
+    finally:
+        pool.shutdown()
+    assert made[1] is None and made[2] is None  # no stream that day
+    assert made[0] is not None
+    content, png = made[0]
+    here = build_digest(engine, workspace_id=wid, covers=date(2026, 6, 8))
+    assert here is not None and content.text == here.text and "4,500" in here.text
+    assert str(content.daily) == str(here.daily)  # NaN for the days without a stream
+    assert png.startswith(b"\x89PNG")
+
+
 # ------------------------------------------------------------------------ sending
 
 

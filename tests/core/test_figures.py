@@ -16,6 +16,8 @@ from core.figures import (
     TOLERANCE,
     compare_with_usual,
     compute_figures,
+    day_figures,
+    digest_figures,
 )
 from core.report import build_report
 from core.simulate import simulate_stream
@@ -120,6 +122,42 @@ def test_comparison_with_the_usual() -> None:
     by = {c.figure: c for c in compare_with_usual(f, history)}
     assert by["gmv"].usual == 1000.0 and by["gmv"].change == pytest.approx(0.2)
     assert by["peak_online"].change is None  # the usual is 0
+
+
+def test_a_days_figures_sum_gmv_and_take_the_median_half_life() -> None:
+    day = day_figures(
+        [
+            {"gmv": 100.0, "half_life_s": 60.0},
+            {"gmv": None, "half_life_s": 120.0},
+            {"gmv": 50.0, "half_life_s": None},
+            {"gmv": math.nan, "half_life_s": 90.0},
+        ]
+    )
+    assert (day.gmv, day.half_life_s, day.streams) == (150.0, 90.0, 4)
+    empty = day_figures([{"gmv": None}])
+    assert (empty.gmv, empty.half_life_s, empty.streams) == (None, None, 1)
+
+
+def test_digest_figures_from_stored_stream_figures() -> None:
+    period = [{"gmv": 300.0, "half_life_s": 100.0}, {"gmv": 900.0, "half_life_s": 140.0}]
+    before = [
+        [{"gmv": 400.0, "half_life_s": 100.0}, {"gmv": 200.0, "half_life_s": 80.0}],
+        [{"gmv": None, "half_life_s": 120.0}],  # a day without GMV is not in the average
+        [{"gmv": 1200.0, "half_life_s": 200.0}],
+    ]
+    f = digest_figures(period, before)
+    assert f.streams == 2 and f.gmv == 1200.0
+    assert f.average_gmv == 900.0  # (600 + 1200) / 2 streaming days with GMV
+    assert f.gmv_change == pytest.approx(1200 / 900 - 1)
+    assert f.half_life_s == 120.0 and f.prior_half_life_s == 110.0
+    assert f.half_life_trend == "same"  # 120 / 110 is within 10 %
+    assert f.best == 1 and f.best_share == pytest.approx(0.75)
+    alone = digest_figures([{"gmv": 500.0, "half_life_s": 50.0}], [])
+    assert alone.average_gmv is None and alone.gmv_change is None
+    assert alone.prior_half_life_s is None and alone.half_life_trend is None
+    assert alone.best == 0 and alone.best_share is None
+    worse = digest_figures([{"gmv": None, "half_life_s": 50.0}], before)
+    assert worse.half_life_trend == "worse" and worse.best is None and worse.gmv is None
 
 
 def test_report_json_carries_figures_and_reconciliation(stream) -> None:  # type: ignore[no-untyped-def]
