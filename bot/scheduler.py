@@ -37,7 +37,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, TypeVarTuple
 
 from sqlmodel import col, select
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -59,9 +59,9 @@ from storage.engine import session_scope
 from storage.models import ScheduledSend, row_id
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    from sqlalchemy.engine import Engine
 
-    from bot.context import Context
+    from bot.context import App, Context
 
 __all__ = [
     "CATCH_UP",
@@ -96,6 +96,8 @@ CONCURRENCY = 32
 RENDER_CACHE_MAX = 5000
 
 T = TypeVar("T")
+P = ParamSpec("P")
+Ts = TypeVarTuple("Ts")
 
 
 def _utcnow() -> datetime:
@@ -139,7 +141,7 @@ class Scheduler:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: App,
         *,
         clock: Callable[[], datetime] = _utcnow,
         concurrency: int = CONCURRENCY,
@@ -177,16 +179,16 @@ class Scheduler:
         return self.clock()
 
     @property
-    def _engine(self) -> Any:
+    def _engine(self) -> Engine:
         return self.application.bot_data.engine
 
-    async def _thread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def _thread(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self.application.bot_data.executor, functools.partial(fn, *args, **kwargs)
         )
 
-    async def _compute(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def _compute(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Reports, digests and their figures: in the compute pool, so the database
         thread that answers pushes stays free (the database thread when there is none)."""
         loop = asyncio.get_running_loop()
@@ -201,7 +203,7 @@ class Scheduler:
             self._pool = chart_pool(self.render_workers)
         return self._pool
 
-    async def render(self, fn: Callable[..., T], /, *args: Any) -> T:
+    async def render(self, fn: Callable[[*Ts], T], /, *args: *Ts) -> T:
         """Run a chart function in the process pool."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.pool, fn, *args)
@@ -646,7 +648,7 @@ async def _due_job(context: Context) -> None:
 
 
 async def run_cli_digests(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     *,
     all_workspaces: bool = False,
     on_date: date | None = None,

@@ -36,9 +36,9 @@ import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
 from telegram import Update
-from telegram.ext import Application
 
 from bot.config import Settings
+from bot.context import App
 
 __all__ = [
     "HEALTH_PATH",
@@ -112,7 +112,7 @@ class WebhookServer:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: App,
         *,
         secret: str,
         listen: str = "0.0.0.0",
@@ -227,7 +227,7 @@ class WebhookServer:
 
 
 async def serve_webhook(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     settings: Settings,
     *,
     stop: asyncio.Event,
@@ -288,7 +288,7 @@ async def serve_webhook(
 
 
 def run_webhook(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     settings: Settings,
     *,
     register: bool = True,
