@@ -78,7 +78,8 @@ def feature_frame(viewers: pd.DataFrame) -> pd.DataFrame:
         for c in FEATURES
         if c in viewers.columns and pd.to_numeric(viewers[c], errors="coerce").notna().any()
     ]
-    return viewers[cols].apply(pd.to_numeric, errors="coerce").astype(float)
+    numeric: pd.DataFrame = viewers[cols].apply(pd.to_numeric, errors="coerce").astype(float)
+    return numeric
 
 
 def _drop_unknown_target(X: Any, y: Any) -> tuple[Any, Any]:

@@ -87,7 +87,7 @@ def last_nudge_at(session: Session, *, session_id: int) -> datetime | None:
     return row.due_at if row is not None else None
 
 
-def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetime, dict]]:
+def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetime, dict[str, Any]]]:
     """The session's last nudge of each code (sent or on its way): code → (due, params)."""
     stmt = (
         select(ScheduledSend)
@@ -98,7 +98,7 @@ def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetim
         )
         .order_by(col(ScheduledSend.due_at))
     )
-    out: dict[str, tuple[datetime, dict]] = {}
+    out: dict[str, tuple[datetime, dict[str, Any]]] = {}
     for row in session.exec(stmt).all():
         payload = row.payload if isinstance(row.payload, dict) else {}
         code = payload.get("code")

@@ -172,7 +172,7 @@ def _insert(
         cursor = connection.connection.cursor()
         try:
             copy_sql = f"COPY {table.name} ({', '.join(all_names)}) FROM STDIN"
-            with cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            with cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         finally:
@@ -342,7 +342,7 @@ def _upsert(
         )
         cursor = connection.connection.cursor()
         try:
-            with cursor.copy(f"COPY {scratch} ({listed}, _pos) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {scratch} ({listed}, _pos) FROM STDIN") as copy:
                 rows_in = zip(*(values[name] for name in all_names), strict=False)
                 for position, row in enumerate(rows_in):
                     copy.write_row((*row, position))

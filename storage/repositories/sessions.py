@@ -193,7 +193,7 @@ def overlapping_sessions(
     ends = sa.func.coalesce(LiveSession.ended_at, LiveSession.last_push_at, LiveSession.started_at)
     stmt = select(LiveSession).where(
         LiveSession.workspace_id == workspace_id,
-        LiveSession.started_at <= end,  # type: ignore[operator]
+        LiveSession.started_at <= end,
         sa.or_(col(LiveSession.status) == "open", ends >= start),
     )
 

@@ -149,6 +149,5 @@ def record_push(
 
 def _as_utc_value(when: Any) -> datetime:
     """A timestamp column as read by the driver (an SQLite string or a datetime) in UTC."""
-    if isinstance(when, str):
-        when = datetime.fromisoformat(when)
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    moment: datetime = datetime.fromisoformat(when) if isinstance(when, str) else when
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -126,7 +126,7 @@ def claim_updates(
         .where(_claimable(moment, worker_id))
         .order_by(col(InboxUpdate.update_id))
         .limit(limit)
-        .with_for_update(skip_locked=True, of=InboxUpdate)  # type: ignore[arg-type]
+        .with_for_update(skip_locked=True, of=InboxUpdate)
         .cte("picked")
     )
     claim = (
