@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from storage.errors import InvalidValue
 from storage.models import SEND_KINDS, ScheduledSend, utcnow
+from storage.repositories._claim import claim_rows
 from storage.repositories._common import as_utc, insert_ignore
 
 __all__ = [
@@ -87,41 +88,16 @@ def claim_due_sends(
     claim adds one to `attempts`. Commit soon after, so other workers see the claim.
     With `kinds`, only sends of those kinds are claimed.
     """
-    if limit <= 0:
-        return []
     moment = as_utc(now, "now")
-    # A CTE is evaluated once; an IN (subquery … LIMIT) may be re-run per row by the
-    # planner and then hand out more than `limit` rows.
-    picked = (
-        sa.select(col(ScheduledSend.id))
-        .where(_claimable(moment, kinds))
-        .order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
+    return claim_rows(
+        session,
+        ScheduledSend,
+        claimable=_claimable(moment, kinds),
+        order_by=[col(ScheduledSend.due_at), col(ScheduledSend.id)],
+        worker_id=worker_id,
+        until=moment + timedelta(seconds=lease_s),
+        limit=limit,
     )
-    claim = (
-        sa.update(ScheduledSend)
-        .where(col(ScheduledSend.id).in_(sa.select(picked.c.id)), _claimable(moment, kinds))
-        .values(
-            status="claimed",
-            claimed_by=worker_id,
-            lease_until=moment + timedelta(seconds=lease_s),
-            attempts=ScheduledSend.attempts + 1,
-        )
-        .returning(col(ScheduledSend.id))
-    )
-    session.flush()
-    ids = list(session.execute(claim, execution_options={"synchronize_session": False}).scalars())
-    if not ids:
-        return []
-    stmt = (
-        select(ScheduledSend)
-        .where(ScheduledSend.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
-        .execution_options(populate_existing=True)
-    )
-    return list(session.exec(stmt).all())
 
 
 def _finish(session: Session, send_id: int, worker_id: str | None, **values: Any) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, ProcessedUpdate, utcnow
+from storage.repositories._claim import claim_rows
 from storage.repositories._common import as_utc, dialect_name, insert_ignore
 
 __all__ = [
@@ -118,39 +119,16 @@ def claim_updates(
     oldest unfinished update (when nothing before it is still pending or claimed), oldest
     first; an update whose lease lapsed is taken over, unless `worker_id` itself holds it.
     Each claim adds one to `attempts` (more than one: an earlier run was cut off)."""
-    if limit <= 0:
-        return []
     moment = as_utc(now, "now")
-    picked = (
-        sa.select(col(InboxUpdate.id))
-        .where(_claimable(moment, worker_id))
-        .order_by(col(InboxUpdate.update_id))
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=InboxUpdate)
-        .cte("picked")
+    return claim_rows(
+        session,
+        InboxUpdate,
+        claimable=_claimable(moment, worker_id),
+        order_by=[col(InboxUpdate.update_id)],
+        worker_id=worker_id,
+        until=moment + timedelta(seconds=lease_s),
+        limit=limit,
     )
-    claim = (
-        sa.update(InboxUpdate)
-        .where(col(InboxUpdate.id).in_(sa.select(picked.c.id)), _claimable(moment, worker_id))
-        .values(
-            status="claimed",
-            claimed_by=worker_id,
-            lease_until=moment + timedelta(seconds=lease_s),
-            attempts=InboxUpdate.attempts + 1,
-        )
-        .returning(col(InboxUpdate.id))
-    )
-    session.flush()
-    ids = list(session.execute(claim, execution_options={"synchronize_session": False}).scalars())
-    if not ids:
-        return []
-    stmt = (
-        select(InboxUpdate)
-        .where(col(InboxUpdate.id).in_(ids))
-        .order_by(col(InboxUpdate.update_id))
-        .execution_options(populate_existing=True)
-    )
-    return list(session.exec(stmt).all())
 
 
 def _move(session: Session, update_id: int, worker_id: str, **values: Any) -> bool:
