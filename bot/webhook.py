@@ -32,13 +32,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Update
 
 from bot.config import Settings
 from bot.context import App
+from storage import repositories as repo
 
 __all__ = [
     "HEALTH_PATH",
@@ -91,15 +92,11 @@ class Health:
 
 def _write_check(engine: Engine) -> None:
     """Write one row and roll it back: fails when the database cannot take writes."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
+    with Session(engine) as session:
         try:
-            connection.execute(
-                sa.text("INSERT INTO send_pace (key, tat) VALUES (:key, 0)"),
-                {"key": f"healthz:{uuid.uuid4().hex}"},
-            )
+            repo.probe_write(session, key=f"healthz:{uuid.uuid4().hex}")
         finally:
-            transaction.rollback()
+            session.rollback()
 
 
 class WebhookServer:

@@ -178,15 +178,67 @@ def drop_send(session: Session, *, key: str) -> bool:
 
 
 def pending_sends(
-    session: Session, *, kind: str | None = None, workspace_id: int | None = None
+    session: Session,
+    *,
+    kind: str | None = None,
+    workspace_id: int | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[ScheduledSend]:
-    """Sends not yet done (pending or claimed), soonest due first."""
+    """Sends not yet done (pending or claimed), soonest due first; of `kind` or of one of
+    `kinds` when given."""
     stmt = select(ScheduledSend).where(
         ScheduledSend.status.in_(("pending", "claimed"))  # type: ignore[attr-defined]
     )
     if kind is not None:
         stmt = stmt.where(ScheduledSend.kind == kind)
+    if kinds is not None:
+        stmt = stmt.where(col(ScheduledSend.kind).in_(tuple(kinds)))
     if workspace_id is not None:
         stmt = stmt.where(ScheduledSend.workspace_id == workspace_id)
     stmt = stmt.order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
+    return list(session.exec(stmt).all())
+
+
+def sends_due_between(
+    session: Session, *, kind: str, after: datetime, until: datetime
+) -> list[ScheduledSend]:
+    """Pending sends of `kind` due after `after` and no later than `until`, soonest first."""
+    stmt = (
+        select(ScheduledSend)
+        .where(
+            col(ScheduledSend.kind) == kind,
+            col(ScheduledSend.status) == "pending",
+            col(ScheduledSend.due_at) > as_utc(after, "after"),
+            col(ScheduledSend.due_at) <= as_utc(until, "until"),
+        )
+        .order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+NUDGE_MADE = ("pending", "claimed", "sent")
+"""A nudge in one of these states was made (sent or on its way)."""
+
+
+def session_nudges(
+    session: Session,
+    *,
+    session_id: int,
+    statuses: Sequence[str] = NUDGE_MADE,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> list[ScheduledSend]:
+    """The nudges of a live session (their payload names it) in `statuses`, by due time."""
+    due = col(ScheduledSend.due_at)
+    stmt = (
+        select(ScheduledSend)
+        .where(
+            col(ScheduledSend.kind) == "nudge",
+            col(ScheduledSend.payload)["session_id"].as_integer() == session_id,
+            col(ScheduledSend.status).in_(tuple(statuses)),
+        )
+        .order_by(due.desc() if newest_first else due, col(ScheduledSend.id))
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.exec(stmt).all())

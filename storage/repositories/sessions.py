@@ -222,3 +222,21 @@ def widen_session(
         session.add(row)
         session.flush()
     return row
+
+
+def open_sessions(session: Session) -> list[LiveSession]:
+    """Every open session, of every workspace."""
+    stmt = (
+        select(LiveSession).where(col(LiveSession.status) == "open").order_by(col(LiveSession.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def session_ids_created_since(session: Session, *, since: datetime) -> list[int]:
+    """The ids of the sessions created after `since`, oldest first."""
+    stmt = (
+        select(col(LiveSession.id))
+        .where(col(LiveSession.created_at) > as_utc(since, "since"))
+        .order_by(col(LiveSession.id))
+    )
+    return [int(i) for i in session.exec(stmt).all() if i is not None]

@@ -200,3 +200,11 @@ def forget_done_updates(session: Session, *, before: datetime) -> int:
     session.flush()
     result = session.execute(stmt, execution_options={"synchronize_session": False})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_processed_updates(session: Session, *, chat_id: int) -> int:
+    """Delete the processed-update marks of a chat; how many."""
+    stmt = sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.chat_id) == chat_id)
+    session.flush()
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
