@@ -25,30 +25,25 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
-import json
 import logging
-import multiprocessing
 import os
 import socket
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlmodel import col, select
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.services.active_models import active_model
 from bot.services.admin import plan_weekly_retrain
+from bot.services.chart_render import ChartRenderer
 from bot.services.digests import (
-    DigestContent,
     build_digest,
     plan_digests,
-    render_digest_chart,
 )
 from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
 from bot.services.nudges import nudge_text
@@ -72,7 +67,7 @@ __all__ = [
     "SWEEPER_JOB",
     "SWEEP_INTERVAL_S",
     "Scheduler",
-    "chart_pool",
+    "SendKind",
     "run_cli_digests",
 ]
 
@@ -92,32 +87,18 @@ NUDGE_CATCH_UP = timedelta(minutes=10)
 PREPARE_AHEAD = timedelta(minutes=20)
 PLAN_EVERY = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+"""A send that met network errors this many times fails for good."""
+MAX_ERROR_ATTEMPTS = 3
+"""A send whose own work raised this many times fails for good (a bug does not mend by
+retrying, and each try renders and computes again)."""
 CONCURRENCY = 32
-RENDER_CACHE_MAX = 5000
 
 T = TypeVar("T")
 P = ParamSpec("P")
-Ts = TypeVarTuple("Ts")
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def chart_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool for charts: forkserver where available, else spawn (never a fork of
-    the running bot with its threads and sockets)."""
-    methods = multiprocessing.get_all_start_methods()
-    method = "forkserver" if "forkserver" in methods else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=max_workers or os.cpu_count() or 2,
-        mp_context=multiprocessing.get_context(method),
-    )
-
-
-def _chart_key(content: DigestContent) -> str:
-    raw = json.dumps([content.daily, content.lang], sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _original_due(row: ScheduledSend) -> datetime:
@@ -134,6 +115,15 @@ def _original_due(row: ScheduledSend) -> datetime:
 class _Outcome:
     SENT = "sent"
     EMPTY = "empty"
+
+
+@dataclass(frozen=True, slots=True)
+class SendKind:
+    """One kind of scheduled send: how it is performed (an outcome of ``_Outcome``) and
+    how late it may still go out."""
+
+    perform: Callable[[ScheduledSend], Awaitable[str]]
+    catch_up: timedelta
 
 
 class Scheduler:
@@ -156,21 +146,26 @@ class Scheduler:
         self.concurrency = concurrency
         self.lease_s = lease_s
         self.catch_up = catch_up
+        self.kinds: dict[str, SendKind] = {
+            "summary": SendKind(self._send_summary, catch_up),
+            "digest": SendKind(self._send_digest, catch_up),
+            "nudge": SendKind(self._send_nudge, NUDGE_CATCH_UP),
+            "retrain": SendKind(self._start_retrain, catch_up),
+        }
+        """The registry of kinds this scheduler claims and performs (``KINDS``)."""
         self.prepare_ahead = prepare_ahead
         self.sweep_interval_s = sweep_interval_s
         self.render_workers = render_workers
+        self.charts = ChartRenderer(render_workers)
+        """Chart rendering: the process pool and the digest charts rendered ahead."""
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.sent_count = 0
-        self.stats: Counter[str] = Counter()
-        """Digest charts taken from the render-ahead cache or rendered when sent."""
-        self._pool: ProcessPoolExecutor | None = None
         self._started = False
         self._closing = False
         self._sweeping = False
         self._again = False
         self._watched: set[str] = set()
         self._last_plan: datetime | None = None
-        self._rendered: dict[str, bytes] = {}
         self._preparing: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ plumbing
@@ -197,16 +192,9 @@ class Scheduler:
         return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
 
     @property
-    def pool(self) -> ProcessPoolExecutor:
-        """The chart process pool, created on first use."""
-        if self._pool is None:
-            self._pool = chart_pool(self.render_workers)
-        return self._pool
-
-    async def render(self, fn: Callable[[*Ts], T], /, *args: *Ts) -> T:
-        """Run a chart function in the process pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, fn, *args)
+    def stats(self) -> Counter[str]:
+        """Digest charts taken from the render-ahead cache or rendered when sent."""
+        return self.charts.stats
 
     def _stopping(self) -> bool:
         return self._closing or (self._started and not self.application.running)
@@ -236,12 +224,7 @@ class Scheduler:
 
     def _pending(self) -> list[tuple[str, datetime]]:
         with session_scope(self._engine) as session:
-            rows = session.exec(
-                select(ScheduledSend).where(
-                    col(ScheduledSend.status).in_(("pending", "claimed")),
-                    col(ScheduledSend.kind).in_(KINDS),
-                )
-            ).all()
+            rows = repo.pending_sends(session, kinds=tuple(self.kinds))
             return [(row.key, row.due_at) for row in rows]
 
     def watch(self, key: str, due: datetime) -> None:
@@ -259,9 +242,7 @@ class Scheduler:
         if self._preparing is not None and not self._preparing.done():
             self._preparing.cancel()
             await asyncio.gather(self._preparing, return_exceptions=True)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self.charts.shutdown()
 
     async def wait_idle(self) -> None:
         """Wait until no sweep is running (tests and tools)."""
@@ -336,7 +317,7 @@ class Scheduler:
                 worker_id=self.worker_id,
                 lease_s=self.lease_s,
                 limit=limit,
-                kinds=KINDS,
+                kinds=tuple(self.kinds),
             )
             for row in rows:
                 session.expunge(row)
@@ -348,21 +329,15 @@ class Scheduler:
         send_id = row_id(row)
         now = self.now()
         late = now - _original_due(row)
-        window = NUDGE_CATCH_UP if row.kind == "nudge" else self.catch_up
+        kind = self.kinds[row.kind]
+        window = kind.catch_up
         self._watched.discard(row.key)
         if late > window:
             log.warning("dropped %s: %s late (catch-up window %s)", row.key, late, window)
             await self._thread(self._finish, send_id, "dropped", f"late by {late}")
             return
         try:
-            if row.kind == "summary":
-                outcome = await self._send_summary(row)
-            elif row.kind == "digest":
-                outcome = await self._send_digest(row)
-            elif row.kind == "retrain":
-                outcome = await self._start_retrain(row)
-            else:
-                outcome = await self._send_nudge(row)
+            outcome = await kind.perform(row)
         except ChatGone as exc:
             log.warning("%s: chat of workspace %s is gone (%s)", row.key, row.workspace_id, exc)
             await self._thread(self._gone, send_id, row.workspace_id, str(exc))
@@ -385,7 +360,7 @@ class Scheduler:
             return
         except Exception as exc:
             log.exception("%s failed", row.key)
-            if row.attempts >= 3:
+            if row.attempts >= MAX_ERROR_ATTEMPTS:
                 await self._thread(self._finish, send_id, "failed", repr(exc)[:500])
             else:
                 await self._thread(self._retry, send_id, repr(exc)[:500], 60.0 * row.attempts)
@@ -448,7 +423,7 @@ class Scheduler:
         )
         if content is None:
             return _Outcome.EMPTY
-        charts = await self.render(
+        charts = await self.charts.render(
             render_summary_charts, content.report, content.lang, content.marks, content.timezone
         )
         await deliver(
@@ -481,17 +456,6 @@ class Scheduler:
         raw = (row.payload or {}).get("local_date") or row.key.rsplit(":", 1)[1]
         return date.fromisoformat(str(raw)) - timedelta(days=1)
 
-    async def digest_chart(self, content: DigestContent) -> bytes:
-        """The digest's chart, from the render cache when its data has not changed."""
-        key = _chart_key(content)
-        png = self._rendered.pop(key, None)
-        if png is None:
-            self.stats["charts_rendered"] += 1
-            png = await self.render(render_digest_chart, content.daily, content.lang)
-        else:
-            self.stats["charts_prepared"] += 1
-        return png
-
     async def _send_digest(self, row: ScheduledSend) -> str:
         assert row.workspace_id is not None
         content = await self._compute(
@@ -500,7 +464,7 @@ class Scheduler:
         if content is None:
             log.info("%s: no stream that day, nothing sent", row.key)
             return _Outcome.EMPTY
-        png = await self.digest_chart(content)
+        png = await self.charts.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return _Outcome.SENT
 
@@ -551,21 +515,18 @@ class Scheduler:
         """Render the charts of the digests due soon whose day is over."""
         try:
             rows = await self._thread(self._due_soon)
-            semaphore = asyncio.Semaphore(2 * (self.render_workers or os.cpu_count() or 2))
+            semaphore = asyncio.Semaphore(self.charts.parallel)
 
             async def one(workspace_id: int, covers: date) -> None:
                 async with semaphore:
-                    if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
+                    if self._stopping() or self.charts.cache_full():
                         return
                     content = await self._compute(
                         build_digest, self._engine, workspace_id=workspace_id, covers=covers
                     )
                     if content is None:
                         return
-                    key = _chart_key(content)
-                    if key not in self._rendered:
-                        png = await self.render(render_digest_chart, content.daily, content.lang)
-                        self._rendered[key] = png
+                    await self.charts.prepare_digest_chart(content)
 
             await asyncio.gather(*(one(w, c) for w, c in rows))
         except asyncio.CancelledError:
@@ -579,14 +540,10 @@ class Scheduler:
         now = self.now()
         out: list[tuple[int, date]] = []
         with session_scope(self._engine) as session:
-            rows = session.exec(
-                select(ScheduledSend).where(
-                    ScheduledSend.kind == "digest",
-                    ScheduledSend.status == "pending",
-                    col(ScheduledSend.due_at) > now,  # due ones render as they are sent
-                    col(ScheduledSend.due_at) <= now + self.prepare_ahead,
-                )
-            ).all()
+            # due ones render as they are sent
+            rows = repo.sends_due_between(
+                session, kind="digest", after=now, until=now + self.prepare_ahead
+            )
             zones: dict[int, str] = {}
             for row in rows:
                 if row.workspace_id is None:
@@ -613,7 +570,7 @@ class Scheduler:
         )
         if content is None:
             return False
-        png = await self.digest_chart(content)
+        png = await self.charts.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return True
 
@@ -629,7 +586,7 @@ class Scheduler:
         )
         if content is None:
             return False
-        charts = await self.render(
+        charts = await self.charts.render(
             render_summary_charts, content.report, content.lang, content.marks, content.timezone
         )
         await deliver(self.application.bot, content.chat_id, content.text, charts)
@@ -658,16 +615,18 @@ async def run_cli_digests(
     workspace and date: the claims in the database decide. The number of sends made."""
     from bot.services.digests import force_digests
 
-    scheduler: Scheduler = application.bot_data.scheduler
+    state = application.bot_data
+    scheduler = state.scheduler
     await application.initialize()
     try:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(
-            application.bot_data.executor, _upgrade, application.bot_data.engine
-        )
+        await loop.run_in_executor(state.executor, _upgrade, state.engine)
         if all_workspaces:
-            await scheduler._thread(
-                force_digests, scheduler._engine, now=scheduler.now(), on_date=on_date
+            await loop.run_in_executor(
+                state.executor,
+                functools.partial(
+                    force_digests, state.engine, now=scheduler.now(), on_date=on_date
+                ),
             )
         await scheduler.run_due()
         return scheduler.sent_count
@@ -677,7 +636,7 @@ async def run_cli_digests(
         application.bot_data.executor.shutdown(wait=True)
 
 
-def _upgrade(engine: Any) -> None:
+def _upgrade(engine: Engine) -> None:
     from storage.engine import upgrade
 
     upgrade(engine)
