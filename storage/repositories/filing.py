@@ -103,7 +103,7 @@ def add_pending_upload(
     keep = (
         select(PendingUpload.id)
         .where(PendingUpload.workspace_id == workspace_id)
-        .order_by(PendingUpload.id.desc())  # type: ignore[union-attr]
+        .order_by(col(PendingUpload.id).desc())
         .limit(MAX_PENDING)
     )
     table: sa.Table = PendingUpload.__table__  # type: ignore[attr-defined]

@@ -102,11 +102,11 @@ def claim_due_sends(
 
 def _finish(session: Session, send_id: int, worker_id: str | None, **values: Any) -> bool:
     stmt = sa.update(ScheduledSend).where(
-        ScheduledSend.id == send_id,  # type: ignore[arg-type]
-        ScheduledSend.status.in_(("pending", "claimed")),  # type: ignore[attr-defined]
+        col(ScheduledSend.id) == send_id,
+        col(ScheduledSend.status).in_(("pending", "claimed")),
     )
     if worker_id is not None:
-        stmt = stmt.where(ScheduledSend.claimed_by == worker_id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(ScheduledSend.claimed_by) == worker_id)
     session.flush()
     result = session.execute(
         stmt.values(**values).returning(col(ScheduledSend.id)),
@@ -186,16 +186,14 @@ def pending_sends(
 ) -> list[ScheduledSend]:
     """Sends not yet done (pending or claimed), soonest due first; of `kind` or of one of
     `kinds` when given."""
-    stmt = select(ScheduledSend).where(
-        ScheduledSend.status.in_(("pending", "claimed"))  # type: ignore[attr-defined]
-    )
+    stmt = select(ScheduledSend).where(col(ScheduledSend.status).in_(("pending", "claimed")))
     if kind is not None:
         stmt = stmt.where(ScheduledSend.kind == kind)
     if kinds is not None:
         stmt = stmt.where(col(ScheduledSend.kind).in_(tuple(kinds)))
     if workspace_id is not None:
         stmt = stmt.where(ScheduledSend.workspace_id == workspace_id)
-    stmt = stmt.order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
+    stmt = stmt.order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
     return list(session.exec(stmt).all())
 
 

@@ -133,10 +133,10 @@ def close_session(
     return row
 
 
-def _newest_first() -> tuple[sa.ColumnElement[object], sa.ColumnElement[object]]:
+def _newest_first() -> tuple[sa.UnaryExpression[datetime], sa.UnaryExpression[int | None]]:
     return (
-        LiveSession.started_at.desc(),  # type: ignore[attr-defined]
-        LiveSession.id.desc(),  # type: ignore[union-attr]
+        col(LiveSession.started_at).desc(),
+        col(LiveSession.id).desc(),
     )
 
 
@@ -156,7 +156,7 @@ def all_sessions(session: Session, *, workspace_id: int) -> list[LiveSession]:
     stmt = (
         select(LiveSession)
         .where(LiveSession.workspace_id == workspace_id)
-        .order_by(LiveSession.started_at, LiveSession.id)  # type: ignore[arg-type]
+        .order_by(col(LiveSession.started_at), col(LiveSession.id))
     )
     return list(session.exec(stmt).all())
 
