@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, SQLModel, select
 
+from storage.repositories._common import table_of
+
 __all__ = ["claim_rows"]
 
 RowT = TypeVar("RowT", bound=SQLModel)
@@ -38,7 +40,7 @@ def claim_rows(
     """
     if limit <= 0:
         return []
-    table: sa.Table = model.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+    table = table_of(model)
     picked = (
         sa.select(table.c.id)
         .where(claimable)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from storage.errors import InvalidValue, SessionNotFound, UnknownColumns
 from storage.models import SNAPSHOT_COLUMNS, LiveSession, Snapshot, utcnow
-from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder
+from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder, table_of
 from storage.repositories.frames import SQLITE_TS_FORMAT, snapshots_frame
 
 __all__ = ["PushRecord", "add_snapshot", "record_push", "snapshot_rows", "snapshots_frame"]
@@ -70,7 +70,7 @@ def snapshot_rows(session: Session, *, session_id: int) -> list[dict[str, Any]]:
     """The session's snapshots, oldest first, as plain dicts (`ts` and the value columns;
     None where missing) — the light read for every live push; `snapshots_frame` is the
     pandas one for reports."""
-    table = Snapshot.__table__  # type: ignore[attr-defined]
+    table = table_of(Snapshot)
     columns = [table.c.ts, *(table.c[name] for name in SNAPSHOT_COLUMNS)]
     stmt = sa.select(*columns).where(table.c.session_id == session_id)
     stmt = stmt.order_by(table.c.ts, table.c.id)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, ProcessedUpdate, utcnow
 from storage.repositories._claim import claim_rows
-from storage.repositories._common import as_utc, dialect_name, insert_ignore
+from storage.repositories._common import as_utc, dialect_name, insert_ignore, table_of
 
 __all__ = [
     "claim_updates",
@@ -80,7 +80,7 @@ def store_updates(
         }
         for update_id, chat_id, payload in updates
     ]
-    table: sa.Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     insert: Any = (
         postgresql.insert(table) if dialect_name(session) == "postgresql" else sqlite.insert(table)
     )
