@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.context import AppState, ChatState, Context
+from bot.context import App, AppState, ChatState, Context
 from bot.handlers.admin import (
     adminstats_command,
     models_command,
@@ -98,13 +98,13 @@ __all__ = ["ALLOWED_UPDATES", "build_application", "command_menus", "publish_com
 log = logging.getLogger("livehost.bot")
 
 
-def build_application(settings: Settings, *, engine: Engine | None = None) -> Application:  # type: ignore[type-arg]
+def build_application(settings: Settings, *, engine: Engine | None = None) -> App:
     """Build the bot: API endpoints, rate limiter, typed context, handlers, error handler."""
     context_types = ContextTypes(context=Context, chat_data=ChatState, bot_data=AppState)
     engine = engine if engine is not None else make_engine(settings.database_url)
     # Telegram's limits are the bot's: instances on one PostgreSQL pace their sends together
     paces = DatabasePaces(engine) if engine.dialect.name == "postgresql" else MemoryPaces()
-    application = (
+    built = (
         Application.builder()
         .application_class(InboxApplication)
         .token(settings.bot_token)
@@ -122,6 +122,9 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
         .post_shutdown(_post_shutdown)
         .build()
     )
+    # the builder's types lose the context types it was given: the class it built has them
+    assert isinstance(built, InboxApplication)
+    application = built
     state: AppState = application.bot_data
     state.settings = settings
     state.engine = engine
@@ -140,14 +143,13 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.outbox = GroupOutbox()
     # every update goes through the database: stored first, then processed from there
     inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)
-    assert isinstance(application, InboxApplication)
     application.inbox = inbox
     application.updater = InboxUpdater(application.bot, application.update_queue, inbox)
     _add_handlers(application)
     return application
 
 
-def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def _add_handlers(application: App) -> None:
     commands = {
         "start": start_command,
         "help": help_command,
@@ -206,7 +208,7 @@ def _add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_error_handler(error_handler)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: App) -> None:
     """Migrate the database and publish the command menu (en default, zh for Chinese users)."""
     state: AppState = application.bot_data
     await asyncio.get_running_loop().run_in_executor(state.executor, upgrade, state.engine)
@@ -229,7 +231,7 @@ def command_menus(admin_ids: list[int]) -> list[tuple[BotCommandScope, str]]:
     return menus
 
 
-async def publish_command_menus(application: Application) -> None:  # type: ignore[type-arg]
+async def publish_command_menus(application: App) -> None:
     """Set every command menu in English (the default) and Chinese."""
     state: AppState = application.bot_data
     for scope, level in command_menus(state.settings.admin_ids):
@@ -241,7 +243,7 @@ async def publish_command_menus(application: Application) -> None:  # type: igno
                 log.warning("command menu %s (%s) not set", scope.type, code or "en")
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_shutdown(application: App) -> None:
     state: AppState = application.bot_data
     await state.outbox.flush()  # the answers still waiting for a group's pace
     await state.scheduler.shutdown()

@@ -12,8 +12,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.services.retrain import RetrainOutcome
 
 __all__ = ["main"]
 
@@ -119,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return handler(args, settings)
 
 
-def _engine(settings: Settings, url: str | None = None):  # type: ignore[no-untyped-def]
+def _engine(settings: Settings, url: str | None = None) -> Engine:
     from storage.engine import make_engine, upgrade
 
     engine = make_engine(url or settings.database_url)
@@ -346,7 +352,7 @@ def _retrain(args: argparse.Namespace, settings: Settings) -> int:
     assert parsed is not None
     engine = _engine(settings)
 
-    async def run() -> list:  # type: ignore[type-arg]
+    async def run() -> list[RetrainOutcome]:
         retrainer = Retrainer()
         try:
             return await retrainer.run_many(

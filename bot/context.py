@@ -6,9 +6,9 @@ import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from bot.services.outbox import GroupOutbox
     from bot.services.workspaces import WorkspaceInfo
 
-__all__ = ["AppState", "CachedInsight", "ChatState", "Context"]
+__all__ = ["App", "AppState", "CachedInsight", "ChatState", "Context", "UserData"]
 
 
 class AppState:
@@ -83,12 +83,16 @@ class ChatState:
         self._cached_at = time.monotonic()
 
 
-class Context(CallbackContext[ExtBot[None], dict, ChatState, AppState]):
+UserData = dict[Any, Any]
+"""PTB's default user_data (LiveHost keeps nothing there)."""
+
+
+class Context(CallbackContext[ExtBot[None], UserData, ChatState, AppState]):
     """The CallbackContext of LiveHost, with the typed application state."""
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: App,
         chat_id: int | None = None,
         user_id: int | None = None,
     ) -> None:
@@ -100,3 +104,7 @@ class Context(CallbackContext[ExtBot[None], dict, ChatState, AppState]):
     @property
     def state(self) -> AppState:
         return self.bot_data
+
+
+App = Application[ExtBot[None], Context, UserData, ChatState, AppState, JobQueue[Context]]
+"""The Application of LiveHost, with its context types."""

@@ -29,26 +29,23 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
-import json
 import logging
-import multiprocessing
 import os
 import socket
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlmodel import col, select
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.i18n import t
 from bot.services.active_models import active_model
 from bot.services.admin import plan_weekly_retrain
+from bot.services.chart_render import ChartRenderer
 from bot.services.details import details_keyboard, has_details
 from bot.services.digests import (
     DigestContent,
@@ -57,7 +54,6 @@ from bot.services.digests import (
     digest_in_worker,
     plan_digests,
     prepare_digests,
-    render_digest_chart,
 )
 from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
 from bot.services.nudges import nudge_text
@@ -73,9 +69,9 @@ from storage.engine import session_scope
 from storage.models import ScheduledSend, row_id
 
 if TYPE_CHECKING:
-    from telegram.ext import Application
+    from sqlalchemy.engine import Engine
 
-    from bot.context import Context
+    from bot.context import App, Context
 
 __all__ = [
     "CATCH_UP",
@@ -83,11 +79,10 @@ __all__ = [
     "LEASE_S",
     "PARTS_SENT",
     "PREPARE_AHEAD",
-    "PREPARE_NICENESS",
     "SWEEPER_JOB",
     "SWEEP_INTERVAL_S",
     "Scheduler",
-    "chart_pool",
+    "SendKind",
     "run_cli_digests",
 ]
 
@@ -107,39 +102,18 @@ NUDGE_CATCH_UP = timedelta(minutes=10)
 PREPARE_AHEAD = timedelta(minutes=20)
 PLAN_EVERY = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
+"""A send that met network errors this many times fails for good."""
+MAX_ERROR_ATTEMPTS = 3
+"""A send whose own work raised this many times fails for good (a bug does not mend by
+retrying, and each try renders and computes again)."""
 CONCURRENCY = 32
-RENDER_CACHE_MAX = 5000
-PREPARE_NICENESS = 19
-"""The processes preparing digests ahead run at the lowest CPU priority: pushes first."""
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _lower_priority(niceness: int) -> None:
-    if hasattr(os, "nice"):
-        os.nice(niceness)
-
-
-def chart_pool(max_workers: int | None = None, *, niceness: int = 0) -> ProcessPoolExecutor:
-    """A process pool for charts and digests: forkserver where available, else spawn
-    (never a fork of the running bot with its threads and sockets); its processes run
-    ``niceness`` lower in CPU priority."""
-    methods = multiprocessing.get_all_start_methods()
-    method = "forkserver" if "forkserver" in methods else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=max_workers or os.cpu_count() or 2,
-        mp_context=multiprocessing.get_context(method),
-        initializer=functools.partial(_lower_priority, niceness) if niceness else None,
-    )
-
-
-def _chart_key(content: DigestContent) -> str:
-    raw = json.dumps([content.daily, content.lang], sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _original_due(row: ScheduledSend) -> datetime:
@@ -158,12 +132,21 @@ class _Outcome:
     EMPTY = "empty"
 
 
+@dataclass(frozen=True, slots=True)
+class SendKind:
+    """One kind of scheduled send: how it is performed (an outcome of ``_Outcome``) and
+    how late it may still go out."""
+
+    perform: Callable[[ScheduledSend], Awaitable[str]]
+    catch_up: timedelta
+
+
 class Scheduler:
     """Plans, wakes and performs the scheduled sends of one application instance."""
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: App,
         *,
         clock: Callable[[], datetime] = _utcnow,
         concurrency: int = CONCURRENCY,
@@ -178,22 +161,26 @@ class Scheduler:
         self.concurrency = concurrency
         self.lease_s = lease_s
         self.catch_up = catch_up
+        self.kinds: dict[str, SendKind] = {
+            "summary": SendKind(self._send_summary, catch_up),
+            "digest": SendKind(self._send_digest, catch_up),
+            "nudge": SendKind(self._send_nudge, NUDGE_CATCH_UP),
+            "retrain": SendKind(self._start_retrain, catch_up),
+        }
+        """The registry of kinds this scheduler claims and performs (``KINDS``)."""
         self.prepare_ahead = prepare_ahead
         self.sweep_interval_s = sweep_interval_s
         self.render_workers = render_workers
+        self.charts = ChartRenderer(render_workers)
+        """Chart rendering: the process pool and the digest charts rendered ahead."""
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.sent_count = 0
-        self.stats: Counter[str] = Counter()
-        """Digest charts taken from the render-ahead cache or rendered when sent."""
-        self._pool: ProcessPoolExecutor | None = None
-        self._prepare_pool: ProcessPoolExecutor | None = None
         self._started = False
         self._closing = False
         self._sweeping = False
         self._again = False
         self._watched: set[str] = set()
         self._last_plan: datetime | None = None
-        self._rendered: dict[str, bytes] = {}
         self._preparing: asyncio.Task[None] | None = None
         self._db_url: str | None = None
         self._db_url_known = False
@@ -204,16 +191,16 @@ class Scheduler:
         return self.clock()
 
     @property
-    def _engine(self) -> Any:
+    def _engine(self) -> Engine:
         return self.application.bot_data.engine
 
-    async def _thread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def _thread(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self.application.bot_data.executor, functools.partial(fn, *args, **kwargs)
         )
 
-    async def _compute(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def _compute(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Reports, digests and their figures: in the compute pool, so the database
         thread that answers pushes stays free (the database thread when there is none)."""
         loop = asyncio.get_running_loop()
@@ -252,19 +239,12 @@ class Scheduler:
                 covers=covers,
                 last_24h_until=last_24h_until,
             )
-        return await self.render(digest_in_worker, url, workspace_id, covers, last_24h_until)
+        return await self.charts.render(digest_in_worker, url, workspace_id, covers, last_24h_until)
 
     @property
-    def pool(self) -> ProcessPoolExecutor:
-        """The chart process pool, created on first use."""
-        if self._pool is None:
-            self._pool = chart_pool(self.render_workers)
-        return self._pool
-
-    async def render(self, fn: Callable[..., T], /, *args: Any) -> T:
-        """Run a chart function in the process pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.pool, fn, *args)
+    def stats(self) -> Counter[str]:
+        """Digest charts taken from the render-ahead cache or rendered when sent."""
+        return self.charts.stats
 
     def _stopping(self) -> bool:
         return self._closing or (self._started and not self.application.running)
@@ -294,12 +274,7 @@ class Scheduler:
 
     def _pending(self) -> list[tuple[str, datetime]]:
         with session_scope(self._engine) as session:
-            rows = session.exec(
-                select(ScheduledSend).where(
-                    col(ScheduledSend.status).in_(("pending", "claimed")),
-                    col(ScheduledSend.kind).in_(KINDS),
-                )
-            ).all()
+            rows = repo.pending_sends(session, kinds=tuple(self.kinds))
             return [(row.key, row.due_at) for row in rows]
 
     def watch(self, key: str, due: datetime) -> None:
@@ -317,10 +292,7 @@ class Scheduler:
         if self._preparing is not None and not self._preparing.done():
             self._preparing.cancel()
             await asyncio.gather(self._preparing, return_exceptions=True)
-        for pool in (self._pool, self._prepare_pool):
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
-        self._pool = self._prepare_pool = None
+        self.charts.shutdown()
 
     async def wait_idle(self) -> None:
         """Wait until no sweep is running (tests and tools)."""
@@ -395,7 +367,7 @@ class Scheduler:
                 worker_id=self.worker_id,
                 lease_s=self.lease_s,
                 limit=limit,
-                kinds=KINDS,
+                kinds=tuple(self.kinds),
             )
             for row in rows:
                 session.expunge(row)
@@ -407,21 +379,15 @@ class Scheduler:
         send_id = row_id(row)
         now = self.now()
         late = now - _original_due(row)
-        window = NUDGE_CATCH_UP if row.kind == "nudge" else self.catch_up
+        kind = self.kinds[row.kind]
+        window = kind.catch_up
         self._watched.discard(row.key)
         if late > window:
             log.warning("dropped %s: %s late (catch-up window %s)", row.key, late, window)
             await self._thread(self._finish, send_id, "dropped", f"late by {late}")
             return
         try:
-            if row.kind == "summary":
-                outcome = await self._send_summary(row)
-            elif row.kind == "digest":
-                outcome = await self._send_digest(row)
-            elif row.kind == "retrain":
-                outcome = await self._start_retrain(row)
-            else:
-                outcome = await self._send_nudge(row)
+            outcome = await kind.perform(row)
         except ChatGone as exc:
             log.warning("%s: chat of workspace %s is gone (%s)", row.key, row.workspace_id, exc)
             await self._thread(self._gone, send_id, row.workspace_id, str(exc))
@@ -444,7 +410,7 @@ class Scheduler:
             return
         except Exception as exc:
             log.exception("%s failed", row.key)
-            if row.attempts >= 3:
+            if row.attempts >= MAX_ERROR_ATTEMPTS:
                 await self._thread(self._finish, send_id, "failed", repr(exc)[:500])
             else:
                 await self._thread(self._retry, send_id, repr(exc)[:500], 60.0 * row.attempts)
@@ -507,7 +473,7 @@ class Scheduler:
         )
         if content is None:
             return _Outcome.EMPTY
-        charts = await self.render(
+        charts = await self.charts.render(
             render_summary_charts,
             content.report,
             content.lang,
@@ -546,17 +512,6 @@ class Scheduler:
         raw = (row.payload or {}).get("local_date") or row.key.rsplit(":", 1)[1]
         return date.fromisoformat(str(raw)) - timedelta(days=1)
 
-    async def digest_chart(self, content: DigestContent) -> bytes:
-        """The digest's chart, from the render cache when its data has not changed."""
-        key = _chart_key(content)
-        png = self._rendered.pop(key, None)
-        if png is None:
-            self.stats["charts_rendered"] += 1
-            png = await self.render(render_digest_chart, content.daily, content.lang)
-        else:
-            self.stats["charts_prepared"] += 1
-        return png
-
     async def _send_digest(self, row: ScheduledSend) -> str:
         assert row.workspace_id is not None
         content = await self.build_digest(row.workspace_id, covers=self._covers(row))
@@ -566,7 +521,7 @@ class Scheduler:
         if not content.chart:
             await deliver(self.application.bot, content.chat_id, content.text)
             return _Outcome.SENT
-        png = await self.digest_chart(content)
+        png = await self.charts.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return _Outcome.SENT
 
@@ -625,25 +580,19 @@ class Scheduler:
         try:
             rows = await self._thread(self._due_soon)
             url = await self._worker_url()
-            workers = self.render_workers or os.cpu_count() or 2
             if url is None:
-                await self._prepare_in_threads(rows, workers)
+                await self._prepare_in_threads(rows)
                 return
-            semaphore = asyncio.Semaphore(workers)
+            semaphore = asyncio.Semaphore(self.charts.workers or os.cpu_count() or 2)
 
             async def batch(items: list[tuple[int, date]]) -> None:
                 async with semaphore:
-                    if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
+                    if self._stopping() or self.charts.cache_full():
                         return
-                    loop = asyncio.get_running_loop()
-                    if self._prepare_pool is None:
-                        self._prepare_pool = chart_pool(workers, niceness=PREPARE_NICENESS)
-                    made = await loop.run_in_executor(
-                        self._prepare_pool, prepare_digests, url, items
-                    )
+                    made = await self.charts.prepare(prepare_digests, url, items)
                     for done in made:
                         if done is not None:
-                            self._rendered.setdefault(_chart_key(done[0]), done[1])
+                            self.charts.keep(*done)
 
             await asyncio.gather(*(batch(items) for items in digest_batches(rows)))
         except asyncio.CancelledError:
@@ -651,23 +600,19 @@ class Scheduler:
         except Exception:
             log.exception("preparing digests failed; they render when sent")
 
-    async def _prepare_in_threads(self, rows: list[tuple[int, date]], workers: int) -> None:
-        semaphore = asyncio.Semaphore(2 * workers)
+    async def _prepare_in_threads(self, rows: list[tuple[int, date]]) -> None:
+        semaphore = asyncio.Semaphore(self.charts.parallel)
 
         async def one(workspace_id: int, covers: date) -> None:
             async with semaphore:
-                if self._stopping() or len(self._rendered) >= RENDER_CACHE_MAX:
+                if self._stopping() or self.charts.cache_full():
                     return
                 content = await self._compute(
                     build_digest, self._engine, workspace_id=workspace_id, covers=covers
                 )
                 if content is None or not content.chart:
                     return
-                key = _chart_key(content)
-                if key not in self._rendered:
-                    self._rendered[key] = await self.render(
-                        render_digest_chart, content.daily, content.lang
-                    )
+                await self.charts.prepare_digest_chart(content)
 
         await asyncio.gather(*(one(w, c) for w, c in rows))
 
@@ -677,14 +622,10 @@ class Scheduler:
         now = self.now()
         out: list[tuple[int, date]] = []
         with session_scope(self._engine) as session:
-            rows = session.exec(
-                select(ScheduledSend).where(
-                    ScheduledSend.kind == "digest",
-                    ScheduledSend.status == "pending",
-                    col(ScheduledSend.due_at) > now,  # due ones render as they are sent
-                    col(ScheduledSend.due_at) <= now + self.prepare_ahead,
-                )
-            ).all()
+            # due ones render as they are sent
+            rows = repo.sends_due_between(
+                session, kind="digest", after=now, until=now + self.prepare_ahead
+            )
             zones: dict[int, str] = {}
             for row in rows:
                 if row.workspace_id is None:
@@ -715,7 +656,7 @@ class Scheduler:
         if not content.chart:
             await deliver(self.application.bot, content.chat_id, content.text)
             return True
-        png = await self.digest_chart(content)
+        png = await self.charts.digest_chart(content)
         await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
         return True
 
@@ -732,7 +673,7 @@ class Scheduler:
         )
         if content is None:
             return False
-        charts = await self.render(
+        charts = await self.charts.render(
             render_summary_charts,
             content.report,
             content.lang,
@@ -768,7 +709,7 @@ async def _due_job(context: Context) -> None:
 
 
 async def run_cli_digests(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     *,
     all_workspaces: bool = False,
     on_date: date | None = None,
@@ -778,16 +719,18 @@ async def run_cli_digests(
     workspace and date: the claims in the database decide. The number of sends made."""
     from bot.services.digests import force_digests
 
-    scheduler: Scheduler = application.bot_data.scheduler
+    state = application.bot_data
+    scheduler = state.scheduler
     await application.initialize()
     try:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(
-            application.bot_data.executor, _upgrade, application.bot_data.engine
-        )
+        await loop.run_in_executor(state.executor, _upgrade, state.engine)
         if all_workspaces:
-            await scheduler._thread(
-                force_digests, scheduler._engine, now=scheduler.now(), on_date=on_date
+            await loop.run_in_executor(
+                state.executor,
+                functools.partial(
+                    force_digests, state.engine, now=scheduler.now(), on_date=on_date
+                ),
             )
         await scheduler.run_due()
         return scheduler.sent_count
@@ -797,7 +740,7 @@ async def run_cli_digests(
         application.bot_data.executor.shutdown(wait=True)
 
 
-def _upgrade(engine: Any) -> None:
+def _upgrade(engine: Engine) -> None:
     from storage.engine import upgrade
 
     upgrade(engine)

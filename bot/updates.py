@@ -41,13 +41,14 @@ import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
-from telegram.ext import Application, BaseUpdateProcessor, Updater
+from telegram.ext import BaseUpdateProcessor, Updater
 
+from bot.context import App
 from bot.i18n import language_from_telegram, t
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -76,6 +77,7 @@ gives up on an update after a day)."""
 FORGET_EVERY_S = 3600.0
 
 _T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 def kind_of(payload: dict[str, Any]) -> str | None:
@@ -131,7 +133,7 @@ class UpdateInbox:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: App,
         engine: Engine,
         executor: Executor,
         *,
@@ -159,7 +161,7 @@ class UpdateInbox:
 
     # ----------------------------------------------------------------- the way in
 
-    async def _db(self, fn: Callable[..., _T], *args: Any) -> _T:
+    async def _db(self, fn: Callable[[*_Ts], _T], *args: *_Ts) -> _T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def store(self, payloads: Sequence[dict[str, Any]]) -> list[int]:
@@ -376,7 +378,7 @@ class UpdateInbox:
         await self._say(update, "import_restarted", name=message.document.file_name or "file")
 
 
-class InboxApplication(Application):  # type: ignore[type-arg]
+class InboxApplication(App):
     """PTB's Application with the inbox: started and stopped with it, and the tasks a
     handler leaves running (``block=False``) known per update."""
 
@@ -393,7 +395,7 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         *,
         name: str | None = None,
     ) -> asyncio.Task[_T]:
-        task = super().create_task(coroutine, update=update, name=name)  # type: ignore[arg-type]
+        task = super().create_task(coroutine, update=update, name=name)
         if update is not None and id(update) in self._background:
             self._background[id(update)].append(task)
         return task
@@ -429,7 +431,7 @@ class InboxUpdater(Updater):
         self._poll_task: asyncio.Task[None] | None = None
         self._halt = asyncio.Event()
 
-    async def start_polling(  # type: ignore[override]
+    async def start_polling(
         self,
         poll_interval: float = 0.0,
         timeout: int | dtm.timedelta = dtm.timedelta(seconds=10),

@@ -32,13 +32,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from telegram import Update
-from telegram.ext import Application
 
 from bot.config import Settings
+from bot.context import App
+from storage import repositories as repo
 
 __all__ = [
     "HEALTH_PATH",
@@ -91,15 +92,11 @@ class Health:
 
 def _write_check(engine: Engine) -> None:
     """Write one row and roll it back: fails when the database cannot take writes."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
+    with Session(engine) as session:
         try:
-            connection.execute(
-                sa.text("INSERT INTO send_pace (key, tat) VALUES (:key, 0)"),
-                {"key": f"healthz:{uuid.uuid4().hex}"},
-            )
+            repo.probe_write(session, key=f"healthz:{uuid.uuid4().hex}")
         finally:
-            transaction.rollback()
+            session.rollback()
 
 
 class WebhookServer:
@@ -112,7 +109,7 @@ class WebhookServer:
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: App,
         *,
         secret: str,
         listen: str = "0.0.0.0",
@@ -227,7 +224,7 @@ class WebhookServer:
 
 
 async def serve_webhook(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     settings: Settings,
     *,
     stop: asyncio.Event,
@@ -288,7 +285,7 @@ async def serve_webhook(
 
 
 def run_webhook(
-    application: Application,  # type: ignore[type-arg]
+    application: App,
     settings: Settings,
     *,
     register: bool = True,

@@ -565,8 +565,8 @@ def infer_censoring(
     raw = watch_s if isinstance(watch_s, pd.Series) else pd.Series(np.asarray(watch_s).ravel())
     w = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     flags = _censor_flags(censored, len(w))
-    valid = np.isfinite(w) & (w >= 0)
-    out = np.where(np.isnan(flags), 0.0, flags) > 0
+    valid: np.ndarray[tuple[int, ...], np.dtype[np.bool_]] = np.isfinite(w) & (w >= 0)
+    out: np.ndarray[tuple[int, ...], np.dtype[np.bool_]] = np.where(np.isnan(flags), 0.0, flags) > 0
     unknown = np.flatnonzero(valid & np.isnan(flags))
     if len(unknown) == 0:
         return out & valid

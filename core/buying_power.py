@@ -108,7 +108,8 @@ def feature_frame(viewers: pd.DataFrame) -> pd.DataFrame:
         for c in FEATURES
         if c in viewers.columns and pd.to_numeric(viewers[c], errors="coerce").notna().any()
     ]
-    return viewers[cols].apply(pd.to_numeric, errors="coerce").astype(float)
+    numeric: pd.DataFrame = viewers[cols].apply(pd.to_numeric, errors="coerce").astype(float)
+    return numeric
 
 
 def _drop_unknown_target(X: Any, y: Any) -> tuple[Any, Any]:
@@ -348,7 +349,8 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         sc = np.where(np.isfinite(sc) & (sc > 0), sc, np.nan)
         arr = arr.copy()
         arr[:, self.money_columns_] = arr[:, self.money_columns_] / sc[:, None]
-        return np.asarray(self.estimator_.predict(arr), dtype=float) * sc
+        predicted: np.ndarray = np.asarray(self.estimator_.predict(arr), dtype=float) * sc
+        return predicted
 
     @property
     def held_out_r2(self) -> float | None:

@@ -698,4 +698,5 @@ def _short(name: str, width: int = 10) -> str:
 def _naive(t: Any) -> np.datetime64:
     ts = pd.Timestamp(t)
     ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-    return ts.tz_localize(None).to_datetime64().astype("datetime64[ns]")
+    naive: np.datetime64 = ts.tz_localize(None).to_datetime64().astype("datetime64[ns]")
+    return naive

@@ -271,7 +271,7 @@ def _ts(x: Any) -> pd.Timestamp | None:
     if x is None:
         return None
     t = pd.Timestamp(x)
-    if t is pd.NaT or pd.isna(t):
+    if pd.isna(t):
         return None
     return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
 

@@ -45,7 +45,8 @@ def _frame(X: Any, names: Sequence[str]) -> pd.DataFrame:
     for c in names:
         if c not in df.columns:
             df[c] = np.nan
-    return df[list(names)].apply(pd.to_numeric, errors="coerce").astype(float)
+    numeric: pd.DataFrame = df[list(names)].apply(pd.to_numeric, errors="coerce").astype(float)
+    return numeric
 
 
 _INPUT = (*MODEL_FEATURES, "run_rate", "gmv_so_far")
@@ -213,7 +214,8 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
     def _predict_z(self, booster: HistGradientBoostingRegressor, feats: pd.DataFrame) -> np.ndarray:
         out = np.asarray(booster.predict(feats), dtype=float)
         if getattr(self, "target", "log") == "ratio":
-            return np.log(np.clip(out, 1e-3, None))
+            logged: np.ndarray = np.log(np.clip(out, 1e-3, None))
+            return logged
         return out
 
     def _log_pred(self, X: Any) -> tuple[pd.DataFrame, np.ndarray]:
@@ -240,7 +242,8 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
     def _money(df: pd.DataFrame, log_value: np.ndarray) -> np.ndarray:
         value = np.exp(log_value)
         floor = df["gmv_so_far"].to_numpy(float)
-        return np.where(np.isfinite(floor), np.fmax(value, floor), value)
+        floored: np.ndarray = np.where(np.isfinite(floor), np.fmax(value, floor), value)
+        return floored
 
     def predict(self, X: Any) -> np.ndarray:
         """Forecast final GMV per row (NaN where the run-rate is unknown or zero)."""

@@ -219,7 +219,7 @@ def highlights(figures: list[ProductFigures], top: int = 3) -> dict[str, Any]:
             p for p in shown if (p.impressions or 0) >= median and _conversion(p) is not None
         ]
         if candidates:
-            worst = min(candidates, key=lambda p: (_conversion(p), -(p.impressions or 0)))  # type: ignore[arg-type,return-value]
+            worst = min(candidates, key=lambda p: (_conversion(p), -(p.impressions or 0)))
             if best and worst is best[0]:
                 worst = None
     return {"top": best, "exposed_not_converting": worst}

@@ -357,7 +357,8 @@ class SessionReport:
             "figures": self.figures.to_dict(),
             "reconciliation": self.figures.reconciliation_dicts(),
         }
-        return _json_safe(out)
+        safe: dict[str, Any] = _json_safe(out)
+        return safe
 
 
 def _json_safe(x: Any) -> Any:
@@ -422,7 +423,10 @@ def _as_ts(x: datetime | None) -> pd.Timestamp | None:
 
 
 def _naive_utc(ts: pd.Series) -> np.ndarray:
-    return ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    naive: np.ndarray = (
+        ts.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    )
+    return naive
 
 
 # ---------------------------------------------------------------- figures
@@ -559,7 +563,7 @@ def _buying_power(
             continue
         rows.append(
             TierRow(
-                tier=t,  # type: ignore[arg-type]
+                tier=t,
                 size=int(sel.sum()),
                 avg_score=float(np.clip(scores[sel], 0.0, None).mean()),
                 predicted_spend=float(scores[sel].sum()),

@@ -171,7 +171,8 @@ def simulate_stream(
     # events spread uniformly over each viewer's time in the room
     def event_times(counts_per_viewer: np.ndarray) -> np.ndarray:
         rep = np.repeat(np.arange(n), counts_per_viewer)
-        return arrive[rep] + rng.random(len(rep)) * (leave[rep] - arrive[rep])
+        times: np.ndarray = arrive[rep] + rng.random(len(rep)) * (leave[rep] - arrive[rep])
+        return times
 
     like_t = event_times(b["likes"])
     comment_t = event_times(b["comments"])

@@ -958,7 +958,9 @@ class FakeBotApi:
             raise ApiError(400, f"Bad Request: there is no {field} in the request")
         raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
-    def _photo_content(self, upload: UploadedFile, stored: StoredFile | None) -> list[dict]:
+    def _photo_content(
+        self, upload: UploadedFile, stored: StoredFile | None
+    ) -> list[dict[str, Any]]:
         if stored is None:
             if upload.data and not upload.data.startswith(_IMAGE_SIGNATURES):
                 raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
@@ -987,7 +989,7 @@ class FakeBotApi:
             }
         ]
 
-    def _document_content(self, upload: UploadedFile, stored: StoredFile | None) -> dict:
+    def _document_content(self, upload: UploadedFile, stored: StoredFile | None) -> dict[str, Any]:
         if stored is None:
             mime = upload.content_type or (
                 mimetypes.guess_type(upload.filename or "")[0] if upload.filename else None

@@ -7,7 +7,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from telegram import Bot, ChatMember, Update
 from telegram.error import TelegramError
@@ -38,10 +38,11 @@ log = logging.getLogger("livehost.bot")
 
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 async def in_worker(
-    context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
+    context: Context, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """Run quick blocking work (database) off the event loop."""
     loop = asyncio.get_running_loop()
@@ -51,7 +52,7 @@ async def in_worker(
 
 
 async def in_import_worker(
-    context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
+    context: Context, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """Run a file import (seconds of parsing and writing) off the event loop."""
     loop = asyncio.get_running_loop()
@@ -61,7 +62,7 @@ async def in_import_worker(
 
 
 async def in_compute_worker(
-    context: Context, fn: Callable[..., T], /, *args: object, **kwargs: object
+    context: Context, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """Run compute-heavy work (figures, history, forecasts) off the event loop and off
     the database thread that answers pushes."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -63,7 +64,10 @@ async def _run_import(
     currency: str | None = None,
     data: bytes,
     name: str,
-    **kwargs: object,
+    caption: str | None,
+    file_id: str | None = None,
+    user_id: int | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> None:
     done = [0]
     task = asyncio.ensure_future(
@@ -77,7 +81,10 @@ async def _run_import(
             now=datetime.now(UTC),
             progress=lambda rows: done.__setitem__(0, rows),
             max_bytes=context.state.settings.max_upload_bytes,
-            **kwargs,
+            caption=caption,
+            file_id=file_id,
+            user_id=user_id,
+            mapping=mapping,
         )
     )
     shown = 0

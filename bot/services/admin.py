@@ -27,9 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -37,7 +35,6 @@ from storage.models import (
     MODEL_KINDS,
     LiveSession,
     MinuteRow,
-    ModelVersion,
     PastSession,
     Snapshot,
     ViewerRow,
@@ -130,8 +127,8 @@ def worker_db_url(engine: Engine) -> str:
         if database in ("", ":memory:") or database.startswith("file::memory"):
             raise ValueError("an in-memory SQLite database cannot be shared with a process")
         return url.set(database=str(Path(database).resolve())).render_as_string(hide_password=False)
-    with engine.connect() as connection:
-        path = connection.execute(sa.text("SHOW search_path")).scalar_one()
+    with session_scope(engine) as session:
+        path = repo.search_path(session)
     if path and path.replace(" ", "") != '"$user",public':
         query = dict(url.query)
         query["options"] = f"-c search_path={path.replace(' ', '')}"
@@ -157,10 +154,6 @@ class AdminStats:
     last_retrain: dict[str, datetime | None]
 
 
-def _count(session: Any, model: type) -> int:
-    return int(session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
-
-
 def _db_bytes(engine: Engine) -> int | None:
     if engine.dialect.name == "sqlite":
         database = engine.url.database or ""
@@ -172,39 +165,24 @@ def _db_bytes(engine: Engine) -> int | None:
             if path.is_file():
                 total += path.stat().st_size
         return total
-    with engine.connect() as connection:
-        value = connection.execute(
-            sa.text("SELECT pg_database_size(current_database())")
-        ).scalar_one()
-    return int(value)
+    with session_scope(engine) as session:
+        return repo.database_bytes(session)
 
 
 def admin_stats(engine: Engine) -> AdminStats:
     """Workspaces (active, inactive), sessions, rows, database size, last retrain."""
     with session_scope(engine) as session:
-        active = int(
-            session.execute(
-                sa.select(sa.func.count())
-                .select_from(Workspace)
-                .where(col(Workspace.active) == sa.true())
-            ).scalar_one()
-        )
-        total = _count(session, Workspace)
-        last: dict[str, datetime | None] = {}
-        for kind in KINDS:
-            last[kind] = session.execute(
-                sa.select(sa.func.max(col(ModelVersion.trained_at))).where(
-                    col(ModelVersion.kind) == kind
-                )
-            ).scalar_one()
+        active = repo.count_active_workspaces(session)
+        inactive = repo.count_rows(session, model=Workspace) - active
+        last = {kind: repo.last_trained_at(session, kind=kind) for kind in KINDS}
         stats = AdminStats(
             workspaces_active=active,
-            workspaces_inactive=total - active,
-            sessions=_count(session, LiveSession),
-            snapshots=_count(session, Snapshot),
-            minute_rows=_count(session, MinuteRow),
-            viewer_rows=_count(session, ViewerRow),
-            past_sessions=_count(session, PastSession),
+            workspaces_inactive=inactive,
+            sessions=repo.count_rows(session, model=LiveSession),
+            snapshots=repo.count_rows(session, model=Snapshot),
+            minute_rows=repo.count_rows(session, model=MinuteRow),
+            viewer_rows=repo.count_rows(session, model=ViewerRow),
+            past_sessions=repo.count_rows(session, model=PastSession),
             db_bytes=None,
             last_retrain={k: _aware(v) for k, v in last.items()},
         )
@@ -218,9 +196,8 @@ def admin_stats(engine: Engine) -> AdminStats:
 def _aware(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # -------------------------------------------------------------------------------- /models
@@ -276,11 +253,8 @@ def _buying_power_drift(engine: Engine, loaded: LoadedModel, since: datetime) ->
     cv = (loaded.metrics or {}).get("mae")
     errors: list[np.ndarray] = []
     with session_scope(engine) as session:
-        ids = session.exec(select(LiveSession.id).where(col(LiveSession.created_at) > since)).all()
-        for sid in ids:
-            if sid is None:
-                continue
-            frame = repo.viewers_frame(session, session_id=int(sid))
+        for sid in repo.session_ids_created_since(session, since=since):
+            frame = repo.viewers_frame(session, session_id=sid)
             spend = pd.to_numeric(frame["spend"], errors="coerce")
             frame = frame[spend.notna()]
             if not len(frame):

@@ -27,9 +27,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import col
 
 from bot.services.figures import stream_history
 from storage import repositories as repo
@@ -40,7 +38,6 @@ from storage.models import (
     SESSION_FIGURE_COLUMNS,
     SNAPSHOT_COLUMNS,
     VIEWER_COLUMNS,
-    ProcessedUpdate,
     row_id,
 )
 
@@ -183,9 +180,5 @@ def forget_workspace(engine: Engine, *, workspace_id: int, chat_id: int) -> dict
         if not repo.lock_workspace(session, workspace_id=workspace_id, chat_id=chat_id):
             return None
         counts = repo.delete_workspace_data(session, workspace_id=workspace_id)
-        result = session.execute(
-            sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.chat_id) == chat_id),
-            execution_options={"synchronize_session": False},
-        )
-        counts["processed_updates"] = int(getattr(result, "rowcount", 0) or 0)
+        counts["processed_updates"] = repo.forget_processed_updates(session, chat_id=chat_id)
         return counts

@@ -136,8 +136,8 @@ def _ask(
 ) -> ImportOutcome:
     """Keep the upload and ask about its first missing column."""
     params = rejected.params
-    headers = [str(h) for h in list(params.get("header") or []) if str(h).strip()]  # type: ignore[call-overload]
-    missing = [str(c) for c in list(params.get("columns") or [])]  # type: ignore[call-overload]
+    headers = [str(h) for h in list(params.get("header") or []) if str(h).strip()]
+    missing = [str(c) for c in list(params.get("columns") or [])]
     pending = repo.add_pending_upload(
         session,
         workspace_id=workspace_id,

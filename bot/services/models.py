@@ -314,7 +314,9 @@ def _train_buying_power(engine: Engine) -> tuple[Any, dict[str, Any], int, bool]
     return model, metrics, len(X), beats
 
 
-def _train_forecast(engine: Engine, min_streams: int, seed: int) -> tuple[Any, dict, int, bool]:
+def _train_forecast(
+    engine: Engine, min_streams: int, seed: int
+) -> tuple[Any, dict[str, Any], int, bool]:
     real = gather_forecast_cases(engine)
     simulated: list[StreamCase] = []
     if len(real) < min_streams:

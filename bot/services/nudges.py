@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
@@ -34,7 +34,6 @@ from bot.services.digests import stream_records
 from bot.services.figures import StreamRecord, session_values
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import ScheduledSend
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,34 +82,15 @@ class LiveInsight:
 
 def last_nudge_at(session: Session, *, session_id: int) -> datetime | None:
     """The last nudge of the session made (sent or on its way)."""
-    stmt = (
-        select(ScheduledSend)
-        .where(
-            ScheduledSend.kind == "nudge",
-            col(ScheduledSend.key).startswith(f"nudge:{session_id}:"),
-            col(ScheduledSend.status).in_(("pending", "claimed", "sent")),
-        )
-        .order_by(col(ScheduledSend.due_at).desc())
-        .limit(1)
-    )
-    row = session.exec(stmt).first()
-    return row.due_at if row is not None else None
+    rows = repo.session_nudges(session, session_id=session_id, newest_first=True, limit=1)
+    return rows[0].due_at if rows else None
 
 
-def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetime, dict]]:
+def last_nudges(session: Session, *, session_id: int) -> dict[str, tuple[datetime, dict[str, Any]]]:
     """The session's last nudge of each code (sent or on its way): code → (due, params);
     the params of a nudge that names something hold it as ``label``."""
-    stmt = (
-        select(ScheduledSend)
-        .where(
-            ScheduledSend.kind == "nudge",
-            col(ScheduledSend.key).startswith(f"nudge:{session_id}:"),
-            col(ScheduledSend.status).in_(("pending", "claimed", "sent")),
-        )
-        .order_by(col(ScheduledSend.due_at))
-    )
-    out: dict[str, tuple[datetime, dict]] = {}
-    for row in session.exec(stmt).all():
+    out: dict[str, tuple[datetime, dict[str, Any]]] = {}
+    for row in repo.session_nudges(session, session_id=session_id):
         payload = row.payload if isinstance(row.payload, dict) else {}
         code = payload.get("code")
         if isinstance(code, str):

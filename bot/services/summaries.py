@@ -16,7 +16,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
@@ -25,7 +25,7 @@ from bot.services.figures import StreamRecord, refresh_session_figures, stream_h
 from bot.services.reports import is_too_short, session_report
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.models import LiveSession, ScheduledSend, row_id
+from storage.models import ScheduledSend, row_id
 
 if TYPE_CHECKING:
     from bot.services.products import TimelineReport
@@ -82,16 +82,8 @@ def schedule_summary(
 
 def nudge_times(session: Session, *, session_id: int) -> list[datetime]:
     """When the session's nudges went out (marks on the online chart)."""
-    stmt = (
-        select(ScheduledSend)
-        .where(
-            ScheduledSend.kind == "nudge",
-            col(ScheduledSend.key).startswith(f"nudge:{session_id}:"),
-            ScheduledSend.status == "sent",
-        )
-        .order_by(col(ScheduledSend.due_at))
-    )
-    return [row.sent_at or row.due_at for row in session.exec(stmt).all()]
+    rows = repo.session_nudges(session, session_id=session_id, statuses=("sent",))
+    return [row.sent_at or row.due_at for row in rows]
 
 
 @dataclass
@@ -247,8 +239,7 @@ def close_idle_sessions(
     cutoff = now - timedelta(seconds=idle_s)
     out: list[tuple[str, datetime]] = []
     with session_scope(engine) as session:
-        stmt = select(LiveSession).where(LiveSession.status == "open")
-        for live in session.exec(stmt).all():
+        for live in repo.open_sessions(session):
             last = live.last_push_at or live.started_at
             if last >= cutoff:
                 continue

@@ -11,7 +11,13 @@ from sqlmodel import Session, SQLModel
 
 from storage.errors import InvalidValue
 
-__all__ = ["as_utc", "dialect_name", "insert_ignore", "placeholder"]
+__all__ = ["as_utc", "dialect_name", "insert_ignore", "placeholder", "table_of"]
+
+
+def table_of(model: type[SQLModel] | SQLModel) -> sa.Table:
+    """The table of a SQLModel table class (or of one of its rows)."""
+    table: sa.Table = model.__table__  # type: ignore[union-attr]  # SQLModel declares no __table__
+    return table
 
 
 def dialect_name(session: Session) -> str:
@@ -43,7 +49,7 @@ def insert_ignore(
     None watches every unique constraint and index of the table.
     """
     session.flush()
-    table: sa.Table = obj.__table__  # type: ignore[attr-defined]
+    table = table_of(obj)
     values: dict[str, Any] = {
         column.name: getattr(obj, column.name)
         for column in table.columns

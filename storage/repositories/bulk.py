@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from storage.errors import InvalidValue, SessionNotFound, UnknownColumns, WorkspaceNotFound
 from storage.models import LiveSession, MinuteRow, PastSession, ViewerRow, Workspace
-from storage.repositories._common import dialect_name
+from storage.repositories._common import dialect_name, table_of
 from storage.repositories.frames import (
     MINUTE_SPEC,
     PAST_SESSION_SPEC,
@@ -172,7 +172,7 @@ def _insert(
         cursor = connection.connection.cursor()
         try:
             copy_sql = f"COPY {table.name} ({', '.join(all_names)}) FROM STDIN"
-            with cursor.copy(copy_sql) as copy:  # type: ignore[attr-defined]
+            with cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         finally:
@@ -209,7 +209,7 @@ def bulk_insert_minutes(
 ) -> int:
     """Store a minute timeline (`ts` required, UTC) of one session; returns the row count."""
     _require_session(session, session_id)
-    table: sa.Table = MinuteRow.__table__  # type: ignore[attr-defined]
+    table = table_of(MinuteRow)
     constants = {"session_id": session_id, "import_id": import_id}
     return _bulk(session, table, MINUTE_SPEC, constants, rows, required=("ts",))
 
@@ -219,7 +219,7 @@ def bulk_insert_viewers(
 ) -> int:
     """Store the viewers of one session (one row each); returns the row count."""
     _require_session(session, session_id)
-    table: sa.Table = ViewerRow.__table__  # type: ignore[attr-defined]
+    table = table_of(ViewerRow)
     constants = {"session_id": session_id, "import_id": import_id}
     return _bulk(session, table, VIEWER_SPEC, constants, rows)
 
@@ -230,7 +230,7 @@ def bulk_insert_past_sessions(
     """Store past streams from a platform export; returns the row count."""
     if session.get(Workspace, workspace_id) is None:
         raise WorkspaceNotFound(f"workspace {workspace_id}")
-    table: sa.Table = PastSession.__table__  # type: ignore[attr-defined]
+    table = table_of(PastSession)
     constants = {"workspace_id": workspace_id, "import_id": import_id}
     return _bulk(session, table, PAST_SESSION_SPEC, constants, rows)
 
@@ -342,7 +342,7 @@ def _upsert(
         )
         cursor = connection.connection.cursor()
         try:
-            with cursor.copy(f"COPY {scratch} ({listed}, _pos) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {scratch} ({listed}, _pos) FROM STDIN") as copy:
                 rows_in = zip(*(values[name] for name in all_names), strict=False)
                 for position, row in enumerate(rows_in):
                     copy.write_row((*row, position))
@@ -362,7 +362,7 @@ def upsert_minutes(
     """Add or update a session's minute rows, one per (session, minute): `ts` is floored
     to its minute."""
     _require_session(session, session_id)
-    table: sa.Table = MinuteRow.__table__  # type: ignore[attr-defined]
+    table = table_of(MinuteRow)
     frame = _as_frame(rows, table.name, MINUTE_SPEC).copy()
     if "ts" in frame.columns:
         try:
@@ -387,7 +387,7 @@ def upsert_viewers(
 ) -> Upserted:
     """Add or update a session's viewers, one row per (session, viewer id)."""
     _require_session(session, session_id)
-    table: sa.Table = ViewerRow.__table__  # type: ignore[attr-defined]
+    table = table_of(ViewerRow)
     constants = {"session_id": session_id, "import_id": import_id}
     return _upsert(
         session,
@@ -407,7 +407,7 @@ def upsert_past_sessions(
     """Add or update past streams: by (workspace, room id), else (workspace, start time)."""
     if session.get(Workspace, workspace_id) is None:
         raise WorkspaceNotFound(f"workspace {workspace_id}")
-    table: sa.Table = PastSession.__table__  # type: ignore[attr-defined]
+    table = table_of(PastSession)
     frame = _as_frame(rows, table.name, PAST_SESSION_SPEC)
     constants = {"workspace_id": workspace_id, "import_id": import_id}
     scope = {"workspace_id": workspace_id}

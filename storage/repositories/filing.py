@@ -20,6 +20,7 @@ from storage.models import (
     ViewerRow,
     Workspace,
 )
+from storage.repositories._common import table_of
 
 __all__ = [
     "add_pending_upload",
@@ -51,7 +52,7 @@ def save_column_mapping(
     """Remember (or replace) the workspace's answers for this header signature."""
     if session.get(Workspace, workspace_id) is None:
         raise WorkspaceNotFound(f"workspace {workspace_id}")
-    table: sa.Table = ColumnMapping.__table__  # type: ignore[attr-defined]
+    table = table_of(ColumnMapping)
     for field_name, header in mapping.items():
         if not field_name or not header:
             raise InvalidValue("a column answer needs a field and a header")
@@ -103,10 +104,10 @@ def add_pending_upload(
     keep = (
         select(PendingUpload.id)
         .where(PendingUpload.workspace_id == workspace_id)
-        .order_by(PendingUpload.id.desc())  # type: ignore[union-attr]
+        .order_by(col(PendingUpload.id).desc())
         .limit(MAX_PENDING)
     )
-    table: sa.Table = PendingUpload.__table__  # type: ignore[attr-defined]
+    table = table_of(PendingUpload)
     session.execute(
         sa.delete(table).where(
             table.c.workspace_id == workspace_id, table.c.id.not_in(keep.scalar_subquery())
@@ -142,7 +143,7 @@ def answer_pending_upload(
 
 def drop_pending_upload(session: Session, *, workspace_id: int, pending_id: int) -> None:
     """Forget a waiting upload (imported, or given up)."""
-    table: sa.Table = PendingUpload.__table__  # type: ignore[attr-defined]
+    table = table_of(PendingUpload)
     session.execute(
         sa.delete(table).where(table.c.id == pending_id, table.c.workspace_id == workspace_id)
     )
@@ -153,9 +154,9 @@ def session_data_hash(session: Session, *, session_id: int) -> str:
     imports): equal fingerprints mean a summary built from them says the same."""
     parts: list[str] = []
     for table, columns in (
-        (Snapshot.__table__, ("online", "gmv", "orders", "buyers", "viewers")),  # type: ignore[attr-defined]
-        (MinuteRow.__table__, ("online", "gmv", "orders", "buyers", "entries", "exits")),  # type: ignore[attr-defined]
-        (ViewerRow.__table__, ("watch_time_s", "spend", "purchase_amount", "likes")),  # type: ignore[attr-defined]
+        (table_of(Snapshot), ("online", "gmv", "orders", "buyers", "viewers")),
+        (table_of(MinuteRow), ("online", "gmv", "orders", "buyers", "entries", "exits")),
+        (table_of(ViewerRow), ("watch_time_s", "spend", "purchase_amount", "likes")),
     ):
         aggregates = [sa.func.count(), sa.func.max(table.c.id), sa.func.sum(table.c.id)]
         aggregates += [sa.func.sum(table.c[c]) for c in columns]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.errors import DuplicateImport, InvalidValue, SessionNotFound, WorkspaceNotFound
 from storage.models import IMPORT_KINDS, ImportRecord, LiveSession, Workspace
@@ -70,4 +70,4 @@ def list_imports(
     stmt = select(ImportRecord).where(ImportRecord.workspace_id == workspace_id)
     if session_id is not None:
         stmt = stmt.where(ImportRecord.session_id == session_id)
-    return list(session.exec(stmt.order_by(ImportRecord.id)).all())  # type: ignore[arg-type]
+    return list(session.exec(stmt.order_by(col(ImportRecord.id))).all())

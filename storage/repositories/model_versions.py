@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.errors import Conflict, InvalidValue, ModelVersionNotFound
 from storage.models import MODEL_KINDS, ModelVersion
@@ -28,7 +28,7 @@ def _check_kind(kind: str) -> None:
 def _deactivate_others(session: Session, *, kind: str, keep_id: int) -> None:
     session.execute(
         sa.update(ModelVersion)
-        .where(ModelVersion.kind == kind, ModelVersion.id != keep_id)  # type: ignore[arg-type]
+        .where(col(ModelVersion.kind) == kind, col(ModelVersion.id) != keep_id)
         .values(active=False),
         execution_options={"synchronize_session": "fetch"},
     )
@@ -75,7 +75,7 @@ def active_model_version(session: Session, *, kind: str) -> ModelVersion | None:
     """The active model of that kind, if any."""
     _check_kind(kind)
     stmt = select(ModelVersion).where(ModelVersion.kind == kind, ModelVersion.active == sa.true())
-    return session.exec(stmt.order_by(ModelVersion.version.desc())).first()  # type: ignore[attr-defined]
+    return session.exec(stmt.order_by(col(ModelVersion.version).desc())).first()
 
 
 def list_model_versions(session: Session, *, kind: str | None = None) -> list[ModelVersion]:
@@ -84,7 +84,7 @@ def list_model_versions(session: Session, *, kind: str | None = None) -> list[Mo
     if kind is not None:
         _check_kind(kind)
         stmt = stmt.where(ModelVersion.kind == kind)
-    stmt = stmt.order_by(ModelVersion.kind, ModelVersion.version.desc())  # type: ignore[attr-defined]
+    stmt = stmt.order_by(col(ModelVersion.kind), col(ModelVersion.version).desc())
     return list(session.exec(stmt).all())
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from storage.errors import InvalidValue
 from storage.models import SEND_KINDS, ScheduledSend, utcnow
+from storage.repositories._claim import claim_rows
 from storage.repositories._common import as_utc, insert_ignore
 
 __all__ = [
@@ -87,50 +88,25 @@ def claim_due_sends(
     claim adds one to `attempts`. Commit soon after, so other workers see the claim.
     With `kinds`, only sends of those kinds are claimed.
     """
-    if limit <= 0:
-        return []
     moment = as_utc(now, "now")
-    # A CTE is evaluated once; an IN (subquery … LIMIT) may be re-run per row by the
-    # planner and then hand out more than `limit` rows.
-    picked = (
-        sa.select(col(ScheduledSend.id))
-        .where(_claimable(moment, kinds))
-        .order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
+    return claim_rows(
+        session,
+        ScheduledSend,
+        claimable=_claimable(moment, kinds),
+        order_by=[col(ScheduledSend.due_at), col(ScheduledSend.id)],
+        worker_id=worker_id,
+        until=moment + timedelta(seconds=lease_s),
+        limit=limit,
     )
-    claim = (
-        sa.update(ScheduledSend)
-        .where(col(ScheduledSend.id).in_(sa.select(picked.c.id)), _claimable(moment, kinds))
-        .values(
-            status="claimed",
-            claimed_by=worker_id,
-            lease_until=moment + timedelta(seconds=lease_s),
-            attempts=ScheduledSend.attempts + 1,
-        )
-        .returning(col(ScheduledSend.id))
-    )
-    session.flush()
-    ids = list(session.execute(claim, execution_options={"synchronize_session": False}).scalars())
-    if not ids:
-        return []
-    stmt = (
-        select(ScheduledSend)
-        .where(ScheduledSend.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
-        .execution_options(populate_existing=True)
-    )
-    return list(session.exec(stmt).all())
 
 
 def _finish(session: Session, send_id: int, worker_id: str | None, **values: Any) -> bool:
     stmt = sa.update(ScheduledSend).where(
-        ScheduledSend.id == send_id,  # type: ignore[arg-type]
-        ScheduledSend.status.in_(("pending", "claimed")),  # type: ignore[attr-defined]
+        col(ScheduledSend.id) == send_id,
+        col(ScheduledSend.status).in_(("pending", "claimed")),
     )
     if worker_id is not None:
-        stmt = stmt.where(ScheduledSend.claimed_by == worker_id)  # type: ignore[arg-type]
+        stmt = stmt.where(col(ScheduledSend.claimed_by) == worker_id)
     session.flush()
     result = session.execute(
         stmt.values(**values).returning(col(ScheduledSend.id)),
@@ -202,15 +178,65 @@ def drop_send(session: Session, *, key: str) -> bool:
 
 
 def pending_sends(
-    session: Session, *, kind: str | None = None, workspace_id: int | None = None
+    session: Session,
+    *,
+    kind: str | None = None,
+    workspace_id: int | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[ScheduledSend]:
-    """Sends not yet done (pending or claimed), soonest due first."""
-    stmt = select(ScheduledSend).where(
-        ScheduledSend.status.in_(("pending", "claimed"))  # type: ignore[attr-defined]
-    )
+    """Sends not yet done (pending or claimed), soonest due first; of `kind` or of one of
+    `kinds` when given."""
+    stmt = select(ScheduledSend).where(col(ScheduledSend.status).in_(("pending", "claimed")))
     if kind is not None:
         stmt = stmt.where(ScheduledSend.kind == kind)
+    if kinds is not None:
+        stmt = stmt.where(col(ScheduledSend.kind).in_(tuple(kinds)))
     if workspace_id is not None:
         stmt = stmt.where(ScheduledSend.workspace_id == workspace_id)
-    stmt = stmt.order_by(ScheduledSend.due_at, ScheduledSend.id)  # type: ignore[arg-type]
+    stmt = stmt.order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
+    return list(session.exec(stmt).all())
+
+
+def sends_due_between(
+    session: Session, *, kind: str, after: datetime, until: datetime
+) -> list[ScheduledSend]:
+    """Pending sends of `kind` due after `after` and no later than `until`, soonest first."""
+    stmt = (
+        select(ScheduledSend)
+        .where(
+            col(ScheduledSend.kind) == kind,
+            col(ScheduledSend.status) == "pending",
+            col(ScheduledSend.due_at) > as_utc(after, "after"),
+            col(ScheduledSend.due_at) <= as_utc(until, "until"),
+        )
+        .order_by(col(ScheduledSend.due_at), col(ScheduledSend.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+NUDGE_MADE = ("pending", "claimed", "sent")
+"""A nudge in one of these states was made (sent or on its way)."""
+
+
+def session_nudges(
+    session: Session,
+    *,
+    session_id: int,
+    statuses: Sequence[str] = NUDGE_MADE,
+    newest_first: bool = False,
+    limit: int | None = None,
+) -> list[ScheduledSend]:
+    """The nudges of a live session (their payload names it) in `statuses`, by due time."""
+    due = col(ScheduledSend.due_at)
+    stmt = (
+        select(ScheduledSend)
+        .where(
+            col(ScheduledSend.kind) == "nudge",
+            col(ScheduledSend.payload)["session_id"].as_integer() == session_id,
+            col(ScheduledSend.status).in_(tuple(statuses)),
+        )
+        .order_by(due.desc() if newest_first else due, col(ScheduledSend.id))
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
     return list(session.exec(stmt).all())

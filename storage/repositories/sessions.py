@@ -133,10 +133,10 @@ def close_session(
     return row
 
 
-def _newest_first() -> tuple[sa.ColumnElement[object], sa.ColumnElement[object]]:
+def _newest_first() -> tuple[sa.UnaryExpression[datetime], sa.UnaryExpression[int | None]]:
     return (
-        LiveSession.started_at.desc(),  # type: ignore[attr-defined]
-        LiveSession.id.desc(),  # type: ignore[union-attr]
+        col(LiveSession.started_at).desc(),
+        col(LiveSession.id).desc(),
     )
 
 
@@ -156,7 +156,7 @@ def all_sessions(session: Session, *, workspace_id: int) -> list[LiveSession]:
     stmt = (
         select(LiveSession)
         .where(LiveSession.workspace_id == workspace_id)
-        .order_by(LiveSession.started_at, LiveSession.id)  # type: ignore[arg-type]
+        .order_by(col(LiveSession.started_at), col(LiveSession.id))
     )
     return list(session.exec(stmt).all())
 
@@ -193,7 +193,7 @@ def overlapping_sessions(
     ends = sa.func.coalesce(LiveSession.ended_at, LiveSession.last_push_at, LiveSession.started_at)
     stmt = select(LiveSession).where(
         LiveSession.workspace_id == workspace_id,
-        LiveSession.started_at <= end,  # type: ignore[operator]
+        LiveSession.started_at <= end,
         sa.or_(col(LiveSession.status) == "open", ends >= start),
     )
 
@@ -222,3 +222,21 @@ def widen_session(
         session.add(row)
         session.flush()
     return row
+
+
+def open_sessions(session: Session) -> list[LiveSession]:
+    """Every open session, of every workspace."""
+    stmt = (
+        select(LiveSession).where(col(LiveSession.status) == "open").order_by(col(LiveSession.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def session_ids_created_since(session: Session, *, since: datetime) -> list[int]:
+    """The ids of the sessions created after `since`, oldest first."""
+    stmt = (
+        select(col(LiveSession.id))
+        .where(col(LiveSession.created_at) > as_utc(since, "since"))
+        .order_by(col(LiveSession.id))
+    )
+    return [int(i) for i in session.exec(stmt).all() if i is not None]

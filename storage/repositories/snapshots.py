@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from sqlmodel import Session
 
 from storage.errors import InvalidValue, SessionNotFound, UnknownColumns
 from storage.models import SNAPSHOT_COLUMNS, LiveSession, Snapshot, utcnow
-from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder
+from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder, table_of
 from storage.repositories.frames import SQLITE_TS_FORMAT, snapshots_frame
 
 __all__ = ["PushRecord", "add_snapshot", "record_push", "snapshot_rows", "snapshots_frame"]
@@ -69,11 +70,44 @@ def snapshot_rows(session: Session, *, session_id: int) -> list[dict[str, Any]]:
     """The session's snapshots, oldest first, as plain dicts (`ts` and the value columns;
     None where missing) — the light read for every live push; `snapshots_frame` is the
     pandas one for reports."""
-    table = Snapshot.__table__  # type: ignore[attr-defined]
+    table = table_of(Snapshot)
     columns = [table.c.ts, *(table.c[name] for name in SNAPSHOT_COLUMNS)]
     stmt = sa.select(*columns).where(table.c.session_id == session_id)
     stmt = stmt.order_by(table.c.ts, table.c.id)
     return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class _PushSql:
+    """The statements of `record_push` for one DBAPI placeholder style, built once; the
+    values always go as bound parameters."""
+
+    open_session: str
+    insert: str
+    move_last_push: str
+    pushes: str
+
+
+@functools.cache
+def _push_sql(p: str) -> _PushSql:
+    names = ("session_id", "ts", "dedupe_key", "created_at", *SNAPSHOT_COLUMNS)
+    return _PushSql(
+        open_session=(
+            f"SELECT id, started_at FROM live_session WHERE workspace_id = {p} AND status = 'open'"
+        ),
+        insert=(
+            f"INSERT INTO snapshot ({', '.join(names)}) VALUES ({', '.join([p] * len(names))}) "
+            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+        ),
+        move_last_push=(
+            f"UPDATE live_session SET last_push_at = {p} "
+            f"WHERE id = {p} AND (last_push_at IS NULL OR last_push_at < {p})"
+        ),
+        pushes=(
+            f"SELECT ts, {', '.join(SNAPSHOT_COLUMNS)} FROM snapshot "
+            f"WHERE session_id = {p} ORDER BY ts, id"
+        ),
+    )
 
 
 @dataclass(slots=True)
@@ -104,41 +138,31 @@ def record_push(
     if unknown:
         raise UnknownColumns("snapshot", unknown)
     sqlite_db = dialect_name(session) == "sqlite"
-    p = placeholder(session)
+    sql = _push_sql(placeholder(session))
     connection = session.connection()
 
     def stamp(moment: datetime) -> Any:  # what UTCDateTime stores
         return moment.replace(tzinfo=None).strftime(SQLITE_TS_FORMAT) if sqlite_db else moment
 
-    found = connection.exec_driver_sql(
-        f"SELECT id, started_at FROM live_session WHERE workspace_id = {p} AND status = 'open'",
-        (workspace_id,),
-    ).one_or_none()
+    found = connection.exec_driver_sql(sql.open_session, (workspace_id,)).one_or_none()
     if found is None:
         return PushRecord("no_session")
     open_id, started_at = found
     started_at = _as_utc_value(started_at)
     moment = as_utc(ts, "ts")
     numbers = {name: _number(name, value) for name, value in values.items()}
-    names = ["session_id", "ts", "dedupe_key", "created_at", *numbers]
-    params = (open_id, stamp(moment), dedupe_key, stamp(utcnow()), *numbers.values())
-    new_id = connection.exec_driver_sql(
-        f"INSERT INTO snapshot ({', '.join(names)}) VALUES ({', '.join([p] * len(names))}) "
-        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-        params,
-    ).scalar_one_or_none()
+    params = (
+        open_id,
+        stamp(moment),
+        dedupe_key,
+        stamp(utcnow()),
+        *(numbers.get(name) for name in SNAPSHOT_COLUMNS),
+    )
+    new_id = connection.exec_driver_sql(sql.insert, params).scalar_one_or_none()
     if new_id is None:
         return PushRecord("duplicate", open_id, started_at=started_at)
-    connection.exec_driver_sql(
-        f"UPDATE live_session SET last_push_at = {p} "
-        f"WHERE id = {p} AND (last_push_at IS NULL OR last_push_at < {p})",
-        (stamp(moment), open_id, stamp(moment)),
-    )
-    rows = connection.exec_driver_sql(
-        f"SELECT ts, {', '.join(SNAPSHOT_COLUMNS)} FROM snapshot "
-        f"WHERE session_id = {p} ORDER BY ts, id",
-        (open_id,),
-    ).all()
+    connection.exec_driver_sql(sql.move_last_push, (stamp(moment), open_id, stamp(moment)))
+    rows = connection.exec_driver_sql(sql.pushes, (open_id,)).all()
     out = []
     for row in rows:
         record = dict(zip(("ts", *SNAPSHOT_COLUMNS), row, strict=True))
@@ -149,6 +173,5 @@ def record_push(
 
 def _as_utc_value(when: Any) -> datetime:
     """A timestamp column as read by the driver (an SQLite string or a datetime) in UTC."""
-    if isinstance(when, str):
-        when = datetime.fromisoformat(when)
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    moment: datetime = datetime.fromisoformat(when) if isinstance(when, str) else when
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

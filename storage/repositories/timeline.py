@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from storage.errors import InvalidValue, SessionNotFound
@@ -20,7 +19,7 @@ from storage.models import (
     ProductRow,
     TimelineMark,
 )
-from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder
+from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder, table_of
 from storage.repositories.bulk import Rows, _as_frame, _columns, _require_session
 from storage.repositories.bulk import _insert as _insert_rows
 from storage.repositories.frames import Spec, read_frame
@@ -132,7 +131,7 @@ def bulk_insert_products(
 ) -> int:
     """Store a session's products (names capped at 200 characters); returns the row count."""
     _require_session(session, session_id)
-    table: sa.Table = ProductRow.__table__  # type: ignore[attr-defined]
+    table = table_of(ProductRow)
     frame = _as_frame(rows, table.name, PRODUCT_SPEC).copy()
     if "name" in frame.columns:
         frame["name"] = [

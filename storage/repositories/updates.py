@@ -13,7 +13,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import InboxUpdate, ProcessedUpdate, utcnow
-from storage.repositories._common import as_utc, dialect_name, insert_ignore
+from storage.repositories._claim import claim_rows
+from storage.repositories._common import as_utc, dialect_name, insert_ignore, table_of
 
 __all__ = [
     "claim_updates",
@@ -79,7 +80,7 @@ def store_updates(
         }
         for update_id, chat_id, payload in updates
     ]
-    table: sa.Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+    table = table_of(InboxUpdate)
     insert: Any = (
         postgresql.insert(table) if dialect_name(session) == "postgresql" else sqlite.insert(table)
     )
@@ -118,39 +119,16 @@ def claim_updates(
     oldest unfinished update (when nothing before it is still pending or claimed), oldest
     first; an update whose lease lapsed is taken over, unless `worker_id` itself holds it.
     Each claim adds one to `attempts` (more than one: an earlier run was cut off)."""
-    if limit <= 0:
-        return []
     moment = as_utc(now, "now")
-    picked = (
-        sa.select(col(InboxUpdate.id))
-        .where(_claimable(moment, worker_id))
-        .order_by(col(InboxUpdate.update_id))
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=InboxUpdate)  # type: ignore[arg-type]
-        .cte("picked")
+    return claim_rows(
+        session,
+        InboxUpdate,
+        claimable=_claimable(moment, worker_id),
+        order_by=[col(InboxUpdate.update_id)],
+        worker_id=worker_id,
+        until=moment + timedelta(seconds=lease_s),
+        limit=limit,
     )
-    claim = (
-        sa.update(InboxUpdate)
-        .where(col(InboxUpdate.id).in_(sa.select(picked.c.id)), _claimable(moment, worker_id))
-        .values(
-            status="claimed",
-            claimed_by=worker_id,
-            lease_until=moment + timedelta(seconds=lease_s),
-            attempts=InboxUpdate.attempts + 1,
-        )
-        .returning(col(InboxUpdate.id))
-    )
-    session.flush()
-    ids = list(session.execute(claim, execution_options={"synchronize_session": False}).scalars())
-    if not ids:
-        return []
-    stmt = (
-        select(InboxUpdate)
-        .where(col(InboxUpdate.id).in_(ids))
-        .order_by(col(InboxUpdate.update_id))
-        .execution_options(populate_existing=True)
-    )
-    return list(session.exec(stmt).all())
 
 
 def _move(session: Session, update_id: int, worker_id: str, **values: Any) -> bool:
@@ -222,3 +200,11 @@ def forget_done_updates(session: Session, *, before: datetime) -> int:
     session.flush()
     result = session.execute(stmt, execution_options={"synchronize_session": False})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_processed_updates(session: Session, *, chat_id: int) -> int:
+    """Delete the processed-update marks of a chat; how many."""
+    stmt = sa.delete(ProcessedUpdate).where(col(ProcessedUpdate.chat_id) == chat_id)
+    session.flush()
+    result = session.execute(stmt, execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)

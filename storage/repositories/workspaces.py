@@ -122,7 +122,7 @@ def update_workspace(session: Session, *, workspace_id: int, **fields: Any) -> W
 
 def list_workspaces(session: Session, *, active_only: bool = True) -> list[Workspace]:
     """All workspaces (only active ones by default), oldest first."""
-    stmt = select(Workspace).order_by(Workspace.id)  # type: ignore[arg-type]
+    stmt = select(Workspace).order_by(col(Workspace.id))
     if active_only:
         stmt = stmt.where(Workspace.active == sa.true())
     return list(session.exec(stmt).all())

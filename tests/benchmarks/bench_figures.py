@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 from sqlmodel import col, select
 
-from bot.scheduler import PREPARE_NICENESS, chart_pool
 from bot.services.admin import worker_db_url
+from bot.services.chart_render import PREPARE_NICENESS, chart_pool
 from bot.services.digests import build_digest, digest_batches, prepare_digests
 from bot.services.figures import compute_session_figures
 from bot.services.live import go_live, push_stat

@@ -33,6 +33,13 @@ from tests.utils.factories import T0
 PREVIOUS_RELEASE = "0001"
 RELEASED = {
     "0001_initial.py": "6b8cded773aea5f2a4d37c712b173dbcb74c9f661e497cbc9e8a54c7c47e9533",
+    "0002_send_pace.py": "2277106298b90837a6c292182881f8d13e7020defd1cfefca2246a5f6cca7854",
+    "0003_workspace_roles.py": "d593a10ccd6fa1ec4786f7fd3822d96e9dd9ec1dc52b8dfb46d557fc65892a0b",
+    "0004_snapshot_keys.py": "2954b40c949d3debd7dbd87cebe9f5637c5722edb01dad6b3035f5bef9b3a7e6",
+    "0005_filing.py": "a4f7d48593961f2b8b7c425afe9a1dd69108bfbddef18ffbcd64180fb3f3aa65",
+    "0006_session_figures.py": "f9228272317095a2fdca278c3a4cbaa6c8b74962c07ae42f18f25bf9ebc10803",
+    "0007_update_inbox.py": "9168838ee9b78fb50c3da246a61e66a845514e2adf5a9780c6227168610a7761",
+    "0008_products_timeline.py": "a102b1e829fd17f5f311b3d62d1d8372d6e9b0c72ff6af229df0ab5b27047f0e",
 }
 
 
