@@ -97,6 +97,27 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "zh": "⏹ 第 {id} 场已结束，时长 {duration}。约 {delay} 后发送带图表的复盘；在此之前上传的导出文件会一并计入。/summary {id} 可立即查看。",
     },
+    "endlive_again_pending": {
+        "en": (
+            "⏹ Session #{id} “{title}” has already ended, after {duration}. Its summary arrives "
+            "in about {delay}; /summary {id} gives it now."
+        ),
+        "zh": "⏹ 第 {id} 场「{title}」已经结束，时长 {duration}。复盘约 {delay} 后发送；/summary {id} 可立即查看。",
+    },
+    "endlive_again_sent": {
+        "en": (
+            "⏹ Session #{id} “{title}” has already ended, after {duration}. Its summary has "
+            "been sent; /summary {id} gives it again."
+        ),
+        "zh": "⏹ 第 {id} 场「{title}」已经结束，时长 {duration}。复盘已发送；/summary {id} 可再次查看。",
+    },
+    "endlive_again_none": {
+        "en": (
+            "⏹ Session #{id} “{title}” has already ended, after {duration}. /summary {id} "
+            "gives its summary."
+        ),
+        "zh": "⏹ 第 {id} 场「{title}」已经结束，时长 {duration}。/summary {id} 可查看复盘。",
+    },
     "no_open_session": {
         "en": "No session is open. Start one with /golive [title].",
         "zh": "当前没有进行中的直播。用 /golive [标题] 开始。",
@@ -437,7 +458,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Daily digest at {time} ({tz}); the next one {next}. Days without a stream get none.",
         "zh": "每日简报时间 {time}（{tz}）；下一次 {next}。没有直播的日子不发送。",
     },
-    "nudges_usage": {"en": "Usage: /nudges on or /nudges off", "zh": "用法：/nudges on 或 /nudges off"},
+    "nudges_usage": {
+        "en": "Usage: /nudges on or /nudges off",
+        "zh": "用法：/nudges on 或 /nudges off",
+    },
     "nudges_on": {
         "en": "Live nudges on: at most one every 10 minutes, when attention slips.",
         "zh": "直播提醒已开启：注意力下滑时提醒，每 10 分钟最多一次。",
@@ -643,7 +667,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "push_nothing_stored": {"en": "Nothing was stored: {items}.", "zh": "本条未记录：{items}。"},
     "push_more": {"en": "…and {n} more", "zh": "……另有 {n} 项"},
     "push_known": {"en": "Labels I read: {keys}.", "zh": "可识别的项目：{keys}。"},
-    "push_why_unknown_label": {"en": "“{text}” (unknown label)", "zh": "“{text}”（无法识别的项目）"},
+    "push_why_unknown_label": {
+        "en": "“{text}” (unknown label)",
+        "zh": "“{text}”（无法识别的项目）",
+    },
     "push_why_suggest": {
         "en": "“{text}” (did you mean {labels}?)",
         "zh": "“{text}”（是不是想写{labels}？）",
@@ -998,7 +1025,10 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "att_why_short_span": {"en": "the numbers cover under 10 min", "zh": "数据覆盖不足 10 分钟"},
     "att_why_few_exits": {"en": "fewer than 20 viewers have left", "zh": "离开的观众不足 20 人"},
-    "att_why_wide_interval": {"en": "the estimate is still too uncertain", "zh": "估计的误差还太大"},
+    "att_why_wide_interval": {
+        "en": "the estimate is still too uncertain",
+        "zh": "估计的误差还太大",
+    },
     "bp_line": {
         "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of predicted spend",
         "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",

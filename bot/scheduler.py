@@ -499,7 +499,14 @@ class Scheduler:
             log.info("%s: no stream that day, nothing sent", row.key)
             return _Outcome.EMPTY
         png = await self.digest_chart(content)
-        await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
+        await deliver(
+            self.application.bot,
+            content.chat_id,
+            content.text,
+            [("digest", png)],
+            skip=int((row.payload or {}).get(PARTS_SENT) or 0),
+            on_part=functools.partial(self._parts_sent, row_id(row)),
+        )
         return _Outcome.SENT
 
     async def _start_retrain(self, row: ScheduledSend) -> str:
