@@ -9,11 +9,13 @@ button works only for the person it was made for.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
@@ -403,7 +405,8 @@ async def hello_button(update: Update, context: Context) -> None:
         forget_cached_workspace(context)
         ws = await workspace_of(update, context)
     await answer_button(query)
-    await query.edit_message_reply_markup(reply_markup=None)
+    with contextlib.suppress(BadRequest):  # gone already: the press processed again
+        await query.edit_message_reply_markup(reply_markup=None)
     if ws.started and choice != "start":
         await reply(update, ws.language, "lang_set")
         return
