@@ -80,6 +80,27 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "zh": "⏹ 第 {id} 场已结束，时长 {duration}。约 {delay} 后发送带图表的复盘；在此之前上传的导出文件会一并计入。/summary {id} 可立即查看。",
     },
+    "endlive_again_pending": {
+        "en": (
+            "⏹ Session #{id} “{title}” has already ended, after {duration}. Its summary arrives "
+            "in about {delay}; /summary {id} gives it now."
+        ),
+        "zh": "⏹ 第 {id} 场「{title}」已经结束，时长 {duration}。复盘约 {delay} 后发送；/summary {id} 可立即查看。",
+    },
+    "endlive_again_sent": {
+        "en": (
+            "⏹ Session #{id} “{title}” has already ended, after {duration}. Its summary has "
+            "been sent; /summary {id} gives it again."
+        ),
+        "zh": "⏹ 第 {id} 场「{title}」已经结束，时长 {duration}。复盘已发送；/summary {id} 可再次查看。",
+    },
+    "endlive_again_none": {
+        "en": (
+            "⏹ Session #{id} “{title}” has already ended, after {duration}. /summary {id} "
+            "gives its summary."
+        ),
+        "zh": "⏹ 第 {id} 场「{title}」已经结束，时长 {duration}。/summary {id} 可查看复盘。",
+    },
     "no_open_session": {
         "en": "No session is open. Start one with /golive [title].",
         "zh": "当前没有进行中的直播。用 /golive [标题] 开始。",

@@ -518,11 +518,15 @@ class Scheduler:
         if content is None:
             log.info("%s: no stream that day, nothing sent", row.key)
             return _Outcome.EMPTY
-        if not content.chart:
-            await deliver(self.application.bot, content.chat_id, content.text)
-            return _Outcome.SENT
-        png = await self.charts.digest_chart(content)
-        await deliver(self.application.bot, content.chat_id, content.text, [("digest", png)])
+        parts = [] if not content.chart else [("digest", await self.charts.digest_chart(content))]
+        await deliver(
+            self.application.bot,
+            content.chat_id,
+            content.text,
+            parts,
+            skip=int((row.payload or {}).get(PARTS_SENT) or 0),
+            on_part=functools.partial(self._parts_sent, row_id(row)),
+        )
         return _Outcome.SENT
 
     async def _start_retrain(self, row: ScheduledSend) -> str:

@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from telegram import Bot, ChatMember, Update
-from telegram.error import TelegramError
+from telegram import Bot, CallbackQuery, ChatMember, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import Context
 from bot.i18n import t
@@ -23,7 +23,9 @@ from bot.services.workspaces import (
 
 __all__ = [
     "ChatAdmins",
+    "answer_button",
     "button_owner_ok",
+    "edit_button_message",
     "forget_cached_workspace",
     "in_compute_worker",
     "in_import_worker",
@@ -113,6 +115,36 @@ async def reply(update: Update, lang: str, key: str, /, **params: object) -> Non
     message = update.effective_message
     if message is not None:
         await message.reply_text(t(lang, key, **params))
+
+
+_PRESS_GONE = ("query is too old", "query id is invalid")
+_SAME_TEXT = "message is not modified"
+
+
+async def answer_button(
+    query: CallbackQuery, text: str | None = None, show_alert: bool = False
+) -> None:
+    """Answer a pressed button (ends its spinner, or shows `text`). Telegram takes one
+    answer per press, and none after a few seconds: a press processed again after a restart
+    (or late) cannot be answered, and what the press does goes on without it."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if not any(part in str(exc).lower() for part in _PRESS_GONE):
+            raise
+        log.info("button press %s could not be answered any more: %s", query.id, exc)
+
+
+async def edit_button_message(
+    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the text of the message under a pressed button; the same text already there
+    (the press processed again after a restart) is not an error."""
+    try:
+        await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as exc:
+        if _SAME_TEXT not in str(exc).lower():
+            raise
 
 
 class ChatAdmins:

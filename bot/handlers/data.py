@@ -11,7 +11,9 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.handlers.common import (
+    answer_button,
     button_owner_ok,
+    edit_button_message,
     forget_cached_workspace,
     in_import_worker,
     in_worker,
@@ -92,18 +94,18 @@ async def forget_button(update: Update, context: Context) -> None:
         ws = await workspace_of(update, context)
         allowed = ws.id == int(raw_id) and await may_manage(update, context, ws)
     if not allowed:
-        await query.answer(t(lang, "button_not_yours"), show_alert=True)
+        await answer_button(query, t(lang, "button_not_yours"), show_alert=True)
         return
     if choice == "no":
-        await query.answer()
-        await query.edit_message_text(t(lang, "forget_cancelled"))
+        await answer_button(query)
+        await edit_button_message(query, t(lang, "forget_cancelled"))
         return
     counts = await in_worker(
         context, forget_workspace, context.state.engine, workspace_id=int(raw_id), chat_id=chat.id
     )
     forget_cached_workspace(context)
     if counts is None:
-        await query.answer(t(lang, "forget_already"))
+        await answer_button(query, t(lang, "forget_already"))
         with contextlib.suppress(BadRequest):  # it may say so already
             await query.edit_message_text(t(lang, "forget_already"))
         return
@@ -117,5 +119,5 @@ async def forget_button(update: Update, context: Context) -> None:
         imports=counts.get("imports", 0),
         sends=counts.get("scheduled_sends", 0),
     )
-    await query.answer()
-    await query.edit_message_text(text)
+    await answer_button(query)
+    await edit_button_message(query, text)

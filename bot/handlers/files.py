@@ -13,7 +13,13 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 
 from bot.context import Context
-from bot.handlers.common import in_import_worker, in_worker, reply, workspace_of
+from bot.handlers.common import (
+    answer_button,
+    in_import_worker,
+    in_worker,
+    reply,
+    workspace_of,
+)
 from bot.i18n import t
 from bot.presenters import column_question, import_reply, rejection_reason
 from bot.services.imports import ImportOutcome, answer_column, import_upload
@@ -157,9 +163,9 @@ async def column_button(update: Update, context: Context) -> None:
         user_id=query.from_user.id if query.from_user else None,
     )
     if answer.status == "not_yours":
-        await query.answer(t(ws.language, "filed_not_yours"), show_alert=True)
+        await answer_button(query, t(ws.language, "filed_not_yours"), show_alert=True)
         return
-    await query.answer()
+    await answer_button(query)
     message = query.message
     if answer.status == "gone" or not isinstance(message, Message):
         with contextlib.suppress(BadRequest):
@@ -197,7 +203,7 @@ async def summary_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     session_id = int(query.data.split(":")[1])
-    await query.answer()
+    await answer_button(query)
     try:
         found = await context.state.scheduler.send_summary_now(ws.id, session_id)
     except ChatGone:

@@ -20,7 +20,7 @@ from bot.formatting import fmt_duration
 from bot.handlers.common import forget_cached_workspace, in_worker, reply, workspace_of
 from bot.handlers.reports import push_reply
 from bot.i18n import t
-from bot.services.live import end_live, go_live, push_stat
+from bot.services.live import EndLiveResult, end_live, go_live, push_stat
 from bot.services.summaries import summary_key
 from bot.timeline_text import recognise
 
@@ -133,6 +133,23 @@ async def plain_text(update: Update, context: Context) -> None:
     await _push(update, context, text, explicit=False)
 
 
+def _ended_before_text(lang: str, result: EndLiveResult) -> tuple[str, dict[str, object]]:
+    """The answer to an /endlive applied before (sent again after a crash): which session
+    it ended and where its summary is."""
+    if not result.session_id:
+        return "no_open_session", {}
+    params: dict[str, object] = {
+        "id": result.session_id,
+        "title": result.title,
+        "duration": fmt_duration(result.duration_s, lang),
+    }
+    if result.summary_state == "pending" and result.summary_due is not None:
+        left = (result.summary_due - datetime.now(UTC)).total_seconds()
+        return "endlive_again_pending", {**params, "delay": fmt_duration(max(left, 60.0), lang)}
+    state = "sent" if result.summary_state == "sent" else "none"
+    return f"endlive_again_{state}", params
+
+
 async def endlive_command(update: Update, context: Context) -> None:
     """Close the open session and say when the summary comes."""
     ws = await workspace_of(update, context)
@@ -149,7 +166,9 @@ async def endlive_command(update: Update, context: Context) -> None:
         message_id=message.message_id,
         summary_delay_s=context.state.settings.summary_delay_seconds,
     )
-    if result is not None and result.duplicate:  # applied and answered by an earlier delivery
+    if result is not None and result.duplicate:  # applied before: its answer may be lost
+        key, params = _ended_before_text(ws.language, result)
+        await reply(update, ws.language, key, **params)
         return
     if result is None:
         await reply(update, ws.language, "no_open_session")

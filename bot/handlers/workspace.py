@@ -9,16 +9,20 @@ button works only for the person it was made for.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import Context
 from bot.handlers.common import (
+    answer_button,
     button_owner_ok,
+    edit_button_message,
     forget_cached_workspace,
     in_worker,
     may_manage,
@@ -209,19 +213,19 @@ async def tz_button(update: Update, context: Context) -> None:
     _, zone, raw_owner = query.data.split(":")
     ws = await workspace_of(update, context)
     if not button_owner_ok(update, int(raw_owner)):
-        await query.answer(t(ws.language, "button_not_yours"), show_alert=True)
+        await answer_button(query, t(ws.language, "button_not_yours"), show_alert=True)
         return
     if not await may_manage(update, context, ws):  # a later /start by a group's member
-        await query.answer(t(ws.language, "settings_admins_only"), show_alert=True)
+        await answer_button(query, t(ws.language, "settings_admins_only"), show_alert=True)
         return
     try:
         result = await _apply_timezone(context, ws, zone)
     except UnknownTimezone as exc:
-        await query.answer()
-        await query.edit_message_text(_tz_problem_text(ws.language, exc))
+        await answer_button(query)
+        await edit_button_message(query, _tz_problem_text(ws.language, exc))
         return
-    await query.answer()
-    await query.edit_message_text(_tz_set_text(ws.language, result))
+    await answer_button(query)
+    await edit_button_message(query, _tz_set_text(ws.language, result))
 
 
 async def digest_command(update: Update, context: Context) -> None:
@@ -392,7 +396,7 @@ async def hello_button(update: Update, context: Context) -> None:
     _, choice, raw_owner = query.data.split(":")
     ws = await workspace_of(update, context)
     if not button_owner_ok(update, int(raw_owner)):
-        await query.answer(t(ws.language, "button_not_yours"), show_alert=True)
+        await answer_button(query, t(ws.language, "button_not_yours"), show_alert=True)
         return
     if choice in ("en", "zh") and await may_manage(update, context, ws):
         await in_worker(
@@ -400,8 +404,9 @@ async def hello_button(update: Update, context: Context) -> None:
         )
         forget_cached_workspace(context)
         ws = await workspace_of(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await answer_button(query)
+    with contextlib.suppress(BadRequest):  # gone already: the press processed again
+        await query.edit_message_reply_markup(reply_markup=None)
     if ws.started and choice != "start":
         await reply(update, ws.language, "lang_set")
         return

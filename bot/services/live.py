@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.services.figures import refresh_session_figures
 from bot.statparse import Ignored, parse_stats
@@ -48,6 +49,9 @@ class EndLiveResult:
     """This very message was applied before (a redelivery, maybe to another instance)."""
     summary_due: datetime | None = None
     """When the summary scheduled with the close is due (None when none was scheduled)."""
+    summary_state: Literal["pending", "sent", "none"] = "pending"
+    """For a duplicate: whether the ended session's summary is still to come (due at
+    `summary_due`), went out, or is not scheduled (then /summary gives it)."""
 
 
 StatStatus = Literal["ok", "duplicate", "no_session", "bad_values", "nothing"]
@@ -152,13 +156,7 @@ def end_live(
                 session, chat_id=chat_id, message_id=message_id, kind="endlive"
             )
             if not first_time:
-                last = repo.last_session(session, workspace_id=workspace_id)
-                return EndLiveResult(
-                    row_id(last) if last is not None else 0,
-                    (last.title or "") if last is not None else "",
-                    0.0,
-                    duplicate=True,
-                )
+                return _ended_before(session, workspace_id)
         current = repo.get_open_session(session, workspace_id=workspace_id)
         if current is None:
             return None
@@ -177,6 +175,32 @@ def end_live(
         return EndLiveResult(
             row_id(closed), closed.title or "", max(duration, 0.0), summary_due=due
         )
+
+
+def _ended_before(session: Session, workspace_id: int) -> EndLiveResult:
+    """What an /endlive applied before closed: the session that ended last, and where its
+    summary is."""
+    from bot.services.summaries import summary_key
+
+    last = repo.last_ended_session(session, workspace_id=workspace_id)
+    if last is None or last.ended_at is None:
+        return EndLiveResult(0, "", 0.0, duplicate=True, summary_state="none")
+    duration = (_utc(last.ended_at) - _utc(last.started_at)).total_seconds()
+    send = repo.get_send(session, key=summary_key(row_id(last)))
+    state: Literal["pending", "sent", "none"] = "none"
+    due: datetime | None = None
+    if send is not None and send.status == "sent":
+        state = "sent"
+    elif send is not None and send.status in ("pending", "claimed"):
+        state, due = "pending", _utc(send.due_at)
+    return EndLiveResult(
+        row_id(last),
+        last.title or "",
+        max(duration, 0.0),
+        duplicate=True,
+        summary_due=due,
+        summary_state=state,
+    )
 
 
 def push_stat(

@@ -18,6 +18,7 @@ __all__ = [
     "get_open_session",
     "get_session",
     "get_session_any",
+    "last_ended_session",
     "last_session",
     "list_sessions",
     "open_session",
@@ -146,6 +147,17 @@ def last_session(session: Session, *, workspace_id: int) -> LiveSession | None:
         select(LiveSession)
         .where(LiveSession.workspace_id == workspace_id)
         .order_by(*_newest_first())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def last_ended_session(session: Session, *, workspace_id: int) -> LiveSession | None:
+    """The session of the workspace that ended last (closed by /endlive or on its own)."""
+    stmt = (
+        select(LiveSession)
+        .where(LiveSession.workspace_id == workspace_id, col(LiveSession.ended_at).is_not(None))
+        .order_by(col(LiveSession.ended_at).desc(), col(LiveSession.id).desc())
         .limit(1)
     )
     return session.exec(stmt).first()

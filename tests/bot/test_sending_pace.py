@@ -3,7 +3,9 @@ sends (fan-outs, one chat flooded, busy groups), none is ever refused with a 429
 
 from __future__ import annotations
 
+import asyncio
 import heapq
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -70,6 +72,44 @@ def test_unpaced_sends_would_be_refused() -> None:
     assert refused([(i * 0.5, -100) for i in range(30)]) > 0  # a group, 2 a second
 
 
+async def _fan_out_with_a_stall(limiter: PacedRateLimiter, sends: int) -> list[float]:
+    """`sends` sends to as many chats through the limiter, the event loop blocked for
+    0.25 s one second in (as by work holding the interpreter): when each left."""
+    left: list[float] = []
+
+    async def send() -> bool:
+        left.append(time.monotonic())
+        return True
+
+    async def stall() -> None:
+        await asyncio.sleep(1.0)
+        time.sleep(0.25)
+
+    await asyncio.gather(
+        stall(),
+        *(
+            limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat}, None)
+            for chat in range(1, sends + 1)
+        ),
+    )
+    return sorted(left)
+
+
+async def test_sends_held_back_by_a_stall_do_not_crowd_the_second_after_it() -> None:
+    left = await _fan_out_with_a_stall(PacedRateLimiter(), 90)
+    assert len(left) == 90
+    assert refused([(at, chat) for chat, at in enumerate(left, start=1)]) == 0
+
+
+async def test_without_the_window_a_stall_would_bring_a_429() -> None:
+    """The check above can fail: on the schedule alone, the sends the stall held back and
+    the ones after it on time are too many for one second."""
+    limiter = PacedRateLimiter()
+    limiter.window_sends = 10_000
+    left = await _fan_out_with_a_stall(limiter, 90)
+    assert refused([(at, chat) for chat, at in enumerate(left, start=1)]) > 0
+
+
 def test_a_group_gets_a_burst_then_one_each_four_seconds() -> None:
     sent = send_times([(0.0, -100)] * 6)
     assert [round(at, 3) for at, _ in sent] == [0.0, 0.036, 0.071, 0.107, 4.0, 8.0]
@@ -97,9 +137,7 @@ def test_memory_and_database_paces_follow_the_same_rules(engine: Engine) -> None
         pace = limiter.chat_pace(chat)
         in_memory = memory.reserve_now(limiter.global_pace, pace)
         with session_scope(engine) as session:
-            stored = repo.reserve_send(
-                session, pace=limiter.global_pace, chat=pace, now=clock[0]
-            )
+            stored = repo.reserve_send(session, pace=limiter.global_pace, chat=pace, now=clock[0])
         assert stored.reserved == in_memory.reserved, (step, chat)
         assert stored.wait == pytest.approx(in_memory.wait, abs=1e-5), (step, chat)
         held += not stored.reserved
