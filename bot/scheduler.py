@@ -481,12 +481,17 @@ class Scheduler:
             content.timezone,
             content.timeline,
         )
+        skip = int(payload.get(PARTS_SENT) or 0)
+        if not skip and await self._thread(
+            summary_is_stale_repeat, self._engine, session_id=session_id, fingerprint=fingerprint
+        ):
+            return _Outcome.EMPTY  # a /summary of this data went out while this one rendered
         await deliver(
             self.application.bot,
             content.chat_id,
             content.text,
             charts,
-            skip=int(payload.get(PARTS_SENT) or 0),
+            skip=skip,
             on_part=functools.partial(self._parts_sent, row_id(row)),
             **_details(content),
         )
@@ -666,8 +671,13 @@ class Scheduler:
 
     async def send_summary_now(self, workspace_id: int, session_id: int, asker: int = 0) -> bool:
         """/summary: the session's summary at once; False when there is no such session.
-        Its "details" button is for ``asker`` (0: anyone in the chat)."""
+        Its "details" button is for ``asker`` (0: anyone in the chat). The data's summary is
+        recorded as given before it is built, so that the scheduled summary of the same data,
+        due meanwhile, is not sent as well."""
         fingerprint = await self._thread(summary_fingerprint, self._engine, session_id=session_id)
+        await self._thread(
+            remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
+        )
         content = await self._compute(
             build_summary,
             self._engine,
@@ -687,9 +697,6 @@ class Scheduler:
         )
         await deliver(
             self.application.bot, content.chat_id, content.text, charts, **_details(content, asker)
-        )
-        await self._thread(
-            remember_summary, self._engine, session_id=session_id, fingerprint=fingerprint
         )
         return True
 

@@ -192,3 +192,34 @@ async def test_a_due_summary_of_new_data_is_sent(bot: RunningBot) -> None:
             sa.select(ScheduledSend).where(ScheduledSend.key == "summary:1")
         ).scalar_one()
         assert row.status == "sent" and len(row.payload["sent_hashes"]) == 1
+
+
+async def test_a_summary_asked_while_the_scheduled_one_falls_due_is_sent_once(
+    bot: RunningBot,
+) -> None:
+    """/summary right after /endlive: the scheduled summary of the same data, due while the
+    asked one is still being built, is not sent as well."""
+    await _closed_stream_with_an_upload(bot)
+    bot.api.latency = 4.0  # Telegram takes its time: the asked summary is still on its way
+    bot.api.send_text(HOST, "/summary 1")
+    for _ in range(60):  # noted as given before it is built, not once it has arrived
+        if _sent_hashes(bot):
+            break
+        await asyncio.sleep(0.05)
+    assert _sent_hashes(bot) and _summaries(bot) == 0
+    with session_scope(bot.engine) as session:
+        row = session.execute(
+            sa.select(ScheduledSend).where(ScheduledSend.key == "summary:1")
+        ).scalar_one()
+        row.due_at = datetime.now(UTC) - timedelta(seconds=1)
+    scheduler = bot.app.bot_data.scheduler
+    await scheduler.sweep()
+    await scheduler.wait_idle()
+    await bot.api.wait_until(lambda: _summaries(bot) == 1, timeout=60)
+    await asyncio.sleep(0.5)
+    assert _summaries(bot) == 1
+    with session_scope(bot.engine) as session:
+        status = session.execute(
+            sa.select(ScheduledSend.status).where(ScheduledSend.key == "summary:1")
+        ).scalar_one()
+    assert status == "dropped"
