@@ -84,8 +84,8 @@ LABELS: dict[str, dict[str, str]] = {
         "km": "Observed",
         "fit": "Fitted curve",
         "fit_two_phase": "Fitted: quick leavers + stayers",
-        "median_stay": "Median stay {v} min",
-        "half_life": "Half-life {v} min",
+        "median_stay": "Median stay {v}",
+        "half_life": "Half-life {v}",
         "funnel_title": "Funnel",
         "views": "Views",
         "impressions": "Product views",
@@ -124,8 +124,8 @@ LABELS: dict[str, dict[str, str]] = {
         "km": "实际留存",
         "fit": "拟合曲线",
         "fit_two_phase": "拟合：速离 + 留存",
-        "median_stay": "停留中位数 {v} 分钟",
-        "half_life": "半衰期 {v} 分钟",
+        "median_stay": "停留中位数 {v}",
+        "half_life": "半衰期 {v}",
         "funnel_title": "转化漏斗",
         "views": "场观",
         "impressions": "商品曝光",
@@ -190,6 +190,17 @@ def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
+
+
+def _duration(seconds: float, lang: str) -> str:
+    """A stay as hosts say it: 26 s, 4 min 10 s, 1 h 5 min (26秒, 4分10秒, 1小时5分)."""
+    total = max(round(seconds), 0)
+    h, rest = divmod(total, 3600)
+    m, sec = divmod(rest, 60)
+    units = ("小时", "分", "秒") if lang == "zh" else (" h", " min", " s")
+    parts = [(h, units[0]), (m, units[1])] if h else [(m, units[1]), (sec, units[2])]
+    shown = [f"{n}{u}" for n, u in parts if n] or [f"0{units[2]}"]
+    return ("" if lang == "zh" else " ").join(shown)
 
 
 def _num(v: float, lang: str) -> str:
@@ -312,6 +323,11 @@ def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
     """Kaplan–Meier retention (when known) beside the chosen fitted curve — the single
     e^(−λt) with its half-life marked, or the two-phase curve with its median stay marked
     (no fitted curve when the data cannot carry one)."""
+    return _png(retention_figure(data, lang))
+
+
+def retention_figure(data: RetentionData, lang: str | None = "en") -> Figure:
+    """The figure of :func:`retention_chart`."""
     s = _Style(lang)
     fig, ax = _figure(s)
     t_max_min = max(data.t_max_s / 60.0, 1.0)
@@ -341,7 +357,7 @@ def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
         ax.axvline(mark_min, color=COLORS["muted"], linewidth=1.4, linestyle=":")
         ax.axhline(0.5, color=COLORS["muted"], linewidth=1.0, linestyle=":")
         ax.annotate(
-            text.format(v=f"{mark_min:.1f}"),
+            text.format(v=_duration(mark, s.lang)),
             xy=(mark_min, 0.5),
             xytext=(10, 12),
             textcoords="offset points",
@@ -354,7 +370,7 @@ def retention_chart(data: RetentionData, lang: str | None = "en") -> bytes:
     ax.set_ylabel(s.t["still_watching"], fontproperties=s.fp)
     _title(ax, s, s.t["retention_title"])
     _legend(ax, s, loc="upper right")
-    return _png(fig)
+    return fig
 
 
 def funnel_chart(data: FunnelData, lang: str | None = "en") -> bytes:

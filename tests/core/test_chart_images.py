@@ -12,6 +12,8 @@ and look at every image before committing it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +26,7 @@ from core.report import (
     FunnelData,
     FunnelStage,
     OnlineSeriesData,
+    RetentionData,
     TierRow,
 )
 
@@ -93,6 +96,31 @@ def _daily() -> pd.DataFrame:
 def test_online_chart(lang: str) -> Figure:
     nudge = pd.Timestamp("2026-11-20T12:58:00Z").to_pydatetime()
     return charts.online_figure(_online(), lang, marks=[nudge], tz="Asia/Shanghai")
+
+
+def _retention() -> RetentionData:
+    """Viewers who mostly bounce within seconds and the rest who stay: Kaplan–Meier steps
+    beside the two-phase curve with its median stay marked."""
+    data = RetentionData(
+        lambda_per_s=0.0,
+        half_life_s=26.5,
+        source="viewers",
+        t_max_s=3600.0,
+        model="two_phase",
+        bounce_share=0.55,
+        bounce_half_life_s=8.0,
+        engaged_half_life_s=900.0,
+        median_stay_s=26.5,  # where the curve crosses 50 %
+    )
+    grid = np.concatenate([np.arange(0.0, 120.0, 5.0), np.arange(120.0, 3600.0, 60.0)])
+    steps = np.round(data.curve(grid) * 400) / 400  # 400 viewers' steps
+    return dataclasses.replace(data, km_t=grid, km_survival=steps)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@COMPARE
+def test_retention_chart(lang: str) -> Figure:
+    return charts.retention_figure(_retention(), lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)
