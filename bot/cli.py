@@ -303,8 +303,8 @@ def _forecast(args: argparse.Namespace, settings: Settings) -> int:
     if fc is None:
         lines.append(t(lang, "forecast_replay_none"))
     else:
-        lines.append(forecast_line(fc, lang).strip())
-    lines.append(t(lang, "forecast_replay_actual", actual=fmt_money(actual, lang)))
+        lines.append(forecast_line(fc, lang, got.currency).strip())
+    lines.append(t(lang, "forecast_replay_actual", actual=fmt_money(actual, lang, got.currency)))
     if fc is not None and actual:
         inside = "—"
         if fc.low is not None and fc.high is not None:

@@ -255,6 +255,8 @@ class ReplayedForecast:
     """Pushes with a GMV up to ``at_s``."""
     run_rate: float | None = None
     """The naive forecast at the same moment (None when there is no forecast)."""
+    currency: str | None = None
+    """The workspace's currency, for the money figures."""
 
 
 def replay_forecast(
@@ -277,6 +279,8 @@ def replay_forecast(
         ctx = _context(session, workspace_id=live.workspace_id, session_id=session_id)
         minutes = repo.minutes_frame(session, session_id=session_id)
         final = session_values(session, session_id=session_id).get("gmv")  # as shown
+        ws = repo.get_workspace(session, workspace_id=live.workspace_id)
+        currency = ws.currency if ws is not None else None
     assert ctx is not None
     actual = math.nan if final is None else final
     frame = ctx.frame
@@ -291,7 +295,7 @@ def replay_forecast(
         f = features_at(frame, float(at_s), planned, started_at=ctx.started_at, kind="snapshots")
         naive = f["run_rate"] if math.isfinite(f["run_rate"]) else None
     return ReplayedForecast(
-        session_id, float(at_s), planned, forecast, actual, gmv_pushes(frame, now), naive
+        session_id, float(at_s), planned, forecast, actual, gmv_pushes(frame, now), naive, currency
     )
 
 

@@ -118,7 +118,7 @@ def _stored_streams(url: str) -> float:
     upgrade(engine)
     final = 0.0
     with session_scope(engine) as s:
-        ws = make_workspace(s)
+        ws = make_workspace(s, currency="CNY")
         for k in range(2):
             stream = simulate_stream(
                 seed=40 + k,
@@ -181,6 +181,7 @@ def test_forecast_replays_a_stored_stream_beside_its_final_gmv(
     assert main(["forecast", "2", "--at", "30"]) == 0
     text = capsys.readouterr().out
     assert "Session #2" in text and "expected" in text and "Actual final GMV" in text
+    assert "¥" in text  # the workspace's currency on every money figure
     assert main(["forecast", "2", "--at", "30", "--lang", "zh"]) == 0
     assert "预计本场成交额" in capsys.readouterr().out
 
