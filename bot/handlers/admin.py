@@ -185,7 +185,7 @@ async def rollback_command(update: Update, context: Context) -> None:
         kind_shown = kind_name(parsed[0], ws.language)
         await reply(update, ws.language, "rollback_not_found", kind=kind_shown, version=parsed[1])
         return
-    from bot.services.models import rollback
+    from bot.services.trained_models import rollback
     from core.model_io import ModelRefused
     from storage.errors import ModelVersionNotFound
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.i18n import t
 from bot.sends.kind import PARTS_SENT, Outcome, parts_recorder
-from bot.services.active_models import active_model
+from bot.services.active_model import active_model
 from bot.services.details import details_keyboard, has_details
 from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
 from bot.services.sending import deliver

@@ -42,7 +42,7 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:  # the models' stack loads only when /models is asked
-    from bot.services.models import LoadedModel
+    from bot.services.trained_models import LoadedModel
 
 __all__ = [
     "DRIFT_RATIO",
@@ -274,7 +274,7 @@ def _buying_power_drift(engine: Engine, loaded: LoadedModel, since: datetime) ->
 
 
 def _forecast_drift(engine: Engine, loaded: LoadedModel, since: datetime) -> Drift:
-    from bot.services.models import gather_forecast_cases
+    from bot.services.trained_models import gather_forecast_cases
     from core.forecast import horizon_errors, make_training_set
 
     cv = (loaded.metrics or {}).get("mape_30m")
@@ -305,7 +305,7 @@ def _collect(into: list[int]) -> Any:
 def model_overview(engine: Engine, *, models_dir: str | Path, limit: int = 5) -> list[KindOverview]:
     """Per kind: the latest ``limit`` versions with their metrics, the active one, and the
     drift of the active one (when its file loads)."""
-    from bot.services.models import load_active
+    from bot.services.trained_models import load_active
 
     out: list[KindOverview] = []
     for kind in KINDS:

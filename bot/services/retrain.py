@@ -1,5 +1,5 @@
-"""Retraining from the bot: :func:`bot.services.models.train` in a separate process,
-then the comparison with the active version and the promotion.
+"""Retraining from the bot: :func:`bot.services.trained_models.train` in a separate
+process, then the comparison with the active version and the promotion.
 
 :class:`Retrainer` owns the application's one training process pool (created on first
 use, so a bot that never retrains never starts it). :meth:`Retrainer.run` trains one
@@ -39,7 +39,7 @@ from storage.engine import session_scope
 from storage.models import MODEL_KINDS
 
 if TYPE_CHECKING:  # the models' stack (scikit-learn, skops) loads on the first retrain
-    from bot.services.models import PromoteResult, TrainResult
+    from bot.services.trained_models import PromoteResult, TrainResult
 
 __all__ = [
     "PROGRESS_EVERY_S",
@@ -83,8 +83,9 @@ class RetrainOutcome:
 
 
 def _train_yielding(kind: str, url: str, models_dir: str) -> TrainResult:
-    """:func:`bot.services.models.train` at a lower CPU priority (in the training process)."""
-    from bot.services.models import train
+    """:func:`bot.services.trained_models.train` at a lower CPU priority (in the training
+    process)."""
+    from bot.services.trained_models import train
 
     if hasattr(os, "nice") and os.nice(0) < TRAINING_NICENESS:
         os.nice(TRAINING_NICENESS - os.nice(0))
@@ -92,7 +93,7 @@ def _train_yielding(kind: str, url: str, models_dir: str) -> TrainResult:
 
 
 def _training_executor() -> Executor:
-    from bot.services.models import training_executor
+    from bot.services.trained_models import training_executor
 
     return training_executor()
 
@@ -158,7 +159,7 @@ class Retrainer:
         """Train ``kind`` in the process pool, then promote it if better (or ``force``).
         ``thread`` runs the promotion (it loads and checks the new file: not the thread the
         hosts' quick database work waits for; default: the loop's executor)."""
-        from bot.services.models import NotEnoughData, promote_if_better
+        from bot.services.trained_models import NotEnoughData, promote_if_better
         from core.model_io import ModelRefused
 
         if kind in self.running:
