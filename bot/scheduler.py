@@ -47,7 +47,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from bot.sends import digest, nudge, retrain, summary
 from bot.sends.kind import PARTS_SENT, Outcome, SendKind
-from bot.services.admin import plan_weekly_retrain
+from bot.sends.retrain import plan_weekly_retrain
 from bot.services.chart_render import ChartRenderer
 from bot.services.digests import DigestContent, plan_digests
 from bot.services.sending import ChatGone
@@ -181,7 +181,7 @@ class Scheduler:
         """The URL the pool's processes open the database with; None for an in-memory
         database (no other process can reach it)."""
         if not self._db_url_known:
-            from bot.services.admin import worker_db_url
+            from bot.services.worker_db import worker_db_url
 
             try:
                 self._db_url = await self.thread(worker_db_url, self.engine)

@@ -17,13 +17,12 @@ from bot.handlers.common import in_import_worker, in_worker, reply, workspace_of
 from bot.i18n import t
 from bot.services.admin import (
     AdminStats,
-    KindOverview,
     admin_stats,
     is_admin,
-    model_overview,
     parse_retrain_args,
     parse_rollback_args,
 )
+from bot.services.model_overview import KindOverview, model_overview
 from bot.services.retrain import (
     AlreadyRunning,
     kind_name,

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 
 from bot.formatting import fmt_num, fmt_pct
 from bot.i18n import t
-from bot.services.admin import worker_db_url
+from bot.services.worker_db import worker_db_url
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import MODEL_KINDS

@@ -14,20 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from bot.sends.retrain import next_weekly_retrain, plan_weekly_retrain, weekly_key
 from bot.services import trained_models as svc
-from bot.services.admin import (
-    DRIFT_RATIO,
-    admin_stats,
-    is_admin,
-    model_overview,
-    next_weekly_retrain,
-    parse_retrain_args,
-    parse_rollback_args,
-    plan_weekly_retrain,
-    weekly_key,
-    worker_db_url,
-)
+from bot.services.admin import admin_stats, is_admin, parse_retrain_args, parse_rollback_args
+from bot.services.model_overview import DRIFT_RATIO, model_overview
 from bot.services.retrain import AlreadyRunning, Retrainer, retrain_report
+from bot.services.worker_db import worker_db_url
 from core.simulate import simulate_viewers
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
-from bot.services.admin import next_weekly_retrain, weekly_key
+from bot.sends.retrain import next_weekly_retrain, weekly_key
 from bot.services.retrain import retrainer_of
 from core.simulate import simulate_viewers
 from fakebot import FakeBotApi
