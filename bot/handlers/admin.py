@@ -29,7 +29,6 @@ from bot.services.retrain import (
     metrics_text,
     progress_text,
     retrain_report,
-    retrainer_of,
 )
 from bot.services.workspaces import WorkspaceInfo
 from bot.settings_input import INT_LIMIT, ascii_digits
@@ -60,7 +59,7 @@ async def retrain_command(update: Update, context: Context) -> None:
         await reply(update, ws.language, "retrain_usage")
         return
     kinds, force = parsed
-    retrainer = retrainer_of(context.state)
+    retrainer = context.state.retrainer
     busy = [k for k in kinds if k in retrainer.running]
     if busy:
         await reply(update, ws.language, "retrain_busy", kind=kind_name(busy[0], ws.language))
@@ -82,7 +81,7 @@ async def _retrain_in_chat(
         await progress.edit_text(progress_text(kind, seconds, lang))
 
     try:
-        outcomes = await retrainer_of(state).run_many(
+        outcomes = await state.retrainer.run_many(
             kinds,
             state.engine,
             models_dir=state.settings.models_dir,

@@ -35,12 +35,12 @@ WEEKLY_HOUR_UTC = 3
 
 async def perform(scheduler: Scheduler, row: ScheduledSend) -> str:
     """A claimed weekly retrain: started, not awaited."""
-    from bot.services.retrain import retrainer_of, weekly_retrain
+    from bot.services.retrain import weekly_retrain
 
     key, due = await scheduler.thread(plan_weekly_retrain, scheduler.engine, now=scheduler.now())
     scheduler.watch(key, due)
     state = scheduler.application.bot_data
-    retrainer = retrainer_of(state)
+    retrainer = state.retrainer
     retrainer.spawn(
         weekly_retrain(
             retrainer,

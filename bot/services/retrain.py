@@ -9,8 +9,8 @@ time, a kind already training is refused with :class:`AlreadyRunning`. The outco
 (:class:`RetrainOutcome`) carries the new metrics, the active version's and whether the
 new one was promoted — or why nothing was trained.
 
-:func:`retrainer_of` gives the retrainer of an application state (one per application),
-:func:`shutdown_retrainer` stops it (a training in flight is ended: its half-written
+:class:`Retrainer` lives on the application's state (``AppState.retrainer``, one per
+application); its :meth:`Retrainer.shutdown` ends a training in flight (its half-written
 file is never registered).
 """
 
@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -51,8 +50,6 @@ __all__ = [
     "progress_text",
     "report_to_admins",
     "retrain_report",
-    "retrainer_of",
-    "shutdown_retrainer",
     "weekly_retrain",
 ]
 
@@ -258,24 +255,6 @@ class Retrainer:
                     process.terminate()
             for process in processes:
                 await asyncio.to_thread(process.join, 10)
-
-
-_RETRAINERS: weakref.WeakKeyDictionary[Any, Retrainer] = weakref.WeakKeyDictionary()
-
-
-def retrainer_of(state: Any) -> Retrainer:
-    """The one :class:`Retrainer` of an application state (``application.bot_data``)."""
-    found = _RETRAINERS.get(state)
-    if found is None:
-        found = _RETRAINERS[state] = Retrainer()
-    return found
-
-
-async def shutdown_retrainer(state: Any) -> None:
-    """Stop the application's retrainer, if it was ever made."""
-    found = _RETRAINERS.pop(state, None)
-    if found is not None:
-        await found.shutdown()
 
 
 # ------------------------------------------------------------------------------- texts
