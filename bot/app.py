@@ -82,7 +82,7 @@ from bot.handlers.workspace import (
 from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
 from bot.services.outbox import GroupOutbox
-from bot.services.retrain import shutdown_retrainer
+from bot.services.retrain import Retrainer
 from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
 from bot.updates import (
     ALLOWED_UPDATES,
@@ -141,6 +141,7 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.chat_admins = ChatAdmins()
     state.error_alerts = ErrorAlerts()
     state.outbox = GroupOutbox()
+    state.retrainer = Retrainer()
     # every update goes through the database: stored first, then processed from there
     inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)
     application.inbox = inbox
@@ -247,7 +248,7 @@ async def _post_shutdown(application: App) -> None:
     state: AppState = application.bot_data
     await state.outbox.flush()  # the answers still waiting for a group's pace
     await state.scheduler.shutdown()
-    await shutdown_retrainer(state)  # a retrain in flight ends with the bot
+    await state.retrainer.shutdown()  # a retrain in flight ends with the bot
     state.executor.shutdown(wait=True, cancel_futures=True)
     state.import_executor.shutdown(wait=True, cancel_futures=True)
     state.compute_executor.shutdown(wait=True, cancel_futures=True)

@@ -210,7 +210,7 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services.active_models import active_model
+    from bot.services.active_model import active_model
     from bot.services.reports import session_report, write_charts
 
     engine = _engine(settings)

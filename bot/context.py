@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.scheduler import Scheduler
     from bot.services.nudges import LiveInsight
     from bot.services.outbox import GroupOutbox
+    from bot.services.retrain import Retrainer
     from bot.services.workspaces import WorkspaceInfo
 
 __all__ = ["App", "AppState", "CachedInsight", "ChatState", "Context", "UserData"]
@@ -44,6 +45,8 @@ class AppState:
     """When the bot's admins were last told of each kind of error."""
     outbox: GroupOutbox
     """Push answers in groups, merged while they wait for the group's pace."""
+    retrainer: Retrainer
+    """The training process pool (made on the first retrain) and the kinds training now."""
     cache_workspaces: bool
     """Whether handlers may keep a chat's workspace in `ChatState`: only when this process
     is the one that changes workspaces (SQLite, one machine). On PostgreSQL another

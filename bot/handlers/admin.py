@@ -17,20 +17,18 @@ from bot.handlers.common import in_import_worker, in_worker, reply, workspace_of
 from bot.i18n import t
 from bot.services.admin import (
     AdminStats,
-    KindOverview,
     admin_stats,
     is_admin,
-    model_overview,
     parse_retrain_args,
     parse_rollback_args,
 )
+from bot.services.model_overview import KindOverview, model_overview
 from bot.services.retrain import (
     AlreadyRunning,
     kind_name,
     metrics_text,
     progress_text,
     retrain_report,
-    retrainer_of,
 )
 from bot.services.workspaces import WorkspaceInfo
 from bot.settings_input import INT_LIMIT, ascii_digits
@@ -61,7 +59,7 @@ async def retrain_command(update: Update, context: Context) -> None:
         await reply(update, ws.language, "retrain_usage")
         return
     kinds, force = parsed
-    retrainer = retrainer_of(context.state)
+    retrainer = context.state.retrainer
     busy = [k for k in kinds if k in retrainer.running]
     if busy:
         await reply(update, ws.language, "retrain_busy", kind=kind_name(busy[0], ws.language))
@@ -83,7 +81,7 @@ async def _retrain_in_chat(
         await progress.edit_text(progress_text(kind, seconds, lang))
 
     try:
-        outcomes = await retrainer_of(state).run_many(
+        outcomes = await state.retrainer.run_many(
             kinds,
             state.engine,
             models_dir=state.settings.models_dir,
@@ -185,7 +183,7 @@ async def rollback_command(update: Update, context: Context) -> None:
         kind_shown = kind_name(parsed[0], ws.language)
         await reply(update, ws.language, "rollback_not_found", kind=kind_shown, version=parsed[1])
         return
-    from bot.services.models import rollback
+    from bot.services.trained_models import rollback
     from core.model_io import ModelRefused
     from storage.errors import ModelVersionNotFound
 

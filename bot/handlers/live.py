@@ -1,5 +1,6 @@
 """/golive, /stat (and plain text: in a private chat, or in a group as a reply to the bot
-or a message that mentions it), /endlive.
+or a message that mentions it), /endlive — and the answer to a push (its forecast line,
+its "details" button, the nudge it may bring).
 
 Each is timed by the message's own date, not by when it is processed: pushes queued while
 the bot was down keep their moments.
@@ -12,16 +13,20 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
-from bot.context import Context
+from bot.context import CachedInsight, Context
 from bot.formatting import fmt_duration
 from bot.handlers.common import forget_cached_workspace, in_worker, reply, workspace_of
-from bot.handlers.reports import push_reply
 from bot.i18n import t
-from bot.services.live import EndLiveResult, end_live, go_live, push_stat
+from bot.presenters import stat_reply_parts
+from bot.services.details import details_keyboard
+from bot.services.live import EndLiveResult, StatResult, end_live, go_live, push_stat
+from bot.services.nudges import LiveInsight, forecast_line, live_insight
+from bot.services.outbox import BoxedReply
 from bot.services.summaries import summary_key
+from bot.services.workspaces import WorkspaceInfo
 from bot.timeline_text import recognise
 
 __all__ = [
@@ -30,8 +35,12 @@ __all__ = [
     "golive_command",
     "message_time",
     "plain_text",
+    "push_reply",
     "stat_command",
 ]
+
+INSIGHT_EVERY_S = 60.0
+"""How often a chat's pushes recompute the forecast and check for a nudge."""
 
 
 def message_time(message: Message) -> datetime:
@@ -184,3 +193,66 @@ async def endlive_command(update: Update, context: Context) -> None:
         duration=fmt_duration(result.duration_s, ws.language),
         delay=delay,
     )
+
+
+async def push_reply(
+    context: Context, message: Message, ws: WorkspaceInfo, result: StatResult, *, explicit: bool
+) -> None:
+    """Answer a push (`bot.presenters.stat_reply`) plus, while live, the GMV forecast and a
+    button to the figures behind it; then let the scheduler send the nudge made when
+    attention slipped (after the answer). In a group the answer joins the group's box
+    (`bot.services.outbox`): answers waiting for the group's pace go out as one.
+
+    The forecast and the nudge check read the session's history: they run at most once
+    per ``INSIGHT_EVERY_S`` per chat, and pushes in between reuse the last forecast."""
+    own, live = stat_reply_parts(result, ws.language, explicit=explicit)
+    insight = None
+    if result.status == "ok" and result.session_id is not None:
+        insight = await _insight(context, ws, result.session_id)
+        forecast = forecast_line(insight.forecast, ws.language, ws.currency).strip()
+        if forecast:
+            live = [*live, forecast]
+    markup = _details_markup(message, ws, result)
+    if ws.is_private:
+        text = "\n".join(own[:1] + live + own[1:])
+        await message.reply_text(text, reply_markup=markup)
+    else:
+        boxed = BoxedReply(message.message_id, ws.language, own, live, markup)
+        context.state.outbox.post(context.bot, message.chat_id, boxed)
+    if insight is not None and insight.nudge_key is not None and insight.nudge_due is not None:
+        context.state.scheduler.watch(insight.nudge_key, insight.nudge_due)
+
+
+async def _insight(context: Context, ws: WorkspaceInfo, session_id: int) -> LiveInsight:
+    chat = context.chat_data
+    now = datetime.now(UTC)
+    cached = chat.insight if chat is not None else None
+    if (
+        cached is not None
+        and cached.session_id == session_id
+        and ((now - cached.at).total_seconds() < INSIGHT_EVERY_S)
+    ):
+        return replace(cached.insight, nudge_key=None, nudge_due=None)
+    insight = await in_worker(  # stored history and a small fit: quick
+        context,
+        live_insight,
+        context.state.engine,
+        workspace_id=ws.id,
+        session_id=session_id,
+        now=now,
+        models_dir=context.state.settings.models_dir,
+    )
+    if chat is not None:
+        chat.insight = CachedInsight(session_id, now, insight)
+    return insight
+
+
+def _details_markup(
+    message: Message, ws: WorkspaceInfo, result: StatResult
+) -> InlineKeyboardMarkup | None:
+    """The "details" button under an answer that has figures behind it (λ and its counts);
+    in a group only the one who pushed may press it."""
+    if result.status != "ok" or result.session_id is None or result.lambda_per_s is None:
+        return None
+    asker = message.from_user.id if message.from_user is not None and not ws.is_private else 0
+    return details_keyboard(ws.language, "p", result.session_id, asker)

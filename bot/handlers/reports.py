@@ -1,15 +1,14 @@
-"""/summary [id], /sessions — and what a live push adds (the forecast line, the nudge).
-(/digest and /nudges are settings: `bot.handlers.workspace`.)"""
+"""/summary [id], /sessions and the "details" button. (What a live push adds — the
+forecast line, the nudge — is in `bot.handlers.live`; /digest and /nudges are settings:
+`bot.handlers.workspace`.)"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Update
 
-from bot.context import CachedInsight, Context
+from bot.context import Context
 from bot.formatting import fmt_duration, fmt_money
 from bot.handlers.common import (
     button_owner_ok,
@@ -19,11 +18,8 @@ from bot.handlers.common import (
     workspace_of,
 )
 from bot.i18n import t
-from bot.presenters import details_text, stat_reply_parts
-from bot.services.details import details_keyboard, session_details
-from bot.services.live import StatResult
-from bot.services.nudges import LiveInsight, forecast_line, live_insight
-from bot.services.outbox import BoxedReply
+from bot.presenters import details_text
+from bot.services.details import session_details
 from bot.services.sending import ChatGone, split_text
 from bot.services.summaries import last_session_id, list_session_lines
 from bot.services.workspaces import WorkspaceInfo
@@ -32,13 +28,9 @@ from bot.settings_input import parse_int_arg
 __all__ = [
     "DETAILS_PATTERN",
     "details_button",
-    "push_reply",
     "sessions_command",
     "summary_command",
 ]
-
-INSIGHT_EVERY_S = 60.0
-"""How often a chat's pushes recompute the forecast and check for a nudge."""
 
 
 async def summary_command(update: Update, context: Context) -> None:
@@ -109,69 +101,6 @@ async def sessions_command(update: Update, context: Context) -> None:
     assert message is not None
     for part in split_text("\n".join(out)):
         await message.reply_text(part)
-
-
-async def push_reply(
-    context: Context, message: Message, ws: WorkspaceInfo, result: StatResult, *, explicit: bool
-) -> None:
-    """Answer a push (`bot.presenters.stat_reply`) plus, while live, the GMV forecast and a
-    button to the figures behind it; then let the scheduler send the nudge made when
-    attention slipped (after the answer). In a group the answer joins the group's box
-    (`bot.services.outbox`): answers waiting for the group's pace go out as one.
-
-    The forecast and the nudge check read the session's history: they run at most once
-    per ``INSIGHT_EVERY_S`` per chat, and pushes in between reuse the last forecast."""
-    own, live = stat_reply_parts(result, ws.language, explicit=explicit)
-    insight = None
-    if result.status == "ok" and result.session_id is not None:
-        insight = await _insight(context, ws, result.session_id)
-        forecast = forecast_line(insight.forecast, ws.language, ws.currency).strip()
-        if forecast:
-            live = [*live, forecast]
-    markup = _details_markup(message, ws, result)
-    if ws.is_private:
-        text = "\n".join(own[:1] + live + own[1:])
-        await message.reply_text(text, reply_markup=markup)
-    else:
-        boxed = BoxedReply(message.message_id, ws.language, own, live, markup)
-        context.state.outbox.post(context.bot, message.chat_id, boxed)
-    if insight is not None and insight.nudge_key is not None and insight.nudge_due is not None:
-        context.state.scheduler.watch(insight.nudge_key, insight.nudge_due)
-
-
-async def _insight(context: Context, ws: WorkspaceInfo, session_id: int) -> LiveInsight:
-    chat = context.chat_data
-    now = datetime.now(UTC)
-    cached = chat.insight if chat is not None else None
-    if (
-        cached is not None
-        and cached.session_id == session_id
-        and ((now - cached.at).total_seconds() < INSIGHT_EVERY_S)
-    ):
-        return replace(cached.insight, nudge_key=None, nudge_due=None)
-    insight = await in_worker(  # stored history and a small fit: quick
-        context,
-        live_insight,
-        context.state.engine,
-        workspace_id=ws.id,
-        session_id=session_id,
-        now=now,
-        models_dir=context.state.settings.models_dir,
-    )
-    if chat is not None:
-        chat.insight = CachedInsight(session_id, now, insight)
-    return insight
-
-
-def _details_markup(
-    message: Message, ws: WorkspaceInfo, result: StatResult
-) -> InlineKeyboardMarkup | None:
-    """The "details" button under an answer that has figures behind it (λ and its counts);
-    in a group only the one who pushed may press it."""
-    if result.status != "ok" or result.session_id is None or result.lambda_per_s is None:
-        return None
-    asker = message.from_user.id if message.from_user is not None and not ws.is_private else 0
-    return details_keyboard(ws.language, "p", result.session_id, asker)
 
 
 DETAILS_PATTERN = r"^det:[ps]:\d+:\d+$"

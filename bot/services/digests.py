@@ -434,7 +434,7 @@ def digest_in_worker(
     last_24h_until: datetime | None = None,
 ) -> DigestContent | None:
     """:func:`build_digest` in a worker process that reaches the database at ``url``
-    (``bot.services.admin.worker_db_url``): the bot's own threads, which answer pushes,
+    (``bot.services.worker_db.worker_db_url``): the bot's own threads, which answer pushes,
     share neither its interpreter lock nor its CPU time."""
     return build_digest(
         _worker_engine(url),

@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
-from bot.services.active_models import active_model
+from bot.services.active_model import active_model
 from bot.services.digests import stream_records
 from bot.services.figures import StreamRecord, session_values
 from storage import repositories as repo

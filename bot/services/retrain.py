@@ -1,5 +1,5 @@
-"""Retraining from the bot: :func:`bot.services.models.train` in a separate process,
-then the comparison with the active version and the promotion.
+"""Retraining from the bot: :func:`bot.services.trained_models.train` in a separate
+process, then the comparison with the active version and the promotion.
 
 :class:`Retrainer` owns the application's one training process pool (created on first
 use, so a bot that never retrains never starts it). :meth:`Retrainer.run` trains one
@@ -9,8 +9,8 @@ time, a kind already training is refused with :class:`AlreadyRunning`. The outco
 (:class:`RetrainOutcome`) carries the new metrics, the active version's and whether the
 new one was promoted — or why nothing was trained.
 
-:func:`retrainer_of` gives the retrainer of an application state (one per application),
-:func:`shutdown_retrainer` stops it (a training in flight is ended: its half-written
+:class:`Retrainer` lives on the application's state (``AppState.retrainer``, one per
+application); its :meth:`Retrainer.shutdown` ends a training in flight (its half-written
 file is never registered).
 """
 
@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,13 +32,13 @@ from sqlalchemy.engine import Engine
 
 from bot.formatting import fmt_num, fmt_pct
 from bot.i18n import t
-from bot.services.admin import worker_db_url
+from bot.services.worker_db import worker_db_url
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import MODEL_KINDS
 
 if TYPE_CHECKING:  # the models' stack (scikit-learn, skops) loads on the first retrain
-    from bot.services.models import PromoteResult, TrainResult
+    from bot.services.trained_models import PromoteResult, TrainResult
 
 __all__ = [
     "PROGRESS_EVERY_S",
@@ -51,8 +50,6 @@ __all__ = [
     "progress_text",
     "report_to_admins",
     "retrain_report",
-    "retrainer_of",
-    "shutdown_retrainer",
     "weekly_retrain",
 ]
 
@@ -83,8 +80,9 @@ class RetrainOutcome:
 
 
 def _train_yielding(kind: str, url: str, models_dir: str) -> TrainResult:
-    """:func:`bot.services.models.train` at a lower CPU priority (in the training process)."""
-    from bot.services.models import train
+    """:func:`bot.services.trained_models.train` at a lower CPU priority (in the training
+    process)."""
+    from bot.services.trained_models import train
 
     if hasattr(os, "nice") and os.nice(0) < TRAINING_NICENESS:
         os.nice(TRAINING_NICENESS - os.nice(0))
@@ -92,7 +90,7 @@ def _train_yielding(kind: str, url: str, models_dir: str) -> TrainResult:
 
 
 def _training_executor() -> Executor:
-    from bot.services.models import training_executor
+    from bot.services.trained_models import training_executor
 
     return training_executor()
 
@@ -158,7 +156,7 @@ class Retrainer:
         """Train ``kind`` in the process pool, then promote it if better (or ``force``).
         ``thread`` runs the promotion (it loads and checks the new file: not the thread the
         hosts' quick database work waits for; default: the loop's executor)."""
-        from bot.services.models import NotEnoughData, promote_if_better
+        from bot.services.trained_models import NotEnoughData, promote_if_better
         from core.model_io import ModelRefused
 
         if kind in self.running:
@@ -257,24 +255,6 @@ class Retrainer:
                     process.terminate()
             for process in processes:
                 await asyncio.to_thread(process.join, 10)
-
-
-_RETRAINERS: weakref.WeakKeyDictionary[Any, Retrainer] = weakref.WeakKeyDictionary()
-
-
-def retrainer_of(state: Any) -> Retrainer:
-    """The one :class:`Retrainer` of an application state (``application.bot_data``)."""
-    found = _RETRAINERS.get(state)
-    if found is None:
-        found = _RETRAINERS[state] = Retrainer()
-    return found
-
-
-async def shutdown_retrainer(state: Any) -> None:
-    """Stop the application's retrainer, if it was ever made."""
-    found = _RETRAINERS.pop(state, None)
-    if found is not None:
-        await found.shutdown()
 
 
 # ------------------------------------------------------------------------------- texts

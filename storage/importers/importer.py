@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
+from core.values import ValueParseError, parse_datetime
 from storage import repositories as repo
 from storage.errors import DuplicateImport, WorkspaceNotFound
 from storage.importers.detect import MAX_BYTES
@@ -55,7 +56,6 @@ from storage.importers.validate import (
     DuplicateFilter,
     convert_chunk,
 )
-from storage.importers.values import ValueParseError, parse_datetime
 from storage.models import ImportRecord, LiveSession, Workspace
 
 __all__ = ["ImportResult", "import_file", "rows_hash"]

@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 from sqlmodel import col, select
 
-from bot.services.admin import worker_db_url
 from bot.services.chart_render import PREPARE_NICENESS, chart_pool
 from bot.services.digests import build_digest, digest_batches, prepare_digests
 from bot.services.figures import compute_session_figures
 from bot.services.live import go_live, push_stat
 from bot.services.nudges import live_insight
+from bot.services.worker_db import worker_db_url
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope, upgrade
 from storage.models import LiveSession, PastSession, row_id

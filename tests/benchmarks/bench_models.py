@@ -35,7 +35,7 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 from threadpoolctl import threadpool_limits
 
-from bot.services import models as svc
+from bot.services import trained_models as svc
 from core.buying_power import BuyingPowerModel, feature_frame
 from core.forecast import (
     TrainingSet,

@@ -14,25 +14,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from bot.services import models as svc
-from bot.services.admin import (
-    DRIFT_RATIO,
-    admin_stats,
-    is_admin,
-    model_overview,
-    next_weekly_retrain,
-    parse_retrain_args,
-    parse_rollback_args,
-    plan_weekly_retrain,
-    weekly_key,
-    worker_db_url,
-)
+from bot.sends.retrain import next_weekly_retrain, plan_weekly_retrain, weekly_key
+from bot.services import trained_models as svc
+from bot.services.admin import admin_stats, is_admin, parse_retrain_args, parse_rollback_args
+from bot.services.model_overview import DRIFT_RATIO, model_overview
 from bot.services.retrain import AlreadyRunning, Retrainer, retrain_report
+from bot.services.worker_db import worker_db_url
 from core.simulate import simulate_viewers
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope
 from storage.models import ScheduledSend, row_id
-from tests.bot.test_models_service import _fill
+from tests.bot.test_trained_models import _fill
 from tests.utils.factories import T0, make_session, make_workspace
 
 
@@ -148,9 +140,7 @@ def test_drift_of_buying_power_grows_when_spending_changes(
 def test_drift_of_the_forecaster_on_sessions_since(sqlite_engine: Engine, tmp_path: Path) -> None:
     models_dir = tmp_path / "models"
     _fill(sqlite_engine, sessions=0, viewers=0, streams=3)  # streams from T0 + 10 days
-    result = svc.train(
-        "forecast", sqlite_engine, models_dir=models_dir, min_streams=40, now=T0
-    )
+    result = svc.train("forecast", sqlite_engine, models_dir=models_dir, min_streams=40, now=T0)
     svc.promote_if_better(result, sqlite_engine, models_dir=models_dir)
     (_bp, fc) = model_overview(sqlite_engine, models_dir=models_dir)
     assert fc.active == 1 and fc.drift is not None

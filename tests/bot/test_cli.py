@@ -88,7 +88,7 @@ def test_import_from_the_command_line_uses_the_bots_code_path(
 def test_report_scores_buying_power_with_the_active_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services.models import promote_if_better, train
+    from bot.services.trained_models import promote_if_better, train
     from storage.engine import make_engine
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -146,7 +146,7 @@ def _stored_streams(url: str) -> float:
 def test_forecast_replays_a_stored_stream_beside_its_final_gmv(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services.models import promote_if_better, train
+    from bot.services.trained_models import promote_if_better, train
     from storage.engine import make_engine
 
     url = f"sqlite:///{tmp_path / 'fc.db'}"

@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from bot.services.data import EXPORT_FILES, export_zip, forget_workspace, neutralise
 from bot.services.imports import import_upload
-from bot.services.models import gather_viewers
+from bot.services.trained_models import gather_viewers
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.models import ProcessedUpdate, Workspace, row_id

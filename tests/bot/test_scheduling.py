@@ -231,9 +231,9 @@ def test_a_digest_of_one_or_two_days_is_a_short_table_not_a_chart(engine: Engine
 def test_digests_prepared_in_a_worker_process_are_the_ones_built_here(engine: Engine) -> None:
     """The scheduler prepares digests in its process pool, from the database: the same
     text and chart data as built in the bot's own process, with the chart rendered."""
-    from bot.services.admin import worker_db_url
     from bot.services.chart_render import chart_pool
     from bot.services.digests import digest_batches, prepare_digests
+    from bot.services.worker_db import worker_db_url
 
     quiet = _workspace(engine, 2, tz="UTC")
     wid = _workspace(engine, 1, tz="Asia/Shanghai")

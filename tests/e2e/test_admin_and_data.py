@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
 
-from bot.services.admin import next_weekly_retrain, weekly_key
-from bot.services.retrain import retrainer_of
+from bot.sends.retrain import next_weekly_retrain, weekly_key
 from core.simulate import simulate_viewers
 from fakebot import FakeBotApi
 from storage import repositories as repo
@@ -103,7 +102,7 @@ async def test_anyone_but_an_admin_id_is_refused_and_nothing_runs(admin_bot: Run
     assert "admins only" in await say(bot, -100700, "/adminstats")
     assert "Workspaces" in await say(bot, -100700, "/adminstats", user_id=ADMIN)
     assert versions(bot) == []
-    assert retrainer_of(bot.app.bot_data)._executor is None  # no training process was started
+    assert bot.app.bot_data.retrainer._executor is None  # no training process was started
 
 
 # ---------------------------------------------------------------------- retrain in chat
@@ -112,7 +111,7 @@ async def test_anyone_but_an_admin_id_is_refused_and_nothing_runs(admin_bot: Run
 async def test_retrain_promote_keep_force_and_rollback_through_chat(admin_bot: RunningBot) -> None:
     bot = admin_bot
     seed_viewers(bot.engine)
-    retrainer_of(bot.app.bot_data).progress_every_s = 0.5
+    bot.app.bot_data.retrainer.progress_every_s = 0.5
     start = len(bot.api.sent)
     report = await retrain(bot)
     assert "buying power v1" in report and "promoted: the first version" in report

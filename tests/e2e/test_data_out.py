@@ -541,9 +541,9 @@ def _nudges(api: FakeBotApi, since: int = 0) -> list[SentCall]:
 async def test_nudge_on_an_attention_drop_at_most_every_ten_minutes_and_switchable(
     fake_api: FakeBotApi, settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.handlers.reports as reports
+    import bot.handlers.live as live_handlers
 
-    monkeypatch.setattr(reports, "INSIGHT_EVERY_S", 0.0)  # every push checks (no throttle)
+    monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 0.0)  # every push checks (no throttle)
     bot = await start(fake_api, settings, engine)
     try:
         await say(fake_api, HOST, "/start")

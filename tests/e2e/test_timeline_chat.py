@@ -191,11 +191,11 @@ async def test_the_product_on_air_with_a_weak_click_rate_is_nudged_once_per_half
     import asyncio
     from pathlib import Path
 
-    import bot.handlers.reports as reports
+    import bot.handlers.live as live_handlers
     from storage.models import ScheduledSend
     from tests.e2e.test_data_in import upload
 
-    monkeypatch.setattr(reports, "INSIGHT_EVERY_S", 0.0)  # every push checks
+    monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 0.0)  # every push checks
     data = Path(__file__).resolve().parents[1] / "data"
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
     clock = FakeClock(monkeypatch, start)

@@ -1,4 +1,5 @@
-"""Models: train, compare, promote, roll back and load — the model registry's use cases.
+"""Trained (machine-learning) models — not the tables of ``storage.models``: train,
+compare, promote, roll back and load; the model registry's use cases.
 
 Two kinds (``storage.models.MODEL_KINDS``):
 

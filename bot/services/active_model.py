@@ -26,7 +26,7 @@ def active_model(kind: str, engine: Engine, *, models_dir: Path | str | None) ->
     with session_scope(engine) as session:
         if repo.active_model_version(session, kind=kind) is None:
             return None
-    from bot.services.models import load_active
+    from bot.services.trained_models import load_active
 
     try:
         loaded = load_active(kind, engine, models_dir=models_dir)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from threadpoolctl import threadpool_limits
 
-from bot.services import models as svc
+from bot.services import trained_models as svc
 from core.buying_power import BuyingPowerModel, feature_frame
 from core.forecast import forecast_live, make_training_set, simulated_cases
 from core.forecast_model import GmvForecaster
@@ -284,7 +284,7 @@ def test_a_pickle_in_place_of_the_model_is_refused_and_never_run(
     if update_hash:  # the attacker also rewrote the registry's hash
         _set(engine, "buying_power", 2, sha256=sha256_file(path))
     refused: list[tuple[int, str]] = []
-    with caplog.at_level(logging.ERROR, logger="bot.services.models"):
+    with caplog.at_level(logging.ERROR, logger="bot.services.trained_models"):
         loaded = svc.load_active(
             "buying_power",
             engine,
