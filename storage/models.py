@@ -540,6 +540,8 @@ class ScheduledSendBase(SQLModel):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     payload: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    session_id: int | None = None
+    """The live session the send is about (summaries and nudges)."""
 
 
 class ScheduledSend(ScheduledSendBase, table=True):
@@ -550,6 +552,7 @@ class ScheduledSend(ScheduledSendBase, table=True):
         sa.UniqueConstraint("key"),
         sa.Index("ix_scheduled_send_status_due_at", "status", "due_at"),
         sa.Index("ix_scheduled_send_workspace_id", "workspace_id"),
+        sa.Index("ix_scheduled_send_kind_session_id", "kind", "session_id"),
         _in("kind", SEND_KINDS),
         _in("status", SEND_STATUSES),
     )

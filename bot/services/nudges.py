@@ -227,6 +227,7 @@ def live_insight(
             key=key,
             due_at=now,
             workspace_id=workspace_id,
+            session_id=session_id,
             payload={
                 "session_id": session_id,
                 "code": decision.code,

@@ -72,6 +72,7 @@ def schedule_summary(
         key=summary_key(session_id),
         due_at=due_at,
         workspace_id=workspace_id,
+        session_id=session_id,
         payload={
             "session_id": session_id,
             "auto_closed": auto_closed,

@@ -40,8 +40,10 @@ def schedule_send(
     due_at: datetime,
     workspace_id: int | None = None,
     payload: dict[str, Any] | None = None,
+    session_id: int | None = None,
 ) -> ScheduledSend:
-    """Schedule a send; idempotent on `key` (an existing row is returned unchanged)."""
+    """Schedule a send (about live session `session_id`, when given); idempotent on `key`
+    (an existing row is returned unchanged)."""
     if kind not in SEND_KINDS:
         raise InvalidValue(f"kind must be one of {SEND_KINDS}, got {kind!r}")
     candidate = ScheduledSend(
@@ -50,6 +52,7 @@ def schedule_send(
         due_at=as_utc(due_at, "due_at"),
         workspace_id=workspace_id,
         payload=payload,
+        session_id=session_id,
     )
     insert_ignore(session, candidate, conflict=["key"])
     row = get_send(session, key=key)
@@ -226,13 +229,13 @@ def session_nudges(
     newest_first: bool = False,
     limit: int | None = None,
 ) -> list[ScheduledSend]:
-    """The nudges of a live session (their payload names it) in `statuses`, by due time."""
+    """The nudges of a live session in `statuses`, by due time."""
     due = col(ScheduledSend.due_at)
     stmt = (
         select(ScheduledSend)
         .where(
             col(ScheduledSend.kind) == "nudge",
-            col(ScheduledSend.payload)["session_id"].as_integer() == session_id,
+            col(ScheduledSend.session_id) == session_id,
             col(ScheduledSend.status).in_(tuple(statuses)),
         )
         .order_by(due.desc() if newest_first else due, col(ScheduledSend.id))

@@ -214,4 +214,72 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
         ("add_column", "past_session.ctr"),
         ("add_column", "past_session.ctor"),
         ("add_column", "past_session.gpm"),
+        # 0010: the live session a send is about
+        ("add_column", "scheduled_send.session_id"),
+        ("add_index", "ix_scheduled_send_kind_session_id"),
     }
+
+
+def test_0010_files_every_summary_and_nudge_under_its_session(empty_engine: Engine) -> None:
+    """Sends made before 0010 named their session in the payload alone; after it the
+    column holds it, and a session's nudges are found by it."""
+    upgrade(empty_engine, "0009_session_export_figures")
+    with empty_engine.begin() as connection:
+        meta = sa.MetaData()
+        meta.reflect(connection, only=["workspace", "live_session", "scheduled_send"])
+        ws = meta.tables["workspace"]
+        workspace_id = connection.execute(
+            sa.insert(ws).values(
+                chat_id=77,
+                chat_type="private",
+                language="en",
+                timezone="UTC",
+                digest_time="09:00",
+                digest_enabled=True,
+                nudges_enabled=True,
+                active=True,
+                created_at=T0,
+                updated_at=T0,
+                tz_confirmed=True,
+            )
+        ).inserted_primary_key[0]
+        live = meta.tables["live_session"]
+        session_id = connection.execute(
+            sa.insert(live).values(
+                workspace_id=workspace_id,
+                status="open",
+                source="live",
+                started_at=T0,
+                created_at=T0,
+            )
+        ).inserted_primary_key[0]
+        sends = meta.tables["scheduled_send"]
+        for kind, key, payload in (
+            ("nudge", f"nudge:{session_id}:1", {"session_id": session_id, "code": "x"}),
+            ("summary", f"summary:{session_id}", {"session_id": session_id}),
+            ("digest", "digest:77:2026-11-27", None),
+        ):
+            connection.execute(
+                sa.insert(sends).values(
+                    kind=kind,
+                    key=key,
+                    workspace_id=workspace_id,
+                    due_at=T0,
+                    status="sent",
+                    attempts=0,
+                    created_at=T0,
+                    payload=payload,
+                )
+            )
+    upgrade(empty_engine)
+    with session_scope(empty_engine) as session:
+        by_key = {
+            row.key: row.session_id for row in session.execute(sa.select(ScheduledSend)).scalars()
+        }
+        assert by_key == {
+            f"nudge:{session_id}:1": session_id,
+            f"summary:{session_id}": session_id,
+            "digest:77:2026-11-27": None,
+        }
+        nudges = repo.session_nudges(session, session_id=session_id, statuses=("sent",))
+        assert [n.key for n in nudges] == [f"nudge:{session_id}:1"]

@@ -20,6 +20,7 @@ def _nudge(db: Session, session_id: int, slot: int, *, code: str = "c", minutes:
         kind="nudge",
         key=f"nudge:{session_id}:{slot}",
         due_at=T0 + timedelta(minutes=minutes),
+        session_id=session_id,
         payload={"session_id": session_id, "code": code, "params": {}},
     )
 

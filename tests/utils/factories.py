@@ -144,6 +144,7 @@ def make_send(
     due_at: datetime = T0,
     workspace: Workspace | None = None,
     payload: dict[str, Any] | None = None,
+    session_id: int | None = None,
 ) -> ScheduledSend:
     """A pending scheduled send (a unique key unless one is given)."""
     return repo.schedule_send(
@@ -153,6 +154,7 @@ def make_send(
         due_at=due_at,
         workspace_id=workspace.id if workspace is not None else None,
         payload=payload,
+        session_id=session_id,
     )
 
 
