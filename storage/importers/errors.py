@@ -61,7 +61,7 @@ class RowError:
 
     `column` is the header cell as written in the file; `reason` is one of
     "not_a_number", "negative", "not_whole", "not_a_duration", "not_a_time", "no_date",
-    "not_a_bool", "missing", "ragged"; for values out of their bounds (`core.values.FIELD_BOUNDS`)
+    "not_a_bool", "missing", "ragged"; for values out of their bounds (`values.FIELD_BOUNDS`)
     "too_large", "too_early", "too_late" (times from 2015-01-01 to tomorrow), and
     "too_long" (an id longer than `validate.TEXT_LIMITS` allows).
     """

@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from core.values import ValueParseError, parse_datetime
 from storage import repositories as repo
 from storage.errors import DuplicateImport, WorkspaceNotFound
 from storage.importers.detect import MAX_BYTES
@@ -56,6 +55,7 @@ from storage.importers.validate import (
     DuplicateFilter,
     convert_chunk,
 )
+from storage.importers.values import ValueParseError, parse_datetime
 from storage.models import ImportRecord, LiveSession, Workspace
 
 __all__ = ["ImportResult", "import_file", "rows_hash"]

@@ -1,11 +1,11 @@
 """Raw chunks → canonical frames, row by row checked; and `parse_file` for a whole file.
 
 Every cell of a column the header names is read with the value grammar of its type
-(`core.values`): counts (whole, ≥ 0), amounts (≥ 0, no percent), durations (seconds, ≥ 0), times
+(`values`): counts (whole, ≥ 0), amounts (≥ 0, no percent), durations (seconds, ≥ 0), times
 (aware UTC), text (kept verbatim, surrounding spaces removed: `=cmd|…` stays text), yes/no.
 A cell that does not read is a `RowError`; missing stays missing (NaN / NaT / None).
 
-Bounds: a number must be finite and inside its field's bounds (`core.values.FIELD_BOUNDS`:
+Bounds: a number must be finite and inside its field's bounds (`values.FIELD_BOUNDS`:
 "too_large" above the cap or beyond a float, "negative" below 0); a time must lie from
 2015-01-01 to tomorrow ("too_early" / "too_late"; tomorrow from `ConvertContext.now`).
 Text is capped by meaning (`TEXT_LIMITS`): an id longer than its cap is refused
@@ -33,7 +33,11 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from core.values import (
+from storage.importers.errors import ImportRejected, RowError
+from storage.importers.kinds import ColumnSpec, HeaderMatch, KindSpec
+from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, read_layout
+from storage.importers.source import Blob, BlobData
+from storage.importers.values import (
     ValueParseError,
     bounds_of,
     check_time,
@@ -42,10 +46,6 @@ from core.values import (
     parse_duration,
     parse_value,
 )
-from storage.importers.errors import ImportRejected, RowError
-from storage.importers.kinds import ColumnSpec, HeaderMatch, KindSpec
-from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, read_layout
-from storage.importers.source import Blob, BlobData
 
 __all__ = [
     "MAX_REPORTED",

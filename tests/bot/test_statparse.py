@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.statparse import ALIASES, KEYS, KINDS, LIMITS, parse_stats, suggest_labels
-from core.values import format_number, style_tolerance
+from storage.importers.values import format_number, style_tolerance
 
 CORPUS_PATH = Path(__file__).resolve().parents[1] / "data" / "push_corpus.yaml"
 CORPUS: list[dict[str, Any]] = yaml.safe_load(CORPUS_PATH.read_text(encoding="utf-8"))

@@ -15,7 +15,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.values import (
+from storage.importers.kinds import KINDS, ColumnSpec, HeaderMatch
+from storage.importers.validate import ConvertContext, convert_chunk
+from storage.importers.values import (
     EARLIEST_DATE,
     FIELD_BOUNDS,
     ValueParseError,
@@ -25,8 +27,6 @@ from core.values import (
     parse_duration,
     parse_value,
 )
-from storage.importers.kinds import KINDS, ColumnSpec, HeaderMatch
-from storage.importers.validate import ConvertContext, convert_chunk
 
 NOW = datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
 NUMERIC = [

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.values import (
+from storage.importers.values import (
     MISSING_MARKERS,
     NUMBER_STYLES,
     ValueParseError,
