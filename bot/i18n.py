@@ -1043,8 +1043,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "估计的误差还太大",
     },
     "bp_line": {
-        "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of predicted spend",
-        "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占预测消费的 {top_share}",
+        "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of the spend",
+        "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占消费的 {top_share}",
     },
     "bp_sure_high": {"en": "high", "zh": "高"},
     "bp_sure_medium": {"en": "medium", "zh": "中"},

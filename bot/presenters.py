@@ -438,8 +438,8 @@ def buying_power_line(
     """The summary's buying-power line (a ``BuyingPowerSummary``): how sure in words from
     the held-out R², predicted against actual GMV, the top tier's share. R² and MAE stay
     in the JSON."""
-    total = sum(row.predicted_spend for row in bp.tiers) or None
-    top = next((row.predicted_spend for row in bp.tiers if row.tier == "top"), None)
+    from core.report import top_tier_share
+
     model = (
         t(lang, "model_baseline")
         if bp.source == "baseline"
@@ -452,7 +452,7 @@ def buying_power_line(
         sure=t(lang, f"bp_sure_{bp.how_sure}"),
         predicted=fmt_money(bp.predicted_gmv, lang, currency),
         actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang, currency),
-        top_share=fmt_pct(top / total if top is not None and total else None, digits=0),
+        top_share=fmt_pct(top_tier_share(bp.tiers), digits=0),
     )
 
 

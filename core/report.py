@@ -92,6 +92,7 @@ __all__ = [
     "Suggestion",
     "TierRow",
     "build_report",
+    "top_tier_share",
 ]
 
 Number = float | int | None
@@ -703,17 +704,10 @@ def _suggestions(
             add(2.2, "low_click_rate", click_rate_pct=_r1(ctr * 100))
     if k.engagement_rate is not None and k.engagement_rate < 1.0:
         add(2.0, "low_engagement", per_viewer=round(k.engagement_rate, 2))
-    if bp is not None and bp.tiers:
-        total = sum(
-            t.actual_spend if t.actual_spend is not None else t.predicted_spend for t in bp.tiers
-        )
-        top = next((t for t in bp.tiers if t.tier == "top"), None)
-        if top is not None and total > 0:
-            share = (
-                top.actual_spend if top.actual_spend is not None else top.predicted_spend
-            ) / total
-            if share >= 0.5:
-                add(1.8, "top_tier_concentration", top_share_pct=_r1(share * 100))
+    if bp is not None:
+        share = top_tier_share(bp.tiers)
+        if share is not None and share >= 0.5:
+            add(1.8, "top_tier_concentration", top_share_pct=round(share * 100))
     if bp is not None and bp.coefficients and (bp.held_out_r2 or 0) >= 0.02:
         beta = bp.coefficients.get("watch_time_s")
         if beta is not None and beta > 0:
@@ -866,3 +860,17 @@ def build_report(
         viewer_scores=viewer_scores,
         figures=figures,
     )
+
+
+def top_tier_share(tiers: list[TierRow]) -> float | None:
+    """The top 10 %'s share of the viewers' spend: what they spent where it is known, else
+    what they are predicted to spend (one figure for the summary line and its advice)."""
+
+    def spend(row: TierRow) -> float:
+        return row.actual_spend if row.actual_spend is not None else row.predicted_spend
+
+    total = sum(spend(row) for row in tiers)
+    top = next((row for row in tiers if row.tier == "top"), None)
+    if top is None or not total > 0:
+        return None
+    return spend(top) / total
