@@ -23,7 +23,9 @@ followed by the rest of the text; ``Forbidden`` becomes :class:`ChatGone`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import re
 import time
 import warnings
@@ -259,12 +261,18 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     names no chat, the limit is the bot's: every send waits. The request is then retried,
     at most ``max_retries`` times (the last ``RetryAfter`` is raised).
 
-    The schedule alone is not enough: Telegram counts the sends that *arrive* in any second.
-    When this process stalls (a long stretch of work holding the interpreter, a collection
-    of garbage), the sends due meanwhile leave together once it resumes and the ones after
-    them leave on time: a stall of 70 ms at 28/s puts 31 sends in one second, a 429. So each
-    paced send also waits, at the moment it leaves, until fewer than the rate's worth of
-    sends left this process in the last second (:meth:`_leave`).
+    The schedule alone is not enough: Telegram counts the sends that *arrive* in any second,
+    and a send arrives at some moment between when it leaves and when its answer comes
+    back. When this process stalls (a long stretch of work holding the interpreter, a
+    collection of garbage), the sends due meanwhile leave together once it resumes; when
+    the other side stalls (or the connection pool holds requests back), sends that left on
+    time arrive together. A stall of 70 ms at 28/s puts 31 sends in one second, a 429. So
+    each paced send also waits, at the moment it leaves, until fewer than
+    :attr:`window_sends` sends are either still waiting for their answer or were answered
+    within the last second (:meth:`_leave`). Any second then holds at most that many
+    arrivals whatever the stalls: a send arriving in it either is one of those the last
+    of them saw at its leaving, or is that last one. The price is throughput when answers
+    are slow: each send holds its place for its round trip plus a second.
     """
 
     WINDOW_S = 1.0
@@ -285,9 +293,12 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         self.paces: Paces = paces if paces is not None else MemoryPaces()
         per_second = rate if rate is not None else ceiling * PACE_SHARE
         self.global_pace = Pace("global", 1.0 / per_second)
-        self.window_sends = max(1, int(per_second))
-        """Paced sends that may leave this process in any :data:`WINDOW_S`."""
-        self._left: deque[float] = deque()
+        self.window_sends = max(1, math.ceil(ceiling) - 1)
+        """Paced sends that may be unanswered, or answered within the last
+        :data:`WINDOW_S`, when one more leaves: one under Telegram's ceiling."""
+        self._in_flight = 0
+        self._answered: deque[float] = deque()
+        self._wake: asyncio.Event | None = None
         self._private = (chat_interval, chat_burst)
         self._group = (group_interval, group_burst)
         self.max_retries = max_retries
@@ -345,16 +356,32 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 return
 
     async def _leave(self) -> None:
-        """Wait until a send may leave now without more than `window_sends` leaving in one
-        window (sends held back by a stall do not add to the ones that follow on time)."""
+        """Wait until a send may leave now: fewer than `window_sends` paced sends are
+        waiting for their answer or were answered within the last window. Pair with
+        :meth:`_answered_now`."""
         while True:
             now = self._clock()
-            while self._left and self._left[0] <= now - self.WINDOW_S:
-                self._left.popleft()
-            if len(self._left) < self.window_sends:
-                self._left.append(now)
+            answered = self._answered
+            while answered and answered[0] <= now - self.WINDOW_S:
+                answered.popleft()
+            if self._in_flight + len(answered) < self.window_sends:
+                self._in_flight += 1
                 return
-            await asyncio.sleep(self._left[0] + self.WINDOW_S - now + 0.001)
+            if self._wake is None:
+                self._wake = asyncio.Event()
+            wake = self._wake
+            timeout = answered[0] + self.WINDOW_S - now + 0.001 if answered else None
+            # a send answered (or an answer aging out of the window) frees a place
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout)
+
+    def _answered_now(self) -> None:
+        """A send that left through :meth:`_leave` has its answer (or failed)."""
+        self._in_flight -= 1
+        self._answered.append(self._clock())
+        wake, self._wake = self._wake, None
+        if wake is not None:
+            wake.set()
 
     async def process_request(
         self,
@@ -392,6 +419,9 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 delay = seconds.total_seconds() if not isinstance(seconds, int) else float(seconds)
                 key = self.note_retry_after(chat_key, delay + 0.1)
                 log.info("%s: retry after %.1f s (pauses %s)", endpoint, delay, key)
+            finally:
+                if paced:
+                    self._answered_now()
 
     async def shutdown(self) -> None:
         self.paces.close()

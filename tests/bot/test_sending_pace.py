@@ -142,3 +142,63 @@ def test_memory_and_database_paces_follow_the_same_rules(engine: Engine) -> None
         assert stored.wait == pytest.approx(in_memory.wait, abs=1e-5), (step, chat)
         held += not stored.reserved
     assert held == 2  # the private chat's fourth send and the group's fifth wait their turn
+
+
+async def _fan_out_to_a_stalling_server(limiter: PacedRateLimiter, sends: int) -> list[float]:
+    """`sends` sends to as many chats through the limiter to a server that answers each in
+    5 ms but stops reading for 0.4 s one second in (a stall on the other side, or requests
+    held in a connection pool): when each arrived."""
+    arrived: list[float] = []
+    stalled_until = [0.0]
+    started = time.monotonic()
+
+    async def send() -> bool:
+        await asyncio.sleep(0.005)
+        now = time.monotonic()
+        if stalled_until[0] == 0.0 and now - started >= 1.0:
+            stalled_until[0] = now + 0.4
+        if now < stalled_until[0]:
+            await asyncio.sleep(stalled_until[0] - now)
+        arrived.append(time.monotonic())
+        return True
+
+    await asyncio.gather(
+        *(
+            limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat}, None)
+            for chat in range(1, sends + 1)
+        )
+    )
+    return sorted(arrived)
+
+
+async def test_sends_held_up_on_the_other_side_do_not_arrive_together() -> None:
+    limiter = PacedRateLimiter()
+    arrived = await _fan_out_to_a_stalling_server(limiter, 90)
+    assert len(arrived) == 90
+    assert refused([(at, chat) for chat, at in enumerate(arrived, start=1)]) == 0
+    assert limiter._in_flight == 0  # every send that left was answered
+
+
+class _CountedAsTheyLeave(PacedRateLimiter):
+    """The window as it was: sends counted when they left, their answers not awaited."""
+
+    async def _leave(self) -> None:
+        while True:
+            now = self._clock()
+            while self._answered and self._answered[0] <= now - self.WINDOW_S:
+                self._answered.popleft()
+            if len(self._answered) < self.window_sends:
+                self._answered.append(now)
+                return
+            await asyncio.sleep(self._answered[0] + self.WINDOW_S - now + 0.001)
+
+    def _answered_now(self) -> None:
+        pass
+
+
+async def test_counting_sends_as_they_leave_lets_a_stall_on_the_other_side_through() -> None:
+    """The check above can fail: counted as they leave, the sends that left on time during
+    the other side's stall arrive together after it, with the ones on time after it."""
+    arrived = await _fan_out_to_a_stalling_server(_CountedAsTheyLeave(), 90)
+    assert len(arrived) == 90
+    assert refused([(at, chat) for chat, at in enumerate(arrived, start=1)]) > 0
