@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["CURRENCY_SIGNS", "fmt_duration", "fmt_money", "fmt_num", "fmt_pct"]
+__all__ = ["CURRENCY_SIGNS", "fmt_change_pct", "fmt_duration", "fmt_money", "fmt_num", "fmt_pct"]
 
 
 def _missing(value: float | None) -> bool:
@@ -74,6 +74,14 @@ def fmt_pct(value: float | None, *, digits: int = 1) -> str:
         return "—"
     assert value is not None
     return f"{value * 100:.{digits}f}%"
+
+
+def fmt_change_pct(value: float, *, digits: int = 1) -> str:
+    """A relative change (−0.035) as `−3.5%`, always signed, with a true minus sign."""
+    text = f"{abs(value) * 100:.{digits}f}%"
+    if float(text[:-1]) == 0:
+        return f"±{text}"
+    return ("+" if value > 0 else "−") + text
 
 
 def fmt_duration(seconds: float | None, lang: str = "en") -> str:

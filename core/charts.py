@@ -214,7 +214,7 @@ def _num(v: float, lang: str) -> str:
         for div, suf in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if a >= div:
                 return f"{v / div:.1f}{suf}"
-    return f"{v:.0f}" if a >= 10 or v == int(v) else f"{v:.1f}"
+    return f"{v:,.0f}" if a >= 10 or v == int(v) else f"{v:.1f}"
 
 
 def _title(ax: Any, s: _Style, text: str) -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.formatting import fmt_duration, fmt_money, fmt_pct
+from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_pct
 from bot.i18n import t
 from bot.presenters_timeline import event_effect_lines
 from bot.services.figures import SAME_STREAM_S, StreamRecord, stream_history
@@ -252,7 +252,9 @@ _TREND_KEYS = {"better": "trend_better", "worse": "trend_worse", "same": "trend_
 
 
 def _change(change: float | None, lang: str) -> str:
-    return "" if change is None else t(lang, "digest_change", change=f"{change:+.0%}")
+    return (
+        "" if change is None else t(lang, "digest_change", change=fmt_change_pct(change, digits=0))
+    )
 
 
 def build_digest(

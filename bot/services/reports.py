@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
+from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
 from bot.services.figures import platform_row, store_figures
 from storage import repositories as repo
@@ -190,7 +190,7 @@ def disagreement_lines(report: SessionReport, lang: str, currency: str | None = 
             + _figure_value(figure, r.other_value, lang, currency)
             for r in entries
         )
-        diff = "—" if not math.isfinite(first.rel_diff) else f"{first.rel_diff * 100:+.1f}%"
+        diff = "—" if not math.isfinite(first.rel_diff) else fmt_change_pct(first.rel_diff)
         out.append(
             t(
                 lang,
@@ -261,27 +261,24 @@ def format_summary(
         else:
             lines.append(t(lang, "summary_no_data", id=session_id))
         return "\n".join(lines)
-    if k.duration_s is not None or k.peak_online is not None:
-        lines.append(
-            t(
-                lang,
-                "summary_line_duration",
-                duration=fmt_duration(k.duration_s, lang),
-                peak=fmt_num(k.peak_online, lang),
-                avg=fmt_num(k.avg_online, lang),
-            )
-        )
-    if k.viewers is not None:
-        lines.append(
-            t(
-                lang,
-                "summary_line_viewers",
-                viewers=fmt_num(k.viewers, lang),
-                watch=fmt_duration(k.avg_watch_s, lang),
-                engagement=fmt_num(k.engagement_rate, lang),
-                followers=fmt_num(k.followers, lang),
-            )
-        )
+    num = lambda v: fmt_num(v, lang)  # noqa: E731
+    duration = _items(
+        lang,
+        ("line_duration", k.duration_s, lambda v: fmt_duration(v, lang)),
+        ("line_peak", k.peak_online, num),
+        ("line_avg_online", k.avg_online, num),
+    )
+    if duration:
+        lines.append(duration)
+    audience = _items(
+        lang,
+        ("line_viewers", k.viewers, num),
+        ("line_avg_watch", k.avg_watch_s, lambda v: fmt_duration(v, lang)),
+        ("line_engagement", k.engagement_rate, num),
+        ("line_followers", k.followers, num),
+    )
+    if audience:
+        lines.append(audience)
     from bot.presenters import attention_line, buying_power_line
 
     if (line := attention_line(report.attention, lang)) is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.formatting import fmt_duration, fmt_money, fmt_num
+from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_num
 from bot.i18n import t
 from bot.services.digests import stream_records
 from bot.services.figures import StreamRecord, refresh_session_figures, stream_history
@@ -129,7 +129,9 @@ def _comparison(
         if c.figure == "gmv":
             shown = partial(fmt_money, currency=currency)
         change = (
-            t(lang, "compare_change", change=f"{c.change:+.0%}") if c.change is not None else ""
+            t(lang, "compare_change", change=fmt_change_pct(c.change, digits=0))
+            if c.change is not None
+            else ""
         )
         items.append(
             t(

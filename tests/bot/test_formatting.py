@@ -52,3 +52,20 @@ def test_money_with_the_workspace_currency() -> None:
     assert fmt_money(5, "en", "CHF") == "5 CHF"  # a code without a sign follows the number
     assert fmt_money(None, "en", "USD") == "—"
     assert fmt_money(54.32, "en", None) == "54.32"
+
+
+def test_a_change_is_signed_with_a_true_minus() -> None:
+    from bot.formatting import fmt_change_pct
+
+    assert fmt_change_pct(0.044) == "+4.4%"
+    assert fmt_change_pct(-0.035) == "−3.5%"
+    assert fmt_change_pct(-0.2, digits=0) == "−20%"
+    assert fmt_change_pct(0.0001) == "±0.0%"
+
+
+def test_chart_labels_group_thousands_like_the_text() -> None:
+    from core.charts import _num
+
+    assert _num(2714, "zh") == "2,714" == fmt_num(2714, "zh")
+    assert _num(4321, "zh") == "4,321"
+    assert _num(12_345, "zh") == "1.2万"

@@ -251,3 +251,13 @@ def test_buying_power_sums_unclipped_and_says_how_sure() -> None:
     assert r.viewer_scores is not None and (r.viewer_scores["score"] >= 0).all()
     text = format_summary(r, "en")
     assert "how sure" in text and "R²" not in text and "MAE" not in text
+
+
+def test_a_missing_figure_is_left_out_of_its_line_not_shown_as_a_dash() -> None:
+    from bot.services.reports import format_summary
+
+    r = build_report(viewers=simulate_viewers(800, seed=3))
+    assert r.kpis.followers is None and r.kpis.viewers is not None
+    for lang, start, word in (("zh", "观看人数", "涨粉"), ("en", "Viewers", "followers")):
+        line = next(x for x in format_summary(r, lang).splitlines() if x.startswith(start))
+        assert word not in line and "—" not in line, line
