@@ -9,7 +9,8 @@ same run: the sustained messages per second as a share of Telegram's ceiling (go
 and the 429 answers (goal 0) with the application's rate limiter
 (:class:`bot.services.sending.PacedRateLimiter`), and with PTB's ``AIORateLimiter`` (the
 previous approach, which lets a second's worth of messages out at once and pauses every chat
-on any 429).
+on any 429). ``--load K`` keeps K other processes busy on the machine's cores while the
+digests are sent (a shared, noisy machine: the bot and the fake stall now and then).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import asyncio
 import json
 import logging
+import multiprocessing
 import subprocess
 import sys
 import tempfile
@@ -84,7 +86,12 @@ class FakeProcess:
 # ------------------------------------------------------------------------ the bot's side
 
 
-async def fan_out(url: str, fake_url: str, folder: Path, *, limiter: str) -> float:
+def _busy() -> None:
+    while True:
+        pass
+
+
+async def fan_out(url: str, fake_url: str, folder: Path, *, limiter: str, load: int = 0) -> float:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=DEFAULT_TOKEN,
@@ -108,9 +115,16 @@ async def fan_out(url: str, fake_url: str, folder: Path, *, limiter: str) -> flo
         await scheduler.sweep()
         await scheduler.wait_prepared()
         clock.now = DUE
+        hogs = [multiprocessing.Process(target=_busy, daemon=True) for _ in range(load)]
+        for hog in hogs:
+            hog.start()
         started = time.perf_counter()
-        await scheduler.sweep()
-        await scheduler.wait_idle()
+        try:
+            await scheduler.sweep()
+            await scheduler.wait_idle()
+        finally:
+            for hog in hogs:
+                hog.kill()
         elapsed = time.perf_counter() - started
     finally:
         await app.stop()
@@ -120,13 +134,13 @@ async def fan_out(url: str, fake_url: str, folder: Path, *, limiter: str) -> flo
     return elapsed
 
 
-def run(n: int, limiter: str, first_chat: int) -> dict[str, float]:
+def run(n: int, limiter: str, first_chat: int, load: int = 0) -> dict[str, float]:
     folder = Path(tempfile.mkdtemp(prefix=f"bench-fanout-{limiter}-"))
     url = f"sqlite:///{folder / 'bench.db'}"
     seed(url, n, first_chat)
     fake = FakeProcess()
     try:
-        elapsed = asyncio.run(fan_out(url, fake.url, folder, limiter=limiter))
+        elapsed = asyncio.run(fan_out(url, fake.url, folder, limiter=limiter, load=load))
     finally:
         data = fake.report()
     photos = data["photos"]
@@ -146,6 +160,7 @@ def run(n: int, limiter: str, first_chat: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workspaces", type=int, default=2000)
+    parser.add_argument("--load", type=int, default=0, help="busy processes while sending")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -154,11 +169,12 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     n = args.workspaces
     results = {
-        "PacedRateLimiter (ours)": run(n, "paced", 100_000),
-        "AIORateLimiter (previous)": run(n, "aio", 300_000),
+        "PacedRateLimiter (ours)": run(n, "paced", 100_000, args.load),
+        "AIORateLimiter (previous)": run(n, "aio", 300_000, args.load),
     }
+    busy = f", {args.load} busy processes beside them while sending" if args.load else ""
     print(
-        f"digest fan-out to {n} workspaces, the fake Bot API in its own process "
+        f"digest fan-out to {n} workspaces, the fake Bot API in its own process{busy} "
         f"(Telegram's ceiling {CEILING:.0f} messages/s; goal ≥ {GOAL:.2f} × it, 0 × 429)"
     )
     for name, r in results.items():

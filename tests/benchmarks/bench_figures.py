@@ -10,7 +10,8 @@ timed on SQLite, each figure beside a baseline from the same run:
   The first read after the migration computes and stores the missing figures once; it
   is printed apart and not in the p95.
 * fan-out: push p95 while the digests of 2,000 workspaces are being prepared against the
-  same pushes idle (target ≤ 1.5×): as the scheduler prepares them, in batches in its
+  same pushes idle (target ≤ 1.5×), pushes back to back until 300 digests are made (the
+  preparation's throughput printed beside): as the scheduler prepares them, in batches in its
   preparing process pool (two processes at the lowest priority, each reading the
   database and rendering the charts), and beside it the way it used to: in two compute threads of the
   bot's own process (charts not counted), sharing its interpreter lock with the pushes.
@@ -149,6 +150,9 @@ def main() -> None:
     parser.add_argument("--fleet", type=int, default=2000, help="0: no fan-out")
     parser.add_argument("--workers", type=int, default=2, help="threads or processes")
     parser.add_argument(
+        "--digests", type=int, default=300, help="pushes go on until this many are prepared"
+    )
+    parser.add_argument(
         "--no-threads", dest="threads", action="store_false", help="skip the way before"
     )
     parser.add_argument("--skip-history", action="store_true")
@@ -207,7 +211,9 @@ def main() -> None:
         url = worker_db_url(engine)
         batches = digest_batches([(w, covers) for w in fleet])
         futures = [pool.submit(prepare_digests, url, batch) for batch in batches]
-        during, took, made = _during(engine, empty, futures, 3000, args.pushes)
+        during, took, made = _during(
+            engine, empty, futures, 3000, args.pushes, -(-args.digests // len(batches[0]))
+        )
         t_mid = time.perf_counter()
         paused, running = _interleaved(engine, empty, pool, 4000, args.pushes)
         t_mid = time.perf_counter() - t_mid
@@ -217,10 +223,12 @@ def main() -> None:
         # the machine is shared: the same pushes idle again, after the fan-out
         after = _series(lambda i: _push(engine, *empty, i), args.pushes, 5000)
         print(
-            f"digest fan-out of {args.fleet} workspaces, pushes while it is prepared "
-            f"(up to {4 * args.pushes}; the preparation is stopped after them): "
+            f"digest fan-out of {args.fleet} workspaces, pushes back to back while it is "
+            f"prepared (at least {4 * args.pushes}, and until {args.digests} digests are made "
+            "by the processes; the preparation is stopped after them): "
             + "; ".join(
-                f"{name}: {len(xs)} pushes in {took:.1f} s, ~{made} digests made"
+                f"{name}: {len(xs)} pushes in {took:.1f} s, ~{made} digests made "
+                f"({made / took:.1f}/s)"
                 for name, xs, took, made in runs
             )
         )
@@ -275,17 +283,20 @@ def _interleaved(  # type: ignore[no-untyped-def]
 
 
 def _during(  # type: ignore[no-untyped-def]
-    engine, empty: tuple[int, int], futures: list, first: int, pushes: int
+    engine, empty: tuple[int, int], futures: list, first: int, pushes: int, digests: int = 0
 ) -> tuple[list[float], float, int]:
-    """Pushes while ``futures`` run (up to 4 × ``pushes``; the caller cancels the rest):
-    the pushes' durations, the seconds it took and how many futures finished."""
+    """Pushes while ``futures`` run: at least 4 × ``pushes``, and on until ``digests``
+    futures have finished (the caller cancels the rest); the pushes' durations, the
+    seconds it took and how many futures finished."""
     done = threading.Event()
     left = [len(futures)]
+    finished_count = [0]
     lock = threading.Lock()
 
     def one_done(_: object) -> None:
         with lock:
             left[0] -= 1
+            finished_count[0] += 1
             if left[0] == 0:
                 done.set()
 
@@ -295,7 +306,7 @@ def _during(  # type: ignore[no-untyped-def]
     time.sleep(0.2)  # the fan-out is under way
     during: list[float] = []
     i = first
-    while not done.is_set() and len(during) < 4 * pushes:
+    while not done.is_set() and (len(during) < 4 * pushes or finished_count[0] < digests):
         during.append(_push(engine, *empty, i))
         i += 1
     took = time.perf_counter() - t0
