@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("demo-out"))
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--lang", choices=["en", "zh"], default="en")
-    demo.add_argument("--database", default=None, help="default: data/demo.db")
+    demo.add_argument(
+        "--database", default=None, help="a file or a database URL (default: data/demo.db)"
+    )
     imp = sub.add_parser("import", help="import a .csv/.xlsx export into a chat's workspace")
     imp.add_argument("file", type=Path)
     imp.add_argument("--chat", type=int, required=True)
@@ -92,7 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=["en", "zh"], default="en", help="your Telegram language")
     chat.add_argument("--group", action="store_true", help="a team group instead of a private chat")
     chat.add_argument("--out", type=Path, default=Path("chat-out"), help="where photos are saved")
-    chat.add_argument("--database", default=None, help="default: data/chat.db")
+    chat.add_argument(
+        "--database", default=None, help="a file or a database URL (default: data/chat.db)"
+    )
     db = sub.add_parser("db", help="database upkeep")
     db.add_argument("action", choices=["upgrade"])
     return parser
@@ -156,7 +160,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services.demo import run_demo
 
-    url = args.database or f"sqlite:///{Path('data') / 'demo.db'}"
+    url = _database_url(args.database or Path("data") / "demo.db")
     engine = _engine(settings, url)
     result = run_demo(engine, out_dir=args.out, seed=args.seed, lang=args.lang)
     print(result.text)
@@ -366,12 +370,21 @@ def _retrain(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(o.error is None for o in outcomes) else 1
 
 
+def _database_url(value: str | Path) -> str:
+    """A database URL as given (``postgresql+psycopg://…``, ``sqlite:///…``), or a file's
+    path as the URL of an SQLite database there."""
+    text = str(value)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser()}"
+
+
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.chat import ChatOptions, run_chat
 
     logging.getLogger().setLevel(logging.WARNING)  # the conversation, not the logs
 
-    url = args.database or f"sqlite:///{Path('data') / 'chat.db'}"
+    url = _database_url(args.database or Path("data") / "chat.db")
     local = settings.model_copy(update={"database_url": url})
     return run_chat(local, ChatOptions(lang=args.lang, group=args.group, out_dir=args.out))
 

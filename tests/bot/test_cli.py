@@ -32,9 +32,16 @@ def test_demo_stores_a_stream_and_writes_summary_and_charts(
 
     assert main(["report", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    for section, key in [("kpis", "gmv"), ("kpis", "peak_online"), ("kpis", "viewers"),
-                         ("kpis", "buyers"), ("kpis", "gpm"), ("kpis", "uv_value"),
-                         ("attention", "lambda_per_s"), ("attention", "half_life_s")]:
+    for section, key in [
+        ("kpis", "gmv"),
+        ("kpis", "peak_online"),
+        ("kpis", "viewers"),
+        ("kpis", "buyers"),
+        ("kpis", "gpm"),
+        ("kpis", "uv_value"),
+        ("attention", "lambda_per_s"),
+        ("attention", "half_life_s"),
+    ]:
         assert isinstance(report[section][key], int | float), (section, key)
     # the simulated stream's watch times are exponential with λ ≈ 1/300 per second
     assert report["attention"]["lambda_per_s"] == pytest.approx(1 / 300, rel=0.25)
@@ -48,8 +55,19 @@ def test_demo_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "半衰期" in out and "下一场可以试试" in out
 
 
-def test_report_of_an_unknown_session(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_database_may_be_given_as_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "here" / "demo.db"
+    path.parent.mkdir()
+    assert main(["demo", "--out", str(tmp_path / "out"), "--database", str(path)]) == 0
+    assert "Session #1" in capsys.readouterr().out
+    assert path.stat().st_size > 0
+
+
+def test_report_of_an_unknown_session(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LIVEHOST_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     assert main(["report", "42"]) == 1
     assert "No session #42" in capsys.readouterr().err
@@ -189,6 +207,8 @@ def test_forecast_replays_a_stored_stream_beside_its_final_gmv(
     assert "No session #9" in capsys.readouterr().err
     assert main(["forecast", "2", "--at", "-3"]) == 2
     assert "--at" in capsys.readouterr().err
+
+
 def test_import_creates_the_stream_of_a_files_dates_and_takes_column_answers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
