@@ -110,11 +110,14 @@ __all__ = [
     "usual",
 ]
 
-DEFINITIONS_VERSION = 2
+DEFINITIONS_VERSION = 3
 """Bumped whenever a definition changes: stored figures of an older version are recomputed."""
 
 TOLERANCE = 0.015
 """Two sources further apart than this (relative) are reported."""
+RUNNING_TOTALS = frozenset({"gmv", "orders", "items"})
+"""Figures a host's pushes carry as running totals: a push above the session's total from
+a file is a disagreement worth a line (below it is only an earlier reading)."""
 
 Source = Literal["platform", "session", "products", "viewers", "minutes", "pushes"]
 SOURCES: tuple[Source, ...] = ("platform", "session", "products", "viewers", "minutes", "pushes")
@@ -493,8 +496,10 @@ def _reconcile(
     recon: list[Reconciliation],
 ) -> None:
     for other_src, other in others:
-        if other_src == "pushes":
-            continue  # a reading typed at a moment, not the session's total: not compared
+        if other_src == "pushes" and not (name in RUNNING_TOTALS and other > value):
+            # a reading typed at a moment, not the session's total: below it is expected;
+            # a running total above it means one of the two is wrong
+            continue
         rel = _rel(value, other)
         if rel is None or abs(rel) <= TOLERANCE:
             continue

@@ -58,7 +58,8 @@ def test_sources_follow_one_order(stream) -> None:  # type: ignore[no-untyped-de
     assert f.get("conversion") == pytest.approx(10 / len(stream.viewers))
     # the viewer rows' and minutes' GMV are far from the platform's: both listed
     others = {r.other_source for r in f.reconciliation if r.figure == "gmv"}
-    assert others == {"viewers", "minutes"}  # pushes are moments' readings, not totals
+    # and the pushes, whose running total went past the platform's 1,000
+    assert others == {"viewers", "minutes", "pushes"}
 
 
 def test_the_issue_example_minutes_against_viewer_rows() -> None:
@@ -108,6 +109,21 @@ def test_within_tolerance_is_not_reported() -> None:
     assert f.reconciliation[0].rel_diff == pytest.approx(1000 / 900 - 1)
     snaps = pd.DataFrame({"ts": [START + timedelta(minutes=5)], "gmv": [500.0]})
     assert compute_figures(snapshots=snaps, platform={"gmv": 1000.0}).reconciliation == []
+
+
+def test_a_push_above_the_files_total_is_a_disagreement_below_it_an_earlier_reading() -> None:
+    viewers = pd.DataFrame({"user_id": ["a", "b"], "spend": [50_000.0, 44_000.0]})
+    at = [START + timedelta(minutes=m) for m in (5, 40)]
+    below = pd.DataFrame({"ts": at, "gmv": [3_000.0, 80_000.0], "online": [900.0, 1200.0]})
+    assert compute_figures(snapshots=below, viewers=viewers).reconciliation == []
+    above = below.assign(gmv=[3_000.0, 122_000.0], orders=[20.0, 88.0])
+    f = compute_figures(snapshots=above, viewers=viewers)
+    assert f.get("gmv") == 94_000 and f.source("gmv") == "viewers"
+    (r,) = f.reconciliation
+    assert (r.figure, r.other_source, r.other_value) == ("gmv", "pushes", 122_000)
+    # a push's online is a reading at a moment: never compared
+    peak = compute_figures(snapshots=below, minutes=_minutes(1, online=[700.0]))
+    assert peak.reconciliation == []
 
 
 def test_platform_average_stay_gives_the_half_life_when_nothing_else_does() -> None:
