@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["CURRENCY_SIGNS", "fmt_change_pct", "fmt_duration", "fmt_money", "fmt_num", "fmt_pct"]
+__all__ = [
+    "CURRENCY_SIGNS",
+    "fmt_change_pct",
+    "fmt_duration",
+    "fmt_money",
+    "fmt_num",
+    "fmt_pct",
+    "fmt_title",
+]
 
 
 def _missing(value: float | None) -> bool:
@@ -74,6 +82,14 @@ def fmt_pct(value: float | None, *, digits: int = 1) -> str:
         return "—"
     assert value is not None
     return f"{value * 100:.{digits}f}%"
+
+
+def fmt_title(title: str | None, lang: str = "en") -> str:
+    """A session's title in quotes after its number (` “Weekend special”`, zh `“周末专场”`);
+    nothing but the spacing when it has none."""
+    if not title:
+        return "" if lang != "zh" else " "
+    return f"“{title}”" if lang == "zh" else f" “{title}”"
 
 
 def fmt_change_pct(value: float, *, digits: int = 1) -> str:

@@ -210,8 +210,8 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     # --- session summary ---------------------------------------------------------------------
     "summary_title": {
-        "en": "📊 Session #{id} “{title}” — {when}",
-        "zh": "📊 第 {id} 场“{title}”— {when}",
+        "en": "📊 Session #{id}{title} — {when}",
+        "zh": "📊 第 {id} 场{title}— {when}",
     },
     "summary_too_short": {
         "en": "Only {duration} of pushes: too little for a summary. Push numbers during the stream or upload its exports, then /summary {id}.",
@@ -374,8 +374,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "compare_peak": {"en": "peak online", "zh": "最高在线"},
     "compare_duration": {"en": "duration", "zh": "时长"},
     "sessions_line": {
-        "en": "#{id} “{title}” — {when} · {duration} · GMV {gmv}",
-        "zh": "#{id}“{title}”— {when} · {duration} · 成交额 {gmv}",
+        "en": "#{id}{title} — {when} · {duration} · GMV {gmv}",
+        "zh": "#{id}{title}— {when} · {duration} · 成交额 {gmv}",
     },
     "sessions_open": {"en": "live now", "zh": "直播中"},
     "sessions_footer": {

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.context import Context
-from bot.formatting import fmt_duration, fmt_money
+from bot.formatting import fmt_duration, fmt_money, fmt_title
 from bot.handlers.common import (
     button_owner_ok,
     in_compute_worker,
@@ -86,7 +86,7 @@ async def sessions_command(update: Update, context: Context) -> None:
                 ws.language,
                 "sessions_line",
                 id=line.session_id,
-                title=line.title or "—",
+                title=fmt_title(line.title, ws.language),
                 when=line.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 duration=(
                     t(ws.language, "sessions_open")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_num, fmt_pct
+from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_num, fmt_pct, fmt_title
 from bot.i18n import CATALOG, t
 from bot.services.figures import platform_row, store_figures
 from storage import repositories as repo
@@ -250,7 +250,7 @@ def format_summary(
             lang,
             "summary_title",
             id=session_id if session_id is not None else "—",
-            title=report.title or "",
+            title=fmt_title(report.title, lang),
             when=_when(report, timezone),
         )
     ]

@@ -69,3 +69,36 @@ def test_chart_labels_group_thousands_like_the_text() -> None:
     assert _num(2714, "zh") == "2,714" == fmt_num(2714, "zh")
     assert _num(4321, "zh") == "4,321"
     assert _num(12_345, "zh") == "1.2万"
+
+
+def test_a_title_is_quoted_and_a_missing_one_leaves_no_empty_quotes() -> None:
+    from bot.formatting import fmt_title
+    from bot.i18n import t
+
+    line = t(
+        "zh",
+        "sessions_line",
+        id=2,
+        title=fmt_title(None, "zh"),
+        when="11-20",
+        duration="2小时",
+        gmv="9万",
+    )
+    assert line.startswith("#2 — 11-20") and "“" not in line
+    line = t(
+        "zh",
+        "sessions_line",
+        id=1,
+        title=fmt_title("周末专场", "zh"),
+        when="11-30",
+        duration="1小时",
+        gmv="9万",
+    )
+    assert line.startswith("#1“周末专场”— 11-30")
+    assert (
+        t("en", "summary_title", id=2, title=fmt_title("", "en"), when="x") == "📊 Session #2 — x"
+    )
+    assert (
+        t("en", "summary_title", id=2, title=fmt_title("Sale", "en"), when="x")
+        == "📊 Session #2 “Sale” — x"
+    )
