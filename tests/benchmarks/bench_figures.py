@@ -11,7 +11,9 @@ timed on SQLite, each figure beside a baseline from the same run:
   is printed apart and not in the p95.
 * fan-out: push p95 while the digests of 2,000 workspaces are being prepared against the
   same pushes idle (target ≤ 1.5×), pushes back to back until 300 digests are made (the
-  preparation's throughput printed beside): as the scheduler prepares them, in batches in its
+  preparation's throughput printed beside), into live streams of 120 pushes each (a push's
+  work grows with its stream, so idle and during meet the same stream lengths): as the
+  scheduler prepares them, in batches in its
   preparing process pool (two processes at the lowest priority, each reading the
   database and rendering the charts), and beside it the way it used to: in two compute threads of the
   bot's own process (charts not counted), sharing its interpreter lock with the pushes.
@@ -93,6 +95,34 @@ def _push(engine, wid: int, sid: int, i: int) -> float:  # type: ignore[no-untyp
     )
     live_insight(engine, workspace_id=wid, session_id=sid, now=at)
     return time.perf_counter() - t0
+
+
+PER_STREAM = 120
+"""Pushes in one live stream of the fan-out section: two hours at a push a minute."""
+
+
+class LiveStreams:
+    """Pushes into live streams of :data:`PER_STREAM` pushes each, a new workspace going
+    live after each: a push's own work grows with the pushes of its stream, so every phase
+    meets streams of the same lengths (whole streams for the idle baselines)."""
+
+    def __init__(self, engine, first_chat: int) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.chat = first_chat
+        self.count = 0
+        self.live: tuple[int, int] | None = None
+
+    def fresh(self) -> None:
+        """The next push opens a new stream."""
+        self.count = 0
+
+    def push(self, _: int = 0) -> float:
+        if self.live is None or self.count % PER_STREAM == 0:
+            self.chat += 1
+            self.live = _workspace(self.engine, self.chat, 0)
+            self.count = 0
+        self.count += 1
+        return _push(self.engine, *self.live, self.count)
 
 
 def _naive_insight_history(engine, wid: int, sid: int) -> float:  # type: ignore[no-untyped-def]
@@ -196,14 +226,17 @@ def main() -> None:
             return
         fleet = _fleet(engine, args.fleet)
         covers = (NOW - timedelta(days=1)).date()
-        idle = _series(lambda i: _push(engine, *empty, i), args.pushes, 1000)
+        streams = LiveStreams(engine, 10_000)
+        whole = 2 * PER_STREAM  # the idle baselines: two whole streams
+        idle = _series(streams.push, whole)
         runs: list[tuple[str, list[float], float, int]] = []
         if args.threads:
             compute = ThreadPoolExecutor(max_workers=args.workers, thread_name_prefix="compute")
             futures = [
                 compute.submit(build_digest, engine, workspace_id=w, covers=covers) for w in fleet
             ]
-            during, took, made = _during(engine, empty, futures, 2000, args.pushes)
+            streams.fresh()
+            during, took, made = _during(streams, futures, args.pushes)
             compute.shutdown(cancel_futures=True)
             runs.append((f"{args.workers} threads (before)", during, took, made))
         pool = chart_pool(args.workers, niceness=PREPARE_NICENESS)  # as the scheduler's
@@ -211,17 +244,20 @@ def main() -> None:
         url = worker_db_url(engine)
         batches = digest_batches([(w, covers) for w in fleet])
         futures = [pool.submit(prepare_digests, url, batch) for batch in batches]
+        streams.fresh()
         during, took, made = _during(
-            engine, empty, futures, 3000, args.pushes, -(-args.digests // len(batches[0]))
+            streams, futures, args.pushes, -(-args.digests // len(batches[0]))
         )
         t_mid = time.perf_counter()
-        paused, running = _interleaved(engine, empty, pool, 4000, args.pushes)
+        streams.fresh()
+        paused, running = _interleaved(streams, pool, args.pushes)
         t_mid = time.perf_counter() - t_mid
         batches_done = sum(f.done() and not f.cancelled() for f in futures)
         pool.shutdown(cancel_futures=True)
         runs.append((f"{args.workers} processes (ours)", during, took, made * len(batches[0])))
         # the machine is shared: the same pushes idle again, after the fan-out
-        after = _series(lambda i: _push(engine, *empty, i), args.pushes, 5000)
+        streams.fresh()
+        after = _series(streams.push, whole)
         print(
             f"digest fan-out of {args.fleet} workspaces, pushes back to back while it is "
             f"prepared (at least {4 * args.pushes}, and until {args.digests} digests are made "
@@ -257,9 +293,7 @@ def main() -> None:
         )
 
 
-def _interleaved(  # type: ignore[no-untyped-def]
-    engine, empty: tuple[int, int], pool, first: int, pushes: int
-) -> tuple[list[float], list[float]]:
+def _interleaved(streams: LiveStreams, pool, pushes: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
     """Pushes in blocks of 10, alternately with the pool's processes stopped (SIGSTOP) and
     running, while they prepare digests: (stopped, running) durations."""
     import os
@@ -268,22 +302,20 @@ def _interleaved(  # type: ignore[no-untyped-def]
     pids = list(pool._processes)  # the benchmark's own pool
     paused: list[float] = []
     running: list[float] = []
-    i = first
     while len(running) < 2 * pushes:
         for pid in pids:
             os.kill(pid, signal.SIGSTOP)
         time.sleep(0.05)
-        paused.extend(_series(lambda k: _push(engine, *empty, k), 10, i))
+        paused.extend(_series(streams.push, 10))
         for pid in pids:
             os.kill(pid, signal.SIGCONT)
         time.sleep(0.05)
-        running.extend(_series(lambda k: _push(engine, *empty, k), 10, i + 10))
-        i += 20
+        running.extend(_series(streams.push, 10))
     return paused, running
 
 
 def _during(  # type: ignore[no-untyped-def]
-    engine, empty: tuple[int, int], futures: list, first: int, pushes: int, digests: int = 0
+    streams: LiveStreams, futures: list, pushes: int, digests: int = 0
 ) -> tuple[list[float], float, int]:
     """Pushes while ``futures`` run: at least 4 × ``pushes``, and on until ``digests``
     futures have finished (the caller cancels the rest); the pushes' durations, the
@@ -305,10 +337,8 @@ def _during(  # type: ignore[no-untyped-def]
         f.add_done_callback(one_done)
     time.sleep(0.2)  # the fan-out is under way
     during: list[float] = []
-    i = first
     while not done.is_set() and (len(during) < 4 * pushes or finished_count[0] < digests):
-        during.append(_push(engine, *empty, i))
-        i += 1
+        during.append(streams.push())
     took = time.perf_counter() - t0
     finished = [f for f in futures if f.done() and not f.cancelled()]
     for f in finished:
