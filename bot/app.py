@@ -139,7 +139,7 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     )
     state.scheduler = Scheduler(application)
     state.chat_admins = ChatAdmins()
-    state.error_alerts = ErrorAlerts()
+    state.error_alerts = ErrorAlerts(engine)
     state.outbox = GroupOutbox()
     state.retrainer = Retrainer()
     # every update goes through the database: stored first, then processed from there

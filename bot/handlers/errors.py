@@ -7,12 +7,14 @@ import logging
 import time
 import traceback
 
+from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import Context
 from bot.handlers.common import in_worker
 from bot.i18n import language_from_telegram, t
+from bot.services.admin import claim_error_alert
 from bot.services.workspaces import chat_language
 
 __all__ = ["ErrorAlerts", "error_handler", "error_kind"]
@@ -35,21 +37,33 @@ def error_kind(error: BaseException) -> str:
 
 
 class ErrorAlerts:
-    """When each kind of error was last reported to the bot's admins (per process)."""
+    """When each kind of error was last reported to the bot's admins: in this process,
+    and, given the database, across every instance on it (at most one alert an hour per
+    kind, whichever instance met it)."""
 
     EVERY_S = 3600.0
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
         self._last: dict[str, float] = {}
 
     def due(self, kind: str, now: float | None = None) -> bool:
-        """True (and noted) when ``kind`` was not reported within the last hour."""
+        """True (and noted) when ``kind`` was not reported within the last hour: by this
+        process (``now``: its monotonic clock), then by any instance on the database (a
+        database that cannot answer does not hold the alert back). Blocking: call it in a
+        worker thread."""
         now = time.monotonic() if now is None else now
         last = self._last.get(kind)
         if last is not None and now - last < self.EVERY_S:
             return False
         self._last[kind] = now
-        return True
+        if self.engine is None:
+            return True
+        try:
+            return claim_error_alert(self.engine, kind=kind, every_s=self.EVERY_S)
+        except Exception:  # the database may be what failed: alert from here alone
+            log.warning("error alerts are limited by this instance alone", exc_info=True)
+            return True
 
 
 async def _language(update: Update, context: Context) -> str:
@@ -73,7 +87,7 @@ async def _language(update: Update, context: Context) -> str:
 async def _alert_admins(update: object, context: Context, error: BaseException) -> None:
     admin_ids = context.state.settings.admin_ids
     kind = error_kind(error)
-    if not admin_ids or not context.state.error_alerts.due(kind):
+    if not admin_ids or not await in_worker(context, context.state.error_alerts.due, kind):
         return
     chat = update.effective_chat if isinstance(update, Update) else None
     detail = f"{type(error).__name__}: {error}"[:DETAIL_CHARS]

@@ -1,6 +1,7 @@
-"""Admin commands: who is an admin, the arguments of /retrain and /rollback, and the
-figures of /adminstats. (The trained models' overview and drift, for /models:
-`bot.services.model_overview`; the weekly retrain's schedule: `bot.sends.retrain`.)
+"""Admin commands: who is an admin, the arguments of /retrain and /rollback, the
+figures of /adminstats, and the limit on error alerts shared by every instance. (The
+trained models' overview and drift, for /models: `bot.services.model_overview`; the weekly
+retrain's schedule: `bot.sends.retrain`.)
 
 Admins are the numeric Telegram user ids of ``LIVEHOST_ADMIN_IDS``; nothing else (a
 username, a chat id, a title) ever counts.
@@ -31,6 +32,7 @@ from storage.models import (
 __all__ = [
     "AdminStats",
     "admin_stats",
+    "claim_error_alert",
     "is_admin",
     "parse_retrain_args",
     "parse_rollback_args",
@@ -149,3 +151,10 @@ def _aware(value: Any) -> datetime | None:
         return None
     moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def claim_error_alert(engine: Engine, *, kind: str, every_s: float) -> bool:
+    """Whether this instance is the one to alert the admins of ``kind`` now: no instance
+    on the database did within ``every_s`` seconds (noted when True)."""
+    with session_scope(engine) as session:
+        return repo.claim_once_per(session, key=f"alert:{kind}", every=every_s)

@@ -48,7 +48,13 @@ from storage.repositories.model_versions import (
     add_model_version,
     list_model_versions,
 )
-from storage.repositories.pace import Pace, Slot, forget_idle_paces, reserve_send
+from storage.repositories.pace import (
+    Pace,
+    Slot,
+    claim_once_per,
+    forget_idle_paces,
+    reserve_send,
+)
 from storage.repositories.sends import (
     claim_due_sends,
     drop_send,
@@ -139,6 +145,7 @@ __all__ = [
     "bulk_insert_products",
     "bulk_insert_viewers",
     "claim_due_sends",
+    "claim_once_per",
     "claim_updates",
     "close_session",
     "column_mapping",

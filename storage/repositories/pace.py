@@ -11,6 +11,10 @@ chat holds back must not hold a global slot meanwhile, and the chat's ``tat`` mo
 time the send really leaves. All in one transaction: on PostgreSQL the rows' locks
 order the instances and the clock is the database's, so instances whose clocks differ
 still share one schedule.
+
+:func:`claim_once_per` is the same row put to a limit of one in ``every`` seconds with no
+queue: the bot's admins get at most one alert an hour per kind of error, whichever
+instance met it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from sqlmodel import Session
 from storage.errors import InvalidValue
 from storage.repositories._common import dialect_name, placeholder
 
-__all__ = ["Pace", "Slot", "forget_idle_paces", "reserve_send"]
+__all__ = ["Pace", "Slot", "claim_once_per", "forget_idle_paces", "reserve_send"]
 
 _PG_NOW = "CAST(extract(epoch FROM clock_timestamp()) AS DOUBLE PRECISION)"
 
@@ -109,3 +113,31 @@ def forget_idle_paces(session: Session, *, before: float) -> int:
         f"DELETE FROM send_pace WHERE tat < {p}", (before,)
     )
     return int(result.rowcount or 0)
+
+
+def claim_once_per(
+    session: Session, *, key: str, every: float, now: float | None = None
+) -> bool:
+    """Whether the caller may act on ``key`` now: True, and the next allowed moment set
+    ``every`` seconds on, when nobody on this database did within the last ``every``
+    seconds; else False and nothing changes. ``now`` as in :func:`reserve_send`. The caller
+    commits."""
+    if not key or every <= 0:
+        raise InvalidValue(f"invalid claim {key!r} every {every!r}")
+    postgres = dialect_name(session) == "postgresql"
+    p = placeholder(session)
+    if now is None and not postgres:
+        now = time.time()
+    clock = p if now is not None else _PG_NOW
+    clock_args = (now,) if now is not None else ()
+    row = (
+        session.connection()
+        .exec_driver_sql(
+            f"INSERT INTO send_pace (key, tat) VALUES ({p}, {clock} + {p}) "
+            f"ON CONFLICT (key) DO UPDATE SET tat = {clock} + {p} "
+            f"WHERE send_pace.tat <= {clock} RETURNING tat",
+            (key, *clock_args, every, *clock_args, every, *clock_args),
+        )
+        .first()
+    )
+    return row is not None

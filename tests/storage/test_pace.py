@@ -133,3 +133,52 @@ def test_concurrent_reservations_from_several_engines_never_share_a_slot(
         thread.join()
     assert errors == []
     assert sorted(waits) == pytest.approx([i * 0.01 for i in range(100)], abs=1e-5)
+
+
+def claim(engine: Engine, key: str, now: float | None = T0, every: float = 3600.0) -> bool:
+    with session_scope(engine) as session:
+        return repo.claim_once_per(session, key=key, every=every, now=now)
+
+
+def test_once_an_hour_per_key(engine: Engine) -> None:
+    assert claim(engine, "alert:KeyError@bot/x.py:1")
+    assert not claim(engine, "alert:KeyError@bot/x.py:1", now=T0 + 3599)
+    assert claim(engine, "alert:ValueError@bot/x.py:1", now=T0 + 10)  # another kind
+    assert claim(engine, "alert:KeyError@bot/x.py:1", now=T0 + 3600)
+    assert not claim(engine, "alert:KeyError@bot/x.py:1", now=T0 + 3601)
+    # forgotten once idle, it is as if never claimed
+    with session_scope(engine) as session:
+        repo.forget_idle_paces(session, before=T0 + 3 * 3600)
+    assert claim(engine, "alert:KeyError@bot/x.py:1", now=T0 + 3 * 3600)
+    assert claim(engine, "alert:database clock", now=None)
+    assert not claim(engine, "alert:database clock", now=None)
+    with pytest.raises(InvalidValue):
+        claim(engine, "", every=1.0)
+
+
+def test_concurrent_claims_from_several_engines_give_exactly_one(make_test_engine) -> None:  # type: ignore[no-untyped-def]
+    """Two instances meeting the same error at once from four threads: one alert."""
+    engines = [make_test_engine() for _ in range(2)]
+    upgrade(engines[0])
+    won: list[bool] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(4)
+
+    def worker(engine: Engine) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                got = claim(engine, "alert:same", now=None)
+                with lock:
+                    won.append(got)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(engines[i % 2],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(won) == 20
+    assert won.count(True) == 1
