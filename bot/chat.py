@@ -127,34 +127,53 @@ async def _converse(
     }
     if options.group:
         who["chat_title"] = "Live team"
-    while True:
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
-            break
-        text = line.rstrip("\r\n")
-        if not text.strip():
-            continue
-        if text.strip() in ("/quit", "/exit"):
-            break
-        update = _act(api, screen, chat_id, who, text.strip())
-        if update is not None:
-            await _wait_for_answer(api, screen, update, options)
+    # what the bot says while the user is typing (a reply a group's pace held back, a nudge)
+    watcher = asyncio.create_task(_watch(api, screen))
+    try:
+        while True:
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            text = line.rstrip("\r\n")
+            if not text.strip():
+                continue
+            if text.strip() in ("/quit", "/exit"):
+                break
+            update = _act(api, screen, chat_id, who, text.strip())
+            if update is not None:
+                await _wait_for_answer(api, screen, update, options)
+            _show(api, screen)
+        # what the bot still has to say after the last line: the answers to the updates
+        # still in hand, the summary of a closed session
+        deadline = loop.time() + options.summary_delay_s + options.max_wait_s
+        while loop.time() < deadline and await loop.run_in_executor(None, _pending, engine):
+            await asyncio.sleep(0.2)
+            _show(api, screen)
+        # a group gets a message each few seconds: the last answers may still be on their way
+        from bot.services.sending import GROUP_INTERVAL
+
+        quiet = GROUP_INTERVAL + 0.5 if options.group else None
+        await _settle(api, screen, options, quiet_s=quiet)
         _show(api, screen)
-    # what the bot still has to say after the last line: the summary of a closed session
-    deadline = loop.time() + options.summary_delay_s + options.max_wait_s
-    while loop.time() < deadline and await loop.run_in_executor(None, _summary_pending, engine):
+    finally:
+        watcher.cancel()
+
+
+async def _watch(api: Any, screen: _Screen) -> None:
+    while True:
         await asyncio.sleep(0.2)
         _show(api, screen)
-    await _settle(api, screen, options)
-    _show(api, screen)
 
 
-def _summary_pending(engine: Engine) -> bool:
+def _pending(engine: Engine) -> bool:
+    """Updates not yet handled, or a summary not yet sent."""
     from storage import repositories as repo
     from storage.engine import session_scope
 
     with session_scope(engine) as session:
-        return bool(repo.pending_sends(session, kind="summary"))
+        return bool(repo.unfinished_updates(session)) or bool(
+            repo.pending_sends(session, kind="summary")
+        )
 
 
 def _act(

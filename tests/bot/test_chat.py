@@ -73,3 +73,26 @@ def test_a_second_chat_on_the_same_database_is_answered(
     _chat(["/start", "/golive first"], tmp_path, monkeypatch)
     out = _chat(["/endlive", "/golive second"], tmp_path, monkeypatch)
     assert "“second” is open" in out
+
+
+def test_in_a_group_the_answers_held_back_by_its_pace_are_all_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group gets a message each few seconds after a short burst: the answers still on
+    their way when the input ends are waited for, not lost."""
+    out = _chat(
+        [
+            "/start",
+            "/golive tea",
+            "/stat online 800 gmv 1200 orders 9",
+            "/stat online 950 gmv 2300 orders 17",
+            "/stat online 1200 gmv 3400",
+            "/sessions",
+            "/endlive",
+        ],
+        tmp_path,
+        monkeypatch,
+        "--group",
+    )
+    assert "1,200 online" in out and "Sessions:" in out, out
+    assert "closed after" in out and "📊 Session #1 “tea”" in out, out
