@@ -234,6 +234,14 @@ def _items(lang: str, *items: tuple[str, float | None, Callable[[float], str]]) 
     return text[:1].upper() + text[1:]  # a line starts with a capital
 
 
+_Item = tuple[str, float | None, Callable[[float], str]]
+
+
+def _lines(lang: str, *groups: list[_Item]) -> list[str]:
+    """One line (`_items`) per group of figures that has any."""
+    return [line for group in groups if (line := _items(lang, *group))]
+
+
 def format_summary(
     report: SessionReport,
     lang: str,
@@ -262,54 +270,46 @@ def format_summary(
             lines.append(t(lang, "summary_no_data", id=session_id))
         return "\n".join(lines)
     num = lambda v: fmt_num(v, lang)  # noqa: E731
-    duration = _items(
+    dur = lambda v: fmt_duration(v, lang)  # noqa: E731
+    money = lambda v: fmt_money(v, lang, currency)  # noqa: E731
+    lines += _lines(
         lang,
-        ("line_duration", k.duration_s, lambda v: fmt_duration(v, lang)),
-        ("line_peak", k.peak_online, num),
-        ("line_avg_online", k.avg_online, num),
+        [
+            ("line_duration", k.duration_s, dur),
+            ("line_peak", k.peak_online, num),
+            ("line_avg_online", k.avg_online, num),
+        ],
+        [
+            ("line_viewers", k.viewers, num),
+            ("line_avg_watch", k.avg_watch_s, dur),
+            ("line_engagement", k.engagement_rate, num),
+            ("line_followers", k.followers, num),
+        ],
     )
-    if duration:
-        lines.append(duration)
-    audience = _items(
-        lang,
-        ("line_viewers", k.viewers, num),
-        ("line_avg_watch", k.avg_watch_s, lambda v: fmt_duration(v, lang)),
-        ("line_engagement", k.engagement_rate, num),
-        ("line_followers", k.followers, num),
-    )
-    if audience:
-        lines.append(audience)
     from bot.presenters import attention_line, buying_power_line
 
     if (line := attention_line(report.attention, lang)) is not None:
         lines.append(line)
-    money = lambda v: fmt_money(v, lang, currency)  # noqa: E731
-    sales = _items(
+    lines += _lines(
         lang,
-        ("sales_gmv", k.gmv, money),
-        ("sales_orders", k.orders, lambda v: fmt_num(v, lang)),
-        ("sales_buyers", k.buyers, lambda v: fmt_num(v, lang)),
-        ("sales_per_buyer", k.per_buyer, money),
-        ("sales_aov", k.aov, money),
+        [
+            ("sales_gmv", k.gmv, money),
+            ("sales_orders", k.orders, num),
+            ("sales_buyers", k.buyers, num),
+            ("sales_per_buyer", k.per_buyer, money),
+            ("sales_aov", k.aov, money),
+        ],
+        [
+            ("value_conversion", k.conversion, lambda v: fmt_pct(v, digits=2)),
+            ("value_gpm", k.gpm, money),
+            ("value_uv", k.uv_value, money),
+        ],
+        [
+            ("products_ctr", k.ctr, fmt_pct),
+            ("products_ctor", k.ctor, fmt_pct),
+            ("products_items", k.items, num),
+        ],
     )
-    if sales:
-        lines.append(sales)
-    value = _items(
-        lang,
-        ("value_conversion", k.conversion, lambda v: fmt_pct(v, digits=2)),
-        ("value_gpm", k.gpm, money),
-        ("value_uv", k.uv_value, money),
-    )
-    if value:
-        lines.append(value)
-    products = _items(
-        lang,
-        ("products_ctr", k.ctr, fmt_pct),
-        ("products_ctor", k.ctor, fmt_pct),
-        ("products_items", k.items, lambda v: fmt_num(v, lang)),
-    )
-    if products:
-        lines.append(products)
     if len(report.funnel) >= 2:
         sep = " → "
         stages = sep.join(

@@ -104,25 +104,23 @@ def test_invalid_paces_are_refused(pace: tuple[str, float, int]) -> None:
         repo.Pace(*pace)
 
 
-def test_concurrent_reservations_from_several_engines_never_share_a_slot(
-    make_test_engine,
-) -> None:
-    """Two instances (engines) reserving at once from four threads, all at the same
-    moment: every send gets a slot of its own (none lost, none shared), one interval apart,
-    with the row lock (or SQLite's write lock) ordering them."""
+def _from_two_instances(make_test_engine, calls: int, call) -> list:  # type: ignore[no-untyped-def]
+    """``call(engine)`` ``calls`` times from each of four threads on two engines (two
+    instances), all started together: every result (an error in a thread fails here)."""
     engines = [make_test_engine() for _ in range(2)]
     upgrade(engines[0])
-    pace = repo.Pace("global", 0.01)
-    waits: list[float] = []
+    results: list[object] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
+    start = threading.Barrier(4)
 
     def worker(engine: Engine) -> None:
         try:
-            for _ in range(25):
-                wait = reserve(engine, pace)
+            start.wait()
+            for _ in range(calls):
+                got = call(engine)
                 with lock:
-                    waits.append(wait)
+                    results.append(got)
         except BaseException as exc:  # surfaced below, not lost in the thread
             errors.append(exc)
 
@@ -132,6 +130,17 @@ def test_concurrent_reservations_from_several_engines_never_share_a_slot(
     for thread in threads:
         thread.join()
     assert errors == []
+    return results
+
+
+def test_concurrent_reservations_from_several_engines_never_share_a_slot(
+    make_test_engine,
+) -> None:
+    """Two instances (engines) reserving at once from four threads, all at the same
+    moment: every send gets a slot of its own (none lost, none shared), one interval apart,
+    with the row lock (or SQLite's write lock) ordering them."""
+    pace = repo.Pace("global", 0.01)
+    waits = _from_two_instances(make_test_engine, 25, lambda engine: reserve(engine, pace))
     assert sorted(waits) == pytest.approx([i * 0.01 for i in range(100)], abs=1e-5)
 
 
@@ -158,27 +167,5 @@ def test_once_an_hour_per_key(engine: Engine) -> None:
 
 def test_concurrent_claims_from_several_engines_give_exactly_one(make_test_engine) -> None:  # type: ignore[no-untyped-def]
     """Two instances meeting the same error at once from four threads: one alert."""
-    engines = [make_test_engine() for _ in range(2)]
-    upgrade(engines[0])
-    won: list[bool] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    start = threading.Barrier(4)
-
-    def worker(engine: Engine) -> None:
-        try:
-            start.wait()
-            for _ in range(5):
-                got = claim(engine, "alert:same", now=None)
-                with lock:
-                    won.append(got)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(engines[i % 2],)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and len(won) == 20
-    assert won.count(True) == 1
+    won = _from_two_instances(make_test_engine, 5, lambda e: claim(e, "alert:same", now=None))
+    assert len(won) == 20 and won.count(True) == 1
