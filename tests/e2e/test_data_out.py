@@ -216,6 +216,11 @@ async def test_summary_follows_endlive_as_an_album_with_the_text(
         )
         body = "\n".join(c.text or "" for c in fake_api.sent[before:] if c.chat_id == HOST)
         assert "Session #1" in body and "What to try next" in body
+        # its last part (the button under the album) waits for the chat's pace: the send is
+        # done once it is recorded as sent
+        await fake_api.wait_until(
+            lambda: [r.status for r in sends(bot.engine, "summary")] == ["sent"], timeout=30
+        )
         await asyncio.sleep(1.0)
         assert sum(1 for c in fake_api.calls("sendMediaGroup") if c.chat_id == HOST) == 1
         (row,) = sends(bot.engine, "summary")
