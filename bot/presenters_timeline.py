@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
+from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import t
 from bot.services.products import TimelineReport
 from bot.services.timeline import MarkResult
@@ -65,9 +65,7 @@ def _pct_change(value: float) -> str:
 
 
 def _signed(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{'−' if value < 0 else '+'}{abs(value) * 100:.0f}%"
+    return "—" if value is None else fmt_change_pct(value, digits=0)
 
 
 def _product_label(p: ProductFigures, lang: str) -> str:

@@ -223,7 +223,11 @@ def is_too_short(report: SessionReport) -> bool:
     return duration is None or duration < SHORT_SESSION_S
 
 
-def _items(lang: str, *items: tuple[str, float | None, Callable[[float], str]]) -> str:
+_Item = tuple[str, float | None, Callable[[float], str]]
+"""A figure of a line: its catalogue key, its value, how to write the value."""
+
+
+def _items(lang: str, *items: _Item) -> str:
     """`GMV ¥3.4万 · orders 35`: the figures the data carry, the missing ones left out."""
     shown = [
         t(lang, key, v=fmt(value))
@@ -232,9 +236,6 @@ def _items(lang: str, *items: tuple[str, float | None, Callable[[float], str]]) 
     ]
     text = " · ".join(shown)
     return text[:1].upper() + text[1:]  # a line starts with a capital
-
-
-_Item = tuple[str, float | None, Callable[[float], str]]
 
 
 def _lines(lang: str, *groups: list[_Item]) -> list[str]:
