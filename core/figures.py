@@ -675,6 +675,17 @@ def compute_figures(
         if name in SALES or name == "duration_s":
             continue
         _choose(name, cands, order, values, recon)
+    views_fig, viewers_fig = values.get("views"), values.get("viewers")
+    if (
+        views_fig is not None
+        and views_fig.source == "pushes"
+        and viewers_fig is not None
+        and views_fig.value < viewers_fig.value
+    ):
+        # every viewer entered at least once: a push's reading of fewer entries than the
+        # viewers is an early one, not the session's count; left out rather than divide
+        # the GMV by it
+        del values["views"]
     _sales(cands, order, values, recon)
     _derived(values)
     _with_stated(values, _stated(platform), recon)

@@ -292,3 +292,16 @@ def test_average_online_from_viewer_rows_only_when_the_session_holds_their_watch
         viewers=viewers, started_at=start, ended_at=start + timedelta(seconds=7)
     )
     assert short.get("avg_online") is None
+
+
+def test_fewer_views_than_viewers_is_not_the_sessions_count() -> None:
+    """A push's early reading of entries (5,200) beside 7,202 viewer rows: no GMV per
+    thousand views is made from it."""
+    viewers = pd.DataFrame(
+        {"user_id": [f"u{i}" for i in range(7202)], "spend": [94_000 / 7202] * 7202}
+    )
+    snaps = pd.DataFrame({"ts": [START + timedelta(minutes=9)], "entries": [5200.0]})
+    f = compute_figures(snapshots=snaps, viewers=viewers)
+    assert f.get("viewers") == 7202 and f.get("views") is None and f.get("gpm") is None
+    more = compute_figures(snapshots=snaps.assign(entries=[9000.0]), viewers=viewers)
+    assert more.get("views") == 9000 and more.get("gpm") == pytest.approx(94_000 / 9)
