@@ -193,6 +193,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "件数",
         "卖出件数",
         "销售件数",
+        "卖出",
+        "售出",
+        "已售",
     ),
     "avg_stay_s": (
         "avg stay",
