@@ -252,8 +252,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "model_baseline": {"en": "linear baseline", "zh": "线性基线"},
     "model_trained": {"en": "model {name}", "zh": "模型 {name}"},
     "sugg_short_half_life": {
-        "en": "Half-life is only {half_life_min} min: re-hook the room every {hook_every_min} min (a question, a price reveal, a giveaway countdown).",
-        "zh": "半衰期只有 {half_life_min} 分钟：每 {hook_every_min} 分钟重新抓一次注意力（提问、揭晓价格、福袋倒计时）。",
+        "en": "Half-life is only {half_life_s}: re-hook the room every {hook_every_min} min (a question, a price reveal, a giveaway countdown).",
+        "zh": "半衰期只有 {half_life_s}：每 {hook_every_min} 分钟重新抓一次注意力（提问、揭晓价格、福袋倒计时）。",
     },
     "sugg_early_drop": {
         "en": "{left_first_min_pct}% leave within the first minute: open with the offer and the price, not the warm-up.",
@@ -296,8 +296,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "高消费观众占 {share_pct}%，平均消费 {avg_spend}：推出高端组合装。",
     },
     "sugg_long_half_life": {
-        "en": "Half-life is {half_life_min} min: there is room for longer demos and higher-priced products.",
-        "zh": "半衰期达 {half_life_min} 分钟：可以做更长的讲解，上更高价的商品。",
+        "en": "Half-life is {half_life_s}: there is room for longer demos and higher-priced products.",
+        "zh": "半衰期达 {half_life_s}：可以做更长的讲解，上更高价的商品。",
     },
     "sugg_add_viewer_file": {
         "en": "Upload the viewer export for buying power and audience segments.",

@@ -18,7 +18,7 @@ a supported estimate; with the two-phase curve they read the engaged half-life.
 Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, in order):
 
 * ``short_half_life`` — half-life under 4 min: re-hook the room more often.
-  ``half_life_min`` (float), ``hook_every_min`` (int)
+  ``half_life_min`` (float), ``half_life_s`` (float, unrounded), ``hook_every_min`` (int)
 * ``early_drop`` — over 35 % of viewers leave within the first minute (Kaplan–Meier):
   sharpen the opening seconds. ``left_first_min_pct`` (float)
 * ``gmv_below_prediction`` — with a trained model, actual GMV under 80 % of predicted:
@@ -43,7 +43,7 @@ Suggestions (``Suggestion.code`` → ``params``; the three strongest are kept, i
 * ``big_spenders`` — a big-spender segment exists: offer premium bundles.
   ``share_pct`` (float), ``avg_spend`` (float)
 * ``long_half_life`` — half-life of 10 min or more: room for longer demos and higher
-  prices. ``half_life_min`` (float)
+  prices. ``half_life_min`` (float), ``half_life_s`` (float, unrounded)
 * ``add_viewer_file`` — no viewer rows: upload the viewer export for buying power and
   segments. (no params)
 * ``add_minute_file`` — no minute rows: upload the minute timeline. (no params)
@@ -665,10 +665,11 @@ def _suggestions(
                 3.0 + 4.0 / max(hl_min, 0.25),
                 "short_half_life",
                 half_life_min=_r1(hl_min),
+                half_life_s=hl_min * 60.0,
                 hook_every_min=max(1, round(hl_min)),
             )
         elif hl_min >= 10.0:
-            add(0.8, "long_half_life", half_life_min=_r1(hl_min))
+            add(0.8, "long_half_life", half_life_min=_r1(hl_min), half_life_s=hl_min * 60.0)
     s60: float | None = None
     if km is not None and len(km) > 1:
         s60 = float(np.interp(60.0, km["t"].to_numpy(float), km["survival"].to_numpy(float)))

@@ -151,6 +151,9 @@ def _suggestion(
             shown[name] = t(lang, f"stage_{'views' if value == 'viewers' else value}")
         elif name.endswith(("_gmv", "spend", "per_10min")) and isinstance(value, int | float):
             shown[name] = fmt_money(float(value), lang, currency)
+        elif name.endswith("_s") and isinstance(value, int | float):
+            # written as the summary's other durations are: the same figure, the same words
+            shown[name] = fmt_duration(float(value), lang)
         elif isinstance(value, float):
             shown[name] = f"{value:.1f}".rstrip("0").rstrip(".")
         else:

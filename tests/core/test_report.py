@@ -222,6 +222,11 @@ def test_two_phase_audience_report_and_words() -> None:
             assert s.params["half_life_min"] == pytest.approx(
                 est.engaged_half_life_s / 60, abs=0.05
             )
+            # the advice writes the half-life as the attention line does: one value
+            from bot.formatting import fmt_duration
+
+            written = fmt_duration(est.engaged_half_life_s, "zh")
+            assert zh.count(written) >= 2, zh
 
 
 def test_not_enough_data_yet(stream) -> None:  # type: ignore[no-untyped-def]
