@@ -309,7 +309,7 @@ def online_figure(
     ax.xaxis.set_major_formatter(DateFormatter("%H:%M"))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
     _title(ax, s, s.t["online_title"])
-    _legend(ax, s, loc="upper right")
+    _legend(ax, s, loc="best")  # away from the line, wherever its peak is
     return fig
 
 
