@@ -46,6 +46,7 @@ __all__ = [
     "AttentionEstimate",
     "TwoPhaseFit",
     "alpha",
+    "choose_estimate",
     "fit_quality",
     "fit_two_phase_minutes",
     "fit_two_phase_viewers",
@@ -790,3 +791,39 @@ def fit_quality(km: pd.DataFrame, lam: float) -> dict[str, float | None]:
     ss_tot = float(((s - s.mean()) ** 2).sum())
     r2 = None if ss_tot <= 0 else float(1.0 - (resid**2).sum() / ss_tot)
     return {"max_gap": float(np.abs(resid).max()), "r2": r2}
+
+
+def _column(df: pd.DataFrame | None, col: str) -> pd.Series | None:
+    if df is None or col not in df.columns:
+        return None
+    values = pd.to_numeric(df[col], errors="coerce").astype(float)
+    return values if values.notna().any() else None
+
+
+def choose_estimate(
+    snapshots: pd.DataFrame | None,
+    minutes: pd.DataFrame | None,
+    viewers: pd.DataFrame | None,
+    duration_s: float | None = None,
+) -> tuple[AttentionEstimate | None, pd.DataFrame | None]:
+    """A session's attention estimate and, from viewer rows, its Kaplan–Meier curve: the
+    first source whose data can carry the figure (viewer rows, minute rows, pushes); when
+    none can, the first that gave an estimate, with its reason. The one rule for the
+    report, the summary and the stored figures."""
+    found: list[tuple[AttentionEstimate, pd.DataFrame | None]] = []
+    watch = _column(viewers, "watch_time_s")
+    if watch is not None and viewers is not None:
+        cens = viewers["censored"] if "censored" in viewers.columns else None
+        online = _column(minutes, "online")
+        last_online = None if online is None else float(online.dropna().iloc[-1])
+        est = from_watch_times(watch, cens, last_online=last_online, duration_s=duration_s)
+        if est is not None:
+            curve = kaplan_meier(watch, cens, last_online=last_online, duration_s=duration_s)
+            found.append((est, curve))
+    for other in (from_minutes(minutes), from_snapshots(snapshots)):
+        if other is not None:
+            found.append((other, None))
+    for est, km in found:
+        if est.supported:
+            return est, km
+    return found[0] if found else (None, None)

@@ -692,8 +692,11 @@ def compute_figures(
 
     est = attention
     if est is None and (snaps is not None or mins is not None or views_df is not None):
-        est = _attention(snaps, mins, views_df)
-    if est is not None:
+        from core.attention import choose_estimate
+
+        est = choose_estimate(snaps, mins, views_df, duration if duration else None)[0]
+    if est is not None and getattr(est, "supported", True):
+        # an estimate the data cannot carry is no figure: not shown, not compared
         lam, hl = _finite(est.lambda_per_s), _finite(est.half_life_s)
         if lam is not None and hl is not None:
             values["lambda_per_s"] = Figure(lam, str(est.source))
@@ -706,23 +709,6 @@ def compute_figures(
 
     ordered = {n: values[n] for n in (*BASE_FIGURES, *DERIVED_FIGURES) if n in values}
     return Figures(values=ordered, reconciliation=recon, funnel=_funnel(ordered))
-
-
-def _attention(
-    snapshots: pd.DataFrame | None, minutes: pd.DataFrame | None, viewers: pd.DataFrame | None
-) -> Any:
-    from core import attention as att
-
-    watch = _col(viewers, "watch_time_s")
-    if watch is not None and viewers is not None:
-        cens = viewers["censored"] if "censored" in viewers.columns else None
-        est = att.from_watch_times(watch, cens)
-        if est is not None:
-            return est
-    est = att.from_minutes(minutes)
-    if est is None:
-        est = att.from_snapshots(snapshots)
-    return est
 
 
 # ---------------------------------------------------------------- against past streams

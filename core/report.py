@@ -402,11 +402,6 @@ def _num(df: pd.DataFrame | None, col: str) -> pd.Series | None:
     return s if s.notna().any() else None
 
 
-def _last(df: pd.DataFrame | None, col: str) -> float | None:
-    s = _num(df, col)
-    return None if s is None else float(s.dropna().iloc[-1])
-
-
 def _sorted(df: pd.DataFrame | None) -> pd.DataFrame | None:
     if df is None or len(df) == 0:
         return None
@@ -466,32 +461,6 @@ def _kpis(fig: Figures) -> Kpis:
 
 def _funnel(fig: Figures) -> list[FunnelStage]:
     return [FunnelStage(stage=name, value=float(value)) for name, value in fig.funnel]  # type: ignore[arg-type]
-
-
-def _attention(
-    snapshots: pd.DataFrame | None,
-    minutes: pd.DataFrame | None,
-    viewers: pd.DataFrame | None,
-    duration: float | None = None,
-) -> tuple[att.AttentionEstimate | None, pd.DataFrame | None]:
-    """The first source whose data can carry the figure (viewers, minutes, snapshots);
-    when none can, the first that gave an estimate (with its reason)."""
-    found: list[tuple[att.AttentionEstimate, pd.DataFrame | None]] = []
-    watch = _num(viewers, "watch_time_s")
-    if watch is not None and viewers is not None:
-        cens = viewers["censored"] if "censored" in viewers.columns else None
-        last_online = _last(minutes, "online")
-        est = att.from_watch_times(watch, cens, last_online=last_online, duration_s=duration)
-        if est is not None:
-            curve = att.kaplan_meier(watch, cens, last_online=last_online, duration_s=duration)
-            found.append((est, curve))
-    for est in (att.from_minutes(minutes), att.from_snapshots(snapshots)):
-        if est is not None:
-            found.append((est, None))
-    for est, km in found:
-        if est.supported:
-            return est, km
-    return found[0] if found else (None, None)
 
 
 def _retention(estimate: att.AttentionEstimate, km: pd.DataFrame | None) -> RetentionData:
@@ -787,7 +756,9 @@ def build_report(
     views = viewers.reset_index(drop=True) if viewers is not None and len(viewers) else None
     start, end = _as_ts(started_at), _as_ts(ended_at)
     duration = (end - start).total_seconds() if start is not None and end is not None else None
-    estimate, km = _attention(snaps, mins, views, duration if duration and duration > 0 else None)
+    estimate, km = att.choose_estimate(
+        snaps, mins, views, duration if duration and duration > 0 else None
+    )
     figures = compute_figures(
         snapshots=snaps,
         minutes=mins,

@@ -305,3 +305,21 @@ def test_fewer_views_than_viewers_is_not_the_sessions_count() -> None:
     assert f.get("viewers") == 7202 and f.get("views") is None and f.get("gpm") is None
     more = compute_figures(snapshots=snaps.assign(entries=[9000.0]), viewers=viewers)
     assert more.get("views") == 9000 and more.get("gpm") == pytest.approx(94_000 / 9)
+
+
+def test_the_stored_half_life_is_the_summarys_one_or_none() -> None:
+    """Viewer rows watching minutes filed into a 15-second session: the report finds no
+    attention figure the data can carry, so the figures (stored, compared with past
+    streams) hold none either; with the whole hour, both give the same half-life."""
+    rng = np.random.default_rng(4)
+    viewers = pd.DataFrame(
+        {"user_id": [f"u{i}" for i in range(3000)], "watch_time_s": rng.exponential(300, 3000)}
+    )
+    for end in (START + timedelta(seconds=15), START + timedelta(hours=1)):
+        r = build_report(viewers=viewers, started_at=START, ended_at=end)
+        f = compute_figures(viewers=viewers, started_at=START, ended_at=end)
+        supported = r.attention is not None and r.attention.supported
+        assert (f.get("half_life_s") is not None) == supported, end
+        if supported:
+            assert r.attention is not None
+            assert f.get("half_life_s") == pytest.approx(r.attention.half_life_s)
