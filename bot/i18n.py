@@ -355,6 +355,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "sessions_header": {"en": "Sessions:", "zh": "场次："},
     "summary_not_found": {"en": "There is no session #{id} here.", "zh": "这里没有第 {id} 场。"},
     "summary_none": {"en": "No session to summarise yet.", "zh": "还没有可复盘的场次。"},
+    "summary_underway": {
+        "en": "The summary of #{id} is being sent right now — it is on its way.",
+        "zh": "第 {id} 场的复盘正在发送，马上就到。",
+    },
+    "summary_just_sent": {
+        "en": "The summary of #{id} was sent just now — it is right above.",
+        "zh": "第 {id} 场的复盘刚刚发过了，就在上面。",
+    },
     # --- summaries, digests, nudges ------------------------------------------------------------
     "summary_auto_closed": {
         "en": "(No numbers for {hours} h, so I closed this session.)",

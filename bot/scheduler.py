@@ -422,7 +422,9 @@ class Scheduler:
         """The last 24 hours' digest at once (`bot.sends.digest.send_now`)."""
         return await digest.send_now(self, workspace_id)
 
-    async def send_summary_now(self, workspace_id: int, session_id: int, asker: int = 0) -> bool:
+    async def send_summary_now(
+        self, workspace_id: int, session_id: int, asker: int = 0
+    ) -> summary.NowOutcome:
         """/summary at once (`bot.sends.summary.send_now`)."""
         return await summary.send_now(self, workspace_id, session_id, asker)
 

@@ -22,6 +22,7 @@ from bot.handlers.common import (
 )
 from bot.i18n import t
 from bot.presenters import column_question, import_reply, rejection_reason
+from bot.sends.summary import NOT_SENT_KEYS
 from bot.services.imports import ImportOutcome, answer_column, import_upload
 from bot.services.sending import ChatGone
 
@@ -205,8 +206,8 @@ async def summary_button(update: Update, context: Context) -> None:
     session_id = int(query.data.split(":")[1])
     await answer_button(query)
     try:
-        found = await context.state.scheduler.send_summary_now(ws.id, session_id)
+        outcome = await context.state.scheduler.send_summary_now(ws.id, session_id)
     except ChatGone:
         return
-    if not found:
-        await reply(update, ws.language, "summary_not_found", id=session_id)
+    if outcome != "sent":
+        await reply(update, ws.language, NOT_SENT_KEYS[outcome], id=session_id)

@@ -19,6 +19,7 @@ from bot.handlers.common import (
 )
 from bot.i18n import t
 from bot.presenters import details_text
+from bot.sends.summary import NOT_SENT_KEYS
 from bot.services.details import session_details
 from bot.services.sending import ChatGone, split_text
 from bot.services.summaries import last_session_id, list_session_lines
@@ -54,13 +55,13 @@ async def summary_command(update: Update, context: Context) -> None:
             return
     assert session_id is not None
     try:
-        found = await context.state.scheduler.send_summary_now(
+        outcome = await context.state.scheduler.send_summary_now(
             ws.id, session_id, asker=_asker(update, ws)
         )
     except ChatGone:
         return
-    if not found:
-        await reply(update, ws.language, "summary_not_found", id=session_id)
+    if outcome != "sent":
+        await reply(update, ws.language, NOT_SENT_KEYS[outcome], id=session_id)
 
 
 def _asker(update: Update, ws: WorkspaceInfo) -> int:

@@ -3,13 +3,21 @@ in the compute threads, its charts rendered in the chart pool, sent once per dat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import uuid
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.i18n import t
 from bot.sends.kind import PARTS_SENT, Outcome, parts_recorder
 from bot.services.active_model import active_model
 from bot.services.details import details_keyboard, has_details
-from bot.services.filing import remember_summary, summary_fingerprint, summary_is_stale_repeat
+from bot.services.filing import (
+    SCHEDULED,
+    claim_summary_sending,
+    release_summary_sending,
+    remember_summary,
+    summary_fingerprint,
+    summary_is_stale_repeat,
+)
 from bot.services.sending import deliver
 from bot.services.summaries import SummaryContent, build_summary, render_summary_charts
 from storage.models import ScheduledSend, row_id
@@ -17,7 +25,17 @@ from storage.models import ScheduledSend, row_id
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
 
-__all__ = ["perform", "send_now"]
+__all__ = ["NOT_SENT_KEYS", "NowOutcome", "perform", "send_now"]
+
+NowOutcome = Literal["sent", "missing", "underway", "just_sent"]
+"""What /summary did: sent the summary; found no such session; or stood back because the
+same summary is being sent to the chat right now, or went out moments ago."""
+NOT_SENT_KEYS: dict[NowOutcome, str] = {
+    "missing": "summary_not_found",
+    "underway": "summary_underway",
+    "just_sent": "summary_just_sent",
+}
+"""The catalogue's answer when /summary sent nothing."""
 
 
 async def perform(scheduler: Scheduler, row: ScheduledSend) -> str:
@@ -45,6 +63,11 @@ async def perform(scheduler: Scheduler, row: ScheduledSend) -> str:
         summary_is_stale_repeat, engine, session_id=session_id, fingerprint=fingerprint
     ):
         return Outcome.EMPTY  # a /summary of this data went out while this one was built
+    claimed = await scheduler.thread(
+        claim_summary_sending, engine, session_id=session_id, fingerprint=fingerprint, by=SCHEDULED
+    )
+    if not skip and claimed != "claimed":
+        return Outcome.EMPTY  # a /summary of this data is being sent
     await deliver(
         scheduler.application.bot,
         content.chat_id,
@@ -55,37 +78,57 @@ async def perform(scheduler: Scheduler, row: ScheduledSend) -> str:
         **_details(content),
     )
     await scheduler.thread(remember_summary, engine, session_id=session_id, fingerprint=fingerprint)
+    await scheduler.thread(
+        release_summary_sending, engine, session_id=session_id, by=SCHEDULED, sent=True
+    )
     return Outcome.SENT
 
 
 async def send_now(
     scheduler: Scheduler, workspace_id: int, session_id: int, asker: int = 0
-) -> bool:
-    """/summary: the session's summary at once; False when there is no such session.
+) -> NowOutcome:
+    """/summary: the session's summary at once ("missing" when there is no such session).
     Its "details" button is for ``asker`` (0: anyone in the chat). The data's summary is
     noted as given before it is built, so that the scheduled summary of the same data, due
-    meanwhile, is not sent as well."""
+    meanwhile, is not sent as well; and while that one (or another /summary) is sending
+    it, or moments after it went out, this one stands back ("underway", "just_sent")
+    rather than send the chat a copy."""
     engine = scheduler.engine
+    me = f"now:{uuid.uuid4().hex}"
     fingerprint = await scheduler.thread(summary_fingerprint, engine, session_id=session_id)
-    await scheduler.thread(remember_summary, engine, session_id=session_id, fingerprint=fingerprint)
-    content = await scheduler.compute(
-        build_summary,
-        engine,
-        session_id=session_id,
-        workspace_id=workspace_id,
-        model=await scheduler.thread(_buying_power_model, scheduler),
+    claimed = await scheduler.thread(
+        claim_summary_sending, engine, session_id=session_id, fingerprint=fingerprint, by=me
     )
-    if content is None:
-        return False
-    charts = await _charts(scheduler, content)
-    await deliver(
-        scheduler.application.bot,
-        content.chat_id,
-        content.text,
-        charts,
-        **_details(content, asker),
-    )
-    return True
+    if claimed != "claimed":
+        return claimed
+    sent = False
+    try:
+        await scheduler.thread(
+            remember_summary, engine, session_id=session_id, fingerprint=fingerprint
+        )
+        content = await scheduler.compute(
+            build_summary,
+            engine,
+            session_id=session_id,
+            workspace_id=workspace_id,
+            model=await scheduler.thread(_buying_power_model, scheduler),
+        )
+        if content is None:
+            return "missing"
+        charts = await _charts(scheduler, content)
+        await deliver(
+            scheduler.application.bot,
+            content.chat_id,
+            content.text,
+            charts,
+            **_details(content, asker),
+        )
+        sent = True
+        return "sent"
+    finally:
+        await scheduler.thread(
+            release_summary_sending, engine, session_id=session_id, by=me, sent=sent
+        )
 
 
 async def _charts(scheduler: Scheduler, content: SummaryContent) -> list[tuple[str, bytes]]:

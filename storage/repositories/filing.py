@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -25,9 +27,11 @@ from storage.repositories._common import table_of
 __all__ = [
     "add_pending_upload",
     "answer_pending_upload",
+    "claim_summary_sending",
     "column_mapping",
     "drop_pending_upload",
     "get_pending_upload",
+    "release_summary_sending",
     "remember_summary_hash",
     "save_column_mapping",
     "session_data_hash",
@@ -204,3 +208,59 @@ def remember_summary_hash(session: Session, *, key: str, data_hash: str) -> bool
     session.add(row)
     session.flush()
     return True
+
+
+def claim_summary_sending(
+    session: Session,
+    *,
+    key: str,
+    data_hash: str,
+    by: str,
+    now: datetime,
+    hold_s: float,
+    just_sent_s: float,
+) -> Literal["claimed", "underway", "just_sent"] | None:
+    """Note on the summary row ``key`` that ``by`` is sending the summary of ``data_hash``
+    ("claimed"), unless another sender's mark for the same data says it is being sent
+    (younger than ``hold_s`` seconds: "underway") or went out less than ``just_sent_s``
+    seconds ago ("just_sent"). None when the session has no summary row (nothing to race
+    with). The row is locked for the check."""
+    stmt = select(ScheduledSend).where(ScheduledSend.key == key).with_for_update()
+    row = session.exec(stmt).first()
+    if row is None:
+        return None
+    payload = dict(row.payload or {})
+    mark = payload.get("sending") or {}
+    if mark.get("hash") == data_hash and mark.get("by") != by:
+        age = (now - datetime.fromisoformat(str(mark.get("at")))).total_seconds()
+        if mark.get("done") and age < just_sent_s:
+            return "just_sent"
+        if not mark.get("done") and age < hold_s:
+            return "underway"
+    payload["sending"] = {"hash": data_hash, "by": by, "at": now.isoformat()}
+    row.payload = payload
+    session.add(row)
+    session.flush()
+    return "claimed"
+
+
+def release_summary_sending(
+    session: Session, *, key: str, by: str, now: datetime, sent: bool
+) -> None:
+    """``by`` is done with the summary row ``key``: its mark notes when the summary went
+    out (``sent``), or is taken off (it gave up); another's mark stays."""
+    stmt = select(ScheduledSend).where(ScheduledSend.key == key).with_for_update()
+    row = session.exec(stmt).first()
+    if row is None or not row.payload:
+        return
+    mark = row.payload.get("sending") or {}
+    if mark.get("by") != by:
+        return
+    payload = dict(row.payload)
+    if sent:
+        payload["sending"] = {**mark, "at": now.isoformat(), "done": True}
+    else:
+        del payload["sending"]
+    row.payload = payload
+    session.add(row)
+    session.flush()

@@ -115,9 +115,7 @@ def forget_idle_paces(session: Session, *, before: float) -> int:
     return int(result.rowcount or 0)
 
 
-def claim_once_per(
-    session: Session, *, key: str, every: float, now: float | None = None
-) -> bool:
+def claim_once_per(session: Session, *, key: str, every: float, now: float | None = None) -> bool:
     """Whether the caller may act on ``key`` now: True, and the next allowed moment set
     ``every`` seconds on, when nobody on this database did within the last ``every``
     seconds; else False and nothing changes. ``now`` as in :func:`reserve_send`. The caller

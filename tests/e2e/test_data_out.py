@@ -273,6 +273,100 @@ async def test_summary_and_sessions_commands(
         await stop_bot(bot.app)
 
 
+async def test_a_summary_being_sent_is_not_sent_again_by_summary(
+    fake_api: FakeBotApi, settings: Settings, engine: Engine
+) -> None:
+    from bot.services.filing import (
+        SCHEDULED,
+        claim_summary_sending,
+        release_summary_sending,
+        summary_fingerprint,
+    )
+    from bot.services.summaries import schedule_summary
+
+    bot = await start(fake_api, settings, engine)
+    try:
+        await say(fake_api, HOST, "/start")
+        wid = add_workspace(engine, HOST)
+        sid = add_full_session(engine, wid, datetime.now(UTC) - timedelta(hours=5))
+        with session_scope(engine) as session:
+            later = datetime.now(UTC) + timedelta(hours=1)
+            schedule_summary(session, session_id=sid, workspace_id=wid, due_at=later)
+        # the scheduled summary is on its way to the chat (paced in a group, say)
+        fingerprint = summary_fingerprint(engine, session_id=sid)
+        claimed = claim_summary_sending(
+            engine, session_id=sid, fingerprint=fingerprint, by=SCHEDULED
+        )
+        assert claimed == "claimed"
+        before = len(fake_api.sent)
+        text = await say(fake_api, HOST, f"/summary {sid}", contains=f"#{sid}")
+        assert "being sent right now" in text
+        await asyncio.sleep(1.0)
+        assert not [c for c in fake_api.sent[before:] if c.method == "sendMediaGroup"]
+        # it went out a moment ago: it is the one just above
+        release_summary_sending(engine, session_id=sid, by=SCHEDULED, sent=True)
+        text = await say(fake_api, HOST, f"/summary {sid}", contains=f"#{sid}")
+        assert "sent just now" in text
+        # asked for again later, /summary gives it
+        release_summary_sending(
+            engine,
+            session_id=sid,
+            by=SCHEDULED,
+            sent=True,
+            now=datetime.now(UTC) - timedelta(minutes=1),
+        )
+        fake_api.send_text(HOST, f"/summary {sid}")
+        album = await fake_api.wait_for(
+            lambda c: c.method == "sendMediaGroup", timeout=60, since=before
+        )
+        assert f"#{sid}" in (album.text or "")
+    finally:
+        await stop_bot(bot.app)
+
+
+async def test_summary_right_after_endlive_in_a_group_gives_one_summary(
+    fake_api: FakeBotApi, settings: Settings, engine: Engine
+) -> None:
+    group = -100321
+    bot = await start(fake_api, settings, engine)
+    try:
+        await say(fake_api, group, "/start")
+        await say(fake_api, group, "/golive Tea night", contains="#1")
+        hour_ago = datetime.now(UTC) - timedelta(hours=1)
+        with session_scope(bot.engine) as session:
+            live = session.get(LiveSession, 1)
+            assert live is not None
+            live.started_at = hour_ago
+            repo.bulk_insert_minutes(
+                session, session_id=1, rows=make_minutes_frame(60, start=hour_ago)
+            )
+            repo.bulk_insert_viewers(session, session_id=1, rows=make_viewers_frame(300))
+        await say(fake_api, group, "/endlive", contains="closed")
+        before = len(fake_api.sent)
+        # the scheduled summary is due a second after /endlive: /summary meets it while
+        # it is built or sent, whichever comes first
+        for wait in (1.2, 0.3):
+            await asyncio.sleep(wait)
+            fake_api.send_text(group, "/summary")
+        await fake_api.wait_until(
+            lambda: [r.status for r in sends(bot.engine, "summary")] in (["sent"], ["dropped"]),
+            timeout=60,
+        )
+        await fake_api.wait_for(
+            lambda c: c.method == "sendMediaGroup" and c.chat_id == group,
+            timeout=60,
+            since=before,
+        )
+        await asyncio.sleep(8.0)  # the group's pace: anything else would be out by now
+        albums = [c for c in fake_api.sent[before:] if c.method == "sendMediaGroup"]
+        assert len(albums) == 1, [c.text for c in albums]
+        answers = [c.text or "" for c in fake_api.sent[before:] if c.method == "sendMessage"]
+        # one /summary stood back, or both did (the scheduled one was on its way)
+        assert sum("just now" in a or "right now" in a for a in answers) in (1, 2), answers
+    finally:
+        await stop_bot(bot.app)
+
+
 async def test_a_silent_stream_is_closed_after_two_hours_and_summarised(
     fake_api: FakeBotApi, settings: Settings, engine: Engine
 ) -> None:

@@ -23,7 +23,14 @@ from storage import repositories as repo
 from storage.engine import session_scope
 from storage.importers import ImportRejected, import_file
 from storage.importers.importer import ImportResult
-from storage.models import LiveSession, MinuteRow, PastSession, ViewerRow, Workspace
+from storage.models import (
+    LiveSession,
+    MinuteRow,
+    PastSession,
+    ScheduledSend,
+    ViewerRow,
+    Workspace,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -420,6 +427,52 @@ def test_the_data_fingerprint_changes_with_the_data_only(engine: Engine) -> None
         )
         assert repo.remember_summary_hash(s, key=f"summary:{live}", data_hash=changed)
         assert repo.summary_hashes(s, key=f"summary:{live}") == [changed]
+
+
+def test_one_sender_at_a_time_sends_the_summary_of_the_same_data(engine: Engine) -> None:
+    ws = _workspace(engine)
+    live = _session(engine, ws, NOV20_20H, NOV20_20H + timedelta(hours=1))
+    key = f"summary:{live}"
+
+    def claim(by: str, data: str = "h1", after_s: float = 0.0) -> str | None:
+        with session_scope(engine) as s:
+            return repo.claim_summary_sending(
+                s,
+                key=key,
+                data_hash=data,
+                by=by,
+                now=NOW + timedelta(seconds=after_s),
+                hold_s=120.0,
+                just_sent_s=30.0,
+            )
+
+    def release(by: str, *, sent: bool, after_s: float = 0.0) -> None:
+        with session_scope(engine) as s:
+            at = NOW + timedelta(seconds=after_s)
+            repo.release_summary_sending(s, key=key, by=by, now=at, sent=sent)
+
+    assert claim("scheduled") is None  # nothing scheduled: nobody to race with
+    with session_scope(engine) as s:
+        repo.schedule_send(
+            s, kind="summary", key=key, due_at=NOW, workspace_id=ws, payload={"session_id": live}
+        )
+    assert claim("scheduled") == "claimed"
+    assert claim("scheduled") == "claimed"  # its own mark does not hold it back (a retry)
+    assert claim("now:a") == "underway"  # the same data is being sent
+    assert claim("now:a", data="h2") == "claimed"  # other data: a summary that says more
+    assert claim("scheduled", data="h2") == "underway"
+    # a mark left by a sender that died lapses
+    assert claim("scheduled", data="h2", after_s=121) == "claimed"
+    release("now:a", sent=True)  # not its mark: kept
+    with session_scope(engine) as s:
+        row = s.execute(sa.select(ScheduledSend).where(ScheduledSend.key == key)).scalar_one()
+        assert (row.payload or {})["sending"]["by"] == "scheduled"
+        assert (row.payload or {})["session_id"] == live  # the rest of the payload is kept
+    release("scheduled", sent=False, after_s=121)  # gave up: others may send at once
+    assert claim("now:b", data="h2", after_s=122) == "claimed"
+    release("now:b", sent=True, after_s=130)
+    assert claim("now:c", data="h2", after_s=150) == "just_sent"  # two /summary at once
+    assert claim("now:c", data="h2", after_s=161) == "claimed"  # asked again later
 
 
 # ----------------------------------------------------------------------- the migration
