@@ -790,6 +790,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "why_too_late": {"en": "later than tomorrow", "zh": "晚于明天"},
     "why_too_long": {"en": "too long for an id", "zh": "作为 ID 过长"},
     "why_percent": {"en": "a percentage where a number is due", "zh": "此处应为数字而不是百分比"},
+    "import_caption_unused": {
+        "en": "The caption's #{id} was not used: a sessions list files each of its streams "
+        "as a past stream of its own.",
+        "zh": "说明里的 #{id} 没有用上：场次列表里的每一场都各自记为一场往期直播。",
+    },
     "import_duplicates": {
         "en": "{count} rows were exact repeats of other rows in the file; each was stored once.",
         "zh": "文件中有 {count} 行与其他行完全重复，每种只保存了一次。",

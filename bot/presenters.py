@@ -332,6 +332,8 @@ def import_reply(
         text += "\n" + t(lang, "filed_moved", id=outcome.session_id, items=items)
     if outcome.duplicates:
         text += "\n" + t(lang, "import_duplicates", count=f"{outcome.duplicates:,}")
+    if outcome.caption_unused is not None:
+        text += "\n" + t(lang, "import_caption_unused", id=outcome.caption_unused)
     return text
 
 

@@ -73,6 +73,7 @@ class ImportOutcome:
     pending_id: int | None = None
     question: str | None = None  # the field asked about
     choices: list[str] = field(default_factory=list)  # the file's headers
+    caption_unused: int | None = None  # the caption's #id, which a sessions list does not take
 
 
 def session_from_caption(caption: str | None) -> int | None:
@@ -241,6 +242,7 @@ def import_upload(
                 updated=result.updated,
                 created_session=result.created_session,
                 duplicates=result.duplicates,
+                caption_unused=named if result.kind == "sessions" else None,
             )
             if result.session_id is not None:
                 live = repo.get_session_any(session, session_id=result.session_id)

@@ -66,6 +66,20 @@ async def test_a_caption_against_the_files_dates_is_refused_with_both(bot: Runni
     assert count(bot, MinuteRow) == 0 and count(bot, LiveSession) == 1
 
 
+async def test_a_caption_on_a_sessions_list_is_said_to_be_unused(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start", language_code="zh-hans")
+    text = await upload(
+        bot, HOST, DATA / "tiktok_live_performance.xlsx", caption="#99", final=ZH_FINAL
+    )
+    assert "已导入" in text and "往期" in text, text
+    assert "说明里的 #99 没有用上" in text, text
+    # without a caption, nothing is said of one
+    other = HOST + 1
+    await say(bot, other, "/start")
+    text = await upload(bot, other, DATA / "tiktok_live_performance.xlsx")
+    assert "Imported" in text and "caption" not in text, text
+
+
 async def test_an_unplaced_column_is_asked_about_and_remembered(bot: RunningBot) -> None:
     await say(bot, HOST, "/start", language_code="zh-hans")
     await say(bot, HOST, "/golive")
