@@ -46,11 +46,13 @@ __all__ = [
     "AttentionEstimate",
     "TwoPhaseFit",
     "alpha",
+    "arrivals",
     "choose_estimate",
     "fit_quality",
     "fit_two_phase_minutes",
     "fit_two_phase_viewers",
     "from_minutes",
+    "from_push_series",
     "from_pushes",
     "from_snapshots",
     "from_watch_times",
@@ -683,16 +685,48 @@ def from_snapshots(
     if snapshots_df is None or len(snapshots_df) < 2 or "ts" not in snapshots_df.columns:
         return None
     online = _col(snapshots_df, "online")
-    cum = _col(snapshots_df, "entries")
-    if cum is None or cum.notna().sum() < 2:
-        cum = _col(snapshots_df, "viewers")
-    if online is None or cum is None:
+    entries, viewers = _col(snapshots_df, "entries"), _col(snapshots_df, "viewers")
+    if online is None or (entries is None and viewers is None):
         return None
+    cum = arrivals(
+        entries.to_numpy(float) if entries is not None else None,
+        viewers.to_numpy(float) if viewers is not None else None,
+    )
     ts = pd.to_datetime(snapshots_df["ts"], utc=True, errors="coerce")
     seconds = (ts - ts.min()).dt.total_seconds()
-    return from_pushes(
-        seconds.to_numpy(float), online.to_numpy(float), cum.to_numpy(float), window_s=window_s
-    )
+    return from_pushes(seconds.to_numpy(float), online.to_numpy(float), cum, window_s=window_s)
+
+
+def arrivals(entries: Any, viewers: Any) -> np.ndarray:
+    """The pushes' cumulative arrivals: ``entries`` (进场) where at least two pushes carry
+    it, else ``viewers`` (观看人数); NaN where a push has neither figure. Either may be None."""
+    if entries is not None:
+        e = np.asarray(entries, dtype=float)
+        if np.count_nonzero(np.isfinite(e)) >= 2 or viewers is None:
+            return e
+    return np.asarray(viewers, dtype=float)
+
+
+def from_push_series(
+    t_s: Any, online: Any, entries: Any, viewers: Any, *, recent_window_s: float
+) -> tuple[AttentionEstimate | None, AttentionEstimate | None]:
+    """A live session's attention from its pushes (numpy only: it runs on every push):
+    the whole session's estimate, and the last ``recent_window_s`` seconds' — None unless
+    someone left in that window and its figures are finite."""
+    cum = arrivals(entries, viewers)
+    estimate = from_pushes(t_s, online, cum)
+    recent = from_pushes(t_s, online, cum, window_s=recent_window_s)
+    if (
+        recent is None
+        or recent.events <= 0
+        or not _positive(recent.lambda_per_s, recent.half_life_s)
+    ):
+        recent = None
+    return estimate, recent
+
+
+def _positive(*values: float | None) -> bool:
+    return all(v is not None and math.isfinite(v) and v > 0 for v in values)
 
 
 def from_pushes(

@@ -276,8 +276,8 @@ def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
 
 def push_attention(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
     """The attention estimates of a session's pushes (rows with ``ts``, ``online``,
-    ``entries``, ``viewers``): the whole session's (or None) and the last
-    ``RECENT_WINDOW_S``'s (None unless someone left in it)."""
+    ``entries``, ``viewers``): :func:`core.attention.from_push_series` over the last
+    ``RECENT_WINDOW_S`` for the recent one."""
     import numpy as np
 
     from core import attention
@@ -286,15 +286,17 @@ def push_attention(rows: list[dict[str, Any]]) -> tuple[Any, Any]:
         return None, None
     start = _utc(rows[0]["ts"])
     t = np.array([(_utc(r["ts"]) - start).total_seconds() for r in rows], dtype=float)
-    online = np.array([_nan(r["online"]) for r in rows], dtype=float)
-    cumulative = np.array([_nan(r["entries"]) for r in rows], dtype=float)
-    if np.count_nonzero(np.isfinite(cumulative)) < 2:
-        cumulative = np.array([_nan(r["viewers"]) for r in rows], dtype=float)
-    estimate = attention.from_pushes(t, online, cumulative)
-    recent = attention.from_pushes(t, online, cumulative, window_s=RECENT_WINDOW_S)
-    if recent is None or recent.events <= 0 or not _finite(recent.lambda_per_s, recent.half_life_s):
-        recent = None
-    return estimate, recent
+
+    def column(key: str) -> np.ndarray:
+        return np.array([_nan(r[key]) for r in rows], dtype=float)
+
+    return attention.from_push_series(
+        t,
+        column("online"),
+        column("entries"),
+        column("viewers"),
+        recent_window_s=RECENT_WINDOW_S,
+    )
 
 
 def _finite(*values: float | None) -> bool:

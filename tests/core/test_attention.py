@@ -142,6 +142,32 @@ def test_from_snapshots_uses_viewers_without_entries_and_rejects_thin_data() -> 
     assert att.from_snapshots(None) is None
 
 
+def test_arrivals_take_entries_from_two_pushes_else_viewers() -> None:
+    nan = math.nan
+    assert att.arrivals([10, 20], [5, 6]).tolist() == [10, 20]
+    assert att.arrivals([nan, 20], [5, 6]).tolist() == [5, 6]  # one entries figure
+    assert att.arrivals(None, [5, 6]).tolist() == [5, 6]
+    assert att.arrivals([nan, 20], None)[1] == 20
+
+
+def test_push_series_agree_with_the_snapshot_frame_and_keep_a_recent_only_with_exits() -> None:
+    t = np.array([0.0, 300.0, 600.0])
+    online = np.array([100.0, 200.0, 100.0])
+    entries = np.array([math.nan, 400.0, math.nan])  # one push typed 进场: viewers count
+    viewers = np.array([100.0, 400.0, 500.0])
+    whole, recent = att.from_push_series(t, online, entries, viewers, recent_window_s=120)
+    t0 = pd.Timestamp("2026-01-01 12:00", tz="UTC")
+    df = pd.DataFrame(
+        {"ts": [t0 + pd.Timedelta(seconds=s) for s in t], "online": online, "viewers": viewers}
+    )
+    assert whole == att.from_snapshots(df)
+    assert recent == att.from_snapshots(df, window_s=120)
+    # nobody left in the last window: no recent estimate
+    flat = np.array([100.0, 200.0, 300.0])
+    _, none = att.from_push_series(t, flat, None, viewers, recent_window_s=120)
+    assert none is None
+
+
 def test_kaplan_meier_hand_example() -> None:
     km = att.kaplan_meier([1, 2, 2, 3, 4], [False, True, False, False, True])
     s = dict(zip(km["t"], km["survival"], strict=True))
