@@ -179,6 +179,20 @@ async def say(api: FakeBotApi, chat_id: int, text: str, contains: str | None = N
     return call.text or ""
 
 
+async def go_live_an_hour_ago(bot: Bot, chat_id: int) -> None:
+    """/start and /golive in the chat; the stream began an hour ago and has that hour's
+    minute rows (inside its window) and 300 viewers."""
+    await say(bot.api, chat_id, "/start")
+    await say(bot.api, chat_id, "/golive Tea night", contains="#1")
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    with session_scope(bot.engine) as session:
+        live = session.get(LiveSession, 1)
+        assert live is not None
+        live.started_at = hour_ago
+        repo.bulk_insert_minutes(session, session_id=1, rows=make_minutes_frame(60, start=hour_ago))
+        repo.bulk_insert_viewers(session, session_id=1, rows=make_viewers_frame(300))
+
+
 # --------------------------------------------------------------------------- summaries
 
 
@@ -187,18 +201,7 @@ async def test_summary_follows_endlive_as_an_album_with_the_text(
 ) -> None:
     bot = await start(fake_api, settings, engine)
     try:
-        await say(fake_api, HOST, "/start")
-        await say(fake_api, HOST, "/golive Tea night", contains="#1")
-        hour_ago = datetime.now(UTC) - timedelta(hours=1)
-        with session_scope(bot.engine) as session:
-            # the stream began an hour ago: its minute file lies inside its window
-            live = session.get(LiveSession, 1)
-            assert live is not None
-            live.started_at = hour_ago
-            repo.bulk_insert_minutes(
-                session, session_id=1, rows=make_minutes_frame(60, start=hour_ago)
-            )
-            repo.bulk_insert_viewers(session, session_id=1, rows=make_viewers_frame(300))
+        await go_live_an_hour_ago(bot, HOST)
         await say(fake_api, HOST, "/stat online=900 viewers=2000 gmv=3k orders=20", "Got it")
         before = len(fake_api.sent)
         text = await say(fake_api, HOST, "/endlive", contains="closed")
@@ -330,17 +333,7 @@ async def test_summary_right_after_endlive_in_a_group_gives_one_summary(
     group = -100321
     bot = await start(fake_api, settings, engine)
     try:
-        await say(fake_api, group, "/start")
-        await say(fake_api, group, "/golive Tea night", contains="#1")
-        hour_ago = datetime.now(UTC) - timedelta(hours=1)
-        with session_scope(bot.engine) as session:
-            live = session.get(LiveSession, 1)
-            assert live is not None
-            live.started_at = hour_ago
-            repo.bulk_insert_minutes(
-                session, session_id=1, rows=make_minutes_frame(60, start=hour_ago)
-            )
-            repo.bulk_insert_viewers(session, session_id=1, rows=make_viewers_frame(300))
+        await go_live_an_hour_ago(bot, group)
         await say(fake_api, group, "/endlive", contains="closed")
         before = len(fake_api.sent)
         # the scheduled summary is due a second after /endlive: /summary meets it while
