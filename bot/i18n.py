@@ -199,6 +199,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "there is no session #{id} in this chat. /sessions lists them.",
         "zh": "本聊天没有第 {id} 场。/sessions 可查看列表。",
     },
+    "reject_outlasts_session": {
+        "en": "{count} viewers watched longer than session #{id} has run ({span}; the longest "
+        "watched {longest}), so the file looks like another stream's. Send it again captioned "
+        "with its stream's #id — #{id} if it is this one's (/sessions lists them).",
+        "zh": "有 {count} 位观众的观看时长超过第 {id} 场的时长（{span}；最长 {longest}），"
+        "这份文件像是别的场次的。请在附言中写上它所属场次的 #编号 再发一次——如果就是这一场，"
+        "写 #{id}（/sessions 可查看列表）。",
+    },
     "reject_missing_columns": {
         "en": "required columns are missing: {columns}.",
         "zh": "缺少必需的列：{columns}。",

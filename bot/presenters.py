@@ -212,6 +212,10 @@ def _count(n: object) -> str:
     return f"{n:,}" if isinstance(n, int) else str(n)
 
 
+def _seconds(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
 def _hostile_reason(code: str, params: dict[str, object], lang: str) -> str:
     if code == "unpacked_too_large":
         return t(
@@ -269,6 +273,15 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
         return t(lang, "reject_unknown_session", id=params.get("id"))
     if code == "dates_conflict":
         return dates_conflict_reason(params, lang)
+    if code == "outlasts_session":
+        return t(
+            lang,
+            "reject_outlasts_session",
+            id=params.get("id"),
+            count=_count(params.get("count")),
+            span=fmt_duration(_seconds(params.get("span_s")), lang),
+            longest=fmt_duration(_seconds(params.get("longest_s")), lang),
+        )
     if code in ("empty", "not_a_table", "no_session"):
         return t(lang, f"reject_{code}")
     return t(lang, "reject_other", detail=params.get("detail", code))

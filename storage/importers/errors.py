@@ -8,7 +8,8 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 │                               mixed_encoding
 ├── FileUnrecognised            unknown_kind, missing_columns, header_only
 ├── FileInvalid                 ragged, bad_values
-└── ImportConflict              duplicate, no_session, unknown_session, dates_conflict
+└── ImportConflict              duplicate, no_session, unknown_session, dates_conflict,
+                                outlasts_session
 ```
 
 `params` per code (all JSON-friendly except `imported_at`, an aware datetime):
@@ -35,6 +36,7 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | no_session | `kind` |
 | unknown_session | `id` |
 | dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware), `tz` |
+| outlasts_session | `id`, `span_s` (its run), `longest_s`, `count` (viewers who watched longer) |
 
 Row numbers count data rows: row 1 is the first row under the header.
 """
@@ -127,7 +129,13 @@ class FileInvalid(ImportRejected):
 class ImportConflict(ImportRejected):
     """A good file that cannot go where it was sent."""
 
-    codes = ("duplicate", "no_session", "unknown_session", "dates_conflict")
+    codes = (
+        "duplicate",
+        "no_session",
+        "unknown_session",
+        "dates_conflict",
+        "outlasts_session",
+    )
 
 
 CODES: tuple[str, ...] = (

@@ -12,7 +12,10 @@ anything is written), to fingerprint the data and to find the span of its timest
   session whose window it overlaps most, else — when `create_sessions` — into a new closed
   session of its own dates (source "import"). A minute file with clock times only is dated
   by the session it goes to (named, else `default_session_id`); times that go back
-  (23:59 → 00:00) roll to the next day. Viewer lists go to the named or default session.
+  (23:59 → 00:00) roll to the next day. Viewer lists go to the named or default session;
+  one sent to the default session with viewers who watched longer than that session has
+  run (`OUTLAST_MARGIN`, `OUTLAST_SHARE`) is refused as "outlasts_session": it is another
+  stream's, and the caption should say which.
 * Rows are then written with upserts (`repositories.upsert_*`): a minute, viewer or past
   stream already stored is updated, and the result says how many rows were new and how
   many updated.
@@ -64,6 +67,12 @@ RETAIN_ROWS: Final = 200_000
 """Up to this many converted rows are kept between checking and writing; a bigger file is
 converted again for writing, so memory follows the chunk size."""
 _MINUTE: Final = timedelta(minutes=1)
+OUTLAST_MARGIN: Final = timedelta(minutes=10)
+"""A viewer who watched longer than the stream had run by more than this (a late /golive
+is allowed for) watched another stream."""
+OUTLAST_SHARE: Final = 0.01
+"""An undated viewer file with at least this share of such viewers (and one at least) is
+not put into the open or last stream on its own say-so: it belongs to another."""
 _ROLL_BACK: Final = pd.Timedelta(hours=1)
 
 
@@ -195,6 +204,9 @@ class _Checked:
     last: datetime | None
     frames: list[pd.DataFrame] | None
     duplicates: int = 0
+    outlasting: int = 0
+    """Viewers who watched longer than the limit :func:`_check` was given."""
+    longest_watch_s: float | None = None
 
 
 def _converted(
@@ -223,8 +235,11 @@ def _check(
     *,
     chunk_rows: int,
     progress: Callable[[int], None] | None,
+    watch_limit_s: float | None = None,
 ) -> _Checked:
-    """Convert every row once: refuse bad rows, fingerprint the rest, find their span."""
+    """Convert every row once: refuse bad rows, fingerprint the rest, find their span and
+    (viewer files) the longest watch time and how many watched longer than
+    ``watch_limit_s``."""
     errors: list[RowError] = []
     bad = done = 0
     digest = _RowsDigest(layout.kind, list(layout.match.kind.output_columns))
@@ -233,6 +248,8 @@ def _check(
     last: pd.Timestamp | None = None
     time_column = {"minutes": "ts", "sessions": "started_at"}.get(layout.kind)
     unique = DuplicateFilter()
+    outlasting = 0
+    longest: float | None = None
     for n, frame, result in _converted(blob, layout, ctx, roll, chunk_rows, unique):
         errors.extend(result.errors[: MAX_REPORTED - len(errors)])
         bad += result.bad_rows
@@ -246,6 +263,13 @@ def _check(
                     low, high = stamps.min(), stamps.max()
                     first = low if first is None else min(first, low)
                     last = high if last is None else max(last, high)
+            if layout.kind == "viewers" and len(frame):
+                watch = pd.to_numeric(frame["watch_time_s"], errors="coerce")
+                if watch.notna().any():
+                    top = float(watch.max())
+                    longest = top if longest is None else max(longest, top)
+                    if watch_limit_s is not None:
+                        outlasting += int((watch > watch_limit_s).sum())
         done += n
         if progress is not None:
             progress(done)
@@ -262,6 +286,8 @@ def _check(
         last.to_pydatetime() if last is not None else None,
         frames,
         unique.dropped,
+        outlasting,
+        longest,
     )
 
 
@@ -429,11 +455,26 @@ def import_file(
             first_ts = sample[1]["ts"].iloc[0]
             if first_ts < pd.Timestamp(target.started_at) - pd.Timedelta(hours=12):
                 roll.shift = pd.Timedelta(days=1)  # the stream began just before midnight
-    checked = _check(blob, layout, ctx, roll, chunk_rows=chunk_rows, progress=progress)
-
+    span: timedelta | None = None  # how long the session an undated viewer file goes to ran
+    if kind == "viewers" and named is None and target is not None:
+        start, end = repo.session_window(target, now=now or datetime.now(UTC))
+        span = end - start
+    limit_s = (span + OUTLAST_MARGIN).total_seconds() if span is not None else None
+    checked = _check(
+        blob, layout, ctx, roll, chunk_rows=chunk_rows, progress=progress, watch_limit_s=limit_s
+    )
     earlier = repo.find_import(session, workspace_id=workspace_id, content_hash=checked.digest)
     if earlier is not None:
         raise _duplicate(earlier)
+    if span is not None and checked.outlasting >= max(1, OUTLAST_SHARE * checked.rows):
+        assert target is not None
+        raise ImportRejected.for_code(
+            "outlasts_session",
+            id=target.id,
+            span_s=span.total_seconds(),
+            longest_s=checked.longest_watch_s,
+            count=checked.outlasting,
+        )
 
     created = False
     if kind == "sessions":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -245,11 +246,14 @@ async def test_forget_after_confirm_deletes_everything_once(admin_bot: RunningBo
     before = rows_of_every_table(bot.engine)
     for chat in (OTHER, HOST):  # the other host's data must stay
         await say(bot, chat, "/start")
-        await say(bot, chat, "/golive")
+        opened = await say(bot, chat, "/golive")
         await say(bot, chat, "/stat online=1200 gmv=3.4k")
         await say(bot, chat, "/digest 09:00")
+        # another stream's viewers (they watched up to 43 minutes), named into this one
+        caption = re.search(r"#\d+", opened)
+        assert caption is not None, opened
         update = bot.api.send_document(chat, (DATA / "viewers_seed_format.csv").read_bytes(),
-                                       "v.csv")
+                                       "v.csv", caption=caption.group())
         await bot.api.wait_for_message(chat, contains="Imported", since=update, timeout=30)
     with_both = rows_of_every_table(bot.engine)
 
@@ -287,7 +291,11 @@ async def test_forget_after_confirm_deletes_everything_once(admin_bot: RunningBo
 
     # the chat starts afresh: /start works and the same file imports again
     assert "LiveHost" in await say(bot, HOST, "/start")
-    await say(bot, HOST, "/golive")
-    update = bot.api.send_document(HOST, (DATA / "viewers_seed_format.csv").read_bytes(), "v.csv")
+    opened = await say(bot, HOST, "/golive")
+    caption = re.search(r"#\d+", opened)
+    assert caption is not None, opened
+    update = bot.api.send_document(
+        HOST, (DATA / "viewers_seed_format.csv").read_bytes(), "v.csv", caption=caption.group()
+    )
     text = await bot.api.wait_for_message(HOST, contains="Imported", since=update, timeout=30)
     assert "already" not in (text.text or "").lower()

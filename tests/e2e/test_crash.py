@@ -91,7 +91,7 @@ def plans() -> list[list[str]]:
 def viewers_csv(chat_id: int) -> bytes:
     lines = ["user_id,watch_time,likes,comments,shares,purchase_frequency,purchase_amount"]
     lines += [
-        f"c{chat_id}u{i:05d},{(i * 37) % 900 + 1},{i % 4},{i % 3},0,{i % 2},{i % 7 * 9.5}"
+        f"c{chat_id}u{i:05d},{(i * 37) % 540 + 1},{i % 4},{i % 3},0,{i % 2},{i % 7 * 9.5}"
         for i in range(VIEWER_ROWS)
     ]
     return ("\n".join(lines) + "\n").encode()

@@ -260,7 +260,8 @@ async def test_a_long_import_shows_progress_by_editing_its_reply(
     big = "\n".join([header] + [f"x{i}-{row}" for i in range(25) for row in rows]) + "\n"
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive")
-    text = await upload(bot, HOST, data=big.encode(), name="big.csv")
+    # viewers who watched up to 43 minutes, into a stream of seconds: named by the caption
+    text = await upload(bot, HOST, data=big.encode(), name="big.csv", caption="#1")
     assert "180,050 viewer rows" in text
     edits = [c.text for c in bot.api.calls("editMessageText")]
     assert any("rows so far" in e for e in edits), edits

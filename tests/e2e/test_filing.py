@@ -49,10 +49,15 @@ async def test_an_export_of_another_day_becomes_a_past_stream_in_chinese(bot: Ru
         bot, HOST, DATA / "douyin_minutes_gbk.csv", name="again.csv", final=ZH_FINAL
     )
     assert "相同内容已于" in text and count(bot, LiveSession) == 2
-    # viewers have no times: they go to the open stream, and the reply names it and its date
+    # viewers have no times; these watched up to 43 minutes, and tonight's stream has run
+    # for seconds: they are another stream's, and the caption says which
     text = await upload(bot, HOST, DATA / "viewers_zh.csv", final=ZH_FINAL)
-    today = datetime.now(UTC).astimezone(SHANGHAI).strftime("%Y-%m-%d")
-    assert f"归入{today} 的第 1 场“今晚”" in text, text
+    assert "未导入" in text and "观看时长超过第 1 场的时长" in text, text
+    assert "最长 43分26秒" in text and "#编号" in text, text
+    assert count(bot, ViewerRow) == 0
+    text = await upload(bot, HOST, DATA / "viewers_zh.csv", caption="#2", final=ZH_FINAL)
+    assert "归入2026-11-20 的第 2 场" in text, text
+    assert count(bot, ViewerRow, session_id=2) == 7202
 
 
 async def test_a_caption_against_the_files_dates_is_refused_with_both(bot: RunningBot) -> None:

@@ -24,6 +24,7 @@ from storage.engine import session_scope
 from storage.importers import ImportRejected, import_file
 from storage.importers.importer import ImportResult
 from storage.models import (
+    ImportRecord,
     LiveSession,
     MinuteRow,
     PastSession,
@@ -144,6 +145,49 @@ def test_a_caption_that_contradicts_the_dates_is_refused_with_both(engine: Engin
     assert error.params["session_start"] == today_start
     assert error.params["session_end"] == today_start + timedelta(hours=2)
     assert _count(engine, MinuteRow) == 0 and _count(engine, LiveSession) == 1
+
+
+def _viewers(*watch_s: float) -> bytes:
+    lines = ["user_id,watch_time"] + [f"u{i},{w}" for i, w in enumerate(watch_s)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_viewer_file_that_outlasts_the_open_stream_is_refused_unless_named(
+    engine: Engine,
+) -> None:
+    ws = _workspace(engine)
+    live = _session(engine, ws, NOW - timedelta(seconds=7))  # opened seven seconds ago
+    other = [30.0] * 150 + [2606.0, 1900.0]  # another stream's: two watched for half an hour
+    with pytest.raises(ImportRejected) as refused:
+        _import(engine, ws, _viewers(*other), default_session_id=live)
+    assert refused.value.code == "outlasts_session"
+    assert refused.value.params["id"] == live and refused.value.params["count"] == 2
+    assert refused.value.params["longest_s"] == 2606.0
+    assert refused.value.params["span_s"] == pytest.approx(7.0)
+    assert _count(engine, ViewerRow) == 0 and _count(engine, ImportRecord) == 0
+    # the caption names the stream: the host knows best
+    _import(engine, ws, _viewers(*other), session_id=live)
+    assert _count(engine, ViewerRow, session_id=live) == 152
+
+
+@pytest.mark.parametrize(
+    ("watch", "ok"),
+    [
+        ([30.0] * 200 + [3600.0 + 590.0], True),  # within the margin of a late /golive
+        ([30.0] * 200 + [5000.0], True),  # one in 201: fewer than 1 %
+        ([30.0] * 200 + [5000.0, 5000.0, 5000.0], False),
+    ],
+)
+def test_a_viewer_file_into_the_last_stream_is_checked_against_its_length(
+    engine: Engine, watch: list[float], ok: bool
+) -> None:
+    ws = _workspace(engine)
+    last = _session(engine, ws, NOW - timedelta(hours=3), NOW - timedelta(hours=2))
+    if ok:
+        assert _import(engine, ws, _viewers(*watch), default_session_id=last).rows == len(watch)
+    else:
+        with pytest.raises(ImportRejected, match="outlasts_session"):
+            _import(engine, ws, _viewers(*watch), default_session_id=last)
 
 
 def test_clock_only_minutes_roll_over_midnight(engine: Engine) -> None:
