@@ -60,19 +60,30 @@ def claim_summary_sending(
     engine: Engine, *, session_id: int, fingerprint: str, by: str, now: datetime | None = None
 ) -> Literal["claimed", "underway", "just_sent"]:
     """Whether ``by`` may send the summary of this data now ("claimed"), or another sender
-    is sending it ("underway") or sent it moments ago ("just_sent"). A session with
-    nothing scheduled has nobody to race with."""
+    is sending it ("underway") or sent it moments ago ("just_sent"). For a session with
+    no summary row (nothing scheduled), a sender that began on the same data less than
+    :data:`JUST_SENT_S` ago counts as under way."""
+    at = now or datetime.now(UTC)
     with session_scope(engine) as session:
         got = repo.claim_summary_sending(
             session,
             key=_key(session_id),
             data_hash=fingerprint,
             by=by,
-            now=now or datetime.now(UTC),
+            now=at,
             hold_s=SENDING_HOLD_S,
             just_sent_s=JUST_SENT_S,
         )
-    return got or "claimed"
+        if got is not None:
+            return got
+        # nothing scheduled (an imported stream): one sender of this data per moment
+        first = repo.claim_once_per(
+            session,
+            key=f"{_key(session_id)}:{fingerprint[:16]}",
+            every=JUST_SENT_S,
+            now=at.timestamp(),
+        )
+    return "claimed" if first else "underway"
 
 
 def release_summary_sending(

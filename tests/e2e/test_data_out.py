@@ -327,6 +327,30 @@ async def test_a_summary_being_sent_is_not_sent_again_by_summary(
         await stop_bot(bot.app)
 
 
+async def test_summary_twice_at_once_of_a_stream_with_nothing_scheduled_is_sent_once(
+    fake_api: FakeBotApi, settings: Settings, engine: Engine
+) -> None:
+    bot = await start(fake_api, settings, engine)
+    try:
+        await say(fake_api, HOST, "/start")
+        wid = add_workspace(engine, HOST)
+        sid = add_full_session(engine, wid, datetime.now(UTC) - timedelta(hours=5))
+        assert not sends(engine, "summary")  # an imported stream: no summary row
+        before = len(fake_api.sent)
+        fake_api.send_text(HOST, f"/summary {sid}")
+        fake_api.send_text(HOST, f"/summary {sid}")
+        await fake_api.wait_for(
+            lambda c: c.method == "sendMessage" and "right now" in (c.text or ""),
+            timeout=60,
+            since=before,
+        )
+        await fake_api.wait_for(lambda c: c.method == "sendMediaGroup", timeout=60, since=before)
+        await asyncio.sleep(1.0)
+        assert len([c for c in fake_api.sent[before:] if c.method == "sendMediaGroup"]) == 1
+    finally:
+        await stop_bot(bot.app)
+
+
 async def test_summary_right_after_endlive_in_a_group_gives_one_summary(
     fake_api: FakeBotApi, settings: Settings, engine: Engine
 ) -> None:
