@@ -193,6 +193,14 @@ async def go_live_an_hour_ago(bot: Bot, chat_id: int) -> None:
         repo.bulk_insert_viewers(session, session_id=1, rows=make_viewers_frame(300))
 
 
+async def a_stream_closed_five_hours_ago(bot: Bot) -> tuple[int, int]:
+    """/start in the host's chat and a stream of its that closed five hours ago, with minute
+    rows and viewers and nothing scheduled: (workspace id, session id)."""
+    await say(bot.api, HOST, "/start")
+    wid = add_workspace(bot.engine, HOST)
+    return wid, add_full_session(bot.engine, wid, datetime.now(UTC) - timedelta(hours=5))
+
+
 # --------------------------------------------------------------------------- summaries
 
 
@@ -256,9 +264,7 @@ async def test_summary_and_sessions_commands(
 ) -> None:
     bot = await start(fake_api, settings, engine)
     try:
-        await say(fake_api, HOST, "/start")
-        wid = add_workspace(engine, HOST)
-        sid = add_full_session(engine, wid, datetime.now(UTC) - timedelta(hours=5))
+        _, sid = await a_stream_closed_five_hours_ago(bot)
         before = len(fake_api.sent)
         fake_api.send_text(HOST, "/summary")
         album = await fake_api.wait_for(
@@ -289,9 +295,7 @@ async def test_a_summary_being_sent_is_not_sent_again_by_summary(
 
     bot = await start(fake_api, settings, engine)
     try:
-        await say(fake_api, HOST, "/start")
-        wid = add_workspace(engine, HOST)
-        sid = add_full_session(engine, wid, datetime.now(UTC) - timedelta(hours=5))
+        wid, sid = await a_stream_closed_five_hours_ago(bot)
         with session_scope(engine) as session:
             later = datetime.now(UTC) + timedelta(hours=1)
             schedule_summary(session, session_id=sid, workspace_id=wid, due_at=later)
@@ -332,9 +336,7 @@ async def test_summary_twice_at_once_of_a_stream_with_nothing_scheduled_is_sent_
 ) -> None:
     bot = await start(fake_api, settings, engine)
     try:
-        await say(fake_api, HOST, "/start")
-        wid = add_workspace(engine, HOST)
-        sid = add_full_session(engine, wid, datetime.now(UTC) - timedelta(hours=5))
+        _, sid = await a_stream_closed_five_hours_ago(bot)
         assert not sends(engine, "summary")  # an imported stream: no summary row
         before = len(fake_api.sent)
         fake_api.send_text(HOST, f"/summary {sid}")
