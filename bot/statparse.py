@@ -10,7 +10,9 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * units: `人` `人次` `次` `个` `people` (heads), `单` `笔` (orders), `件` `pcs` (items),
   `元` `块` and currency symbols before the number (`￥3,400.50`, `$1.2k`, `Rp 1.2jt`) for
   money, `%` for rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
-  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`;
+  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`, and the Chinese
+  compounds `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a second
+  multiplier that makes no compound (`1.2万万`, `3亿亿`, `3kk`) does not read;
 * the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
   `成交12人` buyers, `成交3万` GMV.
 
@@ -385,10 +387,15 @@ _NUMBER_RE: Final = re.compile(
     r"|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e(?P<exp>[+-]?[0-9]+))?"
 )
 _MULTIPLIERS: Final[dict[str, int]] = {
-    "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "百万": 10**6,
-    "mn": 10**6, "jt": 10**6, "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3,
+    "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "mn": 10**6, "jt": 10**6,
+    "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
+    "千万": 10**7, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
 }  # fmt: skip
-_MULT_RE: Final = re.compile(r"\s*(百万|千|万|亿|(?:k|w|mn|m|bn|b|jt|rb)(?![a-z]))")
+_MULT_RE: Final = re.compile(
+    r"\s*(十万|百万|千万|十亿|百亿|千亿|万亿|千|万|亿|(?:k|w|mn|m|bn|b|jt|rb)(?![a-z]))"
+)
+_MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
+"""Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
 _CUR_AFTER_RE: Final = re.compile(r"\s*(块钱|元|块|(?:rmb|yuan|usd|dollars?)(?![a-z]))")
 _UNITS: Final[dict[str, str]] = {
     "人次": "times", "人": "people", "位": "people", "people": "people", "ppl": "people",
@@ -577,6 +584,10 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
         elif num.value is not None:
             num.value *= _MULTIPLIERS[mult.group(1)]
         end = mult.end()
+        more = _MORE_MULT_RE.match(s, end)
+        if more is not None and _alias_at(s, end) is None:
+            num.bad = num.bad or "not_a_number"
+            end = more.end()
     after = _CUR_AFTER_RE.match(s, end)
     if after is not None and _alias_at(s, after.start(1)) is None:
         if num.currency is not None:

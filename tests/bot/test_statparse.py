@@ -182,3 +182,38 @@ def test_no_number_text_ever_stores_a_non_finite_or_unbounded_value(value: str, 
     result = parse_stats(f"{alias} {value}")
     for stored_key, stored in result.values.items():
         assert math.isfinite(stored) and 0 <= stored <= LIMITS[stored_key]
+
+
+_COMPOUNDS = {"十万": 10**5, "百万": 10**6, "千万": 10**7, "十亿": 10**9, "百亿": 10**10}
+
+
+@given(
+    tenths=st.integers(1, 999),
+    compound=st.sampled_from(sorted(_COMPOUNDS)),
+    label=st.sampled_from(["成交额", "销售额", "GMV"]),
+)
+def test_chinese_compound_multipliers_multiply(tenths: int, compound: str, label: str) -> None:
+    number = f"{tenths // 10}.{tenths % 10}" if tenths % 10 else str(tenths // 10)
+    value = tenths / 10 * _COMPOUNDS[compound]
+    result = parse_stats(f"{label} {number}{compound}")
+    if value > LIMITS["gmv"]:
+        assert result.values == {}
+        assert [i.reason for i in result.ignored] == ["too_large"]
+    else:
+        assert result.ignored == []
+        assert math.isclose(result.values["gmv"], value, rel_tol=1e-12)
+
+
+@given(
+    number=st.sampled_from(["3", "1.2", "45", "0.5"]),
+    first=st.sampled_from(["万", "亿", "千", "k"]),
+    second=st.sampled_from(["万", "亿", "千", "十", "百"]),
+)
+def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
+    number: str, first: str, second: str
+) -> None:
+    text = f"{number}{first}{second}"
+    assume(f"{first}{second}" not in ("千万", "万亿", "千亿", "百亿", "十亿"))
+    result = parse_stats(f"在线1200 成交 {text}")
+    assert result.values == {"online": 1200}
+    assert [(i.reason, i.key) for i in result.ignored] == [("not_a_number", "gmv")]
