@@ -26,7 +26,7 @@ from bot.services.live import EndLiveResult, StatResult, end_live, go_live, push
 from bot.services.nudges import LiveInsight, forecast_line, live_insight
 from bot.services.outbox import BoxedReply
 from bot.services.summaries import summary_key
-from bot.services.workspaces import WorkspaceInfo
+from bot.services.workspaces import WorkspaceInfo, register_start
 from bot.timeline_text import recognise
 
 __all__ = [
@@ -73,6 +73,15 @@ async def golive_command(update: Update, context: Context) -> None:
     ws = await workspace_of(update, context)
     message = update.effective_message
     assert message is not None
+    if ws.is_private and not ws.started:  # going live is a start: no greeting mid-stream
+        ws = await in_worker(
+            context,
+            register_start,
+            context.state.engine,
+            workspace_id=ws.id,
+            user_id=message.chat_id,
+        )
+        forget_cached_workspace(context)
     now = message_time(message)
     local_date = now.astimezone(ZoneInfo(ws.timezone)).strftime("%Y-%m-%d")
     title = " ".join(context.args or []) or t(ws.language, "default_title", date=local_date)

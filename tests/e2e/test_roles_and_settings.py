@@ -209,6 +209,17 @@ async def test_chinese_text_gets_a_chinese_greeting_and_a_typed_city_sets_the_zo
     assert f"hello:zh:{host}" in str(offer.reply_markup)
 
 
+async def test_going_live_before_start_is_a_start_and_words_mid_stream_get_no_greeting(
+    bot: RunningBot,
+) -> None:
+    host = 6103
+    assert "已开始" in await say(bot, host, "/golive", language_code="zh")
+    assert workspace(bot, host).owner_user_id == host
+    assert "已记录" in await say(bot, host, "在线1200 成交2.6万")
+    answer = await say(bot, host, "今天卖得不错")
+    assert "选择语言" not in answer and "没有找到数据" in answer
+
+
 # ---------------------------------------------------------------------------- clear answers
 
 
