@@ -52,20 +52,19 @@ def _join(items: Iterable[str], lang: str) -> str:
     return ("，" if lang == "zh" else ", ").join(items)
 
 
-def _money(value: float, lang: str, currency: str | None) -> str:
-    return fmt_money(value, lang, currency)
-
-
-def _amount(key: str, value: float, lang: str, currency: str | None) -> str:
-    """The number alone, as its kind is written (money with its currency, rates as %)."""
+def _amount(
+    key: str, value: float, lang: str, currency: str | None, *, exact: bool = False
+) -> str:
+    """The number alone, as its kind is written (money with its currency, rates as %);
+    ``exact`` for a value the host typed: every digit of it (`1.35万`, not `1.4万`)."""
     kind = KINDS.get(key, "count")
     if kind == "money":
-        return _money(value, lang, currency)
+        return fmt_money(value, lang, currency, exact=exact)
     if kind == "rate":
-        return fmt_pct(value)
+        return fmt_pct(value, exact=exact)
     if kind == "duration":
         return fmt_duration(value, lang)
-    return fmt_num(value, lang)
+    return fmt_num(value, lang, exact=exact)
 
 
 def _change(key: str, value: float, lang: str, currency: str | None) -> str | None:
@@ -113,8 +112,9 @@ def _stay_line(result: StatResult, lang: str) -> str | None:
 
 
 def stat_reply(result: StatResult, lang: str, *, explicit: bool) -> str:
-    """The answer to a push: what was stored with its change since the last push, when in
-    the stream, how long viewers stay, and what was left out (and why)."""
+    """The answer to a push: what was stored (each value with every digit the host typed)
+    with its change since the last push, when in the stream, how long viewers stay, and
+    what was left out (and why)."""
     own, live = stat_reply_parts(result, lang, explicit=explicit)
     return "\n".join(own[:1] + live + own[1:])
 
@@ -138,10 +138,9 @@ def stat_reply_parts(
     if result.status == "duplicate":
         return [t(lang, "stat_duplicate")], []
     values = []
-    for key in result.values:  # in the order the host wrote them
-        value = t(
-            lang, f"push_val_{key}", n=_amount(key, result.values[key], lang, result.currency)
-        )
+    for key in result.values:  # in the order the host wrote them, as they wrote them
+        typed = _amount(key, result.values[key], lang, result.currency, exact=True)
+        value = t(lang, f"push_val_{key}", n=typed)
         change = (
             _change(key, result.changes[key], lang, result.currency)
             if (key in result.changes and result.since_s is not None)

@@ -97,3 +97,18 @@ def test_in_a_group_the_answers_held_back_by_its_pace_are_all_shown(
     )
     assert "1,200 online" in out and "Sessions:" in out, out
     assert "closed after" in out and "📊 Session #1 “tea”" in out, out
+
+
+def test_a_chinese_host_sees_the_numbers_they_typed_not_rounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _chat(
+        ["/start", "/golive", "在线1200 成交1.35万", "在线1300 成交额￥12345 转化率3.25%"],
+        tmp_path,
+        monkeypatch,
+        "--lang",
+        "zh",
+    )
+    assert "bot: ✅ 已记录：在线 1,200人，成交额 1.35万。" in out, out  # not 1.4万
+    # the change since the last push is worked out: it keeps the short form
+    assert "成交额 ¥1.2345万（−¥1,155），转化率 3.25%" in out, out

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
+from bot.statparse import parse_stats
 
 
 def test_numbers_in_both_languages() -> None:
@@ -27,6 +32,77 @@ def test_money_and_ratios() -> None:
     assert fmt_money(54.32) == "54.32"
     assert fmt_money(34000, "zh") == "3.4万"
     assert fmt_pct(0.1234) == "12.3%"
+
+
+def test_a_typed_figure_is_shown_back_with_every_digit() -> None:
+    assert fmt_num(13_500, "zh", exact=True) == "1.35万"
+    assert fmt_num(12_345, "zh", exact=True) == "1.2345万"
+    assert fmt_num(12_000, "zh", exact=True) == "1.2万"  # not 1.20万
+    assert fmt_num(30_000, "zh", exact=True) == "3万"
+    assert fmt_num(1_200, "zh", exact=True) == "1,200"
+    assert fmt_num(1.35e8, "zh", exact=True) == "1.35亿"
+    assert fmt_num(123_456_789, "zh", exact=True) == "123,456,789"  # not 1.23456789亿
+    assert fmt_num(13_500, exact=True) == "13,500"
+    assert fmt_num(250_000, exact=True) == "250,000"  # not 250k
+    assert fmt_num(1_350_000, exact=True) == "1.35M"
+    assert fmt_num(1_234_567, exact=True) == "1,234,567"
+    assert fmt_num(1.5e9, exact=True) == "1.5B"
+    assert fmt_num(None, "zh", exact=True) == "—"
+    # computed figures keep their one decimal
+    assert fmt_num(13_500, "zh") == "1.4万"
+    assert fmt_money(1_350_000, "en", "USD") == "$1.4M"
+
+
+def test_typed_money_and_rates_are_shown_back_with_every_digit() -> None:
+    assert fmt_money(13_500, "zh", "CNY", exact=True) == "¥1.35万"
+    assert fmt_money(12_345.67, "zh", "CNY", exact=True) == "¥12,345.67"
+    assert fmt_money(1_350_000, "en", "USD", exact=True) == "$1.35M"
+    assert fmt_money(13_500, "en", "USD", exact=True) == "$13,500"
+    assert fmt_money(12.5, "en", "USD", exact=True) == "$12.50"  # cents stay cents
+    assert fmt_money(-12.5, "en", "USD", exact=True) == "-$12.50"
+    assert fmt_money(12_000, "en", "VND", exact=True) == "12,000 ₫"
+    assert fmt_money(math.nan, "en", "USD", exact=True) == "—"
+    assert fmt_pct(0.0325, exact=True) == "3.25%"
+    assert fmt_pct(0.03, exact=True) == "3%"
+    assert fmt_pct(0.0325) == "3.2%"
+
+
+_UNITS = {"": 1, "万": 10**4, "w": 10**4, "亿": 10**8, "k": 10**3, "M": 10**6}
+_LABELS = {  # a key of each kind, as hosts label it in each language
+    "count": {"zh": "场观", "en": "viewers"},
+    "money": {"zh": "成交额", "en": "gmv"},
+    "rate": {"zh": "转化率", "en": "conversion"},
+}
+_EXPONENTS = {"count": (0, 6), "money": (-2, 7), "rate": (-4, -2)}  # whole, cents, ≤ 99.99%
+
+
+@st.composite
+def _typed(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(kind, lang, a push of one value of up to four significant digits, as a host types
+    it: `场观 1.35万`, `gmv 0.25k`, `转化率 3.25%`)."""
+    kind = draw(st.sampled_from(sorted(_LABELS)))
+    lang = draw(st.sampled_from(["en", "zh"]))
+    number = Decimal(draw(st.integers(1, 9999))).scaleb(draw(st.integers(*_EXPONENTS[kind])))
+    if kind == "rate":
+        return kind, lang, f"{_LABELS[kind][lang]} {number:f}%"
+    unit = draw(st.sampled_from(sorted(_UNITS)))
+    return kind, lang, f"{_LABELS[kind][lang]} {number / _UNITS[unit]:f}{unit}"
+
+
+@given(typed=_typed(), currency=st.sampled_from([None, "CNY", "USD"]))
+def test_a_typed_value_shown_back_reads_as_the_same_value(
+    typed: tuple[str, str, str], currency: str | None
+) -> None:
+    kind, lang, text = typed
+    ((key, value),) = parse_stats(text).values.items()
+    if kind == "money":
+        shown = fmt_money(value, lang, currency, exact=True)
+    elif kind == "rate":
+        shown = fmt_pct(value, exact=True)
+    else:
+        shown = fmt_num(value, lang, exact=True)
+    label = text.split(" ")[0]
+    assert parse_stats(f"{label} {shown}").values == {key: value}, (text, shown)
 
 
 def test_durations() -> None:
