@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from core.money import CURRENCY_SIGNS
+
 __all__ = [
     "CURRENCY_SIGNS",
     "EXACT_PLACES",
@@ -83,26 +85,6 @@ def fmt_num(
     if v == int(v):
         return f"{sign}{int(v):,}"
     return f"{sign}{v:,.{digits if v < 100 else 0}f}"
-
-
-CURRENCY_SIGNS: dict[str, tuple[str, str]] = {
-    # ISO code: (before the number, after it)
-    "CNY": ("¥", ""),
-    "USD": ("$", ""),
-    "IDR": ("Rp ", ""),
-    "VND": ("", " ₫"),
-    "THB": ("฿", ""),
-    "MYR": ("RM ", ""),
-    "PHP": ("₱", ""),
-    "SGD": ("S$", ""),
-    "HKD": ("HK$", ""),
-    "TWD": ("NT$", ""),
-    "JPY": ("JP¥", ""),
-    "KRW": ("₩", ""),
-    "GBP": ("£", ""),
-    "EUR": ("€", ""),
-}
-"""How a money figure shows the workspace's currency; other codes follow the number."""
 
 
 def fmt_money(

@@ -1,0 +1,25 @@
+"""The signs of the workspaces' currencies, for the text and the charts alike."""
+
+from __future__ import annotations
+
+__all__ = ["CURRENCY_SIGNS"]
+
+CURRENCY_SIGNS: dict[str, tuple[str, str]] = {
+    # ISO code: (before the number, after it)
+    "CNY": ("¥", ""),
+    "USD": ("$", ""),
+    "IDR": ("Rp ", ""),
+    "VND": ("", " ₫"),
+    "THB": ("฿", ""),
+    "MYR": ("RM ", ""),
+    "PHP": ("₱", ""),
+    "SGD": ("S$", ""),
+    "HKD": ("HK$", ""),
+    "TWD": ("NT$", ""),
+    "JPY": ("JP¥", ""),
+    "KRW": ("₩", ""),
+    "GBP": ("£", ""),
+    "EUR": ("€", ""),
+}
+"""How a money figure shows the workspace's currency; other codes follow the number."""
+
