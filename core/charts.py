@@ -25,6 +25,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from core.fonts import chart_lang, font_family
+from core.money import currency_mark
 from core.report import (
     BuyingPowerChartData,
     FunnelData,
@@ -97,9 +98,11 @@ LABELS: dict[str, dict[str, str]] = {
         "rest": "Rest",
         "predicted": "Predicted spend",
         "actual": "Actual spend",
+        "spend": "Spend",
         "digest_title": "GMV, last 14 days",
         "gmv": "GMV",
         "half_life_axis": "Half-life (min)",
+        "in_currency": "{name} ({mark})",
         "no_data": "No data",
         "timeline_title": "Online, sales and what was on",
         "gmv_per_min": "GMV per minute",
@@ -137,9 +140,11 @@ LABELS: dict[str, dict[str, str]] = {
         "rest": "其余",
         "predicted": "预测消费",
         "actual": "实际消费",
+        "spend": "消费",
         "digest_title": "近14天成交额",
         "gmv": "成交额",
         "half_life_axis": "半衰期（分钟）",
+        "in_currency": "{name}（{mark}）",
         "no_data": "暂无数据",
         "timeline_title": "在线、成交与讲解",
         "gmv_per_min": "每分钟成交额",
@@ -215,6 +220,14 @@ def _num(v: float, lang: str) -> str:
             if a >= div:
                 return f"{v / div:.1f}{suf}"
     return f"{v:,.0f}" if a >= 10 or v == int(v) else f"{v:.1f}"
+
+
+def _money_axis(ax: Any, s: _Style, name: str, currency: str | None) -> None:
+    """Label a money axis with the figure's ``name`` and the workspace's currency
+    (``Spend (¥)``, ``消费（¥）``; the name alone without one)."""
+    mark = currency_mark(currency)
+    text = s.t[name] if mark is None else s.t["in_currency"].format(name=s.t[name], mark=mark)
+    ax.set_ylabel(text, fontproperties=s.fp)
 
 
 def _title(ax: Any, s: _Style, text: str) -> None:
@@ -422,13 +435,17 @@ def _pct(share: float) -> str:
     return f"{pct:.2f}%"
 
 
-def buying_power_chart(data: BuyingPowerChartData, lang: str | None = "en") -> bytes:
+def buying_power_chart(
+    data: BuyingPowerChartData, lang: str | None = "en", currency: str | None = None
+) -> bytes:
     """Predicted spend per tier (top 10 %, next 30 %, rest), actual spend beside it when
-    known; R² and MAE in the corner."""
-    return _png(buying_power_figure(data, lang))
+    known, on an axis in the workspace's ``currency`` (ISO code)."""
+    return _png(buying_power_figure(data, lang, currency))
 
 
-def buying_power_figure(data: BuyingPowerChartData, lang: str | None = "en") -> Figure:
+def buying_power_figure(
+    data: BuyingPowerChartData, lang: str | None = "en", currency: str | None = None
+) -> Figure:
     """The figure of :func:`buying_power_chart`."""
     s = _Style(lang)
     fig, ax = _figure(s)
@@ -447,6 +464,7 @@ def buying_power_figure(data: BuyingPowerChartData, lang: str | None = "en") -> 
         [f"{s.t[r.tier]}\n({_num(r.size, s.lang)})" for r in rows], fontproperties=s.fp
     )
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
+    _money_axis(ax, s, "spend", currency)
     # R² and MAE are for the details button and the JSON, not the chart
     fig.subplots_adjust(bottom=0.17)
     _title(ax, s, s.t["bp_title"])
@@ -466,13 +484,17 @@ def digest_has_chart(daily_frame: pd.DataFrame | None) -> bool:
     return int(gmv.notna().sum()) >= DIGEST_MIN_DAYS
 
 
-def digest_chart(daily_frame: pd.DataFrame, lang: str | None = "en") -> bytes:
-    """GMV bars for the last 14 days with the half-life (minutes) as a line on a second
-    axis."""
-    return _png(digest_figure(daily_frame, lang))
+def digest_chart(
+    daily_frame: pd.DataFrame, lang: str | None = "en", currency: str | None = None
+) -> bytes:
+    """GMV bars for the last 14 days (in the workspace's ``currency``, an ISO code) with the
+    half-life (minutes) as a line on a second axis."""
+    return _png(digest_figure(daily_frame, lang, currency))
 
 
-def digest_figure(daily_frame: pd.DataFrame, lang: str | None = "en") -> Figure:
+def digest_figure(
+    daily_frame: pd.DataFrame, lang: str | None = "en", currency: str | None = None
+) -> Figure:
     """The figure of :func:`digest_chart`."""
     s = _Style(lang)
     fig, ax = _figure(s)
@@ -502,7 +524,7 @@ def digest_figure(daily_frame: pd.DataFrame, lang: str | None = "en") -> Figure:
     ax.set_xticks(pos)
     ax.set_xticklabels([d.strftime("%m-%d") for d in df["date"]], rotation=45, ha="right")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
-    ax.set_ylabel(s.t["gmv"], fontproperties=s.fp)
+    _money_axis(ax, s, "gmv", currency)
     if np.isfinite(gmv).any() and np.nanmax(gmv) > 0:
         ax.set_ylim(0, float(np.nanmax(gmv)) * 1.3)  # room for the legend
     handles, names = ax.get_legend_handles_labels()
@@ -537,11 +559,12 @@ def summary_charts(
     lang: str | None = "en",
     marks: Sequence[datetime] | None = None,
     tz: str | None = None,
+    currency: str | None = None,
 ) -> dict[str, bytes]:
     """The summary's charts, keyed "online", "retention", "funnel", "buying_power"; only
     charts with something to show: an online curve of three points or more over five
     minutes, a retention chart with observed exits (not the formula alone), a funnel of
-    three stages or more, buying-power tiers."""
+    three stages or more, buying-power tiers (money in the workspace's ``currency``)."""
     c = report.charts
     out: dict[str, bytes] = {}
     if online_has_chart(c.online):
@@ -553,7 +576,7 @@ def summary_charts(
     if c.funnel is not None and len(c.funnel.stages) >= FUNNEL_MIN_STAGES:
         out["funnel"] = funnel_chart(c.funnel, lang)
     if c.buying_power is not None and c.buying_power.tiers:
-        out["buying_power"] = buying_power_chart(c.buying_power, lang)
+        out["buying_power"] = buying_power_chart(c.buying_power, lang, currency)
     return out
 
 
@@ -566,11 +589,12 @@ def timeline_figure(
     events: Sequence[tuple[datetime, str]] = (),
     lang: str | None = "en",
     tz: str | None = None,
+    currency: str | None = None,
 ) -> Figure:
-    """The online curve with GMV per minute as bars on a second axis, each product segment as
-    a band labelled with the product, and events as marks. ``minutes`` has ``ts``, ``online``
-    and ``gmv``; segments have ``start``, ``end``, ``label``, ``product_no``
-    (:class:`core.products.Segment`); events are (time, kind)."""
+    """The online curve with GMV per minute as bars on a second axis (in the workspace's
+    ``currency``), each product segment as a band labelled with the product, and events as
+    marks. ``minutes`` has ``ts``, ``online`` and ``gmv``; segments have ``start``, ``end``,
+    ``label``, ``product_no`` (:class:`core.products.Segment`); events are (time, kind)."""
     s = _Style(lang)
     fig, ax = _figure(s)
     fig.subplots_adjust(right=0.88)
@@ -612,6 +636,7 @@ def timeline_figure(
             )
             ax2.set_ylim(0, max(float(np.nanmax(gmv)) * 3.0, 1.0))
             ax2.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
+            _money_axis(ax2, s, "gmv_per_min", currency)
             ax2.tick_params(labelsize=FONT_SIZE - 2, labelfontfamily=s.family)
             ax2.spines["top"].set_visible(False)
             handles.append(bars)
@@ -650,9 +675,12 @@ def timeline_figure(
     return fig
 
 
-def products_figure(products: Sequence[Any], lang: str | None = "en", top: int = 8) -> Figure:
-    """GMV per product as bars (highest first) with its click rate as dots on a second axis;
-    ``products`` are :class:`core.products.ProductFigures`."""
+def products_figure(
+    products: Sequence[Any], lang: str | None = "en", top: int = 8, currency: str | None = None
+) -> Figure:
+    """GMV per product as bars (highest first, in the workspace's ``currency``) with its
+    click rate as dots on a second axis; ``products`` are
+    :class:`core.products.ProductFigures`."""
     s = _Style(lang)
     fig, ax = _figure(s)
     fig.subplots_adjust(right=0.88, bottom=0.2)
@@ -670,6 +698,7 @@ def products_figure(products: Sequence[Any], lang: str | None = "en", top: int =
         ha="right",
     )
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _num(v, s.lang)))
+    _money_axis(ax, s, "gmv", currency)
     ax.set_ylim(0, float(gmv.max()) * 1.25 if len(gmv) and gmv.max() > 0 else 1)
     handles: list[Any] = [bars]
     ctr = np.array([p.ctr if p.ctr is not None else np.nan for p in rows], dtype=float)
@@ -697,14 +726,17 @@ def timeline_chart(
     events: Sequence[tuple[datetime, str]] = (),
     lang: str | None = "en",
     tz: str | None = None,
+    currency: str | None = None,
 ) -> bytes:
     """PNG of :func:`timeline_figure`."""
-    return _png(timeline_figure(minutes, product_segments, events, lang, tz))
+    return _png(timeline_figure(minutes, product_segments, events, lang, tz, currency))
 
 
-def products_chart(products: Sequence[Any], lang: str | None = "en") -> bytes:
+def products_chart(
+    products: Sequence[Any], lang: str | None = "en", currency: str | None = None
+) -> bytes:
     """PNG of :func:`products_figure`."""
-    return _png(products_figure(products, lang))
+    return _png(products_figure(products, lang, currency=currency))
 
 
 def _short(name: str, width: int = 10) -> str:

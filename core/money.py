@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_SIGNS"]
+__all__ = ["CURRENCY_SIGNS", "currency_mark"]
 
 CURRENCY_SIGNS: dict[str, tuple[str, str]] = {
     # ISO code: (before the number, after it)
@@ -23,3 +23,11 @@ CURRENCY_SIGNS: dict[str, tuple[str, str]] = {
 }
 """How a money figure shows the workspace's currency; other codes follow the number."""
 
+
+def currency_mark(currency: str | None) -> str | None:
+    """The currency alone, as an axis names its unit: its sign (``¥``, ``Rp``, ``₫``), or
+    the ISO code of one without a sign (``CHF``); None without a currency."""
+    if not currency:
+        return None
+    before, after = CURRENCY_SIGNS.get(currency, ("", currency))
+    return (before or after).strip()

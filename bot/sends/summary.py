@@ -140,6 +140,7 @@ async def _charts(scheduler: Scheduler, content: SummaryContent) -> list[tuple[s
         content.marks,
         content.timezone,
         content.timeline,
+        content.currency,
     )
 
 

@@ -52,8 +52,8 @@ def chart_pool(max_workers: int | None = None, *, niceness: int = 0) -> ProcessP
 
 
 def digest_chart_key(content: DigestContent) -> str:
-    """What a digest chart depends on: its days and its language."""
-    raw = json.dumps([content.daily, content.lang], sort_keys=True, default=str)
+    """What a digest chart depends on: its days, its language and its currency."""
+    raw = json.dumps([content.daily, content.lang, content.currency], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -103,7 +103,9 @@ class ChartRenderer:
         png = self._ahead.pop(digest_chart_key(content), None)
         if png is None:
             self.stats["charts_rendered"] += 1
-            return await self.render(render_digest_chart, content.daily, content.lang)
+            return await self.render(
+                render_digest_chart, content.daily, content.lang, content.currency
+            )
         self.stats["charts_prepared"] += 1
         return png
 
@@ -114,7 +116,9 @@ class ChartRenderer:
         """Render a digest's chart ahead of its send (once per data)."""
         key = digest_chart_key(content)
         if key not in self._ahead:
-            self._ahead[key] = await self.render(render_digest_chart, content.daily, content.lang)
+            self._ahead[key] = await self.render(
+                render_digest_chart, content.daily, content.lang, content.currency
+            )
 
     def shutdown(self) -> None:
         """Stop the pools (cancelling what has not started)."""

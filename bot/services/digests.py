@@ -198,6 +198,8 @@ class DigestContent:
     streams: int = 0
     chart: bool = True
     """False when the days are too few for a chart: the text then ends with them as a table."""
+    currency: str | None = None
+    """The workspace's (ISO code): the chart's GMV axis is in it."""
 
 
 def _local_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -372,6 +374,7 @@ def build_digest(
         daily=daily,
         streams=len(period),
         chart=chart,
+        currency=currency,
     )
 
 
@@ -407,11 +410,14 @@ def ws_tz(zone: ZoneInfo) -> str:
     return str(zone.key)
 
 
-def render_digest_chart(daily: list[dict[str, Any]], lang: str) -> bytes:
-    """The 14-day chart (a top-level function of plain data: it runs in a process pool)."""
+def render_digest_chart(
+    daily: list[dict[str, Any]], lang: str, currency: str | None = None
+) -> bytes:
+    """The 14-day chart, GMV in the workspace's ``currency`` (a top-level function of plain
+    data: it runs in a process pool)."""
     from core.charts import digest_chart
 
-    return digest_chart(pd.DataFrame(daily), lang)
+    return digest_chart(pd.DataFrame(daily), lang, currency)
 
 
 # ------------------------------------------------------------- in a worker process
@@ -458,7 +464,8 @@ def prepare_digests(
         if content is None or not content.chart:
             out.append(None)
         else:
-            out.append((content, render_digest_chart(content.daily, content.lang)))
+            png = render_digest_chart(content.daily, content.lang, content.currency)
+            out.append((content, png))
     return out
 
 

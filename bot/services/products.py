@@ -197,17 +197,20 @@ def timeline_json(engine: Engine, *, session_id: int) -> dict[str, Any]:
 
 
 def timeline_charts(
-    report: TimelineReport, lang: str, tz: str | None = None
+    report: TimelineReport, lang: str, tz: str | None = None, currency: str | None = None
 ) -> list[tuple[str, bytes]]:
     """The timeline chart (online, GMV per minute, product bands, event marks) and the
-    per-product chart as (name, PNG), each only when there is something to draw."""
+    per-product chart as (name, PNG), each only when there is something to draw; money in
+    the workspace's ``currency``."""
     from core.charts import products_chart, timeline_chart
 
     out: list[tuple[str, bytes]] = []
     has_timeline = report.product_segments or report.event_marks
     if report.minutes is not None and len(report.minutes) and has_timeline:
-        png = timeline_chart(report.minutes, report.product_segments, report.event_marks, lang, tz)
+        png = timeline_chart(
+            report.minutes, report.product_segments, report.event_marks, lang, tz, currency
+        )
         out.append(("timeline", png))
     if any(p.gmv is not None for p in report.products):
-        out.append(("products", products_chart(report.products, lang)))
+        out.append(("products", products_chart(report.products, lang, currency)))
     return out

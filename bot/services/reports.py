@@ -115,7 +115,7 @@ def session_report(
     if charts:
         from core.charts import summary_charts
 
-        bundle.charts = summary_charts(report, language, tz=tz)
+        bundle.charts = summary_charts(report, language, tz=tz, currency=currency)
     return bundle
 
 

@@ -101,6 +101,8 @@ class SummaryContent:
     marks: list[datetime] = field(default_factory=list)
     timeline: TimelineReport | None = None
     """Products, segments and event effects: the summary's section and its two charts."""
+    currency: str | None = None
+    """The workspace's (ISO code): the charts' money axes are in it."""
 
 
 _COMPARE_NAMES: dict[str, tuple[str, Callable[[float | None, str], str]]] = {
@@ -199,6 +201,7 @@ def build_summary(
         bundle.report,
         marks,
         bundle.timeline,
+        currency,
     )
 
 
@@ -222,15 +225,17 @@ def render_summary_charts(
     marks: list[datetime],
     tz: str,
     timeline: TimelineReport | None = None,
+    currency: str | None = None,
 ) -> list[tuple[str, bytes]]:
     """The summary's charts as (name, PNG) in album order (runs in a process pool): the
-    report's, then the timeline and the products when they carry something."""
+    report's, then the timeline and the products when they carry something; money in the
+    workspace's ``currency``."""
     from bot.services.products import timeline_charts
     from core.charts import summary_charts
 
-    out = list(summary_charts(report, lang, marks=marks, tz=tz).items())
+    out = list(summary_charts(report, lang, marks=marks, tz=tz, currency=currency).items())
     if timeline is not None:
-        out.extend(timeline_charts(timeline, lang, tz))
+        out.extend(timeline_charts(timeline, lang, tz, currency))
     return out[:ALBUM_MAX]
 
 

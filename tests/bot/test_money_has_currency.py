@@ -12,15 +12,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from matplotlib.figure import Figure
 from sqlalchemy.engine import Engine
 
 from bot.presenters import import_reply, stat_reply
-from bot.services.digests import build_digest
+from bot.services.digests import build_digest, render_digest_chart
 from bot.services.imports import ImportOutcome, Moved
 from bot.services.live import go_live, push_stat
 from bot.services.nudges import forecast_line, live_insight
 from bot.services.products import TimelineReport
-from bot.services.summaries import build_summary
+from bot.services.summaries import build_summary, render_summary_charts
 from core.products import ProductFigures
 from storage import repositories as repo
 from storage.engine import session_scope
@@ -118,6 +119,41 @@ def test_summary_and_digest_show_the_currency_on_every_money_figure(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_charts_money_axes_are_in_the_workspace_currency(
+    engine: Engine, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core import charts
+
+    wid = _workspace(engine, lang)
+    sid = _full_session(engine, wid)
+    axes: list[str] = []
+
+    def drawn(fig: Figure) -> bytes:  # the charts' axis labels instead of their pictures
+        axes.extend(ax.get_ylabel() for ax in fig.axes)
+        return b""
+
+    monkeypatch.setattr(charts, "_png", drawn)
+    summary = build_summary(engine, session_id=sid, workspace_id=wid)
+    assert summary is not None and summary.currency == "CNY"
+    render_summary_charts(
+        summary.report,
+        summary.lang,
+        summary.marks,
+        summary.timezone,
+        summary.timeline,
+        summary.currency,
+    )
+    digest = build_digest(engine, workspace_id=wid, covers=T0.date())
+    assert digest is not None and digest.currency == "CNY"
+    render_digest_chart(digest.daily, digest.lang, digest.currency)
+    _, words = charts.labels(lang)
+    money = [words["spend"], words["gmv"], words["gmv_per_min"]]
+    assert [w for w in money if w in axes] == []  # none without its currency
+    in_cny = [words["in_currency"].format(name=w, mark=SIGN) for w in money[:2]]
+    assert set(in_cny) <= set(axes), axes  # buying power and the digest
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_push_reply_forecast_and_upload_show_the_currency(engine: Engine, lang: str) -> None:
     wid = _workspace(engine, lang)
     go_live(engine, workspace_id=wid, title="t", now=T0, chat_id=1, message_id=1)
@@ -158,3 +194,14 @@ def test_product_lines_show_the_currency(lang: str) -> None:
     )
     report = TimelineReport(1, 1, products=[product], top=[product])
     _checked("products", timeline_summary_section(report, lang, "CNY"))
+
+
+def test_a_digest_chart_drawn_ahead_is_kept_for_its_currency() -> None:
+    import dataclasses
+
+    from bot.services.chart_render import digest_chart_key
+    from bot.services.digests import DigestContent
+
+    content = DigestContent(1, 1, "en", "text", daily=[{"date": "2026-11-20", "gmv": 1.0}])
+    in_usd = dataclasses.replace(content, currency="USD")
+    assert digest_chart_key(content) != digest_chart_key(in_usd)

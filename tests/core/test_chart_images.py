@@ -43,6 +43,8 @@ LANGS = [
     ),
 ]
 COMPARE = pytest.mark.mpl_image_compare(tolerance=2, style="default", savefig_kwargs={"dpi": 100})
+CURRENCY = {"en": "USD", "zh": "CNY"}
+"""The workspace's currency each chart's money is in."""
 
 
 def _online() -> OnlineSeriesData:
@@ -132,13 +134,13 @@ def test_funnel_chart(lang: str) -> Figure:
 @pytest.mark.parametrize("lang", LANGS)
 @COMPARE
 def test_buying_power_chart(lang: str) -> Figure:
-    return charts.buying_power_figure(_buying_power(), lang)
+    return charts.buying_power_figure(_buying_power(), lang, CURRENCY[lang])
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @COMPARE
 def test_digest_chart(lang: str) -> Figure:
-    return charts.digest_figure(_daily(), lang)
+    return charts.digest_figure(_daily(), lang, CURRENCY[lang])
 
 
 def _timeline(lang: str) -> tuple[pd.DataFrame, list, list]:
@@ -186,10 +188,12 @@ def _product_rows(lang: str) -> list:
 @COMPARE
 def test_timeline_chart(lang: str) -> Figure:
     frame, segs, events = _timeline(lang)
-    return charts.timeline_figure(frame, segs, events, lang, tz="Asia/Shanghai")
+    return charts.timeline_figure(
+        frame, segs, events, lang, tz="Asia/Shanghai", currency=CURRENCY[lang]
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
 @COMPARE
 def test_products_chart(lang: str) -> Figure:
-    return charts.products_figure(_product_rows(lang), lang)
+    return charts.products_figure(_product_rows(lang), lang, currency=CURRENCY[lang])

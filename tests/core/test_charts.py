@@ -12,7 +12,7 @@ from PIL import Image
 
 from core import charts
 from core.fonts import chart_lang, cjk_font
-from core.report import build_report
+from core.report import SessionReport, build_report
 from core.simulate import simulate_stream
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -155,3 +155,39 @@ def test_zh_charts_render_without_missing_glyphs(full_report) -> None:  # type: 
     # Chinese labels really differ from the English rendering
     en = charts.summary_charts(full_report, "en")["online"]
     assert out["online"] != en
+
+
+@pytest.mark.parametrize(
+    ("currency", "en", "zh"),
+    [
+        ("CNY", "Spend (¥)", "消费（¥）"),
+        ("USD", "Spend ($)", "消费（$）"),
+        ("IDR", "Spend (Rp)", "消费（Rp）"),
+        ("VND", "Spend (₫)", "消费（₫）"),
+        ("CHF", "Spend (CHF)", "消费（CHF）"),  # a code without a sign names itself
+        (None, "Spend", "消费"),
+    ],
+)
+def test_the_money_axes_name_the_workspace_currency(
+    full_report: SessionReport, currency: str | None, en: str, zh: str
+) -> None:
+    from core.products import product_figures
+
+    bp = full_report.charts.buying_power
+    assert bp is not None
+    assert charts.buying_power_figure(bp, "en", currency).axes[0].get_ylabel() == en
+    if cjk_font() is not None:
+        assert charts.buying_power_figure(bp, "zh", currency).axes[0].get_ylabel() == zh
+    gmv = en.replace("Spend", "GMV")
+    assert charts.digest_figure(_daily(), "en", currency).axes[0].get_ylabel() == gmv
+    products = product_figures(pd.DataFrame({"name": ["Tea"], "clicks": [9], "gmv": [900.0]}))
+    assert charts.products_figure(products, "en", currency=currency).axes[0].get_ylabel() == gmv
+    minutes = pd.DataFrame(
+        {
+            "ts": pd.date_range("2026-11-20 12:00", periods=30, freq="min", tz="UTC"),
+            "online": np.arange(30.0),
+            "gmv": np.arange(30.0) * 10,
+        }
+    )
+    money_axis = charts.timeline_figure(minutes, lang="en", currency=currency).axes[1]
+    assert money_axis.get_ylabel() == en.replace("Spend", "GMV per minute")
