@@ -50,6 +50,7 @@ from bot.handlers.live import (
     golive_command,
     plain_text,
     stat_command,
+    undo_command,
 )
 from bot.handlers.misc import (
     edited_message,
@@ -159,6 +160,7 @@ def _add_handlers(application: App) -> None:
         "golive": golive_command,
         "stat": stat_command,
         "endlive": endlive_command,
+        "undo": undo_command,
         "summary": summary_command,
         "sessions": sessions_command,
         "digest": digest_command,

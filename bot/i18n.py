@@ -36,6 +36,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "{plain_hint}; in a group, /stat, or reply to my message or mention me with the "
             "numbers\n"
             "/endlive — close the session; the summary follows\n"
+            "/undo — take back the last push (reply it to a push to take back that one)\n"
             "Send a .csv or .xlsx export (Douyin minute data, viewers, TikTok Shop sessions) "
             "— caption #12 to file it under session 12\n"
             "/summary [id], /sessions — summaries and the list of sessions\n"
@@ -49,6 +50,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "/stat 在线1200 成交1.2万 订单35 — 推送你看到的数据"
             "{plain_hint}；群里用 /stat，或回复我的消息、@我 并写上数据\n"
             "/endlive — 结束直播，随后发送复盘\n"
+            "/undo — 撤回最近一条数据（回复某条数据发送则撤回那一条）\n"
             "发送 .csv 或 .xlsx 导出文件（抖音分钟数据、观众明细、TikTok Shop 场次）"
             "— 附言 #12 表示归入第 12 场\n"
             "/summary [编号]、/sessions — 复盘与场次列表\n"
@@ -116,6 +118,35 @@ CATALOG: dict[str, dict[str, str]] = {
     "stat_nothing": {
         "en": "I found no numbers in that. Example: online=1200 gmv=3.4k orders=35",
         "zh": "没有找到数据。示例：在线1200 成交1.2万 订单35",
+    },
+    "push_jump": {
+        "en": "⚠️ {name} went from {previous} to {value} at once, which looks like a slip of the keyboard. If it is, send /undo to take this push back.",
+        "zh": "⚠️ {name}从 {previous} 一下子到了 {value}，像是打错了。如果打错了，发 /undo 撤回这一条。",
+    },
+    "push_fall": {
+        "en": "⚠️ {name} is below the push before ({previous}), and running totals only grow. If that one was a slip, reply /undo to it to take it back.",
+        "zh": "⚠️ {name}比上一条（{previous}）还少，而累计数只增不减。如果上一条打错了，回复那条消息发 /undo 撤回它。",
+    },
+    "undo_done": {
+        "en": "↩️ Taken back: {values}.{now}",
+        "zh": "↩️ 已撤回：{values}。{now}",
+    },
+    "undo_now": {"en": " Now: {values}.", "zh": "现在：{values}。"},
+    "undo_none_left": {
+        "en": " No earlier push has these figures.",
+        "zh": "这些数据没有更早的记录了。",
+    },
+    "undo_nothing": {
+        "en": "Nothing to take back: this session has no pushes yet.",
+        "zh": "没有可撤回的：这场还没有推送过数据。",
+    },
+    "undo_not_found": {
+        "en": "That message stored no numbers in the open session (or they were taken back already).",
+        "zh": "那条消息没有在当前直播里记录数据（或已经撤回了）。",
+    },
+    "undo_not_yours": {
+        "en": "Only the person who sent those numbers, or the group's administrators, can take them back. Reply /undo to your own push.",
+        "zh": "只有发这条数据的人或群管理员可以撤回。请回复你自己的那条数据发 /undo。",
     },
     "stat_duplicate": {
         "en": "That push is already stored.",
@@ -1161,6 +1192,7 @@ _COMMAND_DESCRIPTIONS = {
     "golive": ("open a live session", "开始直播"),
     "stat": ("push the numbers you see", "推送实时数据"),
     "endlive": ("close the session", "结束直播"),
+    "undo": ("take back the last push", "撤回最近一条数据"),
     "summary": ("a session's summary", "场次复盘"),
     "sessions": ("list sessions", "场次列表"),
     "digest": ("daily digest: HH:MM, off or now", "每日简报：HH:MM、off 或 now"),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
 from bot.services.imports import ImportOutcome
-from bot.services.live import StatResult
+from bot.services.live import StatResult, UndoResult
 from bot.statparse import KEYS, KINDS, Ignored
 from storage.importers import RowError
 
@@ -26,6 +26,7 @@ __all__ = [
     "key_name",
     "stat_reply",
     "stat_reply_parts",
+    "undo_reply",
 ]
 
 PUSH_KEYS = KEYS
@@ -158,12 +159,44 @@ def stat_reply_parts(
             else t(lang, "push_when", elapsed=elapsed)
         )
     lines = [t(lang, "push_got", when=when, values=_join(values, lang))]
+    for key, (kind, previous) in result.suspicious.items():
+        lines.append(
+            t(
+                lang,
+                f"push_{kind}",
+                name=key_name(key, lang),
+                previous=_amount(key, previous, lang, result.currency, exact=True),
+                value=_amount(key, result.values[key], lang, result.currency, exact=True),
+            )
+        )
     stay = _stay_line(result, lang)
     if result.ignored:
         lines.append(t(lang, "push_ignored", items=ignored_list(result.ignored, lang)))
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
     return lines, [stay] if stay is not None else []
+
+
+def undo_reply(result: UndoResult, lang: str, currency: str | None) -> str:
+    """The answer to /undo: what was taken back and what the session reads now."""
+    if result.status == "no_session":
+        return t(lang, "no_open_session")
+    if result.status != "removed":
+        return t(lang, f"undo_{result.status}")
+
+    def listed(values: dict[str, float]) -> str:
+        return _join(
+            (
+                t(lang, f"push_val_{key}", n=_amount(key, v, lang, currency, exact=True))
+                for key, v in values.items()
+            ),
+            lang,
+        )
+
+    now = (
+        t(lang, "undo_now", values=listed(result.now)) if result.now else t(lang, "undo_none_left")
+    )
+    return t(lang, "undo_done", values=listed(result.removed), now=now)
 
 
 def _size(n: object) -> str:

@@ -107,6 +107,7 @@ __all__ = [
     "compute_figures",
     "day_figures",
     "digest_figures",
+    "implausible_step",
     "usual",
 ]
 
@@ -118,6 +119,34 @@ TOLERANCE = 0.015
 RUNNING_TOTALS = frozenset({"gmv", "orders", "items"})
 """Figures a host's pushes carry as running totals: a push above the session's total from
 a file is a disagreement worth a line (below it is only an earlier reading)."""
+
+JUMP_FACTOR = 10.0
+"""A running total at least this many times its previous push's reading…"""
+JUMP_RATE_FACTOR = 100.0
+"""…reached at this many times the pace of the session so far looks like a slip of the
+keyboard (an extra digit or 万), not a sale."""
+
+
+def implausible_step(
+    key: str, previous: float, previous_s: float, value: float, value_s: float
+) -> Literal["jump", "fall"] | None:
+    """Whether a push's running total (:data:`RUNNING_TOTALS`) looks mistyped beside the
+    push before it (``*_s``: seconds since the stream began): ``"fall"`` when it went down
+    (a running total only grows), ``"jump"`` when it rose to :data:`JUMP_FACTOR` times the
+    previous reading at :data:`JUMP_RATE_FACTOR` times the pace so far; else None. A
+    first reading of zero, or readings at the same moment as the start, judge nothing."""
+    if key not in RUNNING_TOTALS or not all(
+        math.isfinite(v) for v in (previous, previous_s, value, value_s)
+    ):
+        return None
+    if value < previous:
+        return "fall"
+    if previous <= 0 or previous_s <= 0 or value < JUMP_FACTOR * previous:
+        return None
+    pace_so_far = previous / previous_s
+    pace_since = (value - previous) / max(value_s - previous_s, 1.0)
+    return "jump" if pace_since >= JUMP_RATE_FACTOR * pace_so_far else None
+
 
 Source = Literal["platform", "session", "products", "viewers", "minutes", "pushes"]
 SOURCES: tuple[Source, ...] = ("platform", "session", "products", "viewers", "minutes", "pushes")

@@ -1,6 +1,6 @@
 """/golive, /stat (and plain text: in a private chat, or in a group as a reply to the bot
-or a message that mentions it), /endlive — and the answer to a push (its forecast line,
-its "details" button, the nudge it may bring).
+or a message that mentions it), /undo, /endlive — and the answer to a push (its forecast
+line, its "details" button, the nudge it may bring).
 
 Each is timed by the message's own date, not by when it is processed: pushes queued while
 the bot was down keep their moments.
@@ -18,11 +18,24 @@ from telegram.ext import filters
 
 from bot.context import CachedInsight, Context
 from bot.formatting import fmt_duration
-from bot.handlers.common import forget_cached_workspace, in_worker, reply, workspace_of
+from bot.handlers.common import (
+    forget_cached_workspace,
+    in_worker,
+    may_manage,
+    reply,
+    workspace_of,
+)
 from bot.i18n import t
-from bot.presenters import stat_reply_parts
+from bot.presenters import stat_reply_parts, undo_reply
 from bot.services.details import details_keyboard
-from bot.services.live import EndLiveResult, StatResult, end_live, go_live, push_stat
+from bot.services.live import (
+    EndLiveResult,
+    StatResult,
+    end_live,
+    go_live,
+    push_stat,
+    undo_push,
+)
 from bot.services.nudges import LiveInsight, forecast_line, live_insight
 from bot.services.outbox import BoxedReply
 from bot.services.summaries import summary_key
@@ -37,7 +50,11 @@ __all__ = [
     "plain_text",
     "push_reply",
     "stat_command",
+    "undo_command",
 ]
+
+UNDO_WORDS = frozenset({"undo", "撤回", "撤销", "撤回上一条", "撤销上一条", "撤回这条"})
+"""Plain text that means /undo."""
 
 INSIGHT_EVERY_S = 60.0
 """How often a chat's pushes recompute the forecast and check for a nudge."""
@@ -142,6 +159,9 @@ async def plain_text(update: Update, context: Context) -> None:
     pattern = _mention(message.get_bot().username)
     if pattern is not None:
         text = pattern.sub(" ", text)
+    if text.strip().lower() in UNDO_WORDS:
+        await undo_command(update, context)
+        return
     cue = recognise(text)  # a product presented or an event, before the numbers
     if cue is not None:
         from bot.handlers.timeline import timeline_cue
@@ -149,6 +169,30 @@ async def plain_text(update: Update, context: Context) -> None:
         await timeline_cue(update, context, cue)
         return
     await _push(update, context, text, explicit=False)
+
+
+async def undo_command(update: Update, context: Context) -> None:
+    """Take back a push: the one this replies to, else the open session's latest."""
+    ws = await workspace_of(update, context)
+    message = update.effective_message
+    assert message is not None
+    target = message.reply_to_message
+    key = f"{ws.chat_id}:{target.message_id}" if target is not None else None
+    if not ws.is_private:
+        user = update.effective_user
+        own = (
+            target is not None
+            and target.from_user is not None
+            and user is not None
+            and target.from_user.id == user.id
+        )
+        if not own and not await may_manage(update, context, ws):
+            await reply(update, ws.language, "undo_not_yours")
+            return
+    result = await in_worker(
+        context, undo_push, context.state.engine, workspace_id=ws.id, dedupe_key=key
+    )
+    await message.reply_text(undo_reply(result, ws.language, ws.currency))
 
 
 def _ended_before_text(lang: str, result: EndLiveResult) -> tuple[str, dict[str, object]]:

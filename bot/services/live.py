@@ -22,10 +22,12 @@ __all__ = [
     "EndLiveResult",
     "GoLiveResult",
     "StatResult",
+    "UndoResult",
     "cap_title",
     "end_live",
     "go_live",
     "push_stat",
+    "undo_push",
 ]
 
 RECENT_WINDOW_S = 600.0
@@ -80,6 +82,20 @@ class StatResult:
     recent_window_s: float = RECENT_WINDOW_S
     attention_reason: str | None = None
     """Why the pushes cannot carry an attention figure yet (see core.attention)."""
+    suspicious: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """Running totals that look mistyped beside the push before (``core.figures.
+    implausible_step``): key → ("jump" or "fall", the previous reading)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UndoResult:
+    """/undo: the push taken back (its values) and the session's latest reading of each of
+    those figures afterwards; or why nothing was taken back."""
+
+    status: Literal["removed", "no_session", "nothing", "not_found"]
+    session_id: int | None = None
+    removed: dict[str, float] = field(default_factory=dict)
+    now: dict[str, float] = field(default_factory=dict)
 
 
 TITLE_LIMIT = 100
@@ -245,19 +261,51 @@ def push_stat(
     if pushed.status == "ok":
         if pushed.started_at is not None:
             result.live_s = max((_utc(now) - pushed.started_at).total_seconds(), 0.0)
-        _describe(result, pushed.rows)
+        _describe(result, pushed.rows, pushed.started_at)
     return result
 
 
-def _describe(result: StatResult, rows: list[dict[str, Any]]) -> None:
-    """Fill the change since the last push and the live attention from the session's pushes
-    (plain rows and numpy: this runs on every push)."""
+def undo_push(engine: Engine, *, workspace_id: int, dedupe_key: str | None = None) -> UndoResult:
+    """Take back a push of the open session: the one from the message ``dedupe_key``
+    names, else the latest. Says what it held and what the session reads now."""
+    with session_scope(engine) as session:
+        removed = repo.remove_push(session, workspace_id=workspace_id, dedupe_key=dedupe_key)
+        if removed.status != "removed" or removed.session_id is None:
+            return UndoResult(removed.status, removed.session_id)
+        rows = repo.snapshot_rows(session, session_id=removed.session_id)
+    now = {}
+    for key in removed.values:
+        latest = next((r[key] for r in reversed(rows) if r.get(key) is not None), None)
+        if latest is not None:
+            now[key] = float(latest)
+    return UndoResult("removed", removed.session_id, dict(removed.values), now)
+
+
+def _describe(
+    result: StatResult, rows: list[dict[str, Any]], started_at: datetime | None = None
+) -> None:
+    """Fill the change since the last push, the readings that look mistyped and the live
+    attention from the session's pushes (plain rows and numpy: this runs on every push)."""
+    from core.figures import implausible_step
+
     if len(rows) >= 2:
         last, earlier = rows[-1], rows[:-1]
+        start = _utc(started_at) if started_at is not None else _utc(rows[0]["ts"])
         for key in result.values:
-            previous = next((r[key] for r in reversed(earlier) if r.get(key) is not None), None)
-            if previous is not None and last.get(key) is not None:
-                result.changes[key] = float(last[key] - previous)
+            before = next((r for r in reversed(earlier) if r.get(key) is not None), None)
+            if before is None or last.get(key) is None:
+                continue
+            previous = float(before[key])
+            result.changes[key] = float(last[key]) - previous
+            kind = implausible_step(
+                key,
+                previous,
+                (_utc(before["ts"]) - start).total_seconds(),
+                float(last[key]),
+                (_utc(last["ts"]) - start).total_seconds(),
+            )
+            if kind is not None:
+                result.suspicious[key] = (kind, previous)
         result.since_s = (_utc(last["ts"]) - _utc(earlier[-1]["ts"])).total_seconds()
     if not rows:
         return

@@ -86,7 +86,14 @@ from storage.repositories.sessions import (
     session_window,
     widen_session,
 )
-from storage.repositories.snapshots import PushRecord, add_snapshot, record_push, snapshot_rows
+from storage.repositories.snapshots import (
+    PushRecord,
+    RemovedPush,
+    add_snapshot,
+    record_push,
+    remove_push,
+    snapshot_rows,
+)
 from storage.repositories.stats import (
     count_active_workspaces,
     count_rows,
@@ -130,6 +137,7 @@ __all__ = [
     "UPDATABLE_WORKSPACE_FIELDS",
     "Pace",
     "PushRecord",
+    "RemovedPush",
     "SessionHistoryRow",
     "Slot",
     "Upserted",
@@ -199,6 +207,7 @@ __all__ = [
     "release_summary_sending",
     "release_update_claims",
     "remember_summary_hash",
+    "remove_push",
     "renew_update_leases",
     "reserve_send",
     "save_column_mapping",

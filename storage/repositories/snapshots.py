@@ -17,7 +17,15 @@ from storage.models import SNAPSHOT_COLUMNS, LiveSession, Snapshot, utcnow
 from storage.repositories._common import as_utc, dialect_name, insert_ignore, placeholder, table_of
 from storage.repositories.frames import SQLITE_TS_FORMAT, snapshots_frame
 
-__all__ = ["PushRecord", "add_snapshot", "record_push", "snapshot_rows", "snapshots_frame"]
+__all__ = [
+    "PushRecord",
+    "RemovedPush",
+    "add_snapshot",
+    "record_push",
+    "remove_push",
+    "snapshot_rows",
+    "snapshots_frame",
+]
 
 
 def _number(name: str, value: Any) -> float | None:
@@ -169,6 +177,55 @@ def record_push(
         record["ts"] = _as_utc_value(record["ts"])
         out.append(record)
     return PushRecord("ok", open_id, out, started_at=started_at)
+
+
+@dataclass(frozen=True)
+class RemovedPush:
+    """What `remove_push` did: removed a push of the open session (its values and time),
+    or found no open session, no push in it, or no push stored under the key asked for."""
+
+    status: Literal["removed", "no_session", "nothing", "not_found"]
+    session_id: int | None = None
+    values: dict[str, float] = field(default_factory=dict)
+    ts: datetime | None = None
+
+
+def remove_push(
+    session: Session, *, workspace_id: int, dedupe_key: str | None = None
+) -> RemovedPush:
+    """Remove one push of the workspace's open session: the one stored under
+    `dedupe_key`, or the latest one (by time, then by arrival) when no key is given. The
+    session's `last_push_at` moves back to the push now latest (None when none is left)."""
+    from storage.repositories.sessions import get_open_session
+
+    live = get_open_session(session, workspace_id=workspace_id)
+    if live is None or live.id is None:
+        return RemovedPush("no_session")
+    table = table_of(Snapshot)
+    stmt = sa.select(table.c.id).where(table.c.session_id == live.id)
+    if dedupe_key is not None:
+        stmt = stmt.where(table.c.dedupe_key == dedupe_key)
+    found = session.execute(
+        stmt.order_by(table.c.ts.desc(), table.c.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    snap = session.get(Snapshot, found) if found is not None else None
+    if snap is None:
+        return RemovedPush("nothing" if dedupe_key is None else "not_found", live.id)
+    values = {
+        name: float(getattr(snap, name))
+        for name in SNAPSHOT_COLUMNS
+        if getattr(snap, name) is not None
+    }
+    ts = as_utc(snap.ts, "ts")
+    session.delete(snap)
+    session.flush()
+    latest = session.execute(
+        sa.select(sa.func.max(table.c.ts)).where(table.c.session_id == live.id)
+    ).scalar_one_or_none()
+    live.last_push_at = latest
+    session.add(live)
+    session.flush()
+    return RemovedPush("removed", live.id, values, ts)
 
 
 def _as_utc_value(when: Any) -> datetime:

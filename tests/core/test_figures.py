@@ -18,6 +18,7 @@ from core.figures import (
     compute_figures,
     day_figures,
     digest_figures,
+    implausible_step,
 )
 from core.report import build_report
 from core.simulate import simulate_stream
@@ -323,3 +324,46 @@ def test_the_stored_half_life_is_the_summarys_one_or_none() -> None:
         if supported:
             assert r.attention is not None
             assert f.get("half_life_s") == pytest.approx(r.attention.half_life_s)
+
+
+# ---------------------------------------------------------------- readings that look mistyped
+
+
+def test_a_slip_of_the_keyboard_is_told_from_a_sale() -> None:
+    # 2.6万 ten minutes in, then 1亿 three seconds later: an extra 亿, not a sale
+    assert implausible_step("gmv", 26_000, 600, 1e8, 603) == "jump"
+    # a big sale early on: ten times the total, but at a pace a stream can have
+    assert implausible_step("gmv", 500, 60, 6_000, 600) is None
+    # a running total going down is always worth a word; a count that is not a total is not
+    assert implausible_step("orders", 60, 600, 59, 660) == "fall"
+    assert implausible_step("online", 1200, 600, 40, 660) is None
+    assert implausible_step("gmv", 0, 600, 1e8, 603) is None  # from nothing, anything goes
+    assert implausible_step("gmv", 26_000, 0, 1e8, 3) is None  # no pace known yet
+    assert implausible_step("gmv", math.nan, 600, 1e8, 603) is None
+
+
+@given(
+    pace=st.floats(0.01, 1e5),
+    t1=st.floats(1, 4 * 3600),
+    dt=st.floats(1, 4 * 3600),
+    change=st.floats(0.1, 20.0),
+)
+def test_selling_at_up_to_twenty_times_the_pace_so_far_is_never_called_a_slip(
+    pace: float, t1: float, dt: float, change: float
+) -> None:
+    previous = pace * t1
+    value = previous + pace * change * dt
+    assert implausible_step("gmv", previous, t1, value, t1 + dt) is None
+
+
+@given(
+    previous=st.floats(1, 1e9),
+    t1=st.floats(1, 1e4),
+    drop=st.floats(1e-6, 0.999),
+    dt=st.floats(0, 1e4),
+)
+def test_a_running_total_that_went_down_is_always_named(
+    previous: float, t1: float, drop: float, dt: float
+) -> None:
+    for key in ("gmv", "orders", "items"):
+        assert implausible_step(key, previous, t1, previous * (1 - drop), t1 + dt) == "fall"

@@ -243,3 +243,61 @@ async def test_the_first_money_symbol_shows_at_once_on_every_money_figure(bot: R
     await say(bot, HOST, "/golive")
     assert "GMV ¥300" in await say(bot, HOST, "/stat online 5 gmv ¥300")
     assert "GMV ¥300" in await say(bot, HOST, "/sessions")
+
+
+async def test_a_slip_is_named_and_undo_takes_the_push_back(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    clock.advance(minutes=10)
+    await say(bot, ZH_HOST, "在线1200 成交2.6万", language_code="zh")
+    clock.advance(seconds=3)
+    text = await say(bot, ZH_HOST, "成交1亿", language_code="zh")
+    assert "成交额从 2.6万 一下子到了 1亿，像是打错了" in text and "/undo" in text
+    assert [r.gmv for r in snapshots(bot)] == [26_000, 1e8]
+
+    text = await say(bot, ZH_HOST, "撤回", language_code="zh")
+    assert text == "↩️ 已撤回：成交额 1亿。现在：成交额 2.6万。"
+    assert [r.gmv for r in snapshots(bot)] == [26_000]
+    clock.advance(minutes=1)
+    text = await say(bot, ZH_HOST, "成交2.7万", language_code="zh")
+    assert "⚠️" not in text  # the pace is ordinary again
+    clock.advance(minutes=1)
+    text = await say(bot, ZH_HOST, "成交2.5万", language_code="zh")
+    assert "成交额比上一条（2.7万）还少" in text and "回复那条消息发 /undo" in text
+    await say(bot, ZH_HOST, "/undo", language_code="zh")
+    await say(bot, ZH_HOST, "/undo", language_code="zh")
+    text = await say(bot, ZH_HOST, "/undo", language_code="zh")
+    assert text.startswith("↩️ 已撤回：在线 1,200人，成交额 2.6万。这些数据没有更早的记录了")
+    assert await say(bot, ZH_HOST, "/undo", language_code="zh") == (
+        "没有可撤回的：这场还没有推送过数据。"
+    )
+    await say(bot, ZH_HOST, "/endlive", language_code="zh")
+    assert "没有进行中的直播" in await say(bot, ZH_HOST, "/undo", language_code="zh")
+
+
+async def test_in_a_group_a_member_takes_back_only_their_own_push(bot: RunningBot) -> None:
+    await say(bot, GROUP, "/start", user_id=HOST)
+    opened = bot.api.send_text(GROUP, "/golive team", user_id=HOST)
+    await bot.api.wait_for_message(GROUP, contains="is open", since=opened)
+    mine = bot.api.send_text(GROUP, "/stat online 1200 gmv 10k", user_id=778)
+    await bot.api.wait_for_message(GROUP, contains="Got it", since=mine)
+    theirs = bot.api.send_text(GROUP, "/stat gmv 20k", user_id=779)
+    await bot.api.wait_for_message(GROUP, contains="Got it", since=theirs)
+
+    refused = "Only the person who sent those numbers, or the group's administrators"
+    text = await say(bot, GROUP, "/undo", user_id=778, reply_to=theirs["message"]["message_id"])
+    assert text.startswith(refused)
+    assert (await say(bot, GROUP, "/undo", user_id=778)).startswith(
+        refused
+    )  # the latest: not theirs
+    assert [r.gmv for r in snapshots(bot)] == [10_000, 20_000]
+
+    text = await say(bot, GROUP, "/undo", user_id=778, reply_to=mine["message"]["message_id"])
+    assert text.startswith("↩️ Taken back: 1,200 online, GMV 10,000.")
+    assert [r.gmv for r in snapshots(bot)] == [20_000]
+    # the one who ran /start manages the group's data: the latest push, whoever sent it
+    text = await say(bot, GROUP, "/undo", user_id=HOST)
+    assert text.startswith("↩️ Taken back: GMV 20,000.") and snapshots(bot) == []

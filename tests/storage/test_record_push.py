@@ -61,3 +61,43 @@ def test_record_push_stores_once_moves_last_push_and_reads_back(db: Session) -> 
     assert list(frame["online"].fillna(-1)) == [7, 1200, 1100, -1]
     assert frame["ts"].iloc[-1].to_pydatetime() == later
     assert isinstance(stored.last_push_at, datetime)
+
+
+def test_remove_push_takes_back_the_latest_or_the_one_named_and_moves_last_push(
+    db: Session,
+) -> None:
+    ws = make_workspace(db)
+    wid = row_id(ws)
+    assert repo.remove_push(db, workspace_id=wid).status == "no_session"
+    live = make_session(db, workspace=ws)
+    assert repo.remove_push(db, workspace_id=wid).status == "nothing"
+    times = [T0 + timedelta(minutes=m) for m in (1, 2, 3)]
+    for i, (ts, gmv) in enumerate(zip(times, (26000.0, 1e8, 27000.0), strict=True)):
+        repo.record_push(
+            db, workspace_id=wid, ts=ts, values={"gmv": gmv, "online": 1200}, dedupe_key=f"c:{i}"
+        )
+    # another workspace's push is never touched
+    other = make_workspace(db, chat_id=-77)
+    other_live = make_session(db, workspace=other)
+    repo.record_push(db, workspace_id=row_id(other), ts=T0, values={"gmv": 5}, dedupe_key="o:1")
+    assert repo.remove_push(db, workspace_id=wid, dedupe_key="o:1").status == "not_found"
+
+    named = repo.remove_push(db, workspace_id=wid, dedupe_key="c:1")
+    assert named.status == "removed" and named.session_id == row_id(live)
+    assert named.values == {"gmv": 1e8, "online": 1200.0} and named.ts == times[1]
+    assert repo.remove_push(db, workspace_id=wid, dedupe_key="c:1").status == "not_found"
+    assert [r["gmv"] for r in repo.snapshot_rows(db, session_id=row_id(live))] == [26000, 27000]
+
+    latest = repo.remove_push(db, workspace_id=wid)
+    assert latest.values["gmv"] == 27000 and latest.ts == times[2]
+    db.expire_all()
+    stored = db.get(LiveSession, row_id(live))
+    assert stored is not None and stored.last_push_at == times[0]
+    assert repo.remove_push(db, workspace_id=wid).status == "removed"
+    db.expire_all()
+    stored = db.get(LiveSession, row_id(live))
+    assert stored is not None and stored.last_push_at is None
+    assert repo.remove_push(db, workspace_id=wid).status == "nothing"
+    assert len(repo.snapshot_rows(db, session_id=row_id(live))) == 0
+    others = repo.snapshot_rows(db, session_id=row_id(other_live))
+    assert [r["gmv"] for r in others] == [5]
