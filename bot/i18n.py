@@ -140,6 +140,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Nothing to take back: this session has no pushes yet.",
         "zh": "没有可撤回的：这场还没有推送过数据。",
     },
+    "undo_already": {
+        "en": "That /undo was carried out already.",
+        "zh": "这条撤回已经处理过了。",
+    },
     "undo_not_found": {
         "en": "That message stored no numbers in the open session (or they were taken back already).",
         "zh": "那条消息没有在当前直播里记录数据（或已经撤回了）。",

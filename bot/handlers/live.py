@@ -190,7 +190,12 @@ async def undo_command(update: Update, context: Context) -> None:
             await reply(update, ws.language, "undo_not_yours")
             return
     result = await in_worker(
-        context, undo_push, context.state.engine, workspace_id=ws.id, dedupe_key=key
+        context,
+        undo_push,
+        context.state.engine,
+        workspace_id=ws.id,
+        dedupe_key=key,
+        request_key=f"{ws.chat_id}:{message.message_id}",
     )
     await message.reply_text(undo_reply(result, ws.language, ws.currency))
 

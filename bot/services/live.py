@@ -92,7 +92,7 @@ class UndoResult:
     """/undo: the push taken back (its values) and the session's latest reading of each of
     those figures afterwards; or why nothing was taken back."""
 
-    status: Literal["removed", "no_session", "nothing", "not_found"]
+    status: Literal["removed", "no_session", "nothing", "not_found", "already"]
     session_id: int | None = None
     removed: dict[str, float] = field(default_factory=dict)
     now: dict[str, float] = field(default_factory=dict)
@@ -265,10 +265,26 @@ def push_stat(
     return result
 
 
-def undo_push(engine: Engine, *, workspace_id: int, dedupe_key: str | None = None) -> UndoResult:
+UNDO_ONCE_S = 30 * 86400.0
+"""How long an /undo message is remembered as done (a redelivery takes nothing more)."""
+
+
+def undo_push(
+    engine: Engine,
+    *,
+    workspace_id: int,
+    dedupe_key: str | None = None,
+    request_key: str | None = None,
+) -> UndoResult:
     """Take back a push of the open session: the one from the message ``dedupe_key``
-    names, else the latest. Says what it held and what the session reads now."""
+    names, else the latest. Says what it held and what the session reads now. The same
+    request (``request_key``: the /undo message) takes back one push only, even when it is
+    delivered again."""
     with session_scope(engine) as session:
+        if request_key is not None and not repo.claim_once_per(
+            session, key=f"undo:{request_key}", every=UNDO_ONCE_S
+        ):
+            return UndoResult("already")
         removed = repo.remove_push(session, workspace_id=workspace_id, dedupe_key=dedupe_key)
         if removed.status != "removed" or removed.session_id is None:
             return UndoResult(removed.status, removed.session_id)
