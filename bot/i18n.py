@@ -242,6 +242,26 @@ CATALOG: dict[str, dict[str, str]] = {
         "这份文件像是别的场次的。请在附言中写上它所属场次的 #编号 再发一次——如果就是这一场，"
         "写 #{id}（/sessions 可查看列表）。",
     },
+    "reject_mixed_currencies": {
+        "en": "the money in this file is in more than one currency — {cells}. A chat counts in "
+        "one currency: export the file again in one.",
+        "zh": "这个文件的金额混用了多种货币 — {cells}。一个工作区只用一种货币：请重新导出只用一种货币的文件。",
+    },
+    "currency_named": {"en": "{name} ({sign})", "zh": "{name}（{sign}）"},
+    "currency_name_cny": {"en": "Chinese yuan", "zh": "人民币"},
+    "currency_name_usd": {"en": "US dollars", "zh": "美元"},
+    "currency_name_idr": {"en": "Indonesian rupiah", "zh": "印尼盾"},
+    "currency_name_vnd": {"en": "Vietnamese dong", "zh": "越南盾"},
+    "currency_name_thb": {"en": "Thai baht", "zh": "泰铢"},
+    "currency_name_myr": {"en": "Malaysian ringgit", "zh": "马来西亚林吉特"},
+    "currency_name_php": {"en": "Philippine pesos", "zh": "菲律宾比索"},
+    "currency_name_sgd": {"en": "Singapore dollars", "zh": "新加坡元"},
+    "currency_name_hkd": {"en": "Hong Kong dollars", "zh": "港币"},
+    "currency_name_twd": {"en": "New Taiwan dollars", "zh": "新台币"},
+    "currency_name_jpy": {"en": "Japanese yen", "zh": "日元"},
+    "currency_name_krw": {"en": "Korean won", "zh": "韩元"},
+    "currency_name_gbp": {"en": "British pounds", "zh": "英镑"},
+    "currency_name_eur": {"en": "euros", "zh": "欧元"},
     "reject_missing_columns": {
         "en": "required columns are missing: {columns}.",
         "zh": "缺少必需的列：{columns}。",

@@ -8,17 +8,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.formatting import fmt_duration, fmt_money, fmt_num, fmt_pct
+from bot.formatting import CURRENCY_SIGNS, fmt_duration, fmt_money, fmt_num, fmt_pct
 from bot.i18n import CATALOG, t
 from bot.services.imports import ImportOutcome
 from bot.services.live import StatResult, UndoResult
+from bot.settings_input import currency_from_symbol
 from bot.statparse import KEYS, KINDS, Ignored
-from storage.importers import RowError
+from storage.importers import MoneyCell, RowError
 
 __all__ = [
     "attention_line",
     "buying_power_line",
     "column_question",
+    "currency_named",
     "details_text",
     "fmt_window",
     "ignored_list",
@@ -225,6 +227,37 @@ def _row_errors(errors: object, lang: str) -> str:
     return "; ".join(described) or "?"
 
 
+def currency_named(code: str, lang: str, sign: str | None = None) -> str:
+    """A currency as a host reads it, its name and sign (`US dollars ($)`, `人民币（¥）`);
+    `sign` as the file writes it, else the one money figures show. An unknown code as it is."""
+    key = f"currency_name_{code.lower()}"
+    name = t(lang, key) if key in CATALOG else code
+    if sign is None:
+        sign = "".join(CURRENCY_SIGNS.get(code, ("", ""))).strip()
+    return t(lang, "currency_named", name=name, sign=sign) if sign else name
+
+
+def _currency_cells(cells: object, lang: str) -> str:
+    """The first cell of each currency of a file: `row 1, GMV “$12”: US dollars ($)`."""
+    described = []
+    for cell in list(cells)[:5]:  # type: ignore[call-overload]
+        if isinstance(cell, MoneyCell):
+            code = currency_from_symbol(cell.symbol) or cell.symbol
+            described.append(
+                t(
+                    lang,
+                    "bad_row",
+                    row=cell.row_number,
+                    column=cell.column,
+                    value=cell.value,
+                    reason=currency_named(code, lang, cell.symbol),
+                )
+            )
+        else:
+            described.append(str(cell))
+    return "; ".join(described) or "?"
+
+
 # hostile files: refusals before a file is read (storage.importers.guard, detect)
 _HOSTILE = frozenset({
     "unpacked_too_large", "zip_ratio", "too_many_entries", "too_many_strings",
@@ -314,6 +347,8 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
             span=fmt_duration(_seconds(params.get("span_s")), lang),
             longest=fmt_duration(_seconds(params.get("longest_s")), lang),
         )
+    if code == "mixed_currencies":
+        return t(lang, "reject_mixed_currencies", cells=_currency_cells(params.get("cells"), lang))
     if code in ("empty", "not_a_table", "no_session"):
         return t(lang, f"reject_{code}")
     return t(lang, "reject_other", detail=params.get("detail", code))

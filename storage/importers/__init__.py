@@ -7,7 +7,7 @@ platforms and hosts write them.
 """
 
 from storage.importers.detect import MAX_BYTES
-from storage.importers.errors import CODES, ImportRejected, RowError
+from storage.importers.errors import CODES, ImportRejected, MoneyCell, RowError
 from storage.importers.importer import ImportResult, import_file
 from storage.importers.validate import ParsedFile, parse_file
 
@@ -16,6 +16,7 @@ __all__ = [
     "MAX_BYTES",
     "ImportRejected",
     "ImportResult",
+    "MoneyCell",
     "ParsedFile",
     "RowError",
     "import_file",

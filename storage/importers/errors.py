@@ -7,7 +7,7 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 │                               too_many_strings, cell_too_long, line_too_long,
 │                               mixed_encoding
 ├── FileUnrecognised            unknown_kind, missing_columns, header_only
-├── FileInvalid                 ragged, bad_values
+├── FileInvalid                 ragged, bad_values, mixed_currencies
 └── ImportConflict              duplicate, no_session, unknown_session, dates_conflict,
                                 outlasts_session
 ```
@@ -32,11 +32,15 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | header_only | `kind`, `columns` |
 | ragged | `rows`: [(row, cells)…] first 5, `expected`, `count` |
 | bad_values | `errors`: first 5 `RowError`s, `count`: bad rows in all |
+| mixed_currencies | `cells`: the first `MoneyCell` of each currency in the money columns |
 | duplicate | `imported_at`, `import_id`, `filename` |
 | no_session | `kind` |
 | unknown_session | `id` |
 | dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware), `tz` |
 | outlasts_session | `id`, `span_s` (its run), `longest_s`, `count` (viewers who watched longer) |
+
+A file's money columns (type "amount") write one currency or none: a file mixing two is
+"mixed_currencies".
 
 Row numbers count data rows: row 1 is the first row under the header.
 """
@@ -53,6 +57,7 @@ __all__ = [
     "FileUnrecognised",
     "ImportConflict",
     "ImportRejected",
+    "MoneyCell",
     "RowError",
 ]
 
@@ -75,6 +80,20 @@ class RowError:
 
     def __str__(self) -> str:
         return f"row {self.row_number} {self.column}={self.value!r}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyCell:
+    """A money cell and the currency it is written in: data row number (1 = first row under
+    the header), column (the header cell as written), text, symbol (¥, $, €, £)."""
+
+    row_number: int
+    column: str
+    value: str
+    symbol: str
+
+    def __str__(self) -> str:
+        return f"row {self.row_number} {self.column}={self.value!r}: {self.symbol}"
 
 
 class ImportRejected(Exception):
@@ -123,7 +142,7 @@ class FileUnrecognised(ImportRejected):
 class FileInvalid(ImportRejected):
     """A known kind with rows that do not hold."""
 
-    codes = ("ragged", "bad_values")
+    codes = ("ragged", "bad_values", "mixed_currencies")
 
 
 class ImportConflict(ImportRejected):
@@ -147,6 +166,8 @@ def _describe(code: str, params: dict[str, Any]) -> str:
     if code == "bad_values":
         shown = "; ".join(str(e) for e in params.get("errors", ()))
         return f"bad_values ({params.get('count', '?')} rows): {shown}"
+    if code == "mixed_currencies":
+        return "mixed_currencies: " + "; ".join(str(c) for c in params.get("cells", ()))
     if code == "ragged":
         shown = ", ".join(f"row {r} has {n} cells" for r, n in params.get("rows", ()))
         return f"ragged (expected {params.get('expected')} cells): {shown}"

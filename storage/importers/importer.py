@@ -16,6 +16,8 @@ anything is written), to fingerprint the data and to find the span of its timest
   one sent to the default session with viewers who watched longer than that session has
   run (`OUTLAST_MARGIN`, `OUTLAST_SHARE`) is refused as "outlasts_session": it is another
   stream's, and the caption should say which.
+* Money is held to one currency: a file whose money columns write two symbols ($ and ¥) is
+  refused as "mixed_currencies", naming the first cell of each.
 * Rows are then written with upserts (`repositories.upsert_*`): a minute, viewer or past
   stream already stored is updated, and the result says how many rows were new and how
   many updated.
@@ -48,7 +50,7 @@ from sqlmodel import Session
 from storage import repositories as repo
 from storage.errors import DuplicateImport, WorkspaceNotFound
 from storage.importers.detect import MAX_BYTES
-from storage.importers.errors import ImportRejected, RowError
+from storage.importers.errors import ImportRejected, MoneyCell, RowError
 from storage.importers.kinds import header_signature
 from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, read_layout
 from storage.importers.source import Blob, BlobData
@@ -237,9 +239,9 @@ def _check(
     progress: Callable[[int], None] | None,
     watch_limit_s: float | None = None,
 ) -> _Checked:
-    """Convert every row once: refuse bad rows, fingerprint the rest, find their span and
-    (viewer files) the longest watch time and how many watched longer than
-    ``watch_limit_s``."""
+    """Convert every row once: refuse bad rows and money in two currencies, fingerprint the
+    rest, find their span and (viewer files) the longest watch time and how many watched
+    longer than ``watch_limit_s``."""
     errors: list[RowError] = []
     bad = done = 0
     digest = _RowsDigest(layout.kind, list(layout.match.kind.output_columns))
@@ -250,8 +252,11 @@ def _check(
     unique = DuplicateFilter()
     outlasting = 0
     longest: float | None = None
+    money: dict[str, MoneyCell] = {}  # the first cell of each currency symbol
     for n, frame, result in _converted(blob, layout, ctx, roll, chunk_rows, unique):
         errors.extend(result.errors[: MAX_REPORTED - len(errors)])
+        for symbol, cell in result.currencies.items():
+            money.setdefault(symbol, cell)
         bad += result.bad_rows
         if not bad:
             digest.update(frame)
@@ -279,6 +284,8 @@ def _check(
         raise ImportRejected.for_code(
             "header_only", kind=layout.kind, columns=[c.strip() for c in layout.header]
         )
+    if len(money) > 1:
+        raise ImportRejected.for_code("mixed_currencies", cells=list(money.values()))
     return _Checked(
         digest.hexdigest(),
         digest.count,

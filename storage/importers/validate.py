@@ -17,6 +17,11 @@ Exact duplicate rows (every canonical value equal) are kept once and counted
 A row whose every cell is empty is skipped, not counted. Required columns (the kind's
 `required`) must have a value in every row.
 
+The currency a money cell is written in (`$1,505.95`, `￥3,400`, `12元`) is not part of its
+value: each chunk names the first cell of every currency its money columns write
+(`ChunkResult.currencies`), for the importer to hold the file to one currency and to the
+workspace's.
+
 The work is vectorised: numbers pandas' C parser already read are only range-checked, and
 text cells are read once per distinct value, with a regular-expression fast path for plain
 decimals, so a million rows convert in well under a second.
@@ -33,7 +38,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from storage.importers.errors import ImportRejected, RowError
+from storage.importers.errors import ImportRejected, MoneyCell, RowError
 from storage.importers.kinds import ColumnSpec, HeaderMatch, KindSpec
 from storage.importers.readers import DEFAULT_CHUNK_ROWS, Layout, iter_chunks, read_layout
 from storage.importers.source import Blob, BlobData
@@ -85,11 +90,13 @@ class ConvertContext:
 
 @dataclass
 class ChunkResult:
-    """One converted chunk: canonical frame (good rows), first errors, bad-row count."""
+    """One converted chunk: canonical frame (good rows), first errors, bad-row count, and
+    the first cell of each currency symbol its money columns write (in row order)."""
 
     frame: pd.DataFrame
     errors: list[RowError] = field(default_factory=list)
     bad_rows: int = 0
+    currencies: dict[str, MoneyCell] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,7 +175,11 @@ def _by_unique(
     return values[codes], reasons[codes], empties[codes]
 
 
-def _number_reader(spec: ColumnSpec) -> Callable[[str], float | None]:
+def _number_reader(
+    spec: ColumnSpec, symbols: dict[str, str] | None = None
+) -> Callable[[str], float | None]:
+    """Reads one cell of the column; a money cell's currency symbol goes into `symbols`
+    (cell text → symbol)."""
     if spec.type == "duration":
         return parse_duration
 
@@ -182,23 +193,32 @@ def _number_reader(spec: ColumnSpec) -> Callable[[str], float | None]:
             raise ValueParseError(text, "percent", f"a percent where a number is due: {text!r}")
         if spec.type == "count" and parsed.currency:
             raise ValueParseError(text, "not_a_number", f"money where a count is due: {text!r}")
+        if parsed.currency and symbols is not None:
+            symbols[text] = parsed.currency
         return parsed.value
 
     return read
 
 
-def _numbers(series: pd.Series, spec: ColumnSpec, factor: float) -> tuple[np.ndarray, np.ndarray]:
-    """(float values with NaN for missing, reason per row or None)."""
+def _numbers(
+    series: pd.Series, spec: ColumnSpec, factor: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(float values with NaN for missing, reason per row or None, and for a money column
+    whose cells write a currency the symbol per row or None — else None)."""
     n = len(series)
     reasons = np.full(n, None, dtype=object)
+    symbols: dict[str, str] = {}
+    marks: np.ndarray | None = None
     if _is_numeric(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan).copy()
     else:
         raw, reasons, _ = _by_unique(
             series,
-            _number_reader(spec),
+            _number_reader(spec, symbols if spec.type == "amount" else None),
             fast=lambda u: u.astype(str).str.strip().astype("float64").to_numpy(dtype=object),
         )
+        if symbols:
+            marks = _as_text(series).map(symbols).to_numpy(dtype=object)
         values = np.array([np.nan if v is None else v for v in raw], dtype="float64")
         values[reasons != None] = np.nan  # noqa: E711 - elementwise comparison
     if factor != 1.0:
@@ -218,7 +238,7 @@ def _numbers(series: pd.Series, spec: ColumnSpec, factor: float) -> tuple[np.nda
         whole = np.equal(np.floor(values), values)
         reasons[ok & finite & ~whole] = "not_whole"
     values[reasons != None] = np.nan  # noqa: E711
-    return values, reasons
+    return values, reasons, marks
 
 
 def _times(series: pd.Series, ctx: ConvertContext) -> tuple[pd.Series, np.ndarray]:
@@ -297,6 +317,7 @@ def convert_chunk(
         blank &= _empty_cells(raw[name])
     out: dict[str, Any] = {}
     problems: list[tuple[str, str, np.ndarray]] = []  # (column, header cell, reason per row)
+    money: list[tuple[str, str, np.ndarray]] = []  # (column, header cell, symbol per row)
     for spec in kind.columns:
         if spec.name not in match.columns:
             continue
@@ -304,8 +325,10 @@ def convert_chunk(
         series = raw[spec.name]
         reasons: np.ndarray
         if spec.type in ("count", "amount", "percent", "duration"):
-            values, reasons = _numbers(series, spec, factor)
+            values, reasons, marks = _numbers(series, spec, factor)
             out[spec.name] = pd.Series(values, index=raw.index)
+            if marks is not None:
+                money.append((spec.name, header_cell, marks))
         elif spec.type == "datetime":
             out[spec.name], reasons = _times(series, ctx)
         elif spec.type == "text":
@@ -341,7 +364,22 @@ def convert_chunk(
         if name not in out:
             frame[name] = _empty_column(kind.column(name), count).to_numpy()
     frame.index = pd.RangeIndex(count)
-    return ChunkResult(frame, errors, int(bad.sum()))
+    return ChunkResult(frame, errors, int(bad.sum()), _currencies(raw, money, first_row))
+
+
+def _currencies(
+    raw: pd.DataFrame, money: list[tuple[str, str, np.ndarray]], first_row: int
+) -> dict[str, MoneyCell]:
+    """The first cell of each currency symbol in the money columns, in row order."""
+    found: dict[str, tuple[int, int, MoneyCell]] = {}
+    for order, (name, header_cell, marks) in enumerate(money):
+        firsts = pd.Series(marks).dropna().drop_duplicates()  # index: the row
+        for at, symbol in zip(firsts.index.tolist(), firsts.tolist(), strict=True):
+            i = int(at)
+            if symbol not in found or (i, order) < found[symbol][:2]:
+                text = _shown(str(raw[name].iat[i]))
+                found[symbol] = (i, order, MoneyCell(first_row + i, header_cell, text, symbol))
+    return {s: cell for s, (_, _, cell) in sorted(found.items(), key=lambda item: item[1][:2])}
 
 
 def _shown(text: str, limit: int = 40) -> str:

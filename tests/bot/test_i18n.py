@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.formatting import CURRENCY_SIGNS
 from bot.i18n import CATALOG, LANGUAGES, language_from_telegram, t
+from bot.presenters import currency_named
 from core.charts import LABELS
 from core.segments import SEGMENT_NAMES
 
@@ -23,6 +25,15 @@ def test_every_message_has_both_languages_with_the_same_placeholders(key: str) -
     assert set(entry) == set(LANGUAGES)
     assert _fields(entry["en"]) == _fields(entry["zh"]), key
     assert entry["zh"] != entry["en"] or not entry["en"].strip("{} abcdefghijklmnopqrstuvwxyz_")
+
+
+@pytest.mark.parametrize("code", sorted(CURRENCY_SIGNS))
+def test_every_currency_has_a_name_in_both_languages(code: str) -> None:
+    assert f"currency_name_{code.lower()}" in CATALOG
+    sign = "".join(CURRENCY_SIGNS[code]).strip()
+    assert currency_named(code, "en", "$").endswith(" ($)")
+    assert currency_named(code, "zh").endswith(f"（{sign}）")
+    assert currency_named("XYZ", "zh") == "XYZ"  # a code without a name: as it is
 
 
 def test_language_from_telegram() -> None:
