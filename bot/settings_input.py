@@ -29,6 +29,7 @@ __all__ = [
     "IntArg",
     "ZoneAnswer",
     "ascii_digits",
+    "currencies_of_symbol",
     "currency_from_symbol",
     "nearest_command",
     "parse_currency",
@@ -500,6 +501,24 @@ _CURRENCY_WORDS: dict[str, str] = {
 def currency_from_symbol(symbol: str) -> str | None:
     """The ISO code of a money symbol (``￥`` → CNY, ``Rp`` → IDR…), or None."""
     return CURRENCY_SYMBOLS.get(ascii_digits(symbol).strip().lower())
+
+
+_ALSO_WRITTEN: dict[str, tuple[str, ...]] = {
+    "$": ("SGD", "HKD", "TWD"),
+    "¥": ("JPY",),
+}
+"""Currencies that exports may write with the bare symbol of another: a `$` file in a chat
+set to SGD is taken as Singapore dollars, a `¥` file in one set to JPY as yen."""
+
+
+def currencies_of_symbol(symbol: str) -> tuple[str, ...]:
+    """The currencies a money symbol of an export may stand for, the one it stands for on
+    its own (`currency_from_symbol`) first: ``$`` → USD, SGD, HKD, TWD; ``€`` → EUR; an
+    unknown symbol → ()."""
+    code = currency_from_symbol(symbol)
+    if code is None:
+        return ()
+    return (code, *_ALSO_WRITTEN.get(ascii_digits(symbol).strip().replace("￥", "¥"), ()))
 
 
 def parse_currency(text: str) -> str | None:

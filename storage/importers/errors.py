@@ -9,7 +9,7 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 ├── FileUnrecognised            unknown_kind, missing_columns, header_only
 ├── FileInvalid                 ragged, bad_values, mixed_currencies
 └── ImportConflict              duplicate, no_session, unknown_session, dates_conflict,
-                                outlasts_session
+                                outlasts_session, currency_conflict
 ```
 
 `params` per code (all JSON-friendly except `imported_at`, an aware datetime):
@@ -38,9 +38,12 @@ ImportRejected                  code + params, phrased by the caller (en or zh)
 | unknown_session | `id` |
 | dates_conflict | `id`, `file_start`, `file_end`, `session_start`, `session_end` (aware), `tz` |
 | outlasts_session | `id`, `span_s` (its run), `longest_s`, `count` (viewers who watched longer) |
+| currency_conflict | `symbol` (¥, $, €, £), `currency` (its ISO code), `workspace_currency` |
 
 A file's money columns (type "amount") write one currency or none: a file mixing two is
-"mixed_currencies".
+"mixed_currencies". With a currency, it must be the workspace's ("currency_conflict"
+otherwise, checked before the file is filed); a workspace without one takes the file's
+(`importer.import_file`, `currencies_of`).
 
 Row numbers count data rows: row 1 is the first row under the header.
 """
@@ -154,6 +157,7 @@ class ImportConflict(ImportRejected):
         "unknown_session",
         "dates_conflict",
         "outlasts_session",
+        "currency_conflict",
     )
 
 

@@ -17,7 +17,9 @@ anything is written), to fingerprint the data and to find the span of its timest
   run (`OUTLAST_MARGIN`, `OUTLAST_SHARE`) is refused as "outlasts_session": it is another
   stream's, and the caption should say which.
 * Money is held to one currency: a file whose money columns write two symbols ($ and ¥) is
-  refused as "mixed_currencies", naming the first cell of each.
+  refused as "mixed_currencies". Given `currencies_of`, the file's currency must be the
+  workspace's (else "currency_conflict", naming both); a workspace without a currency takes
+  the file's, in the same transaction as its rows. A file without symbols is taken as it is.
 * Rows are then written with upserts (`repositories.upsert_*`): a minute, viewer or past
   stream already stored is updated, and the result says how many rows were new and how
   many updated.
@@ -37,7 +39,7 @@ flushes and never commits: the caller's unit of work (`storage.engine.session_sc
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final
@@ -95,6 +97,8 @@ class ImportResult:
     last_ts: datetime | None = None
     duplicates: int = 0
     """Exact duplicate rows of the file, stored once."""
+    currency_set: str | None = None
+    """The workspace's currency (ISO code) when this file set it, else None."""
 
 
 def _zone(workspace: Workspace) -> tzinfo:
@@ -209,6 +213,8 @@ class _Checked:
     outlasting: int = 0
     """Viewers who watched longer than the limit :func:`_check` was given."""
     longest_watch_s: float | None = None
+    currency: str | None = None
+    """The one currency symbol the file's money cells write (None: no symbol)."""
 
 
 def _converted(
@@ -240,8 +246,8 @@ def _check(
     watch_limit_s: float | None = None,
 ) -> _Checked:
     """Convert every row once: refuse bad rows and money in two currencies, fingerprint the
-    rest, find their span and (viewer files) the longest watch time and how many watched
-    longer than ``watch_limit_s``."""
+    rest, find their span, the currency of their money and (viewer files) the longest watch
+    time and how many watched longer than ``watch_limit_s``."""
     errors: list[RowError] = []
     bad = done = 0
     digest = _RowsDigest(layout.kind, list(layout.match.kind.output_columns))
@@ -295,6 +301,7 @@ def _check(
         unique.dropped,
         outlasting,
         longest,
+        next(iter(money), None),
     )
 
 
@@ -403,6 +410,7 @@ def import_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     max_bytes: int | None = MAX_BYTES,
     before_write: Callable[[Session, int], None] | None = None,
+    currencies_of: Callable[[str], Sequence[str]] | None = None,
 ) -> ImportResult:
     """Import one uploaded file into the workspace (see module doc).
 
@@ -415,6 +423,10 @@ def import_file(
     chunk read. `max_bytes=None` lifts the 20 MB limit (for the CLI on trusted files).
     `before_write(session, session_id)` is called once the file's session is known and
     before anything is written to it (not for a session made for the file).
+    `currencies_of(symbol)` names the currencies (ISO codes) a money symbol of the file
+    (¥, $, €, £) may stand for, the one it stands for on its own first (`$` → USD, and
+    SGD… for a workspace that uses them); an empty answer leaves the symbol unplaced.
+    Without it the file is only held to one currency, not to the workspace's.
     Raises `ImportRejected`, with nothing written; on success the rows are flushed in the
     caller's transaction, which the caller commits.
     """
@@ -470,6 +482,16 @@ def import_file(
     checked = _check(
         blob, layout, ctx, roll, chunk_rows=chunk_rows, progress=progress, watch_limit_s=limit_s
     )
+    currencies: tuple[str, ...] = ()  # what the file's money may be in
+    if checked.currency is not None and currencies_of is not None:
+        currencies = tuple(currencies_of(checked.currency))
+    if currencies and workspace.currency is not None and workspace.currency not in currencies:
+        raise ImportRejected.for_code(
+            "currency_conflict",
+            symbol=checked.currency,
+            currency=currencies[0],
+            workspace_currency=workspace.currency,
+        )
     earlier = repo.find_import(session, workspace_id=workspace_id, content_hash=checked.digest)
     if earlier is not None:
         raise _duplicate(earlier)
@@ -512,6 +534,17 @@ def import_file(
                 )
                 created = True
     target_id = target.id if target is not None else None
+    currency_set: str | None = None
+    if currencies and workspace.currency is None:  # the first money symbol seen sets it
+        now_in = repo.adopt_currency(session, workspace_id=workspace_id, currency=currencies[0])
+        if now_in not in currencies:  # another file or push set another one meanwhile
+            raise ImportRejected.for_code(
+                "currency_conflict",
+                symbol=checked.currency,
+                currency=currencies[0],
+                workspace_currency=now_in,
+            )
+        currency_set = now_in if now_in == currencies[0] else None
     if before_write is not None and target_id is not None and not created:
         before_write(session, target_id)
     if kind == "minutes" and not undated and target_id is not None:
@@ -577,6 +610,7 @@ def import_file(
         first_ts=checked.first,
         last_ts=_end(kind, checked.last),
         duplicates=checked.duplicates,
+        currency_set=currency_set,
     )
 
 

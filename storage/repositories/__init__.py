@@ -124,6 +124,7 @@ from storage.repositories.updates import (
 )
 from storage.repositories.workspaces import (
     UPDATABLE_WORKSPACE_FIELDS,
+    adopt_currency,
     delete_workspace_data,
     get_or_create_workspace,
     get_workspace,
@@ -148,6 +149,7 @@ __all__ = [
     "add_model_version",
     "add_pending_upload",
     "add_snapshot",
+    "adopt_currency",
     "all_sessions",
     "answer_pending_upload",
     "bulk_insert_minutes",

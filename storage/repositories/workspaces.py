@@ -27,6 +27,7 @@ from storage.repositories._common import dialect_name, insert_ignore
 
 __all__ = [
     "UPDATABLE_WORKSPACE_FIELDS",
+    "adopt_currency",
     "delete_workspace_data",
     "get_or_create_workspace",
     "get_workspace",
@@ -118,6 +119,26 @@ def update_workspace(session: Session, *, workspace_id: int, **fields: Any) -> W
     session.add(workspace)
     session.flush()
     return workspace
+
+
+def adopt_currency(session: Session, *, workspace_id: int, currency: str) -> str | None:
+    """Give the workspace `currency` (ISO code) when it has none yet, in one statement: of
+    two transactions doing it at once the first one's is kept (on PostgreSQL the second
+    waits for it, then finds the currency set). The workspace's currency afterwards (None
+    when there is no such workspace)."""
+    _validate({"currency": currency})
+    session.flush()
+    session.execute(
+        sa.update(Workspace)
+        .where(col(Workspace.id) == workspace_id, col(Workspace.currency).is_(None))
+        .values(currency=currency, updated_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        return None
+    session.refresh(workspace)
+    return workspace.currency
 
 
 def list_workspaces(session: Session, *, active_only: bool = True) -> list[Workspace]:

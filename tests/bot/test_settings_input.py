@@ -16,6 +16,7 @@ from bot.settings_input import (
     COMMON_ZONES,
     INT_LIMIT,
     ascii_digits,
+    currencies_of_symbol,
     currency_from_symbol,
     nearest_command,
     parse_currency,
@@ -246,6 +247,17 @@ def test_unknown_currency_and_symbols() -> None:
     assert parse_currency("bitcoin") is None
     assert currency_from_symbol("Rp") == "IDR"
     assert currency_from_symbol("?") is None
+
+
+def test_the_currencies_a_file_symbol_may_stand_for() -> None:
+    """The one a symbol means on its own first (it sets a workspace without a currency),
+    then those exports also write with it (a workspace set to one of them keeps it)."""
+    assert currencies_of_symbol("$") == ("USD", "SGD", "HKD", "TWD")
+    assert currencies_of_symbol("¥") == currencies_of_symbol("￥") == ("CNY", "JPY")
+    assert currencies_of_symbol("€") == ("EUR",) and currencies_of_symbol("£") == ("GBP",)
+    assert currencies_of_symbol("?") == ()
+    for symbol in ("$", "¥", "€", "£", "Rp", "₫"):
+        assert currencies_of_symbol(symbol)[0] == currency_from_symbol(symbol)
 
 
 # ------------------------------------------------------------------------------ commands

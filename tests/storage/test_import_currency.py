@@ -1,24 +1,33 @@
 # mypy: disable-error-code="arg-type, union-attr"
-"""A file's money is held to one currency — on SQLite and PostgreSQL: a file mixing $ and ¥
-is refused with the first cell of each, and stores nothing."""
+"""A file's money is held to one currency, the workspace's — on SQLite and PostgreSQL: a $
+file in a workspace that counts in yuan is refused with both currencies and stores nothing;
+a workspace without a currency takes the file's; a file mixing $ and ¥ is refused; a file
+without symbols imports as it always did."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.presenters import rejection_reason
+from bot.settings_input import currencies_of_symbol
 from storage import repositories as repo
 from storage.engine import session_scope
-from storage.importers import import_file
-from storage.importers.errors import FileInvalid, MoneyCell
+from storage.importers import ImportRejected, import_file
+from storage.importers.errors import FileInvalid, ImportConflict, MoneyCell
 from storage.importers.importer import ImportResult
 from storage.models import ImportRecord, LiveSession, MinuteRow, PastSession, ViewerRow
 
+DATA = Path(__file__).resolve().parents[1] / "data"
+TIKTOK = (DATA / "tiktok_live_performance.xlsx").read_bytes()  # "$1,505.95"
+DOUYIN = (DATA / "douyin_minutes_gbk.csv").read_bytes()  # "￥0.00"
+VIEWERS = (DATA / "viewers_zh.csv").read_bytes()  # money without a symbol
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
 TABLES = (ImportRecord, PastSession, MinuteRow, ViewerRow, LiveSession)
@@ -42,7 +51,7 @@ def _import(engine: Engine, ws: int, data: bytes, **kw: object) -> ImportResult:
     with session_scope(engine) as s:
         return import_file(
             s, workspace_id=ws, data=data, filename="f", now=NOW,
-            **kw,  # type: ignore[arg-type]
+            currencies_of=currencies_of_symbol, **kw,  # type: ignore[arg-type]
         )  # fmt: skip
 
 
@@ -72,6 +81,16 @@ TIKTOK_CSV = (
 )
 
 
+def _closed_session(engine: Engine, ws: int, started: datetime) -> int:
+    with session_scope(engine) as s:
+        live = repo.add_closed_session(
+            s, workspace_id=ws, title="t", started_at=started,
+            ended_at=started + timedelta(hours=2), source="live",
+        )  # fmt: skip
+        assert live.id is not None
+        return live.id
+
+
 def _minutes(
     cells: list[str], start: datetime = datetime(2026, 11, 20, 20, tzinfo=SHANGHAI)
 ) -> bytes:
@@ -81,6 +100,49 @@ def _minutes(
         stamp = (start + timedelta(minutes=i)).strftime("%Y-%m-%d %H:%M")
         rows.append(f'{stamp},{100 + i},"{gmv}"')
     return ("\n".join(rows) + "\n").encode()
+
+
+def test_a_dollar_file_in_a_yuan_workspace_is_refused_and_stores_nothing(engine: Engine) -> None:
+    ws = _workspace(engine, "CNY")
+    with pytest.raises(ImportConflict) as info:
+        _import(engine, ws, TIKTOK)
+    assert info.value.code == "currency_conflict"
+    assert info.value.params == {"symbol": "$", "currency": "USD", "workspace_currency": "CNY"}
+    assert _counts(engine) == NOTHING
+    assert _currency(engine, ws) == "CNY"
+    # a dated minute file in dollars would have made a past stream of its own: not even that
+    with pytest.raises(ImportConflict) as info:
+        _import(engine, ws, _minutes(["$12.50", "$13.00", "--"]))
+    assert info.value.code == "currency_conflict"
+    assert _counts(engine) == NOTHING
+
+
+def test_a_dollar_file_sets_a_workspace_without_a_currency_to_usd(engine: Engine) -> None:
+    ws = _workspace(engine)
+    result = _import(engine, ws, TIKTOK)
+    assert (result.kind, result.rows, result.currency_set) == ("sessions", 24, "USD")
+    assert _currency(engine, ws) == "USD"
+    with session_scope(engine) as s:
+        gmv = repo.past_sessions_frame(s, workspace_id=ws)["gmv"]
+    assert pytest.approx(1505.95) in list(gmv)  # "$1,505.95": the dollars as they are
+    # from now on the workspace counts in dollars: yuan are refused, dollars are not
+    with pytest.raises(ImportConflict) as info:
+        _import(engine, ws, DOUYIN)
+    assert info.value.params == {"symbol": "¥", "currency": "CNY", "workspace_currency": "USD"}
+    again = _import(engine, ws, _minutes(["US$1.00", "USD 2"]))
+    assert again.rows == 2 and again.currency_set is None
+    assert _counts(engine)["ImportRecord"] == 2
+
+
+def test_a_yuan_file_in_a_yuan_workspace_imports(engine: Engine) -> None:
+    ws = _workspace(engine, "CNY")
+    result = _import(engine, ws, DOUYIN)
+    assert (result.kind, result.rows, result.currency_set) == ("minutes", 120, None)
+    assert _counts(engine)["MinuteRow"] == 120
+    # 元 after the number and RMB before it are yuan too
+    day = datetime(2026, 11, 21, 20, tzinfo=SHANGHAI)
+    assert _import(engine, ws, _minutes(["12元", "RMB 3", "1.2万"], start=day)).rows == 3
+    assert _currency(engine, ws) == "CNY"
 
 
 def test_a_file_mixing_dollars_and_yuan_is_refused_with_the_first_cell_of_each(
@@ -114,3 +176,56 @@ def test_a_file_mixing_dollars_and_yuan_is_refused_with_the_first_cell_of_each(
         (1, "Watch GPM", "¥"),
     ]
     assert _counts(engine) == NOTHING and _currency(engine, ws) is None
+
+
+def test_a_file_without_symbols_imports_as_before(engine: Engine) -> None:
+    for n, currency in enumerate((None, "CNY", "USD")):
+        ws = _workspace(engine, currency, chat_id=900 + n)
+        started = datetime(2026, 11, 20, 12, tzinfo=UTC)
+        live = _closed_session(engine, ws, started)
+        result = _import(engine, ws, VIEWERS, session_id=live)
+        assert (result.kind, result.rows, result.currency_set) == ("viewers", 7202, None)
+        assert _currency(engine, ws) == currency
+        plain = _import(engine, ws, _minutes(["12.50", "1,300", "1.2万"]))
+        assert plain.rows == 3 and _currency(engine, ws) == currency
+
+
+def test_a_bare_symbol_is_taken_in_the_currency_it_also_writes(engine: Engine) -> None:
+    """Exports write Singapore dollars as `$` and yen as `¥` too: a chat set to SGD or JPY
+    takes them as its own."""
+    sgd = _workspace(engine, "SGD")
+    assert _import(engine, sgd, TIKTOK).rows == 24
+    jpy = _workspace(engine, "JPY", chat_id=881)
+    assert _import(engine, jpy, DOUYIN).rows == 120
+    assert (_currency(engine, sgd), _currency(engine, jpy)) == ("SGD", "JPY")
+    eur = _workspace(engine, "EUR", chat_id=882)
+    with pytest.raises(ImportConflict):
+        _import(engine, eur, TIKTOK)
+
+
+def test_of_two_files_at_once_the_first_currency_is_kept(engine: Engine) -> None:
+    """A file read while another set the currency is held to the one that was set."""
+    ws = _workspace(engine)
+    with Session(engine, expire_on_commit=False) as late:
+        seen = repo.get_workspace(late, workspace_id=ws)
+        assert seen is not None and seen.currency is None  # read before the other file
+        _import(engine, ws, TIKTOK)  # commits USD
+        with pytest.raises(ImportRejected) as info:
+            import_file(
+                late, workspace_id=ws, data=DOUYIN, filename="f", session_id=None, now=NOW,
+                create_sessions=True, currencies_of=currencies_of_symbol,
+            )  # fmt: skip
+        late.rollback()
+    assert info.value.code == "currency_conflict"
+    assert info.value.params["workspace_currency"] == "USD"
+    assert _currency(engine, ws) == "USD"
+    assert _counts(engine)["MinuteRow"] == 0 and _counts(engine)["LiveSession"] == 0
+
+
+def test_adopt_currency_keeps_the_first(engine: Engine) -> None:
+    ws = _workspace(engine)
+    with session_scope(engine) as s:
+        assert repo.adopt_currency(s, workspace_id=ws, currency="USD") == "USD"
+        assert repo.adopt_currency(s, workspace_id=ws, currency="CNY") == "USD"
+        assert repo.adopt_currency(s, workspace_id=ws + 999, currency="CNY") is None
+    assert _currency(engine, ws) == "USD"
