@@ -242,10 +242,23 @@ CATALOG: dict[str, dict[str, str]] = {
         "这份文件像是别的场次的。请在附言中写上它所属场次的 #编号 再发一次——如果就是这一场，"
         "写 #{id}（/sessions 可查看列表）。",
     },
+    "reject_currency_conflict": {
+        "en": "the money in this file is in {file}, and this chat counts in {workspace}: "
+        "together the figures would be wrong. Send the export in {workspace}; if this chat's "
+        "currency is set wrong, change it with /currency {code} and send the file again. A shop "
+        "that sells in another currency can have a group of its own with me.",
+        "zh": "这个文件的金额是{file}，本工作区用{workspace}，混在一起数字就不对了。"
+        "请上传以{workspace}计价的导出文件；如果本工作区的货币设错了，先发 /currency {code} "
+        "改过来，再发一次这个文件。用另一种货币经营的店铺，可以另建一个群把我拉进去单独记录。",
+    },
     "reject_mixed_currencies": {
         "en": "the money in this file is in more than one currency — {cells}. A chat counts in "
         "one currency: export the file again in one.",
         "zh": "这个文件的金额混用了多种货币 — {cells}。一个工作区只用一种货币：请重新导出只用一种货币的文件。",
+    },
+    "import_currency_set": {
+        "en": "This chat's currency is now {currency}, as in this file; /currency changes it.",
+        "zh": "本工作区的货币已按这个文件设为{currency}；可用 /currency 更改。",
     },
     "currency_named": {"en": "{name} ({sign})", "zh": "{name}（{sign}）"},
     "currency_name_cny": {"en": "Chinese yuan", "zh": "人民币"},

@@ -347,6 +347,17 @@ def rejection_reason(code: str, params: dict[str, object], lang: str) -> str:
             span=fmt_duration(_seconds(params.get("span_s")), lang),
             longest=fmt_duration(_seconds(params.get("longest_s")), lang),
         )
+    if code == "currency_conflict":
+        ours = str(params.get("workspace_currency") or "?")
+        theirs = str(params.get("currency") or "?")
+        symbol = params.get("symbol")
+        return t(
+            lang,
+            "reject_currency_conflict",
+            file=currency_named(theirs, lang, str(symbol) if symbol else None),
+            workspace=currency_named(ours, lang),
+            code=theirs,
+        )
     if code == "mixed_currencies":
         return t(lang, "reject_mixed_currencies", cells=_currency_cells(params.get("cells"), lang))
     if code in ("empty", "not_a_table", "no_session"):
@@ -358,7 +369,8 @@ def import_reply(
     outcome: ImportOutcome, name: str, lang: str, tz: str = "UTC", currency: str | None = None
 ) -> str:
     """The answer to an upload (times in the workspace's time zone `tz`, money in its
-    ``currency``)."""
+    ``currency``, or in the one the file set)."""
+    currency = outcome.currency_set or currency
     if not outcome.ok:
         if outcome.code == "ask_column" and outcome.question is not None:
             return column_question(outcome.question, name, lang)
@@ -414,6 +426,10 @@ def import_reply(
         text += "\n" + t(lang, "import_duplicates", count=f"{outcome.duplicates:,}")
     if outcome.caption_unused is not None:
         text += "\n" + t(lang, "import_caption_unused", id=outcome.caption_unused)
+    if outcome.currency_set is not None:
+        text += "\n" + t(
+            lang, "import_currency_set", currency=currency_named(outcome.currency_set, lang)
+        )
     return text
 
 

@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.handlers.common import (
     answer_button,
+    forget_cached_workspace,
     in_import_worker,
     in_worker,
     reply,
@@ -109,6 +110,8 @@ async def _run_import(
         with contextlib.suppress(Exception):
             await status.edit_text(t(lang, "import_failed", name=name))
         raise
+    if outcome.currency_set is not None:  # the file's money set the workspace's currency
+        forget_cached_workspace(context)
     await status.edit_text(
         import_reply(outcome, name, lang, tz, currency), reply_markup=_keyboard(outcome, lang)
     )

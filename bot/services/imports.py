@@ -4,7 +4,9 @@ A file is filed by its dates (`storage.importers.import_file`); this layer picks
 session a file without dates goes to (the caption's `#id`, else the open session, else the
 last one), keeps an upload whose columns could not all be placed until the host answers
 which column is which, and tells what an upload changed in a closed session's figures: its
-stored figures before the file against those stored once after it.
+stored figures before the file against those stored once after it. A file's money is held
+to the workspace's currency by the symbols hosts type (`settings_input`): a `$` file is
+refused in a chat that counts in yuan, and sets the currency of a chat that has none.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.services.figures import refresh_session_figures, session_values
+from bot.settings_input import currencies_of_symbol
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.importers import MAX_BYTES, ImportRejected, import_file
@@ -74,6 +77,7 @@ class ImportOutcome:
     question: str | None = None  # the field asked about
     choices: list[str] = field(default_factory=list)  # the file's headers
     caption_unused: int | None = None  # the caption's #id, which a sessions list does not take
+    currency_set: str | None = None  # the workspace's currency, when this file set it
 
 
 def session_from_caption(caption: str | None) -> int | None:
@@ -214,6 +218,7 @@ def import_upload(
                     progress=progress,
                     before_write=remember,
                     max_bytes=max_bytes,
+                    currencies_of=currencies_of_symbol,
                 )
             except ImportRejected as rejected:
                 if (
@@ -243,6 +248,7 @@ def import_upload(
                 created_session=result.created_session,
                 duplicates=result.duplicates,
                 caption_unused=named if result.kind == "sessions" else None,
+                currency_set=result.currency_set,
             )
             if result.session_id is not None:
                 live = repo.get_session_any(session, session_id=result.session_id)

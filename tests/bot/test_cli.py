@@ -91,13 +91,18 @@ def test_import_from_the_command_line_uses_the_bots_code_path(
     data = Path(__file__).resolve().parents[1] / "data"
     monkeypatch.setenv("LIVEHOST_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     assert main(["import", str(data / "tiktok_live_performance.xlsx"), "--chat", "42"]) == 0
-    assert "24 session rows" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "24 session rows" in out and "currency is now US dollars ($)" in out
     assert main(["import", str(data / "tiktok_live_performance.xlsx"), "--chat", "42"]) == 1
     assert "already imported" in capsys.readouterr().out
     # another chat is another workspace: the same file is new there
     assert main(["import", str(data / "tiktok_live_performance.xlsx"), "--chat", "-43"]) == 0
     capsys.readouterr()
+    # chat 42 counts in the file's dollars now: an export in yuan is refused there
     assert main(["import", str(data / "douyin_minutes_gbk.csv"), "--chat", "42"]) == 1
+    out = capsys.readouterr().out
+    assert "in Chinese yuan (¥), and this chat counts in US dollars ($)" in out
+    assert main(["import", str(data / "douyin_minutes_gbk.csv"), "--chat", "44"]) == 1
     assert "no session" in capsys.readouterr().out
     assert main(["import", str(data / "broken" / "utf16.csv"), "--chat", "42"]) == 1
     assert "UTF-16" in capsys.readouterr().out

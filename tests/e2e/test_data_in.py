@@ -187,10 +187,34 @@ async def test_every_sample_imports_with_its_kind_and_row_count(bot: RunningBot)
     text = await upload(bot, HOST, DATA / "viewers_seed_format.csv")
     assert "already imported" in text
     assert count(bot, ViewerRow) == 7202
+    # the minute export's ￥ made this chat count in yuan: the TikTok list is in dollars
+    assert workspace(bot, HOST).currency == "CNY"
     text = await upload(bot, HOST, DATA / "tiktok_live_performance.xlsx")
+    assert "not imported" in text and "US dollars ($)" in text and "Chinese yuan (¥)" in text
+    assert count(bot, PastSession) == 0 and count(bot, ImportRecord) == 2
+    # a chat of its own takes it, and counts in its dollars
+    await say(bot, GROUP, "/start", user_id=HOST)
+    text = await upload(bot, GROUP, DATA / "tiktok_live_performance.xlsx", user_id=HOST)
     assert "24 session rows" in text and "history" in text
-    assert count(bot, PastSession) == 24
+    assert "currency is now US dollars ($)" in text
+    assert count(bot, PastSession) == 24 and workspace(bot, GROUP).currency == "USD"
     assert count(bot, ImportRecord) == 3
+
+
+async def test_a_dollar_export_in_a_yuan_chat_is_refused_in_chinese(bot: RunningBot) -> None:
+    await say(bot, ZH_HOST, "/start", language_code="zh-hans")
+    assert "CNY" in await say(bot, ZH_HOST, "/currency 人民币")
+    text = await upload(bot, ZH_HOST, DATA / "tiktok_live_performance.xlsx",
+                        final=("已导入", "未导入"))
+    assert "未导入，没有写入任何数据" in text, text
+    assert "这个文件的金额是美元（$），本工作区用人民币（¥）" in text, text
+    assert "/currency USD" in text, text  # what to do if the chat's currency is wrong
+    assert count(bot, PastSession) == 0 and count(bot, ImportRecord) == 0
+    assert workspace(bot, ZH_HOST).currency == "CNY"
+    # an export in yuan is welcome
+    text = await upload(bot, ZH_HOST, DATA / "douyin_minutes_gbk.csv", final=("导入",))
+    assert "120 行分钟数据已作为过去的直播" in text and "货币" not in text, text
+    assert count(bot, MinuteRow) == 120
 
 
 async def test_the_same_content_twice_is_recognised(bot: RunningBot) -> None:

@@ -316,4 +316,4 @@ async def test_the_summary_shows_the_sessions_file_items_ctr_and_ctor(bot: Runni
     )
     text = call.text or ""
     assert "CTR 3.8% · CTOR 9.2% · items sold 72" in text
-    assert "GPM 54.82" in text
+    assert "GPM $54.82" in text  # the file's dollars became the chat's currency
