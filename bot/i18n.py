@@ -788,6 +788,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "“{text}” (must be a whole number)",
         "zh": "“{text}”（必须是整数）",
     },
+    "push_why_other_currency": {
+        "en": "“{text}” (another currency)",
+        "zh": "“{text}”（其他货币）",
+    },
+    "push_other_currency": {
+        "en": "This chat keeps its money in {ours}, so amounts in {theirs} are not mixed in. If the chat's money really is in {theirs}, send /currency {code}.",
+        "zh": "本工作区的金额用{ours}，{theirs}的金额不会混进来。如果这里其实用{theirs}，发 /currency {code}。",
+    },
     "push_why_too_large": {"en": "“{text}” (too large)", "zh": "“{text}”（数值太大）"},
     "push_why_wrong_unit": {
         "en": "“{text}” (the unit does not fit {label})",

@@ -132,6 +132,7 @@ def stat_reply_parts(
         lines = [t(lang, "push_nothing_stored", items=ignored_list(result.ignored, lang))]
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
+        lines.extend(_foreign_currency_line(result, lang))
         return lines, []
     if result.status == "nothing":
         text = t(lang, "stat_usage", keys=known_keys(lang)) if explicit else t(lang, "stat_nothing")
@@ -176,7 +177,23 @@ def stat_reply_parts(
         lines.append(t(lang, "push_ignored", items=ignored_list(result.ignored, lang)))
         if any(i.reason == "unknown_label" and not i.suggestions for i in result.ignored):
             lines.append(t(lang, "push_known", keys=known_keys(lang)))
+        lines.extend(_foreign_currency_line(result, lang))
     return lines, [stay] if stay is not None else []
+
+
+def _foreign_currency_line(result: StatResult, lang: str) -> list[str]:
+    """Why money in another currency was left out, and how to change the chat's."""
+    if result.foreign_currency is None or result.currency is None:
+        return []
+    return [
+        t(
+            lang,
+            "push_other_currency",
+            ours=currency_named(result.currency, lang),
+            theirs=currency_named(result.foreign_currency, lang),
+            code=result.foreign_currency,
+        )
+    ]
 
 
 def undo_reply(result: UndoResult, lang: str, currency: str | None) -> str:

@@ -262,8 +262,10 @@ GENERIC: Final[frozenset[str]] = frozenset({"成交", "sales"})
 
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
-    "too_large", "wrong_unit",
+    "too_large", "wrong_unit", "other_currency",
 ]  # fmt: skip
+"""Why a part was not stored; ``other_currency`` (money in another currency than the
+workspace's) is the live service's, never the parser's."""
 
 MAX_TEXT = 30
 """Text quoted back in `Ignored` is cut to this many characters."""

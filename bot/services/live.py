@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.services.figures import refresh_session_figures
-from bot.statparse import Ignored, parse_stats
+from bot.settings_input import currencies_of_symbol, currency_from_symbol
+from bot.statparse import KINDS, Ignored, parse_stats
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.errors import SessionAlreadyOpen
@@ -82,6 +83,9 @@ class StatResult:
     recent_window_s: float = RECENT_WINDOW_S
     attention_reason: str | None = None
     """Why the pushes cannot carry an attention figure yet (see core.attention)."""
+    foreign_currency: str | None = None
+    """The currency (ISO code) of money typed in another one than the workspace's: those
+    values were not stored."""
     suspicious: dict[str, tuple[str, float]] = field(default_factory=dict)
     """Running totals that look mistyped beside the push before (``core.figures.
     implausible_step``): key → ("jump" or "fall", the previous reading)."""
@@ -235,15 +239,31 @@ def push_stat(
         if parsed.ignored:
             return StatResult("bad_values", ignored=parsed.ignored)
         return StatResult("nothing")
+    values, ignored = dict(parsed.values), list(parsed.ignored)
+    foreign: str | None = None
     with session_scope(engine) as session:
+        held: str | None = None
+        if parsed.currency:
+            ws = repo.get_workspace(session, workspace_id=workspace_id)
+            held = ws.currency if ws is not None else None
+            if held is not None and held not in currencies_of_symbol(parsed.currency):
+                # money in another currency than the workspace's is not mixed in
+                foreign = currency_from_symbol(parsed.currency) or parsed.currency
+                for key in [k for k in values if KINDS.get(k) == "money"]:
+                    amount = f"{values.pop(key):,.2f}".rstrip("0").rstrip(".")
+                    ignored.append(Ignored(f"{parsed.currency}{amount}", "other_currency", key))
+        if not values:
+            return StatResult(
+                "bad_values", ignored=ignored, currency=held, foreign_currency=foreign
+            )
         pushed = repo.record_push(
             session,
             workspace_id=workspace_id,
             ts=now,
-            values=parsed.values,
+            values=values,
             dedupe_key=dedupe_key,
         )
-        if pushed.status == "ok" and parsed.currency:
+        if pushed.status == "ok" and parsed.currency and foreign is None:
             from bot.services.workspaces import note_currency_symbol
 
             # the first money symbol a host types sets the workspace's currency
@@ -253,10 +273,11 @@ def push_stat(
             currency = ws.currency if ws is not None else None
     result = StatResult(
         pushed.status,
-        parsed.values,
-        parsed.ignored,
+        values,
+        ignored,
         currency,
         session_id=pushed.session_id,
+        foreign_currency=foreign,
     )
     if pushed.status == "ok":
         if pushed.started_at is not None:

@@ -34,3 +34,43 @@ def test_the_first_symbol_pushed_sets_the_currency(engine: Engine) -> None:
     assert _currency(engine, wid) == "CNY"
     push_stat(engine, workspace_id=wid, text="gmv $5k", now=later, dedupe_key="c")
     assert _currency(engine, wid) == "CNY"  # set once; /currency changes it
+
+
+def test_money_typed_in_another_currency_is_named_back_not_mixed_in(engine: Engine) -> None:
+    from bot.presenters import stat_reply_parts
+
+    with session_scope(engine) as session:
+        ws = make_workspace(session, chat_id=4244)
+        sg = make_workspace(session, chat_id=4245)
+        assert ws.id is not None and sg.id is not None
+        wid, sgid = ws.id, sg.id
+        repo.update_workspace(session, workspace_id=sgid, currency="SGD")
+    go_live(engine, workspace_id=wid, title="t", now=T0, chat_id=4244, message_id=1)
+    push_stat(engine, workspace_id=wid, text="在线1200 成交￥2.6万", now=T0, dedupe_key="a")
+    later = T0 + timedelta(minutes=1)
+
+    alone = push_stat(engine, workspace_id=wid, text="gmv $5k", now=later, dedupe_key="b")
+    assert alone.status == "bad_values" and alone.foreign_currency == "USD"
+    assert [(i.text, i.reason, i.key) for i in alone.ignored] == [
+        ("$5,000", "other_currency", "gmv")
+    ]
+    lines, _ = stat_reply_parts(alone, "zh", explicit=False)
+    assert "本工作区的金额用人民币（¥）" in "\n".join(lines) and "/currency USD" in lines[-1]
+
+    mixed = push_stat(
+        engine, workspace_id=wid, text="在线1300 成交$6000 订单30", now=later, dedupe_key="c"
+    )
+    assert mixed.status == "ok" and mixed.values == {"online": 1300.0, "orders": 30.0}
+    assert mixed.currency == "CNY" and mixed.foreign_currency == "USD"
+    with session_scope(engine) as session:
+        live = repo.get_open_session(session, workspace_id=wid)
+        assert live is not None and live.id is not None
+        rows = repo.snapshot_rows(session, session_id=live.id)
+    assert [r["gmv"] for r in rows] == [26_000.0, None]
+    assert _currency(engine, wid) == "CNY"
+
+    # an SGD chat's hosts write a bare $ for their own dollars
+    go_live(engine, workspace_id=sgid, title="t", now=T0, chat_id=4245, message_id=1)
+    own = push_stat(engine, workspace_id=sgid, text="gmv $5k", now=later, dedupe_key="d")
+    assert own.status == "ok" and own.values == {"gmv": 5000.0} and own.foreign_currency is None
+    assert _currency(engine, sgid) == "SGD"
