@@ -11,6 +11,10 @@ from bot.settings_input import nearest_command
 
 __all__ = ["edited_message", "photo_message", "sticker_message", "unknown_command", "unsupported"]
 
+NEVER_SUGGESTED = frozenset({"forget", "rollback"})
+"""Commands that delete or undo a lot are typed on purpose, never offered for a typo
+(/forecast is not a near miss of /forget)."""
+
 
 async def unknown_command(update: Update, context: Context) -> None:
     """Name the command we do not know, suggest the nearest one we do, point to /help."""
@@ -18,7 +22,11 @@ async def unknown_command(update: Update, context: Context) -> None:
     message = update.effective_message
     command = (message.text or "").split()[0] if message and message.text else "?"
     command = command.split("@")[0]
-    known = [name for name, _ in command_descriptions(ws.language, "admin")]
+    known = [
+        name
+        for name, _ in command_descriptions(ws.language, "admin")
+        if name not in NEVER_SUGGESTED
+    ]
     nearest = nearest_command(command, known)
     if nearest is not None:
         await reply(

@@ -236,6 +236,9 @@ async def test_settings_as_hosts_type_them_and_clear_answers(bot: RunningBot) ->
     assert "did you mean /stat?" in await say(bot, host, "/stats")
     assert "did you mean /endlive?" in await say(bot, host, "/end")
     assert "did you mean /golive?" in await say(bot, host, "/golve")
+    # a command that deletes everything is never offered for a typo
+    assert "/forget" not in await say(bot, host, "/forecast")
+    assert "/forget" not in await say(bot, host, "/forgot")
     assert "nudges are on" in await say(bot, host, "/nudges")
     assert "No currency set yet" in await say(bot, host, "/currency")
     assert "IDR" in await say(bot, host, "/currency Rp")
