@@ -1092,6 +1092,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "figure_peak_online": {"en": "peak online", "zh": "最高在线"},
     "figure_avg_watch_s": {"en": "average stay", "zh": "人均观看时长"},
     # --- figures ---------------------------------------------------------------------------
+    "figures_contradict": {
+        "en": "{figure}: {source} {value}, more than {against} ({against_source} {against_value}); both cannot be true, so {figure} is not used",
+        "zh": "{figure}：{source} {value}，比{against}（{against_source} {against_value}）还多，两者不能同时成立，未采用{figure}",
+    },
+    "figures_contradict_fewer": {
+        "en": "{figure}: {source} {value}, fewer than {against} ({against_source} {against_value}); both cannot be true, so {figure} is not used",
+        "zh": "{figure}：{source} {value}，比{against}（{against_source} {against_value}）还少，两者不能同时成立，未采用{figure}",
+    },
     "figures_disagree": {
         "en": "{figure}: {others}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
         "zh": "{figure}：{others}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",

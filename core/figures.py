@@ -79,7 +79,6 @@ before it (two sources that do not agree) is left out, so the funnel never widen
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +97,7 @@ __all__ = [
     "SOURCES",
     "TOLERANCE",
     "Comparison",
+    "Contradiction",
     "DayFigures",
     "DigestFigures",
     "Figure",
@@ -212,13 +212,29 @@ class Reconciliation:
 
 
 @dataclass(frozen=True)
+class Contradiction:
+    """Two sales figures that cannot both be true (more buyers than orders, more orders
+    than items): ``figure`` from ``source`` was left out against ``against`` from
+    ``against_source``."""
+
+    figure: str
+    source: str
+    value: float
+    against: str
+    against_source: str
+    against_value: float
+
+
+@dataclass(frozen=True)
 class Figures:
-    """The session's figures (only those the data supports), disagreements and funnel."""
+    """The session's figures (only those the data supports), disagreements, figures left
+    out as impossible beside another, and the funnel."""
 
     values: dict[str, Figure] = field(default_factory=dict)
     reconciliation: list[Reconciliation] = field(default_factory=list)
     funnel: list[tuple[str, float]] = field(default_factory=list)
     version: int = DEFINITIONS_VERSION
+    contradictions: list[Contradiction] = field(default_factory=list)
 
     def get(self, name: str) -> float | None:
         fig = self.values.get(name)
@@ -250,6 +266,19 @@ class Figures:
                 "rel_diff": r.rel_diff,
             }
             for r in self.reconciliation
+        ]
+
+    def contradiction_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "figure": c.figure,
+                "source": c.source,
+                "value": c.value,
+                "against": c.against,
+                "against_source": c.against_source,
+                "against_value": c.against_value,
+            }
+            for c in self.contradictions
         ]
 
     def values_dict(self) -> dict[str, float | None]:
@@ -549,6 +578,7 @@ def _sales(
     order: tuple[str, ...],
     values: dict[str, Figure],
     recon: list[Reconciliation],
+    contradictions: list[Contradiction],
 ) -> None:
     with_gmv = [s for s in order if "gmv" in cands.get(s, {})]
     with_any = [s for s in order if any(k in cands.get(s, {}) for k in SALES)]
@@ -561,7 +591,7 @@ def _sales(
             picked[name] = Figure(cands[group][name], group)
     # within one source, a contradiction leaves out the member it cannot support (and no
     # other source stands in for it: the group's own source said something impossible)
-    dropped = _consistent(picked)
+    dropped = _consistent(picked, contradictions)
     for name in SALES:
         if name in picked or name in dropped:
             continue
@@ -570,8 +600,14 @@ def _sales(
                 continue
             trial = dict(picked)
             trial[name] = Figure(cands[src][name], src)
-            if _ordered(trial):
+            clash = _clash(trial, name)
+            if clash is None:
                 picked[name] = trial[name]
+            else:
+                against = picked[clash]
+                contradictions.append(
+                    Contradiction(name, src, cands[src][name], clash, against.source, against.value)
+                )
             break
     for name, fig in picked.items():
         values[name] = fig
@@ -581,16 +617,40 @@ def _sales(
         _reconcile(name, fig.source, fig.value, others, recon)
 
 
-def _ordered(figs: dict[str, Figure]) -> bool:
-    seq = [figs[n].value for n in ("buyers", "orders", "items") if n in figs]
-    return all(a <= b for a, b in itertools.pairwise(seq))
+_SALES_ORDER = ("buyers", "orders", "items")
+"""Each buyer placed at least one order, each order holds at least one item."""
 
 
-def _consistent(figs: dict[str, Figure]) -> set[str]:
+def _clash(figs: dict[str, Figure], name: str) -> str | None:
+    """The figure ``name`` contradicts in ``figs`` (fewer buyers than orders than items
+    must hold), or None."""
+    if name not in _SALES_ORDER:
+        return None
+    at = _SALES_ORDER.index(name)
+    for other in _SALES_ORDER:
+        if other == name or other not in figs:
+            continue
+        low, high = (other, name) if _SALES_ORDER.index(other) < at else (name, other)
+        if figs[low].value > figs[high].value:
+            return other
+    return None
+
+
+def _consistent(figs: dict[str, Figure], contradictions: list[Contradiction]) -> set[str]:
     dropped: set[str] = set()
     for low, high in (("buyers", "orders"), ("orders", "items"), ("buyers", "items")):
         if low in figs and high in figs and figs[low].value > figs[high].value:
-            drop = low if low == "buyers" else high
+            drop, keep = (low, high) if low == "buyers" else (high, low)
+            contradictions.append(
+                Contradiction(
+                    drop,
+                    figs[drop].source,
+                    figs[drop].value,
+                    keep,
+                    figs[keep].source,
+                    figs[keep].value,
+                )
+            )
             del figs[drop]
             dropped.add(drop)
     return dropped
@@ -715,7 +775,8 @@ def compute_figures(
         # viewers is an early one, not the session's count; left out rather than divide
         # the GMV by it
         del values["views"]
-    _sales(cands, order, values, recon)
+    contradictions: list[Contradiction] = []
+    _sales(cands, order, values, recon, contradictions)
     _derived(values)
     _with_stated(values, _stated(platform), recon)
 
@@ -737,7 +798,12 @@ def compute_figures(
         values["half_life_s"] = Figure(math.log(2) * stay.value, stay.source)
 
     ordered = {n: values[n] for n in (*BASE_FIGURES, *DERIVED_FIGURES) if n in values}
-    return Figures(values=ordered, reconciliation=recon, funnel=_funnel(ordered))
+    return Figures(
+        values=ordered,
+        reconciliation=recon,
+        funnel=_funnel(ordered),
+        contradictions=contradictions,
+    )
 
 
 # ---------------------------------------------------------------- against past streams

@@ -357,6 +357,7 @@ class SessionReport:
             "sources": self.sources,
             "figures": self.figures.to_dict(),
             "reconciliation": self.figures.reconciliation_dicts(),
+            "contradictions": self.figures.contradiction_dicts(),
         }
         safe: dict[str, Any] = _json_safe(out)
         return safe

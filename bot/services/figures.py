@@ -125,6 +125,7 @@ def store_figures(session: Session, *, session_id: int, figures: Figures) -> Non
         figures={
             "values": figures.to_dict(),
             "reconciliation": figures.reconciliation_dicts(),
+            "contradictions": figures.contradiction_dicts(),
         },
     )
 

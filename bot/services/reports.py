@@ -208,6 +208,30 @@ def disagreement_lines(report: SessionReport, lang: str, currency: str | None = 
     return out
 
 
+def contradiction_lines(
+    report: SessionReport, lang: str, currency: str | None = None
+) -> list[str]:
+    """One line for each sales figure left out because another contradicts it (more
+    buyers than orders): both values with their sources."""
+    out = []
+    for c in report.figures.contradictions:
+        if f"figname_{c.figure}" not in CATALOG or f"figname_{c.against}" not in CATALOG:
+            continue
+        out.append(
+            t(
+                lang,
+                "figures_contradict" if c.value > c.against_value else "figures_contradict_fewer",
+                figure=t(lang, f"figname_{c.figure}"),
+                source=t(lang, f"figsrc_{c.source}"),
+                value=_figure_value(c.figure, c.value, lang, currency),
+                against=t(lang, f"figname_{c.against}"),
+                against_source=t(lang, f"figsrc_{c.against_source}"),
+                against_value=_figure_value(c.against, c.against_value, lang, currency),
+            )
+        )
+    return out
+
+
 SHORT_SESSION_S = 300
 """A session shorter than this with pushes alone (a test, a false start) gets one line."""
 
@@ -341,6 +365,7 @@ def format_summary(
         lines.append(t(lang, "summary_suggestions"))
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
     disagreements = disagreement_lines(report, lang, currency)
+    disagreements += contradiction_lines(report, lang, currency)
     if disagreements:  # last: the figures above are the ones used
         lines.append("")
         lines.extend(disagreements)

@@ -191,6 +191,9 @@ def test_summary_states_the_disagreement_in_one_line_in_chinese(engine: Engine) 
     # per buyer from the buyers; no orders, so no per-order figure (left out, not "—")
     assert "客单价 9.4万" not in content.text and "客单价 " in content.text
     assert "笔单价" not in content.text
+    # the minutes' 60 orders cannot stand beside 688 buyers: said, not silently dropped
+    said = "订单：分钟数据 60，比成交人数（观众明细 688）还少，两者不能同时成立，未采用订单"
+    assert content.text.count(said) == 1, content.text
 
 
 def test_summary_comparison_digest_sessions_and_export_agree(engine: Engine) -> None:

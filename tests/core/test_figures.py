@@ -73,6 +73,9 @@ def test_the_issue_example_minutes_against_viewer_rows() -> None:
     assert f.get("buyers") == 688
     # orders 671 < buyers 688 from another source: left out rather than contradict
     assert f.get("orders") is None and f.get("aov") is None
+    (said,) = f.contradictions
+    assert (said.figure, said.source, said.value) == ("orders", "minutes", 671)
+    assert (said.against, said.against_source, said.against_value) == ("buyers", "viewers", 688)
     (gmv,) = [r for r in f.reconciliation if r.figure == "gmv"]
     assert gmv.other_source == "minutes" and gmv.other_value == 90_000
     assert gmv.rel_diff == pytest.approx(94 / 90 - 1)
@@ -281,6 +284,15 @@ def test_sales_never_contradict_and_funnel_never_widens(mix: dict[str, object]) 
     for r in f.reconciliation:
         assert abs(r.rel_diff) > TOLERANCE
         assert f.get(r.figure) == r.chosen_value
+    # a figure left out as impossible is named with the one it contradicts, which is used
+    rank = {"buyers": 0, "orders": 1, "items": 2}
+    for c in f.contradictions:
+        assert f.source(c.figure) != c.source
+        assert f.get(c.against) == c.against_value and f.source(c.against) == c.against_source
+        low, high = sorted(
+            ((c.figure, c.value), (c.against, c.against_value)), key=lambda p: rank[p[0]]
+        )
+        assert low[1] > high[1]
 
 
 def test_average_online_from_viewer_rows_only_when_the_session_holds_their_watching() -> None:
