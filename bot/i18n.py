@@ -462,6 +462,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "#{id}{title}— {when} · {duration} · 成交额 {gmv}",
     },
     "sessions_open": {"en": "live now", "zh": "直播中"},
+    "sessions_line_platform": {
+        "en": "·{title} — {when} · {duration} · GMV {gmv} (platform list)",
+        "zh": "·{title}— {when} · {duration} · 成交额 {gmv}（平台场次列表）",
+    },
+    "sessions_footer_platform": {
+        "en": "Rows from a platform's session list have no summary of their own; they count in digests and comparisons.",
+        "zh": "来自平台场次列表的行没有单独的复盘，会计入简报和对比。",
+    },
     "sessions_footer": {
         "en": "/summary id gives a session's summary.",
         "zh": "/summary 编号 查看该场复盘。",

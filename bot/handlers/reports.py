@@ -85,7 +85,7 @@ async def sessions_command(update: Update, context: Context) -> None:
         out.append(
             t(
                 ws.language,
-                "sessions_line",
+                "sessions_line" if line.session_id is not None else "sessions_line_platform",
                 id=line.session_id,
                 title=fmt_title(line.title, ws.language),
                 when=line.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -97,7 +97,10 @@ async def sessions_command(update: Update, context: Context) -> None:
                 gmv=fmt_money(line.gmv, ws.language, ws.currency),
             )
         )
-    out.append(t(ws.language, "sessions_footer"))
+    if any(line.session_id is not None for line in lines):
+        out.append(t(ws.language, "sessions_footer"))
+    if any(line.session_id is None for line in lines):
+        out.append(t(ws.language, "sessions_footer_platform"))
     message = update.effective_message
     assert message is not None
     for part in split_text("\n".join(out)):

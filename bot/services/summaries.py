@@ -267,7 +267,8 @@ def close_idle_sessions(
 
 @dataclass(frozen=True)
 class SessionLine:
-    session_id: int
+    session_id: int | None
+    """None for a stream known only from a platform's session list (no summary of its own)."""
     title: str
     started_at: datetime
     duration_s: float | None
@@ -283,15 +284,14 @@ def last_session_id(engine: Engine, *, workspace_id: int) -> int | None:
 
 
 def list_session_lines(engine: Engine, *, workspace_id: int, limit: int = 15) -> list[SessionLine]:
-    """The workspace's latest sessions, newest first, with duration and GMV (their stored
-    figures, read in one query)."""
+    """The workspace's latest streams, newest first, with duration and GMV (their stored
+    figures, read in one query): its sessions, and the rows of platforms' session lists
+    that match none of them (without an id)."""
     with session_scope(engine) as session:
-        records = stream_history(
-            session, workspace_id=workspace_id, limit=limit, include_platform_rows=False
-        )
+        records = stream_history(session, workspace_id=workspace_id, limit=limit)
     return [
         SessionLine(
-            r.session_id or 0,
+            r.session_id,
             r.title or "",
             r.started_at,
             r.duration_s if math.isfinite(r.duration_s) else None,

@@ -199,6 +199,11 @@ async def test_every_sample_imports_with_its_kind_and_row_count(bot: RunningBot)
     assert "currency is now US dollars ($)" in text
     assert count(bot, PastSession) == 24 and workspace(bot, GROUP).currency == "USD"
     assert count(bot, ImportRecord) == 3
+    # the list's streams are this chat's history: /sessions shows them, marked as such
+    listed = await say(bot, GROUP, "/sessions", user_id=HOST)
+    assert "No sessions yet" not in listed and "/summary id" not in listed
+    assert "“Spring tea sale #24” — 2026-11-17 18:00 · 2 h 10 min · GMV $3,504 (platform list)" in listed
+    assert "no summary of their own" in listed
 
 
 async def test_a_dollar_export_in_a_yuan_chat_is_refused_in_chinese(bot: RunningBot) -> None:
