@@ -20,6 +20,7 @@ import math
 import time
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +32,8 @@ from core.forecast import (
     simulated_cases,
 )
 from core.forecast_model import GmvForecaster
-from tests.core.stream_generators import attention_pushes, forecast_workspaces
+from tests.benchmarks.forecast_floor import knows_all, knows_dynamics
+from tests.core.stream_generators import StreamTruth, attention_pushes, forecast_workspaces
 from tests.core.test_nudges_hazard import _caught, replay, simulate_pushes
 
 TRAIN_H = (600, 900, 1200, 1800, 2400, 3600, 4800, 6000)
@@ -46,7 +48,8 @@ def forecast_section() -> None:
     t0 = time.perf_counter()
     train_cases = simulated_cases(120, seed=1) + forecast_workspaces(48, seed=11)
     test_sim = simulated_cases(60, seed=99)
-    test_cases = test_sim + forecast_workspaces(32, seed=12)
+    truths: list[StreamTruth] = []
+    test_cases = test_sim + forecast_workspaces(32, seed=12, truths=truths)
     train = make_training_set(train_cases, TRAIN_H)
     test = make_training_set(test_cases, HORIZONS)
     model = GmvForecaster().fit(train.X, train.y, groups=train.groups)
@@ -90,6 +93,7 @@ def forecast_section() -> None:
                 f"{name:<16} {h // 60:>5}m {o:>7.3f} {b:>9.3f} {o / b:>6.2f} "
                 f"{cov:>9.2f} {width:>6.2f}"
             )
+    floor = _floor_section(test, pred, rr, len(test_sim), truths)
     # scale: the same streams with every price × k
     worst = 0.0
     checked = 0
@@ -137,6 +141,49 @@ def forecast_section() -> None:
         f"  ×0.01…×100 on every price within 1 %: {worst * 100:.3f} % ({_verdict(worst <= 0.01)})"
     )
     print("  nothing before 10 minutes and 3 pushes with GMV: tests/core/test_forecast_scale.py")
+    print(
+        f"  (at 30 min on the independent generator: ours {floor['ours']:.2f}× run-rate's; "
+        f"knowing every parameter {floor['knows_all']:.2f}×, knowing all but the level of "
+        f"spending {floor['knows_dynamics']:.2f}×)"
+    )
+
+
+def _floor_section(
+    test: Any, pred: np.ndarray, rr: np.ndarray, first: int, truths: list[StreamTruth]
+) -> dict[str, float]:
+    """At 30 minutes, on the independent generator's held-out streams: ours and the
+    run-rate beside forecasters that know what pushes do not show
+    (:mod:`tests.benchmarks.forecast_floor`); each figure a mean relative error, and its
+    ratio to the run-rate's."""
+    rng = np.random.default_rng(0)
+    rows: dict[str, list[tuple[float, float, float, float]]] = {}
+    assert test.streams is not None
+    for r in np.flatnonzero(test.horizons == 1800):
+        i = int(test.streams[r])
+        if i < first or not np.isfinite(rr[r]):
+            continue
+        truth = truths[i - first]
+        y = float(test.y[r])
+        got = (knows_all(truth, 30, rng), knows_dynamics(truth, 30, rng), pred[r], rr[r])
+        rows.setdefault(truth.shape, []).append(tuple(abs(v - y) / y for v in got))  # type: ignore[arg-type]
+    print(
+        f"\nat 30 min, independent generator: {'knows all':>10} {'knows dyn.':>11} "
+        f"{'ours':>7} {'run-rate':>9}   (ratios to the run-rate's)"
+    )
+    every: list[tuple[float, float, float, float]] = []
+    for shape in sorted(rows):
+        m = np.mean(rows[shape], axis=0)
+        every.extend(rows[shape])
+        print(
+            f"{shape:<34} {m[0]:>10.3f} {m[1]:>11.3f} {m[2]:>7.3f} {m[3]:>9.3f}   "
+            f"{m[0] / m[3]:.2f} / {m[1] / m[3]:.2f} / {m[2] / m[3]:.2f}"
+        )
+    m = np.mean(every, axis=0)
+    print(
+        f"{'all':<34} {m[0]:>10.3f} {m[1]:>11.3f} {m[2]:>7.3f} {m[3]:>9.3f}   "
+        f"{m[0] / m[3]:.2f} / {m[1] / m[3]:.2f} / {m[2] / m[3]:.2f}"
+    )
+    return {"knows_all": m[0] / m[3], "knows_dynamics": m[1] / m[3], "ours": m[2] / m[3]}
 
 
 def nudge_section() -> None:

@@ -21,7 +21,7 @@ other assumptions, so that a method cannot pass by having learnt its own simulat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -37,20 +37,60 @@ CURRENCIES = {"CNY": 1.0, "USD": 0.14, "JPY": 21.0, "IDR": 2200.0, "KWD": 0.043}
 # ------------------------------------------------------------------------------- forecast
 
 
-def _sales_shape(rng: np.random.Generator, shape: str, minutes: int) -> np.ndarray:
+def _sales_shape(
+    rng: np.random.Generator, shape: str, minutes: int, truth: StreamTruth | None = None
+) -> np.ndarray:
     t = np.arange(minutes, dtype=float)
     w = np.ones(minutes)
     if shape == "front_loaded":
-        w = 1.0 + rng.uniform(2.0, 5.0) * np.exp(-t / rng.uniform(8.0, 25.0))
+        rush, fade = rng.uniform(2.0, 5.0), rng.uniform(8.0, 25.0)
+        w = 1.0 + rush * np.exp(-t / fade)
+        if truth is not None:
+            truth.rush, truth.fade_min = float(rush), float(fade)
     elif shape == "late_promo":
         start = int(minutes * rng.uniform(0.6, 0.8))
         width = int(rng.integers(10, 21))
-        w[start : start + width] *= rng.uniform(2.5, 5.0)
+        lift = rng.uniform(2.5, 5.0)
+        w[start : start + width] *= lift
+        if truth is not None:
+            truth.bursts = [(start, width, float(lift))]
     elif shape == "spiky":
         for _ in range(rng.poisson(minutes / 15.0) + 1):
             at = int(rng.integers(0, minutes))
-            w[at : at + int(rng.integers(2, 5))] *= rng.uniform(4.0, 10.0)
+            width = int(rng.integers(2, 5))
+            lift = rng.uniform(4.0, 10.0)
+            w[at : at + width] *= lift
+            if truth is not None:
+                truth.bursts.append((at, width, float(lift)))
     return w * np.exp(rng.normal(0.0, 0.1, minutes))
+
+
+@dataclass
+class StreamTruth:
+    """What made one stream of :func:`forecast_workspaces`: every parameter and the
+    minute-by-minute state, so that a forecaster that knows them all can be run beside the
+    ones that see only the pushes (``bursts``: (minute, minutes, lift) of each promo or
+    flash sale; ``rush``/``fade_min``: the opening rush of a front-loaded stream)."""
+
+    shape: str
+    minutes: int
+    audience: float
+    level: float
+    ramp_min: float = 0.0
+    bounce: float = 0.0
+    stay_min: float = 0.0
+    aov: float = 0.0
+    drift: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    engaged: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    cum_gmv: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rush: float = 0.0
+    fade_min: float = 1.0
+    bursts: list[tuple[int, int, float]] = field(default_factory=list)
+
+
+ORDERS_PER_ENGAGED_MINUTE = 0.004
+"""Orders an engaged viewer places a minute, before the stream's level and shape."""
 
 
 def _one_stream(
@@ -63,11 +103,15 @@ def _one_stream(
     level: float,
     cadence_s: float,
     started_at: datetime,
+    truth: StreamTruth | None = None,
 ) -> tuple[pd.DataFrame, float]:
-    """Pushes (running totals) of one stream and its final GMV."""
+    """Pushes (running totals) of one stream and its final GMV (and, given ``truth``,
+    what made them)."""
     t = np.arange(minutes, dtype=float)
-    arrivals = audience * (0.3 + 0.7 * np.minimum(t / rng.uniform(5.0, 20.0), 1.0))
-    arrivals *= np.exp(np.cumsum(rng.normal(0.0, 0.015, minutes)))  # a slow random drift
+    ramp = rng.uniform(5.0, 20.0)
+    arrivals = audience * (0.3 + 0.7 * np.minimum(t / ramp, 1.0))
+    drift = np.cumsum(rng.normal(0.0, 0.015, minutes))  # a slow random drift
+    arrivals *= np.exp(drift)
     entries = rng.poisson(arrivals)
     bounce = rng.uniform(0.4, 0.7)
     engaged_in = rng.binomial(entries, 1.0 - bounce)
@@ -78,11 +122,14 @@ def _one_stream(
         e = e * np.exp(-1.0 / stay_min) + engaged_in[i]
         engaged[i] = e
     online = rng.poisson(engaged + entries * bounce * 0.05)
-    weights = _sales_shape(rng, shape, minutes)
-    orders = rng.poisson(engaged * 0.004 * level * weights)
+    weights = _sales_shape(rng, shape, minutes, truth)
+    orders = rng.poisson(engaged * ORDERS_PER_ENGAGED_MINUTE * level * weights)
     aov = 120.0 * price * rng.lognormal(0.0, 0.25)
     gmv = np.array([rng.gamma(4.0, aov / 4.0, k).sum() if k else 0.0 for k in orders])
     cum_entries, cum_orders, cum_gmv = np.cumsum(entries), np.cumsum(orders), np.cumsum(gmv)
+    if truth is not None:
+        truth.ramp_min, truth.bounce, truth.stay_min, truth.aov = ramp, bounce, stay_min, aov
+        truth.drift, truth.engaged, truth.weights, truth.cum_gmv = drift, engaged, weights, cum_gmv
     rows = []
     s = cadence_s * rng.uniform(0.3, 1.0)
     while s < minutes * 60.0 - 30.0:
@@ -111,8 +158,10 @@ def forecast_workspaces(
     sessions: int = 6,
     shapes: tuple[str, ...] = SHAPES,
     history_sessions: int = 5,
+    truths: list[StreamTruth] | None = None,
 ) -> list[StreamCase]:
-    """``n_workspaces`` × ``sessions`` finished streams, the shapes taken in turn."""
+    """``n_workspaces`` × ``sessions`` finished streams, the shapes taken in turn (and,
+    into ``truths``, what made each of them, in the same order)."""
     rng = np.random.default_rng(seed)
     cases: list[StreamCase] = []
     for w in range(n_workspaces):
@@ -127,15 +176,22 @@ def forecast_workspaces(
         for j in range(sessions):
             minutes = usual if rng.random() < 0.75 else int(rng.choice([60, 90, 120, 180]))
             started = START + timedelta(days=7 * w + j, minutes=int(rng.integers(0, 300)))
+            own_audience = audience * rng.lognormal(0.0, 0.2)
+            own_level = level * rng.lognormal(0.0, 0.3)
+            truth = None
+            if truths is not None:
+                truth = StreamTruth(shape, minutes, own_audience, own_level)
+                truths.append(truth)
             frame, final = _one_stream(
                 rng,
                 shape=shape,
                 minutes=minutes,
-                audience=audience * rng.lognormal(0.0, 0.2),
+                audience=own_audience,
                 price=price,
-                level=level * rng.lognormal(0.0, 0.3),
+                level=own_level,
                 cadence_s=cadence,
                 started_at=started,
+                truth=truth,
             )
             recent = past[-history_sessions:]
             history = (
