@@ -86,7 +86,8 @@ def forecast_section() -> None:
             if not at.any() or ours[key] is None or base[key] is None:
                 continue
             cov = float(inside[at].mean())
-            width = float(np.nanmedian((high[at] - low[at]) / pred[at]))
+            with np.errstate(divide="ignore", invalid="ignore"):  # a forecast of 0 has no width
+                width = float(np.nanmedian((high[at] - low[at]) / pred[at]))
             o, b = float(ours[key]), float(base[key])
             results[name][h] = (o, b, cov)
             print(
