@@ -197,6 +197,8 @@ async def undo_command(update: Update, context: Context) -> None:
         dedupe_key=key,
         request_key=f"{ws.chat_id}:{message.message_id}",
     )
+    if result.status == "removed" and context.chat_data is not None:
+        context.chat_data.insight = None  # the next push forecasts without the one taken back
     await message.reply_text(undo_reply(result, ws.language, ws.currency))
 
 

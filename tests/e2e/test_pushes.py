@@ -301,3 +301,30 @@ async def test_in_a_group_a_member_takes_back_only_their_own_push(bot: RunningBo
     # the one who ran /start manages the group's data: the latest push, whoever sent it
     text = await say(bot, GROUP, "/undo", user_id=HOST)
     assert text.startswith("↩️ Taken back: GMV 20,000.") and snapshots(bot) == []
+
+
+async def test_the_forecast_after_undo_forgets_the_push_taken_back(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.handlers import live as live_handlers
+
+    monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 0.0)  # every push forecasts afresh
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    for gmv in ("1万", "2万", "3万"):
+        clock.advance(minutes=4)
+        text = await say(bot, ZH_HOST, f"在线1200 成交{gmv}", language_code="zh")
+    assert "预计本场成交额" in text
+    clock.advance(minutes=1, seconds=5)
+    text = await say(bot, ZH_HOST, "成交3亿", language_code="zh")
+    slipped = next(line for line in text.splitlines() if "预计本场成交额" in line)
+    assert "亿" in slipped
+    # from now on a forecast is reused for an hour: only the undo can make it go
+    monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 3600.0)
+    clock.advance(seconds=5)
+    assert "已撤回" in await say(bot, ZH_HOST, "/undo", language_code="zh")
+    clock.advance(seconds=10)
+    text = await say(bot, ZH_HOST, "成交3.1万", language_code="zh")
+    line = next(line for line in text.splitlines() if "预计本场成交额" in line)
+    assert "亿" not in line and "万" in line
