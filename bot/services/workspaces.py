@@ -233,12 +233,11 @@ def set_currency(engine: Engine, *, workspace_id: int, currency: str) -> str:
 def note_currency_symbol(session: Session, workspace_id: int, symbol: str) -> str | None:
     """A money symbol seen in the workspace's data (``￥``, ``$``, ``Rp``, ``₫``, ``฿``…):
     the first one sets the workspace's currency when none is set yet, inside the caller's
-    transaction. The workspace's currency afterwards (None when still unknown)."""
+    transaction, by the one conditional update imports use (`repo.adopt_currency`), so a
+    push and an upload at once cannot both set it. The workspace's currency afterwards
+    (None when still unknown)."""
+    code = currency_from_symbol(symbol)
+    if code is not None:
+        return repo.adopt_currency(session, workspace_id=workspace_id, currency=code)
     ws = repo.get_workspace(session, workspace_id=workspace_id)
-    if ws is None:
-        return None
-    if ws.currency is None:
-        code = currency_from_symbol(symbol)
-        if code is not None:
-            ws = repo.update_workspace(session, workspace_id=workspace_id, currency=code)
-    return ws.currency
+    return ws.currency if ws is not None else None
