@@ -36,9 +36,12 @@ __all__ = [
     "MIN_FORECAST_S",
     "MIN_GMV_PUSHES",
     "MODEL_FEATURES",
+    "STAY_GRID_S",
+    "AudienceAhead",
     "Forecast",
     "FrameKind",
     "History",
+    "audience_ahead",
     "build_history",
     "cumulative_gmv",
     "features_at",
@@ -60,6 +63,15 @@ MIN_FORECAST_S = 600.0
 """No forecast before this much of the stream has run."""
 MIN_GMV_PUSHES = 3
 """No forecast before this many pushes carried a GMV figure."""
+STAY_GRID_S = np.geomspace(90.0, 3600.0, 40)
+"""How long a staying viewer stays, the candidates :func:`audience_ahead` tries."""
+_ARRIVAL_STEP_S = 30.0
+_ARRIVALS_WINDOW_S = 300.0
+_MAX_STEPS = 240
+_MAX_COUNTS = 60
+"""The fit reads at most this many of the latest online counts, over at most
+:data:`_MAX_STEPS` steps of arrivals: a four-hour stream pushed every minute costs a
+few milliseconds."""
 
 FrameKind = Literal["auto", "snapshots", "minutes"]
 _MINUTE_ONLY = ("exits", "avg_watch_s", "impressions")
@@ -87,6 +99,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "recent_gmv_ratio",
     "recent_projection_ratio",
     "recent_exposure_projection_ratio",
+    "audience_ahead_ratio",
+    "stay_s",
+    "stay_share",
+    "exposure_ahead_projection_ratio",
     "run_rate",
     "log_run_rate",
     "hist_median_final",
@@ -112,6 +128,10 @@ MODEL_FEATURES: tuple[str, ...] = (
     "recent_gmv_ratio",
     "recent_projection_ratio",
     "recent_exposure_projection_ratio",
+    "audience_ahead_ratio",
+    "stay_s",
+    "stay_share",
+    "exposure_ahead_projection_ratio",
     "hist_share_ratio",
     "hist_final_ratio",
     "hist_rr_ratio",
@@ -313,6 +333,85 @@ def build_history(
     return History(median, shares, len(totals), ratios)
 
 
+# ----------------------------------------------------------------------------- audience
+
+
+@dataclass(frozen=True)
+class AudienceAhead:
+    """The audience to come, from who arrived and how long viewers stayed:
+    ``stay_s`` and ``stay_share`` fitted to the online counts, the recent arrivals per
+    second, and ``ahead_ratio``, the mean online count over the rest of the stream ÷ the
+    online count now."""
+
+    stay_s: float
+    stay_share: float
+    arrivals_per_s: float
+    online_now: float
+    ahead_ratio: float
+
+
+def audience_ahead(
+    entries: tuple[np.ndarray, np.ndarray],
+    online: tuple[np.ndarray, np.ndarray],
+    planned_s: float,
+) -> AudienceAhead | None:
+    """Where the online count is heading, from the running total of entries and the
+    online counts (each as (t, value), the origin first).
+
+    Viewers are counted online while they stay. As in the two-phase attention model of
+    DESIGN.md, a share of arrivals stays and leaves at a constant rate, the rest bounce
+    within seconds and are seldom counted, so the online count at t is about
+    share × Σ arrivals before t × exp(−age / stay). ``stay`` is taken from
+    :data:`STAY_GRID_S` and ``share`` by least squares (later counts weigh more) to fit
+    the online counts. Ahead, arrivals keep their pace of the last 10 minutes (past the
+    last entries figure too) and the online count moves from now towards
+    share × arrivals × stay, the level where as many leave as arrive: while the audience
+    is still building it rises, after a crowd it settles.
+
+    None without two entries figures and two online counts after the origin, with no
+    online viewer now, past the planned end, or when no stay fits.
+    """
+    te, e = entries
+    tn, n = online
+    if len(te) < 3 or len(tn) < 3 or not n[-1] > 0:
+        return None
+    now = float(tn[-1])
+    remaining = float(planned_s) - now
+    if not remaining > 0 or not te[-1] > 0:
+        return None
+    last = float(te[-1])
+    # the pace of the last few minutes, over at least the last gap between entries figures
+    window = max(_ARRIVALS_WINDOW_S, last - float(te[-2]))
+    cut = last - window if last > 2.0 * window else last / 2.0
+    rate = max((float(e[-1]) - float(np.interp(cut, te, e))) / (last - cut), 0.0)
+    step = max(_ARRIVAL_STEP_S, now / _MAX_STEPS)
+    edges = np.arange(0.0, now + step, step)
+    arrived = np.where(edges > last, float(e[-1]) + rate * (edges - last), np.interp(edges, te, e))
+    step_in = np.diff(arrived)
+    mid = (edges[:-1] + edges[1:]) / 2.0
+    t_obs, y = tn[1:][-_MAX_COUNTS:], n[1:][-_MAX_COUNTS:]
+    weight = t_obs / now
+    age = t_obs[:, None] - mid[None, :]
+    arrived_before = np.where(age > 0, step_in[None, :], 0.0)
+    best: tuple[float, float, float] | None = None
+    for stay in STAY_GRID_S:
+        x = (arrived_before * np.exp(-np.clip(age, 0.0, None) / stay)).sum(axis=1)
+        xx = float(np.dot(weight * x, x))
+        if not xx > 0:
+            continue
+        share = float(np.dot(weight * x, y)) / xx
+        sse = float(np.dot(weight, (y - share * x) ** 2))
+        if best is None or sse < best[0]:
+            best = (sse, float(stay), share)
+    if best is None or not best[2] > 0:
+        return None
+    _, stay, share = best
+    level = share * rate * stay
+    o = float(n[-1])
+    mean_ahead = level + (o - level) * stay / remaining * (1.0 - math.exp(-remaining / stay))
+    return AudienceAhead(stay, share, rate, o, max(mean_ahead, 0.0) / o)
+
+
 # ----------------------------------------------------------------------------- features
 
 
@@ -409,6 +508,22 @@ def features_at(
                 if math.isfinite(per):
                     proj = g_now + per * float(n[-1]) * max(planned - t_now, 0.0)
                     out["recent_exposure_projection_ratio"] = _ratio(proj, out["run_rate"])
+
+    ahead = audience_ahead((te, e), (tn, n), planned)
+    if ahead is not None:
+        out["audience_ahead_ratio"] = ahead.ahead_ratio
+        out["stay_s"], out["stay_share"] = ahead.stay_s, ahead.stay_share
+        if math.isfinite(observed) and len(tn) >= 2 and out["gmv_so_far"] > 0:
+            # GMV per viewer-second so far, times the viewer-seconds the audience ahead gives
+            grid = np.union1d(tn[tn <= observed], [observed])
+            on = np.interp(grid, tn, n)
+            seen = float(np.sum((on[1:] + on[:-1]) / 2.0 * np.diff(grid)))
+            per = _ratio(out["gmv_so_far"], seen)
+            if math.isfinite(per):
+                more = per * ahead.ahead_ratio * ahead.online_now * max(planned - observed, 0.0)
+                out["exposure_ahead_projection_ratio"] = _ratio(
+                    out["gmv_so_far"] + more, out["run_rate"]
+                )
 
     if history is not None:
         if history.median_final_gmv is not None:
