@@ -127,6 +127,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "⚠️ {name} is below the push before ({previous}), and running totals only grow. If that one was a slip, reply /undo to it to take it back.",
         "zh": "⚠️ {name}比上一条（{previous}）还少，而累计数只增不减。如果上一条打错了，回复那条消息发 /undo 撤回它。",
     },
+    "push_swing": {
+        "en": "⚠️ {name} went from {previous} to {value} within minutes. A room seldom changes that much so fast: this looks like a digit too many or too few. If it is, send /undo to take this push back.",
+        "zh": "⚠️ {name}几分钟内从 {previous} 变成了 {value}，变化这么大，像是多打或少打了一位。如果打错了，发 /undo 撤回这一条。",
+    },
     "undo_done": {
         "en": "↩️ Taken back: {values}.{now}",
         "zh": "↩️ 已撤回：{values}。{now}",

@@ -120,6 +120,16 @@ RUNNING_TOTALS = frozenset({"gmv", "orders", "items"})
 """Figures a host's pushes carry as running totals: a push above the session's total from
 a file is a disagreement worth a line (below it is only an earlier reading)."""
 
+HEAD_COUNTS = frozenset({"online"})
+"""Figures a push carries as a head count of the moment: they rise and fall, but…"""
+SWING_FACTOR = 8.0
+"""…one at this many times the reading before, or at this fraction of it…"""
+SWING_WITHIN_S = 600.0
+"""…within this many seconds looks like a digit too many or too few (1.2万 typed as 1200),
+not an audience: a room does not fill or empty eightfold in minutes. In the opening
+:data:`OPENING_S` a room fills from nothing, and nothing is judged."""
+OPENING_S = 300.0
+
 JUMP_FACTOR = 10.0
 """A running total at least this many times its previous push's reading…"""
 JUMP_RATE_FACTOR = 100.0
@@ -129,15 +139,27 @@ keyboard (an extra digit or 万), not a sale."""
 
 def implausible_step(
     key: str, previous: float, previous_s: float, value: float, value_s: float
-) -> Literal["jump", "fall"] | None:
-    """Whether a push's running total (:data:`RUNNING_TOTALS`) looks mistyped beside the
-    push before it (``*_s``: seconds since the stream began): ``"fall"`` when it went down
-    (a running total only grows), ``"jump"`` when it rose to :data:`JUMP_FACTOR` times the
-    previous reading at :data:`JUMP_RATE_FACTOR` times the pace so far; else None. A
-    first reading of zero, or readings at the same moment as the start, judge nothing."""
-    if key not in RUNNING_TOTALS or not all(
-        math.isfinite(v) for v in (previous, previous_s, value, value_s)
-    ):
+) -> Literal["jump", "fall", "swing"] | None:
+    """Whether a push's reading looks mistyped beside the push before it (``*_s``: seconds
+    since the stream began).
+
+    A running total (:data:`RUNNING_TOTALS`): ``"fall"`` when it went down (a running
+    total only grows), ``"jump"`` when it rose to :data:`JUMP_FACTOR` times the previous
+    reading at :data:`JUMP_RATE_FACTOR` times the pace so far. A head count
+    (:data:`HEAD_COUNTS`): ``"swing"`` when it moved to :data:`SWING_FACTOR` times the
+    reading before, or to that fraction of it, within :data:`SWING_WITHIN_S`. Else None.
+    A first reading of zero, readings at the same moment as the start, and head counts in
+    the opening minutes or of nobody judge nothing."""
+    if not all(math.isfinite(v) for v in (previous, previous_s, value, value_s)):
+        return None
+    if key in HEAD_COUNTS:
+        if previous <= 0 or value <= 0 or previous_s < OPENING_S:
+            return None
+        if value_s - previous_s > SWING_WITHIN_S:
+            return None
+        ratio = value / previous
+        return "swing" if ratio >= SWING_FACTOR or ratio <= 1.0 / SWING_FACTOR else None
+    if key not in RUNNING_TOTALS:
         return None
     if value < previous:
         return "fall"

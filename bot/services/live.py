@@ -88,7 +88,7 @@ class StatResult:
     values were not stored."""
     suspicious: dict[str, tuple[str, float]] = field(default_factory=dict)
     """Running totals that look mistyped beside the push before (``core.figures.
-    implausible_step``): key → ("jump" or "fall", the previous reading)."""
+    implausible_step``): key → ("jump", "fall" or "swing", the previous reading)."""
 
 
 @dataclass(frozen=True, slots=True)

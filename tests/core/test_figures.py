@@ -346,9 +346,16 @@ def test_a_slip_of_the_keyboard_is_told_from_a_sale() -> None:
     assert implausible_step("gmv", 26_000, 600, 1e8, 603) == "jump"
     # a big sale early on: ten times the total, but at a pace a stream can have
     assert implausible_step("gmv", 500, 60, 6_000, 600) is None
-    # a running total going down is always worth a word; a count that is not a total is not
+    # a running total going down is always worth a word; a head count may fall…
     assert implausible_step("orders", 60, 600, 59, 660) == "fall"
-    assert implausible_step("online", 1200, 600, 40, 660) is None
+    assert implausible_step("online", 1200, 600, 400, 660) is None
+    # …but not tenfold in a minute: 1.2万 typed as 1200, or 1200 as 1.2万
+    assert implausible_step("online", 12_000, 600, 1200, 660) == "swing"
+    assert implausible_step("online", 1200, 600, 12_000, 660) == "swing"
+    assert implausible_step("online", 12_000, 600, 1200, 1800) is None  # twenty minutes on
+    assert implausible_step("online", 20, 60, 400, 240) is None  # a room filling at the start
+    assert implausible_step("online", 1200, 600, 0, 660) is None  # nobody left: the end
+    assert implausible_step("viewers", 1200, 600, 12, 660) is None
     assert implausible_step("gmv", 0, 600, 1e8, 603) is None  # from nothing, anything goes
     assert implausible_step("gmv", 26_000, 0, 1e8, 3) is None  # no pace known yet
     assert implausible_step("gmv", math.nan, 600, 1e8, 603) is None
@@ -379,3 +386,29 @@ def test_a_running_total_that_went_down_is_always_named(
 ) -> None:
     for key in ("gmv", "orders", "items"):
         assert implausible_step(key, previous, t1, previous * (1 - drop), t1 + dt) == "fall"
+
+
+@given(
+    previous=st.floats(1, 1e7),
+    t1=st.floats(0, 4 * 3600),
+    dt=st.floats(0, 4 * 3600),
+    change=st.floats(1 / 7.9, 7.9),
+)
+def test_a_room_that_grows_or_shrinks_less_than_eightfold_is_never_called_a_slip(
+    previous: float, t1: float, dt: float, change: float
+) -> None:
+    assert implausible_step("online", previous, t1, previous * change, t1 + dt) is None
+
+
+@given(
+    previous=st.floats(1, 1e7),
+    t1=st.floats(300, 4 * 3600),
+    dt=st.floats(0, 600),
+    up=st.booleans(),
+    factor=st.floats(8.0, 1e4),
+)
+def test_a_room_ten_times_fuller_or_emptier_within_minutes_is_named(
+    previous: float, t1: float, dt: float, up: bool, factor: float
+) -> None:
+    value = previous * factor if up else previous / factor
+    assert implausible_step("online", previous, t1, value, t1 + dt) == "swing"

@@ -278,6 +278,26 @@ async def test_a_slip_is_named_and_undo_takes_the_push_back(
     assert "没有进行中的直播" in await say(bot, ZH_HOST, "/undo", language_code="zh")
 
 
+async def test_an_online_count_a_digit_short_is_named(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    await say(bot, ZH_HOST, "/start", language_code="zh")
+    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    clock.advance(minutes=20)
+    await say(bot, ZH_HOST, "在线1.2万", language_code="zh")
+    clock.advance(seconds=40)
+    text = await say(bot, ZH_HOST, "1200人在线", language_code="zh")
+    assert "在线几分钟内从 1.2万 变成了 1,200，变化这么大，像是多打或少打了一位" in text
+    assert "/undo" in text
+    assert await say(bot, ZH_HOST, "撤回", language_code="zh") == (
+        "↩️ 已撤回：在线 1,200人。现在：在线 1.2万人。"
+    )
+    clock.advance(minutes=1)
+    text = await say(bot, ZH_HOST, "在线9000", language_code="zh")  # an audience thinning
+    assert "⚠️" not in text
+
+
 async def test_in_a_group_a_member_takes_back_only_their_own_push(bot: RunningBot) -> None:
     await say(bot, GROUP, "/start", user_id=HOST)
     opened = bot.api.send_text(GROUP, "/golive team", user_id=HOST)
