@@ -26,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.answered import AnsweredPushes
 from bot.config import Settings
 from bot.context import App, AppState, ChatState, Context
 from bot.handlers.admin import (
@@ -141,7 +142,8 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.scheduler = Scheduler(application)
     state.chat_admins = ChatAdmins()
     state.error_alerts = ErrorAlerts(engine)
-    state.outbox = GroupOutbox()
+    state.answered = AnsweredPushes()
+    state.outbox = GroupOutbox(answered=state.answered)
     state.retrainer = Retrainer()
     # every update goes through the database: stored first, then processed from there
     inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)

@@ -152,6 +152,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "That message stored no numbers in the open session (or they were taken back already).",
         "zh": "那条消息没有在当前直播里记录数据（或已经撤回了）。",
     },
+    "undo_answer_unknown": {
+        "en": "I can't tell which push that message of mine answered. Reply /undo to the message with the numbers, or send /undo alone to take back the latest push.",
+        "zh": "我认不出我这条消息回复的是哪一条数据。请回复那条数据消息发 /undo，或直接发 /undo 撤回最新一条。",
+    },
+    "undo_answer_of_several": {
+        "en": "That answer of mine covers {n} pushes. Reply /undo to the push you mean, or send /undo alone to take back the latest.",
+        "zh": "我这条回复对应了 {n} 条数据。请回复你要撤回的那条数据消息发 /undo，或直接发 /undo 撤回最新一条。",
+    },
     "undo_not_yours": {
         "en": "Only the person who sent those numbers, or the group's administrators, can take them back. Reply /undo to your own push.",
         "zh": "只有发这条数据的人或群管理员可以撤回。请回复你自己的那条数据发 /undo。",

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
+from bot.answered import PushRef
 from bot.context import CachedInsight, Context
 from bot.formatting import fmt_duration
 from bot.handlers.common import (
@@ -177,15 +178,21 @@ async def undo_command(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
     target = message.reply_to_message
-    key = f"{ws.chat_id}:{target.message_id}" if target is not None else None
+    key: str | None = None
+    author: int | None = None
+    if target is not None and _author(target) == context.bot.id:
+        # a reply to one of the bot's answers: the push that answer answered
+        pushes = context.state.answered.of(ws.chat_id, target.message_id)
+        if len(pushes) != 1:
+            name = "undo_answer_of_several" if pushes else "undo_answer_unknown"
+            await reply(update, ws.language, name, n=len(pushes))
+            return
+        key, author = pushes[0].key, pushes[0].author_id
+    elif target is not None:
+        key, author = f"{ws.chat_id}:{target.message_id}", _author(target)
     if not ws.is_private:
         user = update.effective_user
-        own = (
-            target is not None
-            and target.from_user is not None
-            and user is not None
-            and target.from_user.id == user.id
-        )
+        own = key is not None and user is not None and author == user.id
         if not own and not await may_manage(update, context, ws):
             await reply(update, ws.language, "undo_not_yours")
             return
@@ -200,6 +207,10 @@ async def undo_command(update: Update, context: Context) -> None:
     if result.status == "removed" and context.chat_data is not None:
         context.chat_data.insight = None  # the next push forecasts without the one taken back
     await message.reply_text(undo_reply(result, ws.language, ws.currency))
+
+
+def _author(message: Message) -> int | None:
+    return message.from_user.id if message.from_user is not None else None
 
 
 def _ended_before_text(lang: str, result: EndLiveResult) -> tuple[str, dict[str, object]]:
@@ -273,11 +284,17 @@ async def push_reply(
         if forecast:
             live = [*live, forecast]
     markup = _details_markup(message, ws, result)
+    pushed = (
+        (PushRef(f"{ws.chat_id}:{message.message_id}", _author(message)),)
+        if result.status == "ok"
+        else ()
+    )
     if ws.is_private:
         text = "\n".join(own[:1] + live + own[1:])
-        await message.reply_text(text, reply_markup=markup)
+        sent = await message.reply_text(text, reply_markup=markup)
+        context.state.answered.note(message.chat_id, sent.message_id, pushed)
     else:
-        boxed = BoxedReply(message.message_id, ws.language, own, live, markup)
+        boxed = BoxedReply(message.message_id, ws.language, own, live, markup, pushed)
         context.state.outbox.post(context.bot, message.chat_id, boxed)
     if insight is not None and insight.nudge_key is not None and insight.nudge_due is not None:
         context.state.scheduler.watch(insight.nudge_key, insight.nudge_due)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import TelegramError
 
+from bot.answered import AnsweredPushes, PushRef
 from bot.i18n import t
 from bot.services.sending import GROUP_BURST, GROUP_INTERVAL, MemoryPaces
 from storage.repositories import Pace
@@ -43,6 +44,8 @@ class BoxedReply:
     own: list[str]
     live: list[str] = field(default_factory=list)
     markup: InlineKeyboardMarkup | None = None
+    pushes: tuple[PushRef, ...] = ()
+    """The push it answers (for /undo sent as a reply to the answer)."""
 
 
 def merge_replies(replies: list[BoxedReply]) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -69,8 +72,10 @@ class GroupOutbox:
         interval: float = GROUP_INTERVAL,
         burst: int = GROUP_BURST,
         clock: Callable[[], float] = time.monotonic,
+        answered: AnsweredPushes | None = None,
     ) -> None:
         self._interval = interval
+        self._answered = answered
         self._burst = burst
         self._paces = MemoryPaces(clock)
         self._boxes: dict[int, list[BoxedReply]] = {}
@@ -96,7 +101,7 @@ class GroupOutbox:
                     continue
                 text, markup = merge_replies(replies)
                 try:
-                    await bot.send_message(
+                    sent = await bot.send_message(
                         chat_id=chat_id,
                         text=text,
                         reply_parameters=ReplyParameters(
@@ -105,6 +110,9 @@ class GroupOutbox:
                         reply_markup=markup,
                     )
                     self.sent += 1
+                    if self._answered is not None:
+                        pushes = tuple(p for r in replies for p in r.pushes)
+                        self._answered.note(chat_id, sent.message_id, pushes)
                 except TelegramError as exc:  # the group is gone or refused: nothing to retry
                     log.warning("answers to %s not sent: %s", chat_id, exc)
         finally:

@@ -300,6 +300,57 @@ async def test_an_online_count_a_digit_short_is_named(
     assert "⚠️" not in text
 
 
+async def test_undo_replying_to_an_answer_takes_back_the_push_it_answered(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
+    started = bot.api.send_text(ZH_HOST, "/start", language_code="zh")
+    greeting = await bot.api.wait_for_message(ZH_HOST, since=started)
+    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    clock.advance(minutes=10)
+    first = bot.api.send_text(ZH_HOST, "在线1200 成交1万", language_code="zh")
+    answer = await bot.api.wait_for_message(ZH_HOST, contains="已记录", since=first)
+    clock.advance(minutes=1)
+    await say(bot, ZH_HOST, "成交2万", language_code="zh")
+
+    text = await say(bot, ZH_HOST, "撤回", language_code="zh", reply_to=answer.message_ids[0])
+    assert text == "↩️ 已撤回：在线 1,200人，成交额 1万。现在：成交额 2万。"
+    assert [r.gmv for r in snapshots(bot)] == [20_000]
+    # a message of the bot's that answered no push: the way to say which
+    text = await say(bot, ZH_HOST, "/undo", language_code="zh", reply_to=greeting.message_ids[0])
+    assert text.startswith("我认不出我这条消息回复的是哪一条数据。请回复那条数据消息发 /undo")
+    assert [r.gmv for r in snapshots(bot)] == [20_000]
+
+
+async def test_in_a_group_undo_replying_to_an_answer_follows_the_push_behind_it(
+    bot: RunningBot,
+) -> None:
+    await say(bot, GROUP, "/start", user_id=HOST)
+    opened = bot.api.send_text(GROUP, "/golive team", user_id=HOST)
+    await bot.api.wait_for_message(GROUP, contains="is open", since=opened)
+    mine = bot.api.send_text(GROUP, "/stat online 1200 gmv 10k", user_id=778)
+    answer = await bot.api.wait_for_message(GROUP, contains="Got it", since=mine)
+    theirs = bot.api.send_text(GROUP, "/stat gmv 20k", user_id=779)
+    await bot.api.wait_for_message(GROUP, contains="Got it", since=theirs)
+
+    to_answer = answer.message_ids[0]
+    text = await say(bot, GROUP, "/undo", user_id=779, reply_to=to_answer)
+    assert text.startswith("Only the person who sent those numbers")
+    text = await say(bot, GROUP, "/undo", user_id=778, reply_to=to_answer)
+    assert text.startswith("↩️ Taken back: 1,200 online, GMV 10,000.")
+    assert [r.gmv for r in snapshots(bot)] == [20_000]
+
+    # answers merged while the group was paced: which push is meant must be said
+    sent = len(bot.api.sent)
+    for gmv in (21, 22, 23):
+        bot.api.send_text(GROUP, f"/stat gmv {gmv}k", user_id=HOST)
+        await asyncio.sleep(0.2)
+    merged = await bot.api.wait_for_message(GROUP, contains="📥", timeout=15, since=sent)
+    text = await say(bot, GROUP, "/undo", user_id=HOST, reply_to=merged.message_ids[0])
+    assert re.match(r"That answer of mine covers [23] pushes\. Reply /undo to the push", text)
+    assert len(snapshots(bot)) == 4
+
+
 async def test_in_a_group_a_member_takes_back_only_their_own_push(bot: RunningBot) -> None:
     await say(bot, GROUP, "/start", user_id=HOST)
     opened = bot.api.send_text(GROUP, "/golive team", user_id=HOST)
