@@ -1078,6 +1078,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Session #{id} changed: {items}.",
         "zh": "第 {id} 场数据有变化：{items}。",
     },
+    "filed_left_out": {"en": "• {line}.", "zh": "• {line}。"},
     "filed_moved_item": {"en": "{figure}: {before} → {after}", "zh": "{figure} {before} → {after}"},
     "filed_summary_button": {"en": "Refreshed summary", "zh": "查看更新后的复盘"},
     "filed_ask": {

@@ -12,6 +12,7 @@ from bot.formatting import CURRENCY_SIGNS, fmt_duration, fmt_money, fmt_num, fmt
 from bot.i18n import CATALOG, t
 from bot.services.imports import ImportOutcome
 from bot.services.live import StatResult, UndoResult
+from bot.services.reports import contradiction_line
 from bot.settings_input import currency_from_symbol
 from bot.statparse import KEYS, KINDS, Ignored
 from storage.importers import MoneyCell, RowError
@@ -55,9 +56,7 @@ def _join(items: Iterable[str], lang: str) -> str:
     return ("，" if lang == "zh" else ", ").join(items)
 
 
-def _amount(
-    key: str, value: float, lang: str, currency: str | None, *, exact: bool = False
-) -> str:
+def _amount(key: str, value: float, lang: str, currency: str | None, *, exact: bool = False) -> str:
     """The number alone, as its kind is written (money with its currency, rates as %);
     ``exact`` for a value the host typed: every digit of it (`1.35万`, not `1.4万`)."""
     kind = KINDS.get(key, "count")
@@ -439,6 +438,10 @@ def import_reply(
             for m in outcome.moved
         )
         text += "\n" + t(lang, "filed_moved", id=outcome.session_id, items=items)
+        for c in outcome.contradictions:  # why a figure is no longer shown
+            line = contradiction_line(c, lang, currency)
+            if line is not None:
+                text += "\n" + t(lang, "filed_left_out", line=line)
     if outcome.duplicates:
         text += "\n" + t(lang, "import_duplicates", count=f"{outcome.duplicates:,}")
     if outcome.caption_unused is not None:

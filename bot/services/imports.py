@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -25,6 +26,9 @@ from bot.settings_input import currencies_of_symbol
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.importers import MAX_BYTES, ImportRejected, import_file
+
+if TYPE_CHECKING:
+    from core.figures import Contradiction
 
 __all__ = [
     "FIGURES_COMPARED",
@@ -78,6 +82,8 @@ class ImportOutcome:
     choices: list[str] = field(default_factory=list)  # the file's headers
     caption_unused: int | None = None  # the caption's #id, which a sessions list does not take
     currency_set: str | None = None  # the workspace's currency, when this file set it
+    contradictions: list[Contradiction] = field(default_factory=list)
+    """Figures now left out as impossible beside another, of those `moved` to nothing."""
 
 
 def session_from_caption(caption: str | None) -> int | None:
@@ -256,11 +262,14 @@ def import_upload(
                 outcome.session_title = live.title
                 outcome.session_start, outcome.session_end = live.started_at, live.ended_at
             # the session's stored figures (a sessions file: every session of the workspace)
-            refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
+            figures = refresh_session_figures(session, result.session_id, workspace_id=workspace_id)
             if result.session_id is not None and was_closed and not result.created_session:
                 # the stored figures before the file against those stored after it
                 after = session_figures(session, session_id=result.session_id)
                 outcome.moved = _moved(before, after)
+                gone = {m.name for m in outcome.moved if m.after is None}
+                if figures is not None:
+                    outcome.contradictions = [c for c in figures.contradictions if c.figure in gone]
     except ImportRejected as rejected:
         return _rejected(rejected)
     return outcome

@@ -21,11 +21,14 @@ from storage.engine import session_scope
 
 if TYPE_CHECKING:
     from bot.services.products import TimelineReport
+    from core.figures import Contradiction
     from core.report import SessionReport
 
 __all__ = [
     "SHORT_SESSION_S",
     "ReportBundle",
+    "contradiction_line",
+    "contradiction_lines",
     "format_summary",
     "is_too_short",
     "session_report",
@@ -208,28 +211,27 @@ def disagreement_lines(report: SessionReport, lang: str, currency: str | None = 
     return out
 
 
-def contradiction_lines(
-    report: SessionReport, lang: str, currency: str | None = None
-) -> list[str]:
+def contradiction_lines(report: SessionReport, lang: str, currency: str | None = None) -> list[str]:
     """One line for each sales figure left out because another contradicts it (more
     buyers than orders): both values with their sources."""
-    out = []
-    for c in report.figures.contradictions:
-        if f"figname_{c.figure}" not in CATALOG or f"figname_{c.against}" not in CATALOG:
-            continue
-        out.append(
-            t(
-                lang,
-                "figures_contradict" if c.value > c.against_value else "figures_contradict_fewer",
-                figure=t(lang, f"figname_{c.figure}"),
-                source=t(lang, f"figsrc_{c.source}"),
-                value=_figure_value(c.figure, c.value, lang, currency),
-                against=t(lang, f"figname_{c.against}"),
-                against_source=t(lang, f"figsrc_{c.against_source}"),
-                against_value=_figure_value(c.against, c.against_value, lang, currency),
-            )
-        )
-    return out
+    lines = (contradiction_line(c, lang, currency) for c in report.figures.contradictions)
+    return [line for line in lines if line is not None]
+
+
+def contradiction_line(c: Contradiction, lang: str, currency: str | None = None) -> str | None:
+    """The line for one figure left out against another (None for figures without words)."""
+    if f"figname_{c.figure}" not in CATALOG or f"figname_{c.against}" not in CATALOG:
+        return None
+    return t(
+        lang,
+        "figures_contradict" if c.value > c.against_value else "figures_contradict_fewer",
+        figure=t(lang, f"figname_{c.figure}"),
+        source=t(lang, f"figsrc_{c.source}"),
+        value=_figure_value(c.figure, c.value, lang, currency),
+        against=t(lang, f"figname_{c.against}"),
+        against_source=t(lang, f"figsrc_{c.against_source}"),
+        against_value=_figure_value(c.against, c.against_value, lang, currency),
+    )
 
 
 SHORT_SESSION_S = 300

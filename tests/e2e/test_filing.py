@@ -172,6 +172,20 @@ async def test_an_upload_into_a_closed_stream_says_what_moved(bot: RunningBot) -
     assert count(bot, MinuteRow) == 6
 
 
+async def test_an_upload_that_leaves_a_figure_out_says_why(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive tea")
+    await say(bot, HOST, "/stat online=300 gmv=500 orders=30 buyers=20", contains="Got it")
+    await say(bot, HOST, "/endlive", contains="closed")
+    # the minutes count 12 orders: fewer than the 20 buyers the pushes said
+    text = await upload(bot, HOST, data=_minutes_at(_minute_start(6), 6, 250.0), name="m.csv")
+    assert "orders: 30 → 12, buyers: 20 → —" in text, text
+    assert text.endswith(
+        "\n• Buyers: your pushes 20, more than Orders (minute data 12); both cannot be true,"
+        " so Buyers is not used."
+    ), text
+
+
 async def test_a_summary_sent_for_the_same_data_is_not_sent_again(bot: RunningBot) -> None:
     _, message_id, _ = await _closed_stream_with_an_upload(bot)
     assert _summaries(bot) == 0
