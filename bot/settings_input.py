@@ -441,6 +441,7 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "s$": "SGD",
     "hk$": "HKD",
     "nt$": "TWD",
+    "jp¥": "JPY",
     "£": "GBP",
     "€": "EUR",
     "₩": "KRW",

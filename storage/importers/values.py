@@ -86,16 +86,30 @@ _MULTIPLIERS: Final[dict[str, int]] = {
 _NUMBER_RE = re.compile(
     r"""
     (?P<sign1>[+-])?\s*
-    (?P<cur>US\$|[$¥€£]|RMB|CNY|USD)?\s*
+    (?P<cur>US\$|S\$|HK\$|NT\$|JP¥|[$¥€£₱฿₩]|RMB|Rp|RM
+        |CNY|USD|SGD|HKD|TWD|JPY|MYR|IDR|THB|PHP|VND|KRW|EUR|GBP)?\s*
     (?P<sign2>[+-])?\s*
-    (?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
+    (?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
+        |[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?
+        |[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
     (?:[eE](?P<exp>[+-]?[0-9]{1,3}))?
     \s*(?P<mult>[kKwWmM千万亿])?
     \s*(?P<yuan>元)?
+    \s*(?P<after>₫|đ|VND)?
     \s*(?P<pct>%)?
     """,
     re.VERBOSE,
 )
+_DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?")
+"""Thousands grouped with dots (1.234.567,50), as rupiah and dong are written."""
+_SYMBOL_OF: Final[dict[str, str]] = {
+    "US$": "$", "USD": "$", "RMB": "¥", "CNY": "¥", "SGD": "S$", "HKD": "HK$",
+    "TWD": "NT$", "JPY": "JP¥", "MYR": "RM", "IDR": "Rp", "THB": "฿", "PHP": "₱",
+    "VND": "₫", "đ": "₫", "KRW": "₩", "EUR": "€", "GBP": "£",
+}  # fmt: skip
+"""A currency written as a code or another spelling, as its symbol."""
+_DOT_GROUPED: Final[frozenset[str]] = frozenset({"Rp", "₫"})
+"""Currencies whose amounts group thousands with dots."""
 
 
 class ValueParseError(ValueError):
@@ -142,19 +156,27 @@ def parse_value(text: str, *, allow_negative: bool = True) -> NumberValue | None
     m = _NUMBER_RE.fullmatch(norm)
     if m is None:
         raise ValueParseError(text, "not_a_number", f"not a number: {text!r}")
-    sign1, sign2, cur, mult, yuan, pct, exp = m.group(
-        "sign1", "sign2", "cur", "mult", "yuan", "pct", "exp"
+    sign1, sign2, cur, mult, yuan, after, pct, exp = m.group(
+        "sign1", "sign2", "cur", "mult", "yuan", "after", "pct", "exp"
     )
     if sign1 and sign2:
         raise ValueParseError(text, "not_a_number", f"two signs: {text!r}")
-    if pct and (cur or mult or yuan):
+    if pct and (cur or mult or yuan or after):
         raise ValueParseError(text, "not_a_number", f"a percent with a unit: {text!r}")
     if exp and mult:
         raise ValueParseError(text, "not_a_number", f"an exponent with a multiplier: {text!r}")
-    if cur and yuan:
+    if sum(bool(c) for c in (cur, yuan, after)) > 1:
         raise ValueParseError(text, "not_a_number", f"two currencies: {text!r}")
+    symbol = _SYMBOL_OF.get(cur or after or "", cur or after) or ("¥" if yuan else None)
+    digits = m.group("digits")
+    if _DOTTED.fullmatch(digits) and symbol in _DOT_GROUPED:
+        digits = digits.replace(".", "").replace(",", ".")  # Rp 1.234.567 is 1234567
+    elif "," in digits and "." in digits.split(",")[0]:
+        raise ValueParseError(text, "not_a_number", f"a comma after dots: {text!r}")
+    elif digits.count(".") > 1:
+        raise ValueParseError(text, "not_a_number", f"dots grouping: {text!r}")
     try:
-        number = Decimal(m.group("digits").replace(",", ""))
+        number = Decimal(digits.replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only decimals
         raise ValueParseError(text, "not_a_number") from exc
     if exp:
@@ -169,12 +191,7 @@ def parse_value(text: str, *, allow_negative: bool = True) -> NumberValue | None
             raise ValueParseError(text, "negative", f"negative: {text!r}")
         number = -number
     value = _finite(number, text)
-    currency = None
-    if cur:
-        currency = {"US$": "$", "RMB": "¥", "CNY": "¥", "USD": "$"}.get(cur, cur)
-    elif yuan:
-        currency = "¥"
-    return NumberValue(value, percent=bool(pct), currency=currency, multiplier=multiplier)
+    return NumberValue(value, percent=bool(pct), currency=symbol, multiplier=multiplier)
 
 
 def _finite(number: Decimal, text: str) -> float:

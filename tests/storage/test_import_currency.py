@@ -229,3 +229,21 @@ def test_adopt_currency_keeps_the_first(engine: Engine) -> None:
         assert repo.adopt_currency(s, workspace_id=ws, currency="CNY") == "USD"
         assert repo.adopt_currency(s, workspace_id=ws + 999, currency="CNY") is None
     assert _currency(engine, ws) == "USD"
+
+
+def test_south_east_asian_money_is_read_and_sets_its_own_currency(engine: Engine) -> None:
+    # TikTok Shop's exports in Indonesia group rupiah with dots
+    ws = _workspace(engine)
+    result = _import(engine, ws, _minutes(["Rp1.234.567", "Rp 25.000", "--"]))
+    assert (result.rows, result.currency_set) == (3, "IDR")
+    with session_scope(engine) as s:
+        gmv = s.execute(sa.select(MinuteRow.gmv).order_by(MinuteRow.ts)).scalars().all()
+    assert gmv[:2] == [1_234_567.0, 25_000.0]
+    # Singapore dollars in a chat that counts in them; ringgit there are refused
+    sg = _workspace(engine, chat_id=881)
+    day = datetime(2026, 11, 22, 20, tzinfo=SHANGHAI)
+    result = _import(engine, sg, _minutes(["S$12.50", "SGD 3"], start=day))
+    assert (result.rows, result.currency_set) == (2, "SGD")
+    with pytest.raises(ImportConflict) as info:
+        _import(engine, sg, _minutes(["RM 99.90"], start=day + timedelta(days=1)))
+    assert info.value.params == {"symbol": "RM", "currency": "MYR", "workspace_currency": "SGD"}

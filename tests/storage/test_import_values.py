@@ -51,6 +51,20 @@ from storage.importers.values import (
         ("12%", 0.12),
         ("3.2%", 0.032),
         ("1,234,567.89", 1234567.89),
+        # the currencies of South-East Asia's exports; rupiah and dong group with dots
+        ("S$12.50", 12.5),
+        ("HK$1,234.5", 1234.5),
+        ("NT$300", 300.0),
+        ("RM 99.90", 99.9),
+        ("₱1,000", 1000.0),
+        ("฿99", 99.0),
+        ("JP¥1,200", 1200.0),
+        ("Rp1.234.567", 1234567.0),
+        ("Rp 1.234.567,50", 1234567.5),
+        ("IDR 1.500", 1500.0),
+        ("Rp12.5", 12.5),
+        ("1.234.567 ₫", 1234567.0),
+        ("12 VND", 12.0),
     ],
 )
 def test_numbers_as_written(text: str, expected: float) -> None:
@@ -72,6 +86,16 @@ def test_percent_is_flagged() -> None:
     assert plain is not None and not plain.percent
     money = parse_value("￥3,400")
     assert money is not None and money.currency == "¥"
+    written = {"S$1": "S$", "SGD 1": "S$", "Rp1": "Rp", "IDR 1": "Rp", "1 đ": "₫", "1元": "¥",
+               "MYR 1": "RM", "US$1": "$", "JPY 1": "JP¥", "1": None}  # fmt: skip
+    assert {text: parse_value(text).currency for text in written} == written
+
+
+@given(n=st.integers(0, 10**12), symbol=st.sampled_from(["Rp", "Rp ", "IDR "]))
+def test_rupiah_grouped_with_dots_read_as_written(n: int, symbol: str) -> None:
+    text = symbol + f"{n:,}".replace(",", ".")
+    assert parse_number(text) == n
+    assert parse_number(f"{n:,}".replace(",", ".") + " ₫") == n
 
 
 @pytest.mark.parametrize("text", ["--", "-", "—", "暂无", "N/A", "", "   ", "n/a", "nan", "null"])
@@ -83,7 +107,7 @@ def test_missing_markers_are_none(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["thirty", "12abc", "1,20", "1.2.3", "inf", "1e5k", "$5%", "+-3", "1 200", "1,2345", "万",
-     "12 34", "0x10", "1_000", "٣"],
+     "12 34", "0x10", "1_000", "٣", "1.234.567", "$1.234.567", "1.234,5", "Rp5 ₫", "S$3元"],
 )  # fmt: skip
 def test_junk_raises_with_reason(text: str) -> None:
     with pytest.raises(ValueParseError) as info:
@@ -169,15 +193,19 @@ def test_format_then_parse_round_trips(x: float, style: str, decimals: int) -> N
 
 
 _GRAMMAR = re.compile(
-    r"[+-]?\s*(?:US\$|[$¥€£]|RMB|CNY|USD)?\s*[+-]?\s*"
-    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-    r"(?:[eE][+-]?[0-9]{1,3})?\s*[kKwWmM千万亿]?\s*元?\s*%?"
+    r"[+-]?\s*(?:US\$|S\$|HK\$|NT\$|JP¥|[$¥€£₱฿₩]|RMB|Rp|RM|CNY|USD|SGD|HKD|TWD|JPY|MYR|IDR"
+    r"|THB|PHP|VND|KRW|EUR|GBP)?\s*[+-]?\s*"
+    r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?"
+    r"|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?:[eE][+-]?[0-9]{1,3})?\s*[kKwWmM千万亿]?\s*元?\s*(?:₫|đ|VND)?\s*%?"
 )
 
 
 @settings(max_examples=600)
 @given(
-    text=st.text(alphabet=st.sampled_from("0123456789.,-+kKw万亿%$¥￥ abcxyz元e１，"), max_size=12)
+    text=st.text(
+        alphabet=st.sampled_from("0123456789.,-+kKw万亿%$¥￥ abcxyz元e１，RpS₫"), max_size=12
+    )
 )
 def test_text_becomes_a_number_only_by_the_grammar(text: str) -> None:
     import unicodedata
