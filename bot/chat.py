@@ -2,7 +2,8 @@
 
 The real Application runs against the in-repo fake Bot API (`fakebot`) on the loopback
 interface, with a real database. Typed lines are messages from one user; `/upload FILE
-[caption]` sends a file, `/press N` presses the button numbered N, `/quit` (or end of input)
+[caption]` sends a file, `/press N` presses the button numbered N, `/reply [N] TEXT` sends
+TEXT as a reply to the bot's latest message (N: the Nth latest), `/quit` (or end of input)
 stops. The bot's messages are printed as they arrive: buttons numbered, photos saved to a
 folder and their paths printed, alerts shown.
 """
@@ -27,7 +28,8 @@ USER_ID = 424_242
 GROUP_ID = -100_424_242
 HELP = (
     "Type as a host would. /upload FILE [caption] sends a file, /press N presses button N, "
-    "/quit ends. Photos go to {out}."
+    "/reply [N] TEXT answers the bot's latest (or Nth latest) message, /quit ends. "
+    "Photos go to {out}."
 )
 
 
@@ -54,6 +56,8 @@ class _Screen:
     alerts: int = 0
     photos: int = 0
     buttons: list[tuple[int | str, int, str]] = field(default_factory=list)
+    messages: list[int] = field(default_factory=list)
+    """Ids of the bot's messages shown, oldest first (for `/reply`)."""
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -206,6 +210,15 @@ def _act(
         except (KeyError, ValueError):
             screen.say("that button is gone")
             return None
+    if text.startswith("/reply"):
+        body, back = text.removeprefix("/reply").strip(), 1
+        head, _, tail = body.partition(" ")
+        if head.isdigit() and tail.strip():
+            back, body = int(head), tail.strip()
+        if not body or not 1 <= back <= len(screen.messages):
+            screen.say(f"usage: /reply [N] TEXT ({len(screen.messages)} messages of the bot shown)")
+            return None
+        return dict(api.send_text(chat_id, body, reply_to=screen.messages[-back], **who))
     return dict(api.send_text(chat_id, text, **who))
 
 
@@ -263,6 +276,8 @@ def _print_call(call: Any, screen: _Screen) -> None:
     )
     if text and label:
         screen.say(f"{label}: {text}")
+    if call.method.startswith("send") and call.message_id is not None:
+        screen.messages.append(call.message_id)
     for upload in call.files:
         if upload.is_png:
             screen.photos += 1
