@@ -127,7 +127,7 @@ SWING_FACTOR = 8.0
 SWING_WITHIN_S = 600.0
 """…within this many seconds looks like a digit too many or too few (1.2万 typed as 1200),
 not an audience: a room does not fill or empty eightfold in minutes. In the opening
-:data:`OPENING_S` a room fills from nothing, and nothing is judged."""
+:data:`OPENING_S` a room fills from nothing, and only a fall is judged."""
 OPENING_S = 300.0
 
 JUMP_FACTOR = 10.0
@@ -148,17 +148,17 @@ def implausible_step(
     reading at :data:`JUMP_RATE_FACTOR` times the pace so far. A head count
     (:data:`HEAD_COUNTS`): ``"swing"`` when it moved to :data:`SWING_FACTOR` times the
     reading before, or to that fraction of it, within :data:`SWING_WITHIN_S`. Else None.
-    A first reading of zero, readings at the same moment as the start, and head counts in
-    the opening minutes or of nobody judge nothing."""
+    A first reading of zero, readings at the same moment as the start, a room filling in
+    its opening minutes and head counts of nobody judge nothing."""
     if not all(math.isfinite(v) for v in (previous, previous_s, value, value_s)):
         return None
     if key in HEAD_COUNTS:
-        if previous <= 0 or value <= 0 or previous_s < OPENING_S:
-            return None
-        if value_s - previous_s > SWING_WITHIN_S:
+        if previous <= 0 or value <= 0 or value_s - previous_s > SWING_WITHIN_S:
             return None
         ratio = value / previous
-        return "swing" if ratio >= SWING_FACTOR or ratio <= 1.0 / SWING_FACTOR else None
+        if ratio >= SWING_FACTOR:  # a room may fill that fast only while it opens
+            return "swing" if previous_s >= OPENING_S else None
+        return "swing" if ratio <= 1.0 / SWING_FACTOR else None
     if key not in RUNNING_TOTALS:
         return None
     if value < previous:
