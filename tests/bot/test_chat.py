@@ -62,6 +62,18 @@ def test_buttons_are_numbered_and_pressed_by_number(
     assert "no button 9" in out
 
 
+def test_a_reply_goes_to_the_bots_message_counted_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _chat(
+        ["/reply 撤回", "/start", "/golive", "online=1200 gmv=3.4k", "gmv=4k", "/reply 2 /undo"],
+        tmp_path,
+        monkeypatch,
+    )
+    assert "usage: /reply [N] TEXT (0 messages of the bot shown)" in out
+    assert "Taken back: 1,200 online, GMV 3,400. Now: GMV 4,000." in out, out
+
+
 def test_chinese_user_in_a_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = _chat(["/start", "/golive"], tmp_path, monkeypatch, "--lang", "zh", "--group")
     assert "直播" in out
