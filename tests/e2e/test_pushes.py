@@ -245,12 +245,18 @@ async def test_the_first_money_symbol_shows_at_once_on_every_money_figure(bot: R
     assert "GMV ¥300" in await say(bot, HOST, "/sessions")
 
 
-async def test_a_slip_is_named_and_undo_takes_the_push_back(
-    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _live_in_chinese(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A Chinese-speaking host's stream, opened an hour ago by the clock returned."""
     clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
     await say(bot, ZH_HOST, "/start", language_code="zh")
     await say(bot, ZH_HOST, "/golive", language_code="zh")
+    return clock
+
+
+async def test_a_slip_is_named_and_undo_takes_the_push_back(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = await _live_in_chinese(bot, monkeypatch)
     clock.advance(minutes=10)
     await say(bot, ZH_HOST, "在线1200 成交2.6万", language_code="zh")
     clock.advance(seconds=3)
@@ -283,9 +289,7 @@ async def test_a_slip_is_named_and_undo_takes_the_push_back(
 async def test_an_online_count_a_digit_short_is_named(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
-    await say(bot, ZH_HOST, "/start", language_code="zh")
-    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    clock = await _live_in_chinese(bot, monkeypatch)
     clock.advance(minutes=20)
     await say(bot, ZH_HOST, "在线1.2万", language_code="zh")
     clock.advance(seconds=40)
@@ -382,9 +386,7 @@ async def test_the_forecast_after_undo_forgets_the_push_taken_back(
     from bot.handlers import live as live_handlers
 
     monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 0.0)  # every push forecasts afresh
-    clock = FakeClock(monkeypatch, datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1))
-    await say(bot, ZH_HOST, "/start", language_code="zh")
-    await say(bot, ZH_HOST, "/golive", language_code="zh")
+    clock = await _live_in_chinese(bot, monkeypatch)
     for gmv in ("1万", "2万", "3万"):
         clock.advance(minutes=4)
         text = await say(bot, ZH_HOST, f"在线1200 成交{gmv}", language_code="zh")
