@@ -135,7 +135,7 @@ async def _push(update: Update, context: Context, text: str, *, explicit: bool) 
         workspace_id=ws.id,
         text=text,
         now=message_time(message),
-        dedupe_key=f"{ws.chat_id}:{message.message_id}",
+        dedupe_key=_message_key(message),
     )
     if result.status == "ok" and result.currency != ws.currency:  # a first money symbol
         forget_cached_workspace(context)
@@ -189,7 +189,7 @@ async def undo_command(update: Update, context: Context) -> None:
             return
         key, author = pushes[0].key, pushes[0].author_id
     elif target is not None:
-        key, author = f"{ws.chat_id}:{target.message_id}", _author(target)
+        key, author = _message_key(target), _author(target)
     if not ws.is_private:
         user = update.effective_user
         own = key is not None and user is not None and author == user.id
@@ -202,7 +202,7 @@ async def undo_command(update: Update, context: Context) -> None:
         context.state.engine,
         workspace_id=ws.id,
         dedupe_key=key,
-        request_key=f"{ws.chat_id}:{message.message_id}",
+        request_key=_message_key(message),
     )
     if result.status == "removed" and context.chat_data is not None:
         context.chat_data.insight = None  # the next push forecasts without the one taken back
@@ -211,6 +211,11 @@ async def undo_command(update: Update, context: Context) -> None:
 
 def _author(message: Message) -> int | None:
     return message.from_user.id if message.from_user is not None else None
+
+
+def _message_key(message: Message) -> str:
+    """A message's key, under which the push it carried is stored: chat and message id."""
+    return f"{message.chat_id}:{message.message_id}"
 
 
 def _ended_before_text(lang: str, result: EndLiveResult) -> tuple[str, dict[str, object]]:
@@ -285,7 +290,7 @@ async def push_reply(
             live = [*live, forecast]
     markup = _details_markup(message, ws, result)
     pushed = (
-        (PushRef(f"{ws.chat_id}:{message.message_id}", _author(message)),)
+        (PushRef(_message_key(message), _author(message)),)
         if result.status == "ok"
         else ()
     )
