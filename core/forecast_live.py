@@ -377,7 +377,7 @@ def audience_ahead(
         return None
     now = float(tn[-1])
     remaining = float(planned_s) - now
-    if not remaining > 0 or not te[-1] > 0:
+    if not now > 0 or not remaining > 0 or not te[-1] > 0:
         return None
     last = float(te[-1])
     # the pace of the last few minutes, over at least the last gap between entries figures

@@ -97,6 +97,8 @@ def test_nothing_is_said_without_the_counts_to_say_it() -> None:
     assert audience_ahead((te, e), (tn, np.where(tn == tn[-1], 0.0, n)), 3600.0) is None
     assert audience_ahead((te, e), (tn, n), float(tn[-1])) is None  # the stream is over
     assert audience_ahead((te, e * 0.0), (tn, n), 3600.0) is None  # nobody came
+    at_start = np.zeros(3)  # every online count stamped at the very start
+    assert audience_ahead((te, e), (at_start, n[:3]), 3600.0) is None
 
 
 def test_on_the_independent_generator_it_beats_holding_the_online_count() -> None:
