@@ -10,9 +10,14 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * units: `人` `人次` `次` `个` `people` (heads), `单` `笔` (orders), `件` `pcs` (items),
   `元` `块` and currency symbols before the number (`￥3,400.50`, `$1.2k`, `Rp 1.2jt`) for
   money, `%` for rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
-  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`, and the Chinese
-  compounds `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a second
-  multiplier that makes no compound (`1.2万万`, `3亿亿`, `3kk`) does not read;
+  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`, the words
+  `thousand` `million` `billion` `ribu` `juta` `lakh` `crore`, and the Chinese compounds
+  `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a single digit after
+  `万` `千` `亿` `k` `w` `m` is the next place down, as it is said (`1万2` is 12,000, `12万5`
+  125,000, `1k5` 1,500); a second multiplier that makes no compound (`1.2万万`, `3亿亿`,
+  `3kk`) does not read;
+* Indonesian writing: a decimal comma before a multiplier (`Rp1,2jt` is 1,200,000) and
+  thousands grouped with dots after `Rp` or `₫` (`Rp1.200.000`);
 * the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
   `成交12人` buyers, `成交3万` GMV.
 
@@ -395,10 +400,21 @@ _MULTIPLIERS: Final[dict[str, int]] = {
     "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "mn": 10**6, "jt": 10**6,
     "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
     "千万": 10**7, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
+    "thousand": 10**3, "million": 10**6, "billion": 10**9, "ribu": 10**3, "juta": 10**6,
+    "lakh": 10**5, "crore": 10**7,
 }  # fmt: skip
 _MULT_RE: Final = re.compile(
-    r"\s*(十万|百万|千万|十亿|百亿|千亿|万亿|千|万|亿|(?:k|w|mn|m|bn|b|jt|rb)(?![a-z]))"
+    r"\s*(十万|百万|千万|十亿|百亿|千亿|万亿|千|万|亿"
+    r"|(?:thousand|million|billion|ribu|juta|lakh|crore|k|w|mn|m|bn|b|jt|rb)(?![a-z]))"
 )
+_NEXT_PLACE: Final[frozenset[str]] = frozenset({"千", "万", "亿", "k", "w", "m"})
+"""Multipliers that a single digit may follow as the next place down: `1万2` is 12,000,
+`3亿5` 350,000,000, `1k5` 1,500."""
+_NEXT_DIGIT_RE: Final = re.compile(r"([0-9])(?![0-9.,])")
+_COMMA_DECIMAL_RE: Final = re.compile(r",([0-9]{1,2})(?=" + _MULT_RE.pattern + ")")
+"""A decimal comma before a multiplier, as Indonesia writes it: `Rp1,2jt` is 1,200,000."""
+_DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(?![0-9])")
+"""Thousands grouped with dots after `Rp` or `₫`: `Rp1.200.000`."""
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
 """Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
 _CUR_AFTER_RE: Final = re.compile(r"\s*(块钱|元|块|(?:rmb|yuan|usd|dollars?)(?![a-z]))")
@@ -555,6 +571,12 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             )
             num = _Num(s[start : clock.end()], Decimal(seconds), negative=negative, duration=True)
             return num, clock.end()
+    if currency in ("Rp", "₫"):
+        dotted = _DOT_GROUPED_RE.match(s, pos)
+        if dotted is not None:
+            grouped = dotted.group(0).replace(".", "").replace(",", ".")
+            num = _Num("", Decimal(grouped), negative=negative, currency=currency)
+            return _after_number(s, num, start, dotted.end())
     m = _NUMBER_RE.match(s, pos)
     if m is None:
         return None
@@ -574,6 +596,10 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
         num.bad = "not_a_number"
     else:
         num.value = Decimal(digits).scaleb(int(exp)) if exp else Decimal(digits)
+    comma = _COMMA_DECIMAL_RE.match(s, end) if exp is None and "." not in digits else None
+    if comma is not None and num.value is not None and "," not in m.group("digits"):
+        num.value = Decimal(f"{digits}.{comma.group(1)}")
+        end = comma.end()
     # a duration: `1分30秒`, `90s`, `1h 5min` (`5m` only after a stay label)
     if exp is None and currency is None:
         duration = _read_duration(s, pos + (1 if m.group("sign") else 0), minutes_m=stay_context)
@@ -584,15 +610,26 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             return _finish(s, num, start, end)
     mult = _MULT_RE.match(s, end)
     if mult is not None and _alias_at(s, mult.start(1)) is None:
+        factor = _MULTIPLIERS[mult.group(1)]
         if exp is not None:
             num.bad = num.bad or "not_a_number"
         elif num.value is not None:
-            num.value *= _MULTIPLIERS[mult.group(1)]
+            num.value *= factor
         end = mult.end()
         more = _MORE_MULT_RE.match(s, end)
         if more is not None and _alias_at(s, end) is None:
             num.bad = num.bad or "not_a_number"
             end = more.end()
+        place = _NEXT_DIGIT_RE.match(s, end) if mult.group(1) in _NEXT_PLACE else None
+        if place is not None and mult.start(1) == mult.start() and "." not in digits:
+            if num.value is not None:  # 1万2: the digit after is the next place down
+                num.value += int(place.group(1)) * factor // 10
+            end = place.end()
+    return _after_number(s, num, start, end)
+
+
+def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
+    """A number's currency after it, approximation, percent sign and unit."""
     after = _CUR_AFTER_RE.match(s, end)
     if after is not None and _alias_at(s, after.start(1)) is None:
         if num.currency is not None:

@@ -217,3 +217,26 @@ def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
     result = parse_stats(f"在线1200 成交 {text}")
     assert result.values == {"online": 1200}
     assert [(i.reason, i.key) for i in result.ignored] == [("not_a_number", "gmv")]
+
+
+@given(
+    whole=st.integers(1, 9999),
+    digit=st.integers(0, 9),
+    mult=st.sampled_from([("万", 10**4), ("千", 10**3), ("亿", 10**8), ("w", 10**4),
+                          ("k", 10**3), ("m", 10**6)]),
+)  # fmt: skip
+def test_a_digit_after_a_multiplier_is_the_next_place_down(
+    whole: int, digit: int, mult: tuple[str, int]
+) -> None:
+    word, factor = mult
+    assume(whole * factor + digit * factor // 10 <= LIMITS["gmv"])
+    result = parse_stats(f"成交{whole}{word}{digit}")
+    assert result.values == {"gmv": whole * factor + digit * factor // 10}, result
+
+
+@given(n=st.integers(1000, 10**10), cents=st.sampled_from(["", ",5", ",50"]))
+def test_rupiah_grouped_with_dots_reads_as_written(n: int, cents: str) -> None:
+    grouped = f"{n:,}".replace(",", ".")
+    result = parse_stats(f"gmv Rp{grouped}{cents}")
+    expected = n + (0.5 if cents else 0.0)
+    assert result.values == {"gmv": expected}, result
