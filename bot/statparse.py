@@ -11,7 +11,8 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   `元` `块` and currency symbols before the number (`￥3,400.50`, `$1.2k`, `Rp 1.2jt`) for
   money, `%` for rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
   multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`, the words
-  `thousand` `million` `billion` `ribu` `juta` `lakh` `crore`, and the Chinese compounds
+  `hundred` `thousand` `grand` `million` `mio` `billion` `trillion` (and plurals), `ribu`
+  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, and the Chinese compounds
   `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a single digit after
   `万` `千` `亿` `k` `w` `m` is the next place down, as it is said (`1万2` is 12,000, `12万5`
   125,000, `1k5` 1,500); a second multiplier that makes no compound (`1.2万万`, `3亿亿`,
@@ -400,12 +401,18 @@ _MULTIPLIERS: Final[dict[str, int]] = {
     "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "mn": 10**6, "jt": 10**6,
     "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
     "千万": 10**7, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
-    "thousand": 10**3, "million": 10**6, "billion": 10**9, "ribu": 10**3, "juta": 10**6,
-    "lakh": 10**5, "crore": 10**7,
+    "hundred": 10**2, "thousand": 10**3, "thousands": 10**3, "grand": 10**3,
+    "million": 10**6, "millions": 10**6, "mio": 10**6, "billion": 10**9, "billions": 10**9,
+    "trillion": 10**12, "ribu": 10**3, "juta": 10**6, "nghìn": 10**3, "ngàn": 10**3,
+    "triệu": 10**6, "tỷ": 10**9, "lakh": 10**5, "lakhs": 10**5, "lac": 10**5,
+    "crore": 10**7, "crores": 10**7,
 }  # fmt: skip
+_LATIN_MULTIPLIERS = sorted(
+    (w for w in _MULTIPLIERS if w[0].isascii() or w[0] in "nt"), key=len, reverse=True
+)
 _MULT_RE: Final = re.compile(
     r"\s*(十万|百万|千万|十亿|百亿|千亿|万亿|千|万|亿"
-    r"|(?:thousand|million|billion|ribu|juta|lakh|crore|k|w|mn|m|bn|b|jt|rb)(?![a-z]))"
+    r"|(?:" + "|".join(_LATIN_MULTIPLIERS) + r")(?![a-z]))"
 )
 _NEXT_PLACE: Final[frozenset[str]] = frozenset({"千", "万", "亿", "k", "w", "m"})
 """Multipliers that a single digit may follow as the next place down: `1万2` is 12,000,
