@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,7 +27,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.answered import AnsweredPushes
 from bot.config import Settings
 from bot.context import App, AppState, ChatState, Context
 from bot.handlers.admin import (
@@ -83,6 +83,7 @@ from bot.handlers.workspace import (
 )
 from bot.i18n import command_descriptions
 from bot.scheduler import Scheduler
+from bot.services.live import note_answer
 from bot.services.outbox import GroupOutbox
 from bot.services.retrain import Retrainer
 from bot.services.sending import DatabasePaces, MemoryPaces, PacedRateLimiter
@@ -142,8 +143,7 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     state.scheduler = Scheduler(application)
     state.chat_admins = ChatAdmins()
     state.error_alerts = ErrorAlerts(engine)
-    state.answered = AnsweredPushes()
-    state.outbox = GroupOutbox(answered=state.answered)
+    state.outbox = GroupOutbox(on_sent=functools.partial(_note_answer, state))
     state.retrainer = Retrainer()
     # every update goes through the database: stored first, then processed from there
     inbox = UpdateInbox(application, engine, state.executor, lease_s=settings.update_lease_seconds)
@@ -151,6 +151,17 @@ def build_application(settings: Settings, *, engine: Engine | None = None) -> Ap
     application.updater = InboxUpdater(application.bot, application.update_queue, inbox)
     _add_handlers(application)
     return application
+
+
+async def _note_answer(
+    state: AppState, chat_id: int, message_id: int, keys: tuple[str, ...]
+) -> None:
+    """Store which pushes a group's merged answer answered (off the event loop)."""
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(
+        state.executor,
+        functools.partial(note_answer, state.engine, dedupe_keys=keys, answer_id=message_id),
+    )
 
 
 def _add_handlers(application: App) -> None:

@@ -13,7 +13,6 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from bot.answered import AnsweredPushes
     from bot.config import Settings
     from bot.handlers.common import ChatAdmins
     from bot.handlers.errors import ErrorAlerts
@@ -46,8 +45,6 @@ class AppState:
     """When the bot's admins were last told of each kind of error."""
     outbox: GroupOutbox
     """Push answers in groups, merged while they wait for the group's pace."""
-    answered: AnsweredPushes
-    """Which pushes the latest answers answered (for /undo sent as a reply to one)."""
     retrainer: Retrainer
     """The training process pool (made on the first retrain) and the kinds training now."""
     cache_workspaces: bool

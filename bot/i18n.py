@@ -153,8 +153,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "那条消息没有在当前直播里记录数据（或已经撤回了）。",
     },
     "undo_answer_unknown": {
-        "en": "I can't tell which push that message of mine answered. Reply /undo to the message with the numbers, or send /undo alone to take back the latest push.",
-        "zh": "我认不出我这条消息回复的是哪一条数据。请回复那条数据消息发 /undo，或直接发 /undo 撤回最新一条。",
+        "en": "That message of mine answers no numbers of the open session (or they were taken back already). Reply /undo to the message with the numbers, or send /undo alone to take back the latest push.",
+        "zh": "我这条消息没有对应当前直播里的数据（或已经撤回了）。请回复那条数据消息发 /undo，或直接发 /undo 撤回最新一条。",
     },
     "undo_answer_of_several": {
         "en": "That answer of mine covers {n} pushes. Reply /undo to the push you mean, or send /undo alone to take back the latest.",

@@ -319,6 +319,10 @@ class SnapshotBase(SQLModel):
     impressions: float | None = None
     product_impressions: float | None = None
     dedupe_key: str = Field(nullable=False)
+    author_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """Who sent the push (a Telegram user id), when known."""
+    answer_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    """The bot's message that answered the push (several pushes share a merged answer)."""
 
 
 class Snapshot(SnapshotBase, table=True):
@@ -328,6 +332,7 @@ class Snapshot(SnapshotBase, table=True):
     __table_args__ = (
         sa.UniqueConstraint("dedupe_key"),
         sa.Index("ix_snapshot_session_id_ts", "session_id", "ts"),
+        sa.Index("ix_snapshot_session_id_answer_id", "session_id", "answer_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=_BigId)

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
-from bot.answered import PushRef
 from bot.context import CachedInsight, Context
 from bot.formatting import fmt_duration
 from bot.handlers.common import (
@@ -32,8 +31,10 @@ from bot.services.details import details_keyboard
 from bot.services.live import (
     EndLiveResult,
     StatResult,
+    answered_pushes,
     end_live,
     go_live,
+    note_answer,
     push_stat,
     undo_push,
 )
@@ -136,6 +137,7 @@ async def _push(update: Update, context: Context, text: str, *, explicit: bool) 
         text=text,
         now=message_time(message),
         dedupe_key=_message_key(message),
+        author_id=_author(message),
     )
     if result.status == "ok" and result.currency != ws.currency:  # a first money symbol
         forget_cached_workspace(context)
@@ -182,12 +184,18 @@ async def undo_command(update: Update, context: Context) -> None:
     author: int | None = None
     if target is not None and _author(target) == context.bot.id:
         # a reply to one of the bot's answers: the push that answer answered
-        pushes = context.state.answered.of(ws.chat_id, target.message_id)
+        pushes = await in_worker(
+            context,
+            answered_pushes,
+            context.state.engine,
+            workspace_id=ws.id,
+            answer_id=target.message_id,
+        )
         if len(pushes) != 1:
             name = "undo_answer_of_several" if pushes else "undo_answer_unknown"
             await reply(update, ws.language, name, n=len(pushes))
             return
-        key, author = pushes[0].key, pushes[0].author_id
+        key, author = pushes[0].dedupe_key, pushes[0].author_id
     elif target is not None:
         key, author = _message_key(target), _author(target)
     if not ws.is_private:
@@ -289,15 +297,18 @@ async def push_reply(
         if forecast:
             live = [*live, forecast]
     markup = _details_markup(message, ws, result)
-    pushed = (
-        (PushRef(_message_key(message), _author(message)),)
-        if result.status == "ok"
-        else ()
-    )
+    pushed = (_message_key(message),) if result.status == "ok" else ()
     if ws.is_private:
         text = "\n".join(own[:1] + live + own[1:])
         sent = await message.reply_text(text, reply_markup=markup)
-        context.state.answered.note(message.chat_id, sent.message_id, pushed)
+        if pushed:  # so that /undo replying to this answer finds the push
+            await in_worker(
+                context,
+                note_answer,
+                context.state.engine,
+                dedupe_keys=pushed,
+                answer_id=sent.message_id,
+            )
     else:
         boxed = BoxedReply(message.message_id, ws.language, own, live, markup, pushed)
         context.state.outbox.post(context.bot, message.chat_id, boxed)

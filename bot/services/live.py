@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -24,9 +25,11 @@ __all__ = [
     "GoLiveResult",
     "StatResult",
     "UndoResult",
+    "answered_pushes",
     "cap_title",
     "end_live",
     "go_live",
+    "note_answer",
     "push_stat",
     "undo_push",
 ]
@@ -230,10 +233,11 @@ def push_stat(
     text: str,
     now: datetime,
     dedupe_key: str,
+    author_id: int | None = None,
 ) -> StatResult:
     """Parse a push, store what it understood as a snapshot of the open session at `now`
-    (the message's own date), and say what it means. Parts that did not read are named in
-    `ignored` and never keep the others from being stored."""
+    (the message's own date) with who sent it, and say what it means. Parts that did not
+    read are named in `ignored` and never keep the others from being stored."""
     parsed = parse_stats(text)
     if not parsed.values:
         if parsed.ignored:
@@ -262,6 +266,7 @@ def push_stat(
             ts=now,
             values=values,
             dedupe_key=dedupe_key,
+            author_id=author_id,
         )
         if pushed.status == "ok" and parsed.currency and foreign is None:
             from bot.services.workspaces import note_currency_symbol
@@ -284,6 +289,21 @@ def push_stat(
             result.live_s = max((_utc(now) - pushed.started_at).total_seconds(), 0.0)
         _describe(result, pushed.rows, pushed.started_at)
     return result
+
+
+def note_answer(engine: Engine, *, dedupe_keys: Sequence[str], answer_id: int) -> None:
+    """Remember that the bot's message `answer_id` answered these pushes, for an /undo
+    sent later as a reply to it."""
+    with session_scope(engine) as session:
+        repo.note_push_answer(session, dedupe_keys=dedupe_keys, answer_id=answer_id)
+
+
+def answered_pushes(
+    engine: Engine, *, workspace_id: int, answer_id: int
+) -> list[repo.AnsweredPush]:
+    """The open session's pushes the bot's message `answer_id` answered."""
+    with session_scope(engine) as session:
+        return repo.pushes_answered(session, workspace_id=workspace_id, answer_id=answer_id)
 
 
 UNDO_ONCE_S = 30 * 86400.0

@@ -19,13 +19,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import TelegramError
 
-from bot.answered import AnsweredPushes, PushRef
 from bot.i18n import t
 from bot.services.sending import GROUP_BURST, GROUP_INTERVAL, MemoryPaces
 from storage.repositories import Pace
@@ -44,8 +43,8 @@ class BoxedReply:
     own: list[str]
     live: list[str] = field(default_factory=list)
     markup: InlineKeyboardMarkup | None = None
-    pushes: tuple[PushRef, ...] = ()
-    """The push it answers (for /undo sent as a reply to the answer)."""
+    pushes: tuple[str, ...] = ()
+    """The key of the push it answers (for /undo sent as a reply to the answer)."""
 
 
 def merge_replies(replies: list[BoxedReply]) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -72,10 +71,10 @@ class GroupOutbox:
         interval: float = GROUP_INTERVAL,
         burst: int = GROUP_BURST,
         clock: Callable[[], float] = time.monotonic,
-        answered: AnsweredPushes | None = None,
+        on_sent: Callable[[int, int, tuple[str, ...]], Awaitable[None]] | None = None,
     ) -> None:
         self._interval = interval
-        self._answered = answered
+        self._on_sent = on_sent
         self._burst = burst
         self._paces = MemoryPaces(clock)
         self._boxes: dict[int, list[BoxedReply]] = {}
@@ -110,11 +109,15 @@ class GroupOutbox:
                         reply_markup=markup,
                     )
                     self.sent += 1
-                    if self._answered is not None:
-                        pushes = tuple(p for r in replies for p in r.pushes)
-                        self._answered.note(chat_id, sent.message_id, pushes)
                 except TelegramError as exc:  # the group is gone or refused: nothing to retry
                     log.warning("answers to %s not sent: %s", chat_id, exc)
+                    continue
+                pushes = tuple(key for r in replies for key in r.pushes)
+                if self._on_sent is not None and pushes:
+                    try:  # which pushes this message answered, for /undo replying to it
+                        await self._on_sent(chat_id, sent.message_id, pushes)
+                    except Exception:
+                        log.exception("the pushes answered in %s were not noted", chat_id)
         finally:
             self._senders.pop(chat_id, None)
 

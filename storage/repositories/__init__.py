@@ -87,9 +87,12 @@ from storage.repositories.sessions import (
     widen_session,
 )
 from storage.repositories.snapshots import (
+    AnsweredPush,
     PushRecord,
     RemovedPush,
     add_snapshot,
+    note_push_answer,
+    pushes_answered,
     record_push,
     remove_push,
     snapshot_rows,
@@ -136,6 +139,7 @@ from storage.repositories.workspaces import (
 __all__ = [
     "CHUNK_ROWS",
     "UPDATABLE_WORKSPACE_FIELDS",
+    "AnsweredPush",
     "Pace",
     "PushRecord",
     "RemovedPush",
@@ -197,6 +201,7 @@ __all__ = [
     "mark_update_processed",
     "marks_frame",
     "minutes_frame",
+    "note_push_answer",
     "open_session",
     "open_sessions",
     "overlapping_sessions",
@@ -204,6 +209,7 @@ __all__ = [
     "pending_sends",
     "probe_write",
     "products_frame",
+    "pushes_answered",
     "record_push",
     "record_send_parts",
     "release_summary_sending",

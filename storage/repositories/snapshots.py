@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -18,9 +18,12 @@ from storage.repositories._common import as_utc, dialect_name, insert_ignore, pl
 from storage.repositories.frames import SQLITE_TS_FORMAT, snapshots_frame
 
 __all__ = [
+    "AnsweredPush",
     "PushRecord",
     "RemovedPush",
     "add_snapshot",
+    "note_push_answer",
+    "pushes_answered",
     "record_push",
     "remove_push",
     "snapshot_rows",
@@ -98,7 +101,7 @@ class _PushSql:
 
 @functools.cache
 def _push_sql(p: str) -> _PushSql:
-    names = ("session_id", "ts", "dedupe_key", "created_at", *SNAPSHOT_COLUMNS)
+    names = ("session_id", "ts", "dedupe_key", "created_at", "author_id", *SNAPSHOT_COLUMNS)
     return _PushSql(
         open_session=(
             f"SELECT id, started_at FROM live_session WHERE workspace_id = {p} AND status = 'open'"
@@ -136,6 +139,7 @@ def record_push(
     ts: datetime,
     values: Mapping[str, Any],
     dedupe_key: str,
+    author_id: int | None = None,
 ) -> PushRecord:
     """Store a push as a snapshot of the workspace's open session — the hot path of the
     bot, so plain SQL on the session's connection instead of ORM objects or compiled
@@ -164,6 +168,7 @@ def record_push(
         stamp(moment),
         dedupe_key,
         stamp(utcnow()),
+        author_id,
         *(numbers.get(name) for name in SNAPSHOT_COLUMNS),
     )
     new_id = connection.exec_driver_sql(sql.insert, params).scalar_one_or_none()
@@ -226,6 +231,46 @@ def remove_push(
     session.add(live)
     session.flush()
     return RemovedPush("removed", live.id, values, ts)
+
+
+def note_push_answer(session: Session, *, dedupe_keys: Sequence[str], answer_id: int) -> int:
+    """Record that the bot's message `answer_id` answered the pushes stored under
+    `dedupe_keys` (one, or several in a merged answer); how many pushes it found."""
+    if not dedupe_keys:
+        return 0
+    table = table_of(Snapshot)
+    stmt = (
+        sa.update(table)
+        .where(table.c.dedupe_key.in_(list(dedupe_keys)))
+        .values(answer_id=answer_id)
+    )
+    return int(session.connection().execute(stmt).rowcount or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredPush:
+    """A push of the open session that one of the bot's messages answered."""
+
+    dedupe_key: str
+    author_id: int | None
+
+
+def pushes_answered(session: Session, *, workspace_id: int, answer_id: int) -> list[AnsweredPush]:
+    """The pushes of the workspace's open session the bot's message `answer_id` answered
+    (several for a merged answer; none when it answered none of them, or no session is
+    open)."""
+    from storage.repositories.sessions import get_open_session
+
+    live = get_open_session(session, workspace_id=workspace_id)
+    if live is None or live.id is None:
+        return []
+    table = table_of(Snapshot)
+    stmt = (
+        sa.select(table.c.dedupe_key, table.c.author_id)
+        .where(table.c.session_id == live.id, table.c.answer_id == answer_id)
+        .order_by(table.c.ts, table.c.id)
+    )
+    return [AnsweredPush(key, author) for key, author in session.execute(stmt)]
 
 
 def _as_utc_value(when: Any) -> datetime:

@@ -317,12 +317,16 @@ async def test_undo_replying_to_an_answer_takes_back_the_push_it_answered(
     clock.advance(minutes=1)
     await say(bot, ZH_HOST, "成交2万", language_code="zh")
 
+    # the answer is stored with the push: any instance, after any restart, finds it
+    with session_scope(bot.engine) as session:
+        stored = session.execute(select(Snapshot.answer_id, Snapshot.author_id)).all()
+    assert (answer.message_ids[0], ZH_HOST) in [tuple(row) for row in stored]
     text = await say(bot, ZH_HOST, "撤回", language_code="zh", reply_to=answer.message_ids[0])
     assert text == "↩️ 已撤回：在线 1,200人，成交额 1万。现在：成交额 2万。"
     assert [r.gmv for r in snapshots(bot)] == [20_000]
     # a message of the bot's that answered no push: the way to say which
     text = await say(bot, ZH_HOST, "/undo", language_code="zh", reply_to=greeting.message_ids[0])
-    assert text.startswith("我认不出我这条消息回复的是哪一条数据。请回复那条数据消息发 /undo")
+    assert text.startswith("我这条消息没有对应当前直播里的数据（或已经撤回了）。请回复那条数据消息发 /undo")
     assert [r.gmv for r in snapshots(bot)] == [20_000]
 
 

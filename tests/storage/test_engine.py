@@ -102,11 +102,11 @@ def test_upgrade_on_empty_database_reaches_head(empty_engine) -> None:
     assert current_revision(empty_engine) is None
     assert sa.inspect(empty_engine).get_table_names() == []
     upgrade(empty_engine)
-    assert current_revision(empty_engine) == head_revision() == "0010_send_session"
+    assert current_revision(empty_engine) == head_revision() == "0011_push_answers"
     tables = set(sa.inspect(empty_engine).get_table_names())
     assert tables == TABLES | {"alembic_version"}
     upgrade(empty_engine)  # a second run is a no-op
-    assert current_revision(empty_engine) == "0010_send_session"
+    assert current_revision(empty_engine) == "0011_push_answers"
 
 
 def test_migrated_schema_matches_the_models(engine) -> None:

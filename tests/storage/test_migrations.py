@@ -217,6 +217,10 @@ def test_the_previous_release_schema_differs_from_the_models(empty_engine: Engin
         # 0010: the live session a send is about
         ("add_column", "scheduled_send.session_id"),
         ("add_index", "ix_scheduled_send_kind_session_id"),
+        # 0011: who sent a push and which answer of the bot's answered it
+        ("add_column", "snapshot.author_id"),
+        ("add_column", "snapshot.answer_id"),
+        ("add_index", "ix_snapshot_session_id_answer_id"),
     }
 
 

@@ -101,3 +101,35 @@ def test_remove_push_takes_back_the_latest_or_the_one_named_and_moves_last_push(
     assert len(repo.snapshot_rows(db, session_id=row_id(live))) == 0
     others = repo.snapshot_rows(db, session_id=row_id(other_live))
     assert [r["gmv"] for r in others] == [5]
+
+
+def test_the_answer_to_a_push_finds_the_push_and_its_sender(db: Session) -> None:
+    ws = make_workspace(db)
+    live = make_session(db, workspace=ws)
+    for i, author in enumerate((778, 779, 778, None)):
+        repo.record_push(
+            db, workspace_id=row_id(ws), ts=T0 + timedelta(minutes=i), values={"online": i},
+            dedupe_key=f"-100:{i}", author_id=author,
+        )  # fmt: skip
+    assert repo.note_push_answer(db, dedupe_keys=["-100:0"], answer_id=50) == 1
+    # one answer merged from two pushes; an answer to a push never stored notes nothing
+    assert repo.note_push_answer(db, dedupe_keys=["-100:1", "-100:2"], answer_id=51) == 2
+    assert repo.note_push_answer(db, dedupe_keys=["-100:99"], answer_id=52) == 0
+    assert repo.note_push_answer(db, dedupe_keys=[], answer_id=53) == 0
+
+    def answered(answer_id: int) -> list[tuple[str, int | None]]:
+        found = repo.pushes_answered(db, workspace_id=row_id(ws), answer_id=answer_id)
+        return [(p.dedupe_key, p.author_id) for p in found]
+
+    assert answered(50) == [("-100:0", 778)]
+    assert answered(51) == [("-100:1", 779), ("-100:2", 778)]
+    assert answered(52) == [] and answered(7) == []
+    # another workspace's answer with the same id is not this one's
+    other = make_workspace(db, chat_id=-200)
+    make_session(db, workspace=other)
+    assert repo.pushes_answered(db, workspace_id=row_id(other), answer_id=50) == []
+    # once the stream is closed there is nothing to take back
+    live.status = "closed"
+    db.add(live)
+    db.flush()
+    assert answered(50) == []
