@@ -348,8 +348,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "{left_first_min_pct}% 的观众一分钟内离开：开场直接讲福利和价格，别先寒暄。",
     },
     "sugg_gmv_below_prediction": {
-        "en": "This audience could have bought {predicted_gmv} but bought {actual_gmv} ({gap_pct}% short): strengthen the close — limited stock, clear call to buy.",
-        "zh": "这批观众预计可成交 {predicted_gmv}，实际 {actual_gmv}（差 {gap_pct}%）：加强逼单——限量库存、明确下单指引。",
+        "en": "This audience spent well short of what the model expects of viewers like them: strengthen the close — limited stock, clear call to buy.",
+        "zh": "这批观众的消费明显低于模型对同类观众的预期：加强逼单——限量库存、明确下单指引。",
     },
     "sugg_low_conversion": {
         "en": "Only {conversion_pct}% of {base} bought: answer objections live and show the checkout step by step.",
@@ -1168,8 +1168,24 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "估计的误差还太大",
     },
     "bp_line": {
-        "en": "Buying power ({model}; how sure: {sure}): predicted GMV {predicted} vs actual {actual}; the top 10 % of viewers hold {top_share} of the spend",
-        "zh": "购买力（{model}；可信度：{sure}）：预测成交 {predicted}，实际 {actual}；前 10% 观众占消费的 {top_share}",
+        "en": "Buying power ({model}; how sure: {sure}): {versus}the top 10% of viewers hold {top_share} of the spend",
+        "zh": "购买力（{model}；可信度：{sure}）：{versus}前 10% 观众占消费的 {top_share}",
+    },
+    "bp_spent_less": {
+        "en": "these viewers spent {gap} less than the model expected; ",
+        "zh": "这批观众的实际消费比模型预期少 {gap}；",
+    },
+    "bp_spent_more": {
+        "en": "these viewers spent {gap} more than the model expected; ",
+        "zh": "这批观众的实际消费比模型预期多 {gap}；",
+    },
+    "bp_spent_as_expected": {
+        "en": "these viewers spent about what the model expected; ",
+        "zh": "这批观众的实际消费与模型预期相当；",
+    },
+    "bp_expected_spend": {
+        "en": "the model expects these viewers to spend {predicted}; ",
+        "zh": "模型预计这批观众消费 {predicted}；",
     },
     "bp_sure_high": {"en": "high", "zh": "高"},
     "bp_sure_medium": {"en": "medium", "zh": "中"},

@@ -550,12 +550,19 @@ def attention_line(a: Any, lang: str) -> str | None:
     )
 
 
-def buying_power_line(
-    bp: Any, lang: str, actual: float | None = None, currency: str | None = None
-) -> str:
+AS_EXPECTED = 0.05
+"""Viewers' spend within this share of the model's expectation reads "about what the model
+expected"."""
+
+
+def buying_power_line(bp: Any, lang: str, currency: str | None = None) -> str:
     """The summary's buying-power line (a ``BuyingPowerSummary``): how sure in words from
-    the held-out R², predicted against actual GMV, the top tier's share. R² and MAE stay
-    in the JSON."""
+    the held-out R², what these viewers spent against what a trained model expected of
+    them, the top tier's share. R² and MAE stay in the JSON.
+
+    The comparison is of the viewer rows with themselves, so it states a share, not a
+    second GMV figure beside the session's; the baseline is fitted on these very viewers
+    (its predictions sum to their spend), so it compares nothing."""
     from core.report import top_tier_share
 
     model = (
@@ -563,13 +570,25 @@ def buying_power_line(
         if bp.source == "baseline"
         else t(lang, "model_trained", name=bp.model_name)
     )
+    versus = ""
+    if bp.source != "baseline" and bp.predicted_gmv > 0:
+        if bp.actual_gmv is None:
+            versus = t(
+                lang, "bp_expected_spend", predicted=fmt_money(bp.predicted_gmv, lang, currency)
+            )
+        else:
+            change = bp.actual_gmv / bp.predicted_gmv - 1.0
+            if abs(change) < AS_EXPECTED:
+                versus = t(lang, "bp_spent_as_expected")
+            else:
+                key = "bp_spent_less" if change < 0 else "bp_spent_more"
+                versus = t(lang, key, gap=fmt_pct(abs(change), digits=0))
     return t(
         lang,
         "bp_line",
         model=model,
         sure=t(lang, f"bp_sure_{bp.how_sure}"),
-        predicted=fmt_money(bp.predicted_gmv, lang, currency),
-        actual=fmt_money(actual if actual is not None else bp.actual_gmv, lang, currency),
+        versus=versus,
         top_share=fmt_pct(top_tier_share(bp.tiers), digits=0),
     )
 

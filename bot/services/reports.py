@@ -355,8 +355,7 @@ def format_summary(
         sep = "、" if lang == "zh" else ", "
         lines.append(t(lang, "summary_line_segments", segments=sep.join(parts)))
     if report.buying_power is not None:
-        # the session's GMV figure: one value for GMV in the whole message
-        lines.append(buying_power_line(report.buying_power, lang, actual=k.gmv, currency=currency))
+        lines.append(buying_power_line(report.buying_power, lang, currency=currency))
     tips = [
         tip
         for s in report.suggestions

@@ -166,6 +166,57 @@ def test_given_model_scores_and_prediction_gap() -> None:
     assert bp.model_name == "linear"
     assert bp.actual_gmv is not None and bp.predicted_gmv > bp.actual_gmv
     assert "gmv_below_prediction" in {s.code for s in r.suggestions}
+    from bot.formatting import fmt_money
+    from bot.services.reports import format_summary
+
+    text = format_summary(r, "en")
+    tip = next(x for x in text.splitlines() if "strengthen the close" in x)
+    assert "spent well short of what the model expects" in tip, tip
+    # the share is said once, in the buying-power line; the GMV once, in its own line
+    gap = round((1 - bp.actual_gmv / bp.predicted_gmv) * 100)
+    assert text.count(f"{gap}%") == 1 and f"spent {gap}% less" in text
+    assert text.count(fmt_money(bp.actual_gmv, "en")) == 1
+    assert fmt_money(bp.predicted_gmv, "en") not in text
+
+
+def test_the_buying_power_line_compares_the_viewers_with_themselves() -> None:
+    """What these viewers spent beside what a trained model expected of them, as a share:
+    never a second GMV figure beside the session's, and nothing from the baseline, whose
+    predictions sum to the very spend it was fitted on."""
+    from bot.formatting import fmt_money
+    from bot.services.reports import format_summary
+
+    train = simulate_viewers(3_000, seed=1)
+    model = BuyingPowerModel(candidate="linear", cv=3).fit(feature_frame(train), train["spend"])
+    live = simulate_viewers(2_000, seed=2)
+    expected = float(model.predict(feature_frame(live)[model.feature_names_in_]).sum())
+    for factor, en, zh in (
+        (0.3, "spent 70% less than the model expected", "比模型预期少 70%"),
+        (1.5, "spent 50% more than the model expected", "比模型预期多 50%"),
+    ):
+        scaled = live.assign(spend=live["spend"] * factor * expected / live["spend"].sum())
+        r = build_report(viewers=scaled, model=model)
+        assert r.buying_power is not None and r.buying_power.source == "model"
+        lines = {
+            lang: next(x for x in format_summary(r, lang).splitlines() if x.startswith(head))
+            for lang, head in (("en", "Buying power"), ("zh", "购买力"))
+        }
+        assert en in lines["en"] and zh in lines["zh"], lines
+        for lang, line in lines.items():
+            assert fmt_money(r.buying_power.predicted_gmv, lang) not in line
+            assert fmt_money(r.buying_power.actual_gmv or 0.0, lang) not in line
+    near = live.assign(spend=live["spend"] * 1.02 * expected / live["spend"].sum())
+    text = format_summary(build_report(viewers=near, model=model), "en")
+    assert "spent about what the model expected" in text
+
+    baseline = build_report(viewers=simulate_viewers(3_000, seed=8))
+    assert baseline.buying_power is not None and baseline.buying_power.source == "baseline"
+    for lang, head in (("en", "Buying power"), ("zh", "购买力")):
+        line = next(
+            x for x in format_summary(baseline, lang).splitlines() if x.startswith(head)
+        )
+        assert "expect" not in line and "预期" not in line and "预计" not in line, line
+        assert fmt_money(baseline.buying_power.predicted_gmv, lang) not in line
 
 
 def test_chart_data_pickles(stream) -> None:  # type: ignore[no-untyped-def]
