@@ -229,6 +229,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "conversion": (
         "conversion",
         "conversion rate",
+        "conv",
+        "conv rate",
         "cvr",
         "转化率",
         "成交转化率",
