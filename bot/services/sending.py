@@ -7,7 +7,9 @@ held up every private chat) and its leaky bucket lets a full second's worth of m
 out at once and then keeps going at the full rate, so a fan-out puts up to twice the
 limit into one second and Telegram answers 429. Here message sends leave evenly spaced
 (:data:`GLOBAL_RATE` per second in all), with a short burst per chat and then about one
-a second in a private chat and 15 a minute in a group.
+a second in a private chat and 15 a minute in a group. Sends to one chat leave in the
+order they were made: a group holding back a push's answer, the answer to /endlive and
+the summary sends them in that order.
 
 The paces are GCRA schedules (:class:`storage.repositories.Pace`) kept in
 :class:`MemoryPaces` when one process sends (SQLite, one machine) or in
@@ -32,7 +34,7 @@ import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
@@ -251,6 +253,14 @@ GLOBAL_SIGNAL_CHATS = 3
 Telegram's limit: everything pauses, not only those chats."""
 
 
+@dataclass
+class _Turn:
+    """The sends to one chat waiting for their slots, first come, first served."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+
+
 class PacedRateLimiter(BaseRateLimiter[int]):
     """Even pacing of sends (a slot on the bot's global pace once the chat's own pace allows
     a send) and ``retry_after`` honoured for what it covers.
@@ -309,6 +319,8 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         """Chat key -> when its last 429 came (to tell a global limit from a chat's)."""
         self.pauses: list[tuple[str, float]] = []
         """Every pause taken, as (key, seconds): `*` for a global one."""
+        self._turns: dict[str, _Turn] = {}
+        """Chat key -> the queue of its sends waiting for a slot (while any is)."""
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -347,7 +359,27 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         return key
 
     async def _slot(self, chat_id: object) -> None:
+        """Wait for this send's slot. Sends to one chat take their slots in the order they
+        were made: each waits its turn behind the one before (an asyncio lock is first
+        come, first served), since the chat's pace, checked first and not queued, would
+        let whichever woke first go."""
         chat = self.chat_pace(chat_id)
+        if chat is None:
+            await self._reserve(None)
+            return
+        turn = self._turns.get(chat.key)
+        if turn is None:
+            turn = self._turns[chat.key] = _Turn()
+        turn.waiting += 1
+        try:
+            async with turn.lock:
+                await self._reserve(chat)
+        finally:
+            turn.waiting -= 1
+            if turn.waiting == 0:
+                del self._turns[chat.key]
+
+    async def _reserve(self, chat: Pace | None) -> None:
         while True:
             slot = await self.paces.reserve(self.global_pace, chat)
             if slot.wait > 0:

@@ -202,3 +202,24 @@ async def test_counting_sends_as_they_leave_lets_a_stall_on_the_other_side_throu
     arrived = await _fan_out_to_a_stalling_server(_CountedAsTheyLeave(), 90)
     assert len(arrived) == 90
     assert refused([(at, chat) for chat, at in enumerate(arrived, start=1)]) > 0
+
+
+async def test_sends_to_one_chat_leave_in_the_order_they_were_made() -> None:
+    """A group's pace holds several sends at once (answers, a session closed, its
+    summary): they leave in the order they were made, never the summary before the
+    answer that says it is coming."""
+    limiter = PacedRateLimiter(group_interval=0.03, group_burst=1)
+    left: list[int] = []
+
+    async def made(k: int) -> None:
+        await asyncio.sleep(0.004 * k)
+
+        async def send() -> bool:
+            left.append(k)
+            return True
+
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": -100}, None)
+
+    await asyncio.gather(*(made(k) for k in range(30)))
+    assert left == list(range(30))
+    assert not limiter._turns  # nothing is kept for a chat with no send waiting
