@@ -1,10 +1,14 @@
 """Message catalog: every user-facing text in English and Chinese.
 
 `t(lang, key, **params)` formats one message; an unknown language falls back to English.
-Numbers are formatted by the caller (see `bot.formatting`).
+Numbers are formatted by the caller (see `bot.formatting`). In English a count of one
+takes the singular of the noun after it (`{sessions} sessions` with 1 reads "1 session";
+:data:`SINGULAR` lists the nouns).
 """
 
 from __future__ import annotations
+
+import re
 
 __all__ = [
     "ADMIN_COMMANDS",
@@ -12,6 +16,7 @@ __all__ = [
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "SETTINGS_COMMANDS",
+    "SINGULAR",
     "command_descriptions",
     "language_from_telegram",
     "t",
@@ -1297,11 +1302,75 @@ _COMMAND_DESCRIPTIONS = {
 }
 
 
+SINGULAR: dict[str, str] = {
+    "bytes": "byte",
+    "buyers": "buyer",
+    "clicks": "click",
+    "comments": "comment",
+    "days": "day",
+    "exits": "exit",
+    "files": "file",
+    "followers": "follower",
+    "impressions": "impression",
+    "interactions": "interaction",
+    "items": "item",
+    "likes": "like",
+    "minutes": "minute",
+    "orders": "order",
+    "parts": "part",
+    "pushes": "push",
+    "rows": "row",
+    "schedules": "schedule",
+    "sessions": "session",
+    "shares": "share",
+    "snapshots": "snapshot",
+    "streams": "stream",
+    "texts": "text",
+    "times": "time",
+    "viewers": "viewer",
+    "views": "view",
+}
+"""English nouns written after a count in the catalogue, and their singular."""
+
+_COUNTED = re.compile(r"\{(\w+)\}( (?:\{\w+\} |[a-z]+ )?)([a-z]+)\b")
+"""A placeholder, a space (and perhaps a word or a second placeholder between:
+`{past} past sessions`, `{rows} {kind} rows`) and a noun."""
+
+
+def _is_one(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value == 1
+    return isinstance(value, str) and value.strip() == "1"
+
+
+def _counted(text: str, params: dict[str, object]) -> str:
+    """``text`` with the noun after each placeholder whose value is one in the singular."""
+
+    def one(m: re.Match[str]) -> str:
+        name, between, noun = m.groups()
+        if not _is_one(params.get(name)):
+            return m.group(0)
+        if noun in SINGULAR:
+            return f"{{{name}}}{between}{SINGULAR[noun]}"
+        word = between.strip()
+        if word in SINGULAR:  # `{n} pushes were` read the noun as a word between
+            return f"{{{name}}} {SINGULAR[word]} {noun}"
+        return m.group(0)
+
+    return _COUNTED.sub(one, text)
+
+
 def t(lang: str | None, key: str, /, **params: object) -> str:
     """The message `key` in `lang` (English when the language is unknown)."""
     entry = CATALOG[key]
     text = entry.get(lang or "en") or entry["en"]
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    if text is entry["en"]:
+        text = _counted(text, params)
+    return text.format(**params)
 
 
 def language_from_telegram(code: str | None) -> str:

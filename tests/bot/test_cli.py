@@ -236,7 +236,7 @@ def test_import_creates_the_stream_of_a_files_dates_and_takes_column_answers(
     # remembered for the workspace: the same layout needs no --map next time
     odd.write_text("用户ID,停留秒数,点赞数\nu3,30,3\n", encoding="utf-8")
     assert main(["import", str(odd), "--chat", "42"]) == 0
-    assert "1 viewer rows" in capsys.readouterr().out
+    assert "1 viewer row " in capsys.readouterr().out
     # a layout the aliases barely know (one column) takes a remembered answer too
     bare = tmp_path / "bare.csv"
     bare.write_text("用户ID,停留\nu4,40\n", encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.formatting import CURRENCY_SIGNS
-from bot.i18n import CATALOG, LANGUAGES, language_from_telegram, t
+from bot.i18n import CATALOG, LANGUAGES, SINGULAR, language_from_telegram, t
 from bot.presenters import currency_named
 from core.charts import LABELS
 from core.segments import SEGMENT_NAMES
@@ -86,3 +86,37 @@ def test_every_segment_name_has_both_languages() -> None:
     for key, (en, zh) in SEGMENT_NAMES.items():
         assert en and zh and en != zh, key
         assert _fields(en) == _fields(zh) == set()
+
+
+NOT_NOUNS = frozenset({"as", "gives", "has", "is", "its", "less", "s", "this", "vs", "was"})
+"""Words ending in s written after a placeholder that are not counted nouns."""
+_AFTER_COUNT = re.compile(r"\{(\w+)\} (?:([a-z]+|\{\w+\}) )?([a-z]+)\b")
+
+
+def _counted_nouns() -> list[tuple[str, str, str]]:
+    """(key, placeholder, noun) for every English noun in the plural after a placeholder."""
+    out = []
+    for key, entry in CATALOG.items():
+        for m in _AFTER_COUNT.finditer(entry["en"]):
+            name, between, noun = m.groups()
+            for word in (between, noun):
+                if word and word.endswith("s") and word not in NOT_NOUNS:
+                    out.append((key, name, word))
+    return out
+
+
+def test_every_noun_counted_in_english_has_its_singular() -> None:
+    missing = {noun for _, _, noun in _counted_nouns() if noun not in SINGULAR}
+    assert not missing, f"add to bot.i18n.SINGULAR (or NOT_NOUNS here): {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("key", "name", "noun"), _counted_nouns())
+def test_a_count_of_one_takes_the_singular(key: str, name: str, noun: str) -> None:
+    params: dict[str, object] = dict.fromkeys(_fields(CATALOG[key]["en"]), "2")
+    assert noun in t("en", key, **params)
+    params[name] = "1"
+    one = t("en", key, **params)
+    assert re.search(rf"\b1 (?:\S+ )?{SINGULAR[noun]}\b", one), one
+    params[name] = 1
+    assert t("en", key, **params) == one
+    assert t("zh", key, **params) == CATALOG[key]["zh"].format(**params)  # no plural there

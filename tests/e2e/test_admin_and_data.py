@@ -219,7 +219,7 @@ async def test_export_sends_a_zip_of_csvs_with_formulas_neutralised(admin_bot: R
     update = bot.api.send_text(HOST, "/export")
     call = await bot.api.wait_for(lambda c: c.method == "sendDocument" and c.chat_id == HOST,
                                   timeout=15, since=update)
-    assert "1 sessions" in (call.text or "") and "4 viewer rows" in (call.text or "")
+    assert "1 session," in (call.text or "") and "4 viewer rows" in (call.text or "")
     (upload,) = call.files
     assert upload.filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(upload.data)) as archive:
@@ -268,7 +268,7 @@ async def test_forget_after_confirm_deletes_everything_once(admin_bot: RunningBo
                if d.startswith("forget:yes"))
     press = bot.api.press_button(HOST, message_id, yes)
     done = await bot.api.wait_for_message(HOST, contains="Deleted", since=press)
-    assert "1 sessions" in (done.text or "") and "1 imported files" in (done.text or "")
+    assert "1 session," in (done.text or "") and "1 imported file," in (done.text or "")
     after = rows_of_every_table(bot.engine)
     for table in after:  # not one row of the host is left; the other host's are
         # models are the team's; send_pace holds when a chat may next be sent to (the

@@ -138,7 +138,7 @@ async def test_forget_buttons_work_only_for_the_one_who_asked(bot: RunningBot) -
 
     update = bot.api.press_button(GROUP, confirm.message_id, yes, user_id=OWNER)
     done = await bot.api.wait_for_message(GROUP, contains="Deleted", since=update, timeout=15)
-    assert (done.text or "").startswith("Deleted: 1 sessions"), done.text
+    assert (done.text or "").startswith("Deleted: 1 session,"), done.text
     assert workspace(bot, GROUP) is None
 
 
