@@ -822,6 +822,19 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "本工作区的金额用{ours}，{theirs}的金额不会混进来。如果这里其实用{theirs}，发 /currency {code}。",
     },
     "push_why_too_large": {"en": "“{text}” (too large)", "zh": "“{text}”（数值太大）"},
+    "push_why_worked_out": {
+        "en": "“{text}” (I work it out from {inputs}: push those)",
+        "zh": "“{text}”（这一项由{inputs}算出，推送它们即可）",
+    },
+    "worked_from_per_buyer": {"en": "GMV and buyers", "zh": "成交额和成交人数"},
+    "worked_from_aov": {"en": "GMV and orders", "zh": "成交额和订单数"},
+    "worked_from_uv_value": {"en": "GMV and viewers", "zh": "成交额和场观"},
+    "worked_from_follow_rate": {"en": "new followers and viewers", "zh": "涨粉和场观"},
+    "worked_from_entry_rate": {
+        "en": "viewers and impressions",
+        "zh": "场观和曝光",
+    },
+    "worked_from_ctor": {"en": "buyers and product clicks", "zh": "成交人数和商品点击"},
     "push_why_wrong_unit": {
         "en": "“{text}” (the unit does not fit {label})",
         "zh": "“{text}”（单位与{label}不符）",

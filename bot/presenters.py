@@ -77,6 +77,9 @@ def _change(key: str, value: float, lang: str, currency: str | None) -> str | No
 
 
 def _ignored_item(item: Ignored, lang: str) -> str:
+    if item.reason == "worked_out":
+        inputs = t(lang, f"worked_from_{item.key}")
+        return t(lang, "push_why_worked_out", text=item.text, inputs=inputs)
     label = key_name(item.key, lang) if item.key else ""
     if item.reason == "unknown_label" and item.suggestions:
         quoted = [t(lang, "push_quoted", text=label) for label in item.suggestions]

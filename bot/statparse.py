@@ -28,7 +28,9 @@ number is read as percent: `转化率3.2` = 3.2 %), and `avg_stay_s` (seconds; a
 seconds). Anything that is not a value is named back in `ignored` with a reason: an unknown
 label (with "did you mean" from both languages' labels), a number without a label, a value
 that does not read, a wrong unit, a negative or fractional count, or a number too large to be
-true (`LIMITS`; ±∞ and overflow included). The values that did read are kept: one bad pair
+true (`LIMITS`; ±∞ and overflow included), and a figure worked out from the pushed ones
+(`WORKED_OUT`: `客单价 89`, `UV价值 3.2`, `aov $25`), named back with what it comes from,
+never stored as another key. The values that did read are kept: one bad pair
 never throws the others away. A key given twice keeps its last value. Never raises.
 """
 
@@ -46,6 +48,7 @@ __all__ = [
     "KEYS",
     "KINDS",
     "LIMITS",
+    "WORKED_OUT",
     "Ignored",
     "StatParse",
     "parse_stats",
@@ -271,9 +274,21 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
 #: Labels whose key depends on the unit written after the number (`成交56单` is orders).
 GENERIC: Final[frozenset[str]] = frozenset({"成交", "sales"})
 
+#: Figures hosts read off their dashboards that are worked out from the pushed ones (DESIGN.md
+#: "Definitions"), so nothing of theirs is stored: a push naming one is told what to push.
+WORKED_OUT: Final[dict[str, tuple[str, ...]]] = {
+    "per_buyer": ("客单价", "客单", "per buyer", "spend per buyer", "avg spend per buyer"),
+    "aov": ("aov", "avg order value", "average order value", "笔单价", "平均订单金额"),
+    "uv_value": ("uv价值", "uv value", "uv值"),
+    "follow_rate": ("转粉率", "follow rate", "关注率"),
+    "entry_rate": ("曝光进入率", "曝光-观看率", "曝光观看率", "进入率", "entry rate"),
+    "ctor": ("ctor", "点击-成交转化率", "点击成交转化率", "click to order rate"),
+}
+_WORKED_OUT: Final = "worked_out:"
+
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
-    "too_large", "wrong_unit", "other_currency",
+    "too_large", "wrong_unit", "other_currency", "worked_out",
 ]  # fmt: skip
 """Why a part was not stored; ``other_currency`` (money in another currency than the
 workspace's) is the live service's, never the parser's."""
@@ -321,6 +336,11 @@ def _alias_pattern(alias: str) -> str:
 _ALIAS_KEY: Final[dict[str, str]] = {
     alias.lower(): key for key, aliases in ALIASES.items() for alias in aliases
 }
+_SUGGESTED: Final[list[str]] = sorted(_ALIAS_KEY, key=lambda a: -len(a))
+"""The labels of stored keys, the ones "did you mean" may name."""
+_ALIAS_KEY.update(
+    {alias.lower(): _WORKED_OUT + name for name, aliases in WORKED_OUT.items() for alias in aliases}
+)
 _ALIAS_ORDER: Final[list[str]] = sorted(_ALIAS_KEY, key=lambda a: -len(a))
 _ALIAS_RES: Final[dict[str, tuple[re.Pattern[str], list[str]]]] = {}
 """Per first character: one pattern of the labels that start with it (longest first)."""
@@ -360,7 +380,7 @@ def _distance(a: str, b: str) -> int:
 
 
 _BY_SHAPE: Final[dict[tuple[bool, int], list[str]]] = {}
-for _alias in _ALIAS_ORDER:
+for _alias in _SUGGESTED:
     _BY_SHAPE.setdefault((_alias.isascii(), len(_alias)), []).append(_alias)
 
 
@@ -804,6 +824,8 @@ def parse_stats(text: str) -> StatParse:
     def ignore(
         text: str, reason: Reason, key: str | None = None, hint: tuple[str, ...] = ()
     ) -> None:
+        if key is not None and key.startswith(_WORKED_OUT):  # `客单价 89`, or `客单价` alone
+            reason, key = "worked_out", key.removeprefix(_WORKED_OUT)
         result.ignored.append(Ignored(_cut(text), reason, key, hint))
 
     def pair(label: _Label | _Word, num: _Num, label_first: bool) -> None:
@@ -814,6 +836,9 @@ def parse_stats(text: str) -> StatParse:
             ignore(written, "unknown_label", hint=hint)
             return
         key = label.key
+        if key.startswith(_WORKED_OUT):
+            ignore(written, "worked_out", key)
+            return
         if label.generic and num.unit in _GENERIC_BY_UNIT:
             key = _GENERIC_BY_UNIT[num.unit]
         try:

@@ -240,3 +240,25 @@ def test_rupiah_grouped_with_dots_reads_as_written(n: int, cents: str) -> None:
     result = parse_stats(f"gmv Rp{grouped}{cents}")
     expected = n + (0.5 if cents else 0.0)
     assert result.values == {"gmv": expected}, result
+
+
+def test_a_worked_out_figure_says_what_to_push_and_is_never_suggested() -> None:
+    """`客单价 89` is named back with the figures it comes from, in both languages; and no
+    "did you mean" ever offers a label of a figure that is not stored."""
+    from bot.i18n import CATALOG
+    from bot.presenters import ignored_list
+    from bot.statparse import WORKED_OUT
+
+    for name, aliases in WORKED_OUT.items():
+        assert f"worked_from_{name}" in CATALOG
+        for alias in aliases:
+            parsed = parse_stats(f"{alias} 12")
+            assert not parsed.values, alias
+            assert [(i.reason, i.key) for i in parsed.ignored] == [("worked_out", name)], alias
+            assert "成交" in ignored_list(parsed.ignored, "zh") or "场观" in ignored_list(
+                parsed.ignored, "zh"
+            )
+    every = {alias for aliases in WORKED_OUT.values() for alias in aliases}
+    for alias in every:
+        typo = alias[:-1] + ("x" if alias.isascii() else "某")
+        assert not set(suggest_labels(typo)) & every, typo
