@@ -86,6 +86,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "online now",
         "current viewers",
         "concurrent viewers",
+        "concurrent",
+        "ccv",
         "live viewers",
         "viewers now",
         "在线",
