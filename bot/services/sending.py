@@ -462,10 +462,11 @@ class PacedRateLimiter(BaseRateLimiter[int]):
 def _hard_split(line: str, limit: int) -> list[str]:
     out: list[str] = []
     rest = line
-    while len(rest) > limit:
-        cut = rest.rfind(" ", 0, limit + 1)
+    while _units(rest) > limit:
+        head = _cut(rest, limit)
+        cut = head.rfind(" ")
         if cut <= 0:
-            cut = limit
+            cut = max(len(head), 1)
         out.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip(" ")
     out.append(rest)
@@ -473,17 +474,18 @@ def _hard_split(line: str, limit: int) -> list[str]:
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Parts of at most ``limit`` characters, cut at line boundaries; no character is lost
-    but the line breaks (and spaces) at the cuts."""
-    if len(text) <= limit:
+    """Parts of at most ``limit`` UTF-16 code units (as Telegram counts: an emoji is two),
+    cut at line boundaries; no character is lost but the line breaks (and spaces) at the
+    cuts."""
+    if _units(text) <= limit:
         return [text] if text else []
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        pieces = _hard_split(line, limit) if len(line) > limit else [line]
+        pieces = _hard_split(line, limit) if _units(line) > limit else [line]
         for piece in pieces:
             candidate = piece if not current else f"{current}\n{piece}"
-            if len(candidate) <= limit:
+            if _units(candidate) <= limit:
                 current = candidate
                 continue
             if current.strip():
@@ -495,16 +497,17 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 def split_caption(text: str, limit: int = CAPTION_LIMIT) -> tuple[str, str]:
-    """(caption, rest): the whole text as the caption when it fits, else its first lines
-    up to ``limit`` as the caption and everything after them as the rest."""
-    if len(text) <= limit:
+    """(caption, rest): the whole text as the caption when it fits in ``limit`` UTF-16 code
+    units, else its first lines up to ``limit`` as the caption and everything after them as
+    the rest."""
+    if _units(text) <= limit:
         return text, ""
     lines = text.split("\n")
     caption = ""
     used = 0
     for i, line in enumerate(lines):
         candidate = line if not caption else f"{caption}\n{line}"
-        if len(candidate) > limit:
+        if _units(candidate) > limit:
             break
         caption, used = candidate, i + 1
     if not caption:

@@ -306,13 +306,17 @@ def test_chat_pace_allows_a_burst_then_one_a_second() -> None:
 def test_split_text_keeps_every_character_within_the_limit(lines: list[str], limit: int) -> None:
     text = "\n".join(lines)
     parts = split_text(text, limit)
-    assert all(0 < len(p) <= limit for p in parts)
+    assert all(0 < utf16(p) <= limit for p in parts)  # as Telegram counts: an emoji is two
     squeeze = "".join(text.split())
     assert "".join("".join(parts).split()) == squeeze
-    if all(len(line) <= limit for line in lines):
+    if all(utf16(line) <= limit for line in lines):
         # no line is cut: every part is a run of whole lines
         joined = "\n".join(parts)
         assert [ln for ln in joined.split("\n") if ln.strip()] == [ln for ln in lines if ln.strip()]
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def test_split_caption_takes_whole_first_lines() -> None:
@@ -321,3 +325,14 @@ def test_split_caption_takes_whole_first_lines() -> None:
     assert len(caption) <= 1024 and caption.endswith("x")
     assert caption + "\n" + rest == text
     assert split_caption("short") == ("short", "")
+
+
+def test_a_caption_counts_emoji_as_telegram_does() -> None:
+    """A summary of 1,020 characters with a few emoji is over 1,024 for Telegram (an emoji
+    is two UTF-16 code units): it used to go as the album's caption and be refused, and the
+    album never came."""
+    text = "📊 Session #1\n" + "\n".join("👀 " + "x" * 98 for _ in range(10))
+    assert len(text) <= 1024 < utf16(text)
+    caption, rest = split_caption(text)
+    assert utf16(caption) <= 1024 and rest and caption + "\n" + rest == text
+    assert all(utf16(p) <= 300 for p in split_text(text, 300))
