@@ -16,6 +16,10 @@ anything is written), to fingerprint the data and to find the span of its timest
   one sent to the default session with viewers who watched longer than that session has
   run (`OUTLAST_MARGIN`, `OUTLAST_SHARE`) is refused as "outlasts_session": it is another
   stream's, and the caption should say which.
+* A product list whose title line gives the stream's window (`2026-10-25 20:00 ~ 2026-10-25
+  22:55`, as TikTok Shop writes above the header; `stream_window`) is filed by it as a minute
+  file is by its dates; one without a window (a range of whole days covers many streams)
+  goes to the named or default session.
 * Money is held to one currency: a file whose money columns write two symbols ($ and ¥) is
   refused as "mixed_currencies". Given `currencies_of`, the file's currency must be the
   workspace's (else "currency_conflict", naming both); a workspace without a currency takes
@@ -39,6 +43,7 @@ flushes and never commits: the caller's unit of work (`storage.engine.session_sc
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -62,10 +67,15 @@ from storage.importers.validate import (
     DuplicateFilter,
     convert_chunk,
 )
-from storage.importers.values import ValueParseError, parse_datetime
+from storage.importers.values import (
+    ValueParseError,
+    check_time,
+    normalize_text,
+    parse_datetime,
+)
 from storage.models import ImportRecord, LiveSession, Workspace
 
-__all__ = ["ImportResult", "import_file", "rows_hash"]
+__all__ = ["STREAM_MAX", "ImportResult", "import_file", "rows_hash", "stream_window"]
 
 RETAIN_ROWS: Final = 200_000
 """Up to this many converted rows are kept between checking and writing; a bigger file is
@@ -378,6 +388,37 @@ def _layout(
     return layout, signature, given
 
 
+_RANGE: Final = re.compile(r"\s*(?:~|至|到|—|–|\s-\s)\s*")
+_CLOCK: Final = re.compile(r"[0-9]{1,2}\s*[:时][0-9]{2}")
+STREAM_MAX: Final = timedelta(hours=24)
+"""A window longer than this above a product list is a period of many streams."""
+
+
+def stream_window(
+    preamble: Sequence[Sequence[str]], *, tz: tzinfo, now: datetime | None = None
+) -> tuple[datetime, datetime] | None:
+    """The stream a file covers, from a line above its header such as `2026-10-25 20:00 ~
+    2026-10-25 22:55` or `2026-10-25 20:00 至 22:55`: both ends with a time of day (the end
+    may leave out the date), the end after the start and at most :data:`STREAM_MAX` later,
+    both within the dates a file may hold. None when no line says so."""
+    for row in preamble:
+        for cell in row:
+            parts = _RANGE.split(normalize_text(str(cell or "")).strip())
+            if len(parts) != 2 or not all(_CLOCK.search(p) for p in parts):
+                continue
+            try:
+                start = parse_datetime(parts[0], tz=tz)
+                if start is None:
+                    continue
+                end = parse_datetime(parts[1], tz=tz, base_date=_local_day(start, tz))
+                if end is None or not timedelta(0) < end - start <= STREAM_MAX:
+                    continue
+                return check_time(start, now=now), check_time(end, now=now)
+            except ValueParseError:
+                continue
+    return None
+
+
 def _local_day(moment: datetime, tz: tzinfo) -> date:
     return moment.astimezone(tz).date()
 
@@ -453,7 +494,8 @@ def import_file(
 
     roll: _DayRoll | None = None
     base_date: date | None = None
-    undated = kind in ("viewers", "products")
+    window = stream_window(layout.preamble, tz=tz, now=now) if kind == "products" else None
+    undated = kind == "viewers" or (kind == "products" and window is None)
     if kind == "minutes":
         first_chunk = next(iter_chunks(blob, layout, min(chunk_rows, 50)), None)
         if first_chunk is not None and _time_only(first_chunk[1]):
@@ -533,6 +575,30 @@ def import_file(
                     source="import",
                 )
                 created = True
+    elif kind == "products" and window is not None:
+        first, end = window
+        if named is not None:
+            start, stop = repo.session_window(named, now=now or datetime.now(UTC))
+            if start > end or stop < first:
+                raise _conflict(named, first, end - _MINUTE, workspace.timezone or "UTC")
+            target = named
+        else:
+            found = repo.overlapping_sessions(
+                session, workspace_id=workspace_id, start=first, end=end
+            )
+            target = found[0] if found else None
+            if target is None:
+                if not create_sessions:
+                    raise ImportRejected.for_code("no_session", kind=kind)
+                target = repo.add_closed_session(
+                    session,
+                    workspace_id=workspace_id,
+                    title=None,
+                    started_at=first,
+                    ended_at=end,
+                    source="import",
+                )
+                created = True
     target_id = target.id if target is not None else None
     currency_set: str | None = None
     if currencies and workspace.currency is None:  # the first money symbol seen sets it
@@ -607,8 +673,8 @@ def import_file(
         new=written.new,
         updated=written.updated,
         created_session=created,
-        first_ts=checked.first,
-        last_ts=_end(kind, checked.last),
+        first_ts=window[0] if window is not None else checked.first,
+        last_ts=window[1] if window is not None else _end(kind, checked.last),
         duplicates=checked.duplicates,
         currency_set=currency_set,
     )

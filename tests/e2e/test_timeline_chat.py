@@ -84,15 +84,17 @@ async def test_in_a_group_commands_count_and_plain_cues_only_when_addressed(
 async def test_a_product_export_uploaded_in_chat_goes_to_the_open_session(
     bot: RunningBot,
 ) -> None:
-    from pathlib import Path
-
     from storage import repositories as repo
     from tests.e2e.test_data_in import upload, workspace
+    from tests.utils.factories import tiktok_products_for
 
-    data = Path(__file__).resolve().parents[1] / "data"
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive", contains="#")
-    text = await upload(bot, HOST, data / "tiktok_live_products.xlsx")
+    # exported during this stream: its title line's window overlaps the open session
+    now = datetime.now(UTC)
+    export = tiktok_products_for(now - timedelta(minutes=5), now + timedelta(minutes=1))
+    name = "tiktok_live_products.xlsx"
+    text = await upload(bot, HOST, data=export, name=name)
     assert text.startswith("✅ Imported tiktok_live_products.xlsx: 6 product rows into session #")
     with session_scope(bot.engine) as session:
         (live,) = repo.list_sessions(session, workspace_id=int(workspace(bot, HOST).id))
@@ -189,19 +191,20 @@ async def test_the_product_on_air_with_a_weak_click_rate_is_nudged_once_per_half
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import asyncio
-    from pathlib import Path
 
     import bot.handlers.live as live_handlers
     from storage.models import ScheduledSend
     from tests.e2e.test_data_in import upload
+    from tests.utils.factories import tiktok_products_for
 
     monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 0.0)  # every push checks
-    data = Path(__file__).resolve().parents[1] / "data"
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
     clock = FakeClock(monkeypatch, start)
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive", contains="#")
-    await upload(bot, HOST, data / "tiktok_live_products.xlsx")  # CTR 3.79% over 6 products
+    export = tiktok_products_for(start, start + timedelta(minutes=1))  # this stream's list
+    text = await upload(bot, HOST, data=export, name="products.xlsx")  # CTR 3.79% over 6
+    assert "into session #" in text, text
     clock.advance(minutes=2)
     await say(bot, HOST, "/product 2 Oolong gift box")  # CTR 4.23%: no nudge
     clock.advance(minutes=1)

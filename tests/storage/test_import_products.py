@@ -140,3 +140,80 @@ def test_a_bad_value_in_a_product_export_leaves_nothing(db: Session) -> None:
     assert caught.value.code == "bad_values"
     assert len(repo.products_frame(db, session_id=live.id)) == 0
     assert repo.list_imports(db, workspace_id=ws.id) == []
+
+
+# --------------------------------------------------------------- filed by the title's window
+
+
+def _tiktok(db: Session, ws_id: int, data: bytes, session_id: int | None = None, **kw: object):
+    return import_file(
+        db,
+        workspace_id=ws_id,
+        data=data,
+        filename="products.xlsx",
+        session_id=session_id,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+OCT25 = (datetime(2026, 10, 25, 20, 0, tzinfo=UTC), datetime(2026, 10, 25, 22, 55, tzinfo=UTC))
+
+
+def test_a_product_list_is_filed_by_the_window_in_its_title_line(db: Session) -> None:
+    """TikTok Shop writes the stream's window above the header: the list goes into the
+    session it overlaps, even with another session open; else it is a past stream of
+    that window; a caption naming a session it does not overlap is refused."""
+    from tests.utils.factories import tiktok_products_for
+
+    ws = make_workspace(db)
+    sample = (DATA / "tiktok_live_products.xlsx").read_bytes()
+    # nothing overlaps: a past stream of the window (where the bot may make one)
+    made = _tiktok(db, ws.id, sample, create_sessions=True)
+    assert made.created_session and made.rows == 6
+    (past,) = repo.list_sessions(db, workspace_id=ws.id)
+    assert (past.started_at, past.ended_at) == OCT25 and past.source == "import"
+    assert (made.first_ts, made.last_ts) == OCT25
+    # another stream's list, with a session open now: it goes to the session it overlaps
+    open_now = make_session(db, workspace=ws, started_at=datetime(2026, 11, 29, 20, tzinfo=UTC))
+    older = make_session(
+        db, workspace=ws, started_at=datetime(2026, 11, 20, 12, tzinfo=UTC), closed=True
+    )
+    later = tiktok_products_for(
+        datetime(2026, 11, 20, 12, 30, tzinfo=UTC),
+        datetime(2026, 11, 20, 13, 30, tzinfo=UTC),
+        tag="(Nov 20)",
+    )
+    into = _tiktok(db, ws.id, later, default_session_id=open_now.id, create_sessions=True)
+    assert into.session_id == older.id and not into.created_session
+    assert len(repo.products_frame(db, session_id=open_now.id)) == 0
+    # a caption naming the open session, which the window does not overlap
+    other = tiktok_products_for(
+        datetime(2026, 11, 21, 12, 30, tzinfo=UTC),
+        datetime(2026, 11, 21, 13, 30, tzinfo=UTC),
+        tag="(Nov 21)",
+    )
+    with pytest.raises(ImportConflict) as refused:
+        _tiktok(db, ws.id, other, session_id=older.id)
+    assert refused.value.code == "dates_conflict"
+    # without the right to make a session, nothing to put it in
+    with pytest.raises(ImportRejected) as nowhere:
+        _tiktok(db, ws.id, other)
+    assert nowhere.value.code == "no_session"
+
+
+def test_a_period_of_days_above_a_product_list_is_no_stream_window() -> None:
+    from zoneinfo import ZoneInfo
+
+    from storage.importers.importer import stream_window
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    assert stream_window([["2026-10-25 ~ 2026-11-18"]], tz=shanghai, now=now) is None
+    assert stream_window([["2026-10-25 20:00 ~ 2026-10-27 20:00"]], tz=UTC, now=now) is None
+    assert stream_window([["2026-10-25 22:00 ~ 2026-10-25 20:00"]], tz=UTC, now=now) is None
+    assert stream_window([["Spring tea sale"], []], tz=UTC, now=now) is None
+    assert stream_window([["2030-01-01 20:00 ~ 2030-01-01 22:00"]], tz=UTC, now=now) is None
+    # in the workspace's time; the end may leave out the date; 至 as well as ~
+    got = stream_window([["", "2026年11月20日 20:00 至 22:30"]], tz=shanghai, now=now)
+    assert got == (datetime(2026, 11, 20, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 14, 30, tzinfo=UTC))
+    assert stream_window([["2026-10-25 20:00 ~ 2026-10-25 22:55"]], tz=UTC, now=now) == OCT25

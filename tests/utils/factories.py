@@ -246,3 +246,26 @@ def make_past_sessions_frame(
     frame["ctor"] = (frame["orders"] / frame["clicks"]).clip(upper=1).round(4)
     frame["gpm"] = (frame["gmv"] / frame["views"] * 1000).round(2)
     return frame
+
+
+def tiktok_products_for(start: datetime, end: datetime, *, tag: str = "") -> bytes:
+    """The TikTok Shop product list of tests/data with the stream window of its title line
+    set to ``start`` ~ ``end`` (UTC, written with its zone): the same six products, exported
+    for another stream (``tag`` after each product's name makes the rows another list's)."""
+    import io
+    from pathlib import Path
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(
+        Path(__file__).resolve().parents[1] / "data" / "tiktok_live_products.xlsx"
+    )
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = f"{start.astimezone(UTC):%Y-%m-%d %H:%M}Z ~ {end.astimezone(UTC):%Y-%m-%d %H:%M}Z"
+    for row in range(4, sheet.max_row + 1):
+        if tag and sheet.cell(row, 1).value:
+            sheet.cell(row, 1).value = f"{sheet.cell(row, 1).value} {tag}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
