@@ -400,7 +400,8 @@ def stream_window(
     """The stream a file covers, from a line above its header such as `2026-10-25 20:00 ~
     2026-10-25 22:55` or `2026-10-25 20:00 至 22:55`: both ends with a time of day (the end
     may leave out the date), the end after the start and at most :data:`STREAM_MAX` later,
-    both within the dates a file may hold. None when no line says so."""
+    both within the dates a file may hold, and a start that has come (one still ahead is
+    a clock read in the wrong zone, not a stream). None when no line says so."""
     for row in preamble:
         for cell in row:
             parts = _RANGE.split(normalize_text(str(cell or "")).strip())
@@ -412,6 +413,8 @@ def stream_window(
                     continue
                 end = parse_datetime(parts[1], tz=tz, base_date=_local_day(start, tz))
                 if end is None or not timedelta(0) < end - start <= STREAM_MAX:
+                    continue
+                if start > (now or datetime.now(UTC)):
                     continue
                 return check_time(start, now=now), check_time(end, now=now)
             except ValueParseError:
