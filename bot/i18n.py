@@ -369,7 +369,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "人均互动 {per_viewer} 次：多提问、发起投票、奖励评论。",
     },
     "sugg_top_tier_concentration": {
-        "en": "The top 10 % hold {top_share_pct}% of the buying power: look after them — fan group, early access, a thank-you.",
+        "en": "The top 10% hold {top_share_pct}% of the buying power: look after them — fan group, early access, a thank-you.",
         "zh": "前 10% 的观众占 {top_share_pct}% 的购买力：维护好他们——粉丝团、优先购、感谢。",
     },
     "sugg_watch_time_drives_spend": {

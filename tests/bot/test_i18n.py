@@ -120,3 +120,9 @@ def test_a_count_of_one_takes_the_singular(key: str, name: str, noun: str) -> No
     params[name] = 1
     assert t("en", key, **params) == one
     assert t("zh", key, **params) == CATALOG[key]["zh"].format(**params)  # no plural there
+
+
+def test_a_percentage_is_written_one_way() -> None:
+    """`51%` as `bot.formatting.fmt_pct` writes it, never `10 %` beside it."""
+    spaced = {k: e["en"] for k, e in CATALOG.items() if re.search(r"[0-9}] %", e["en"])}
+    assert not spaced, spaced
