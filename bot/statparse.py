@@ -284,7 +284,15 @@ WORKED_OUT: Final[dict[str, tuple[str, ...]]] = {
     "uv_value": ("uv价值", "uv value", "uv值"),
     "follow_rate": ("转粉率", "follow rate", "关注率"),
     "entry_rate": ("曝光进入率", "曝光-观看率", "曝光观看率", "进入率", "entry rate"),
-    "ctor": ("ctor", "点击-成交转化率", "点击成交转化率", "click to order rate"),
+    "ctor": (
+        "ctor",
+        "点击-成交转化率",
+        "点击成交转化率",
+        "商品点击-成交转化率",
+        "商品点击成交转化率",
+        "点击成交率",
+        "click to order rate",
+    ),
 }
 _WORKED_OUT: Final = "worked_out:"
 
