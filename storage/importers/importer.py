@@ -17,9 +17,9 @@ anything is written), to fingerprint the data and to find the span of its timest
   run (`OUTLAST_MARGIN`, `OUTLAST_SHARE`) is refused as "outlasts_session": it is another
   stream's, and the caption should say which.
 * A product list whose title line gives the stream's window (`2026-10-25 20:00 ~ 2026-10-25
-  22:55`, as TikTok Shop writes above the header; `stream_window`) is filed by it as a minute
-  file is by its dates; one without a window (a range of whole days covers many streams)
-  goes to the named or default session.
+  22:55` above the header, as in the TikTok Shop LIVE product list of tests/data;
+  `stream_window`) is filed by it as a minute file is by its dates; one without a window
+  (a range of whole days covers many streams) goes to the named or default session.
 * Money is held to one currency: a file whose money columns write two symbols ($ and ¥) is
   refused as "mixed_currencies". Given `currencies_of`, the file's currency must be the
   workspace's (else "currency_conflict", naming both); a workspace without a currency takes
