@@ -439,6 +439,43 @@ def _conflict(target: LiveSession, first: datetime, last: datetime, tz_name: str
     )
 
 
+def _file_by_time(
+    session: Session,
+    *,
+    workspace: Workspace,
+    named: LiveSession | None,
+    start: datetime,
+    end: datetime,
+    kind: str,
+    create_sessions: bool,
+    now: datetime | None,
+) -> tuple[LiveSession, bool]:
+    """The session a file covering ``start``..``end`` goes to, and whether it was made for
+    it: the named one when they overlap (else "dates_conflict"), else the one overlapping
+    most, else — with ``create_sessions`` — a new closed session of those times (else
+    "no_session")."""
+    assert workspace.id is not None
+    if named is not None:
+        first, last = repo.session_window(named, now=now or datetime.now(UTC))
+        if first > end or last < start:
+            raise _conflict(named, start, end - _MINUTE, workspace.timezone or "UTC")
+        return named, False
+    found = repo.overlapping_sessions(session, workspace_id=workspace.id, start=start, end=end)
+    if found:
+        return found[0], False
+    if not create_sessions:
+        raise ImportRejected.for_code("no_session", kind=kind)
+    made = repo.add_closed_session(
+        session,
+        workspace_id=workspace.id,
+        title=None,
+        started_at=start,
+        ended_at=end,
+        source="import",
+    )
+    return made, True
+
+
 def import_file(
     session: Session,
     *,
@@ -555,53 +592,27 @@ def import_file(
         target = None
     elif kind == "minutes" and not undated:
         assert checked.first is not None and checked.last is not None
-        first, last = checked.first, checked.last
-        if named is not None:
-            start, end = repo.session_window(named, now=now or datetime.now(UTC))
-            if start > last + _MINUTE or end < first:
-                raise _conflict(named, first, last, workspace.timezone or "UTC")
-            target = named
-        else:
-            found = repo.overlapping_sessions(
-                session, workspace_id=workspace_id, start=first, end=last + _MINUTE
-            )
-            target = found[0] if found else None
-            if target is None:
-                if not create_sessions:
-                    raise ImportRejected.for_code("no_session", kind=kind)
-                target = repo.add_closed_session(
-                    session,
-                    workspace_id=workspace_id,
-                    title=None,
-                    started_at=first,
-                    ended_at=last + _MINUTE,
-                    source="import",
-                )
-                created = True
+        target, created = _file_by_time(
+            session,
+            workspace=workspace,
+            named=named,
+            start=checked.first,
+            end=checked.last + _MINUTE,
+            kind=kind,
+            create_sessions=create_sessions,
+            now=now,
+        )
     elif kind == "products" and window is not None:
-        first, end = window
-        if named is not None:
-            start, stop = repo.session_window(named, now=now or datetime.now(UTC))
-            if start > end or stop < first:
-                raise _conflict(named, first, end - _MINUTE, workspace.timezone or "UTC")
-            target = named
-        else:
-            found = repo.overlapping_sessions(
-                session, workspace_id=workspace_id, start=first, end=end
-            )
-            target = found[0] if found else None
-            if target is None:
-                if not create_sessions:
-                    raise ImportRejected.for_code("no_session", kind=kind)
-                target = repo.add_closed_session(
-                    session,
-                    workspace_id=workspace_id,
-                    title=None,
-                    started_at=first,
-                    ended_at=end,
-                    source="import",
-                )
-                created = True
+        target, created = _file_by_time(
+            session,
+            workspace=workspace,
+            named=named,
+            start=window[0],
+            end=window[1],
+            kind=kind,
+            create_sessions=create_sessions,
+            now=now,
+        )
     target_id = target.id if target is not None else None
     currency_set: str | None = None
     if currencies and workspace.currency is None:  # the first money symbol seen sets it
