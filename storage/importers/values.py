@@ -42,8 +42,6 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-from core.money import CURRENCY_SIGNS
-
 __all__ = [
     "EARLIEST_DATE",
     "FIELD_BOUNDS",
@@ -105,11 +103,12 @@ _NUMBER_RE = re.compile(
 _DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?")
 """Thousands grouped with dots (1.234.567,50), as rupiah and dong are written."""
 _SYMBOL_OF: Final[dict[str, str]] = {
-    **{code: (before or after).strip() for code, (before, after) in CURRENCY_SIGNS.items()},
-    "US$": "$", "RMB": "¥", "đ": "₫",
+    "US$": "$", "USD": "$", "RMB": "¥", "CNY": "¥", "SGD": "S$", "HKD": "HK$",
+    "TWD": "NT$", "JPY": "JP¥", "MYR": "RM", "IDR": "Rp", "THB": "฿", "PHP": "₱",
+    "VND": "₫", "đ": "₫", "KRW": "₩", "EUR": "€", "GBP": "£",
 }  # fmt: skip
-"""A currency written as an ISO code (its sign as `core.money` shows it) or another
-spelling, as its symbol."""
+"""A currency written as an ISO code or another spelling, as its symbol. Storage imports
+nothing of core: a test holds every code here to the sign `core.money` shows it with."""
 _DOT_GROUPED: Final[frozenset[str]] = frozenset({"Rp", "₫"})
 """Currencies whose amounts group thousands with dots."""
 

@@ -247,3 +247,15 @@ def test_duration_forms_agree(h: int, m: int, s: int) -> None:
     forms += [f for f in (zh, en) if f]
     for form in forms:
         assert parse_duration(form) == total, form
+
+
+def test_every_currency_code_reads_as_the_sign_the_bot_shows_it_with() -> None:
+    """Storage keeps its own table (it imports nothing of core); it must name every code of
+    `core.money` with the sign the summary and the charts write, and nothing else."""
+    from core.money import CURRENCY_SIGNS, currency_mark
+    from storage.importers.values import _SYMBOL_OF
+
+    for code in CURRENCY_SIGNS:
+        assert _SYMBOL_OF[code] == currency_mark(code), code
+    codes = {k for k in _SYMBOL_OF if k.isascii() and k.isalpha() and len(k) == 3 and k.isupper()}
+    assert codes - {"RMB"} == set(CURRENCY_SIGNS)
