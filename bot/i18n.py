@@ -1139,6 +1139,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{figure}: {source} {value}, fewer than {against} ({against_source} {against_value}); both cannot be true, so {figure} is not used",
         "zh": "{figure}：{source} {value}，比{against}（{against_source} {against_value}）还少，两者不能同时成立，未采用{figure}",
     },
+    "figures_other_moment": {
+        "en": "{figure}: you pushed {value} when GMV stood at {gmv_then}, not at the {against_value} of the {against_source}; a reading of another moment, not used",
+        "zh": "{figure}：推送 {value} 时成交额是 {gmv_then}，不是{against_source}的 {against_value}，两者不是同一时刻，未采用{figure}",
+    },
+    "figures_other_moment_before": {
+        "en": "{figure}: you pushed {value} before any GMV, not at the {against_value} of the {against_source}; a reading of another moment, not used",
+        "zh": "{figure}：推送 {value} 时还没有成交额，与{against_source}的成交额 {against_value} 不是同一时刻，未采用{figure}",
+    },
     "figures_disagree": {
         "en": "{figure}: {others}, {chosen_source} {chosen} ({diff}); {chosen_source} used",
         "zh": "{figure}：{others}，{chosen_source} {chosen}（{diff}），采用{chosen_source}",

@@ -45,7 +45,10 @@ of events and amounts (entries, GMV, orders, follows, likes, comments) are fine.
 Figures that belong together come from one source: the sales group (GMV, orders, items,
 buyers) takes the first source that has GMV and fills a member it lacks from the next
 sources only when the result keeps buyers ≤ orders ≤ items; a member that would break that
-is left out (None). The audience figures (viewers, views) follow the order on their own.
+is left out (None). Pushed orders and buyers are readings of a moment: one joins the group
+only when the GMV pushed with or before it is the group's GMV (within
+:data:`TOLERANCE`), else it is left out, as another moment's. The audience figures
+(viewers, views) follow the order on their own.
 
 Derived figures (None when an input is missing or zero):
 
@@ -111,7 +114,7 @@ __all__ = [
     "usual",
 ]
 
-DEFINITIONS_VERSION = 3
+DEFINITIONS_VERSION = 4
 """Bumped whenever a definition changes: stored figures of an older version are recomputed."""
 
 TOLERANCE = 0.015
@@ -237,7 +240,9 @@ class Reconciliation:
 class Contradiction:
     """Two sales figures that cannot both be true (more buyers than orders, more orders
     than items): ``figure`` from ``source`` was left out against ``against`` from
-    ``against_source``."""
+    ``against_source``. With ``moment``, the two are not of one moment instead: a pushed
+    reading typed when the GMV stood at ``gmv_then`` (None: before any GMV was pushed),
+    left out against the session's GMV ``against_value``."""
 
     figure: str
     source: str
@@ -245,6 +250,9 @@ class Contradiction:
     against: str
     against_source: str
     against_value: float
+    moment: bool = False
+    """True: not impossible, but of another moment (see ``gmv_then``)."""
+    gmv_then: float | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +307,8 @@ class Figures:
                 "against": c.against,
                 "against_source": c.against_source,
                 "against_value": c.against_value,
+                "moment": c.moment,
+                "gmv_then": c.gmv_then,
             }
             for c in self.contradictions
         ]
@@ -544,6 +554,21 @@ def _pushes(df: pd.DataFrame | None, started: pd.Timestamp | None) -> dict[str, 
     return out
 
 
+def _gmv_then(df: pd.DataFrame | None) -> dict[str, float | None]:
+    """For each sales member the pushes carry, the GMV pushed with or before its last
+    reading (None when no GMV had been pushed by then)."""
+    out: dict[str, float | None] = {}
+    gmv = _col(df, "gmv")
+    for name in ("orders", "items", "buyers"):
+        s = _col(df, name)
+        if s is None:
+            continue
+        at = s.last_valid_index()
+        then = None if gmv is None else gmv.loc[:at].dropna()
+        out[name] = None if then is None or then.empty else float(then.iloc[-1])
+    return out
+
+
 # ---------------------------------------------------------------- choosing
 
 
@@ -595,12 +620,28 @@ def _reconcile(
         )
 
 
+def _another_moment(
+    name: str, fig: Figure, gmv: Figure | None, gmv_then: Mapping[str, float | None]
+) -> Contradiction | None:
+    """A pushed orders or buyers reading typed when the GMV stood elsewhere than the
+    session's GMV: not of the same moment, so not to be set beside it (None: it may)."""
+    if fig.source != "pushes" or gmv is None or name == "gmv" or name not in gmv_then:
+        return None
+    then = gmv_then[name]
+    if then is not None and abs(gmv.value - then) <= TOLERANCE * then:
+        return None
+    return Contradiction(
+        name, fig.source, fig.value, "gmv", gmv.source, gmv.value, moment=True, gmv_then=then
+    )
+
+
 def _sales(
     cands: dict[str, dict[str, float]],
     order: tuple[str, ...],
     values: dict[str, Figure],
     recon: list[Reconciliation],
     contradictions: list[Contradiction],
+    gmv_then: Mapping[str, float | None],
 ) -> None:
     with_gmv = [s for s in order if "gmv" in cands.get(s, {})]
     with_any = [s for s in order if any(k in cands.get(s, {}) for k in SALES)]
@@ -611,6 +652,13 @@ def _sales(
     for name in SALES:
         if name in cands[group]:
             picked[name] = Figure(cands[group][name], group)
+    # a reading pushed at another moment than the GMV's is not set beside it
+    elsewhen: dict[str, Contradiction] = {}
+    for name in list(picked):
+        moment = _another_moment(name, picked[name], picked.get("gmv"), gmv_then)
+        if moment is not None:
+            elsewhen[name] = moment
+            del picked[name]
     # within one source, a contradiction leaves out the member it cannot support (and no
     # other source stands in for it: the group's own source said something impossible)
     dropped = _consistent(picked, contradictions)
@@ -620,8 +668,13 @@ def _sales(
         for src in order:
             if src == group or name not in cands.get(src, {}):
                 continue
+            fig = Figure(cands[src][name], src)
+            moment = _another_moment(name, fig, picked.get("gmv"), gmv_then)
+            if moment is not None:
+                elsewhen[name] = moment
+                continue
             trial = dict(picked)
-            trial[name] = Figure(cands[src][name], src)
+            trial[name] = fig
             clash = _clash(trial, name)
             if clash is None:
                 picked[name] = trial[name]
@@ -631,6 +684,7 @@ def _sales(
                     Contradiction(name, src, cands[src][name], clash, against.source, against.value)
                 )
             break
+    contradictions.extend(c for name, c in elsewhen.items() if name not in picked)
     for name, fig in picked.items():
         values[name] = fig
         others = [
@@ -798,7 +852,7 @@ def compute_figures(
         # the GMV by it
         del values["views"]
     contradictions: list[Contradiction] = []
-    _sales(cands, order, values, recon, contradictions)
+    _sales(cands, order, values, recon, contradictions, _gmv_then(snaps))
     _derived(values)
     _with_stated(values, _stated(platform), recon)
 

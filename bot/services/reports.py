@@ -222,6 +222,16 @@ def contradiction_line(c: Contradiction, lang: str, currency: str | None = None)
     """The line for one figure left out against another (None for figures without words)."""
     if f"figname_{c.figure}" not in CATALOG or f"figname_{c.against}" not in CATALOG:
         return None
+    if c.moment:
+        return t(
+            lang,
+            "figures_other_moment" if c.gmv_then is not None else "figures_other_moment_before",
+            figure=t(lang, f"figname_{c.figure}"),
+            value=_figure_value(c.figure, c.value, lang, currency),
+            gmv_then=_figure_value("gmv", c.gmv_then or 0.0, lang, currency),
+            against_source=t(lang, f"figsrc_{c.against_source}"),
+            against_value=_figure_value(c.against, c.against_value, lang, currency),
+        )
     return t(
         lang,
         "figures_contradict" if c.value > c.against_value else "figures_contradict_fewer",

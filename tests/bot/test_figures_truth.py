@@ -206,3 +206,38 @@ def test_each_figure_has_one_value_in_the_summary(frames: dict[str, object], lan
         assert all(lo <= t <= hi for t in online.mark_ts)
     if k.peak_online is not None:
         assert fmt_num(k.peak_online, lang) in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "absent"),
+    [
+        (
+            "zh",
+            "成交人数：推送 130 时成交额是 ¥4.8万，不是商品数据的 ¥9.0万，两者不是同一时刻，未采用成交人数",
+            "客单价",
+        ),
+        (
+            "en",
+            "Buyers: you pushed 130 when GMV stood at ¥48,000, not at the ¥90,000 of the product data; a reading of another moment, not used",
+            "per buyer",
+        ),
+    ],
+)
+def test_buyers_typed_mid_stream_are_named_not_divided_into_the_final_gmv(
+    lang: str, line: str, absent: str
+) -> None:
+    snaps = pd.DataFrame(
+        {
+            "ts": [START + timedelta(minutes=30)],
+            "gmv": [48_000.0],
+            "buyers": [130.0],
+            "online": [10_500.0],
+        }
+    )
+    products = pd.DataFrame({"gmv": [50_000.0, 40_000.0], "orders": [400.0, 271.0]})
+    report = build_report(
+        snapshots=snaps, products=products, started_at=START, ended_at=START + timedelta(hours=3)
+    )
+    text = format_summary(report, lang, session_id=1, currency="CNY")
+    assert line in text.splitlines()
+    assert absent not in text.lower() and "130" not in _stated_figures(text)

@@ -264,6 +264,14 @@ def test_sales_never_contradict_and_funnel_never_widens(mix: dict[str, object]) 
         assert o <= i
     if b is not None and i is not None:
         assert b <= i
+    # a pushed reading beside the GMV was typed when the GMV stood where the session's does
+    snaps = mix.get("snapshots")
+    gmv = f.get("gmv")
+    for name in ("orders", "buyers"):
+        if f.source(name) == "pushes" and gmv is not None:
+            assert isinstance(snaps, pd.DataFrame)
+            upto = snaps.loc[: snaps[name].last_valid_index(), "gmv"].dropna()
+            assert len(upto) and abs(gmv - upto.iloc[-1]) <= TOLERANCE * upto.iloc[-1]
     values = [v for _, v in f.funnel]
     assert all(a >= c for a, c in itertools.pairwise(values))
     assert len({s for s, _ in f.funnel}) == len(f.funnel)
@@ -288,6 +296,11 @@ def test_sales_never_contradict_and_funnel_never_widens(mix: dict[str, object]) 
     rank = {"buyers": 0, "orders": 1, "items": 2}
     for c in f.contradictions:
         assert f.source(c.figure) != c.source
+        if c.moment:  # a pushed reading of another moment than the session's GMV
+            assert c.source == "pushes" and c.against == "gmv"
+            assert f.get("gmv") == c.against_value and f.source("gmv") == c.against_source
+            assert c.gmv_then is None or abs(c.against_value - c.gmv_then) > TOLERANCE * c.gmv_then
+            continue
         assert f.get(c.against) == c.against_value and f.source(c.against) == c.against_source
         low, high = sorted(
             ((c.figure, c.value), (c.against, c.against_value)), key=lambda p: rank[p[0]]
@@ -416,3 +429,87 @@ def test_a_room_ten_times_fuller_or_emptier_within_minutes_is_named(
     assert implausible_step("online", previous, t1, value, t1 + dt) == (
         None if opening else "swing"
     )
+
+
+def _pushes(*rows: tuple[int, dict[str, float]]) -> pd.DataFrame:
+    """Pushes at the given minutes after START, each with the figures typed."""
+    frame = pd.DataFrame([{"ts": START + timedelta(minutes=m), **figs} for m, figs in rows])
+    for name in ("online", "gmv", "orders", "buyers"):
+        if name not in frame.columns:
+            frame[name] = np.nan
+    return frame
+
+
+def test_buyers_pushed_mid_stream_are_not_set_beside_the_files_final_gmv() -> None:
+    # the products file holds the whole stream; the buyers were typed at ¥4.8万
+    snaps = _pushes((30, {"gmv": 48_000.0, "buyers": 130.0}))
+    products = pd.DataFrame({"gmv": [50_000.0, 40_000.0], "orders": [400.0, 271.0]})
+    f = compute_figures(
+        snapshots=snaps, products=products, started_at=START, ended_at=START + timedelta(hours=3)
+    )
+    assert f.get("gmv") == 90_000.0 and f.source("gmv") == "products"
+    assert f.get("orders") == 671.0
+    assert f.get("buyers") is None and f.get("per_buyer") is None and f.get("conversion") is None
+    assert f.get("aov") == pytest.approx(90_000 / 671)
+    (c,) = f.contradictions
+    assert (c.figure, c.source, c.value, c.moment, c.gmv_then) == (
+        "buyers",
+        "pushes",
+        130.0,
+        True,
+        48_000.0,
+    )
+    assert (c.against, c.against_source, c.against_value) == ("gmv", "products", 90_000.0)
+
+
+def test_buyers_pushed_with_the_final_gmv_are_the_sessions() -> None:
+    snaps = _pushes((30, {"gmv": 48_000.0}), (178, {"gmv": 89_500.0, "buyers": 260.0}))
+    products = pd.DataFrame({"gmv": [50_000.0, 40_000.0], "orders": [400.0, 271.0]})
+    f = compute_figures(
+        snapshots=snaps, products=products, started_at=START, ended_at=START + timedelta(hours=3)
+    )
+    assert f.get("buyers") == 260.0 and f.source("buyers") == "pushes"
+    assert f.get("per_buyer") == pytest.approx(90_000 / 260)
+    assert f.contradictions == []
+
+
+def test_pushes_alone_pair_buyers_only_with_the_gmv_typed_with_them() -> None:
+    early = _pushes(
+        (30, {"gmv": 20_000.0, "buyers": 95.0}), (60, {"gmv": 50_000.0, "online": 900.0})
+    )
+    f = compute_figures(snapshots=early, started_at=START, ended_at=START + timedelta(hours=1))
+    assert f.get("gmv") == 50_000.0 and f.get("buyers") is None and f.get("per_buyer") is None
+    (c,) = f.contradictions
+    assert c.moment and c.gmv_then == 20_000.0 and c.against_source == "pushes"
+    # typed together at the end (or with a GMV that has not moved since): paired
+    same = _pushes(
+        (30, {"gmv": 50_000.0, "buyers": 95.0}), (60, {"online": 900.0, "orders": 120.0})
+    )
+    g = compute_figures(snapshots=same, started_at=START, ended_at=START + timedelta(hours=1))
+    assert g.get("buyers") == 95.0 and g.get("orders") == 120.0
+    assert g.get("per_buyer") == pytest.approx(50_000 / 95) and g.contradictions == []
+
+
+def test_buyers_pushed_before_any_gmv_are_of_no_known_moment() -> None:
+    snaps = _pushes((5, {"buyers": 3.0}), (50, {"gmv": 5_000.0}))
+    f = compute_figures(snapshots=snaps, started_at=START, ended_at=START + timedelta(hours=1))
+    assert f.get("buyers") is None
+    (c,) = f.contradictions
+    assert c.moment and c.gmv_then is None and c.against_value == 5_000.0
+
+
+def test_a_full_session_source_stands_in_for_a_push_of_another_moment() -> None:
+    snaps = _pushes((30, {"gmv": 48_000.0, "buyers": 130.0}))
+    platform = {"gmv": 90_000.0, "orders": 671.0}
+    viewers = pd.DataFrame(
+        {"user_id": ["a", "b", "c"], "spend": [10.0, 0.0, 5.0], "watch_time_s": 60.0}
+    )
+    f = compute_figures(
+        snapshots=snaps,
+        platform=platform,
+        viewers=viewers,
+        started_at=START,
+        ended_at=START + timedelta(hours=3),
+    )
+    assert f.get("buyers") == 2.0 and f.source("buyers") == "viewers"
+    assert f.contradictions == []

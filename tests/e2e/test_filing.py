@@ -175,7 +175,7 @@ async def test_an_upload_into_a_closed_stream_says_what_moved(bot: RunningBot) -
 async def test_an_upload_that_leaves_a_figure_out_says_why(bot: RunningBot) -> None:
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive tea")
-    await say(bot, HOST, "/stat online=300 gmv=500 orders=30 buyers=20", contains="Got it")
+    await say(bot, HOST, "/stat online=300 gmv=1500 orders=30 buyers=20", contains="Got it")
     await say(bot, HOST, "/endlive", contains="closed")
     # the minutes count 12 orders: fewer than the 20 buyers the pushes said
     text = await upload(bot, HOST, data=_minutes_at(_minute_start(6), 6, 250.0), name="m.csv")
@@ -183,6 +183,20 @@ async def test_an_upload_that_leaves_a_figure_out_says_why(bot: RunningBot) -> N
     assert text.endswith(
         "\n• Buyers: your pushes 20, more than Orders (minute data 12); both cannot be true,"
         " so Buyers is not used."
+    ), text
+
+
+async def test_buyers_typed_before_the_files_gmv_are_not_divided_into_it(bot: RunningBot) -> None:
+    await say(bot, HOST, "/start")
+    await say(bot, HOST, "/golive tea")
+    await say(bot, HOST, "/stat online=300 gmv=500 orders=3 buyers=2", contains="Got it")
+    await say(bot, HOST, "/endlive", contains="closed")
+    # the minutes hold the whole stream: GMV 1,500, of which the pushed 2 buyers saw 500
+    text = await upload(bot, HOST, data=_minutes_at(_minute_start(6), 6, 250.0), name="m.csv")
+    assert "GMV: 500 → 1,500" in text and "buyers: 2 → —" in text, text
+    assert text.endswith(
+        "\n• Buyers: you pushed 2 when GMV stood at 500, not at the 1,500 of the minute data;"
+        " a reading of another moment, not used."
     ), text
 
 
