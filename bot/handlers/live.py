@@ -226,7 +226,9 @@ def _message_key(message: Message) -> str:
     return f"{message.chat_id}:{message.message_id}"
 
 
-def _ended_before_text(lang: str, result: EndLiveResult) -> tuple[str, dict[str, object]]:
+def _ended_before_text(
+    lang: str, result: EndLiveResult, now: datetime
+) -> tuple[str, dict[str, object]]:
     """The answer to an /endlive applied before (sent again after a crash): which session
     it ended and where its summary is."""
     if not result.session_id:
@@ -237,7 +239,7 @@ def _ended_before_text(lang: str, result: EndLiveResult) -> tuple[str, dict[str,
         "duration": fmt_duration(result.duration_s, lang),
     }
     if result.summary_state == "pending" and result.summary_due is not None:
-        left = (result.summary_due - datetime.now(UTC)).total_seconds()
+        left = (result.summary_due - now).total_seconds()
         return "endlive_again_pending", {**params, "delay": fmt_duration(max(left, 60.0), lang)}
     state = "sent" if result.summary_state == "sent" else "none"
     return f"endlive_again_{state}", params
@@ -260,7 +262,7 @@ async def endlive_command(update: Update, context: Context) -> None:
         summary_delay_s=context.state.settings.summary_delay_seconds,
     )
     if result is not None and result.duplicate:  # applied before: its answer may be lost
-        key, params = _ended_before_text(ws.language, result)
+        key, params = _ended_before_text(ws.language, result, context.state.scheduler.now())
         await reply(update, ws.language, key, **params)
         return
     if result is None:
@@ -318,7 +320,7 @@ async def push_reply(
 
 async def _insight(context: Context, ws: WorkspaceInfo, session_id: int) -> LiveInsight:
     chat = context.chat_data
-    now = datetime.now(UTC)
+    now = context.state.scheduler.now()
     cached = chat.insight if chat is not None else None
     if (
         cached is not None
