@@ -1174,6 +1174,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "figsrc_viewers": {"en": "viewer rows", "zh": "观众明细"},
     "figsrc_minutes": {"en": "minute data", "zh": "分钟数据"},
     "figsrc_pushes": {"en": "your pushes", "zh": "实时推送"},
+    "figsrc_pushes_last": {"en": "last push", "zh": "最后一次推送"},
     # attention and buying power
     "att_line_single": {
         "en": "Attention: half the viewers stayed {half_life} or longer (half-life); {left} left within a minute (from {source})",

@@ -47,10 +47,13 @@ buyers) takes the first source that has GMV and fills a member it lacks from the
 sources only when the result keeps buyers ≤ orders ≤ items; a member that would break that
 is left out (None). Pushed orders and buyers are readings of a moment: one joins the group
 only when the GMV pushed with or before it is the group's GMV (within
-:data:`TOLERANCE`), else it is left out, as another moment's. The audience figures
+:data:`TOLERANCE`), else it is left out, as another moment's (pushes that never carried a
+GMV cannot be told apart by moment, and are taken as they are). The audience figures
 (viewers, views) follow the order on their own.
 
-Derived figures (None when an input is missing or zero):
+Derived figures (None when an input is missing or zero, or when its inputs are not of one
+moment: a pushed running total counts as of the GMV pushed with or before it, every other
+figure as of the session's GMV, and they must agree within :data:`TOLERANCE`):
 
 * ``per_buyer`` (客单价) = GMV / buyers; ``aov`` = GMV / orders;
 * ``gpm`` = GMV / views × 1000; ``uv_value`` = GMV / viewers;
@@ -554,18 +557,36 @@ def _pushes(df: pd.DataFrame | None, started: pd.Timestamp | None) -> dict[str, 
     return out
 
 
+_PUSHED_TOTALS = (
+    ("orders", "orders"),
+    ("items", "items"),
+    ("buyers", "buyers"),
+    ("viewers", "viewers"),
+    ("views", "entries"),
+    ("clicks", "clicks"),
+    ("followers", "followers"),
+    ("likes", "likes"),
+    ("comments", "comments"),
+    ("shares", "shares"),
+)
+"""(figure, column) of the running totals a push carries beside the GMV."""
+
+
 def _gmv_then(df: pd.DataFrame | None) -> dict[str, float | None]:
-    """For each sales member the pushes carry, the GMV pushed with or before its last
-    reading (None when no GMV had been pushed by then)."""
+    """For each running total the pushes carry, the GMV pushed with or before its last
+    reading (None when no GMV had been pushed by then). Empty when no push carried a
+    GMV: nothing tells the moments apart, and the readings are taken as they are."""
     out: dict[str, float | None] = {}
     gmv = _col(df, "gmv")
-    for name in ("orders", "items", "buyers"):
-        s = _col(df, name)
+    if gmv is None:
+        return out
+    for name, column in _PUSHED_TOTALS:
+        s = _col(df, column)
         if s is None:
             continue
         at = s.last_valid_index()
-        then = None if gmv is None else gmv.loc[:at].dropna()
-        out[name] = None if then is None or then.empty else float(then.iloc[-1])
+        then = gmv.loc[:at].dropna()
+        out[name] = None if then.empty else float(then.iloc[-1])
     return out
 
 
@@ -732,10 +753,25 @@ def _consistent(figs: dict[str, Figure], contradictions: list[Contradiction]) ->
     return dropped
 
 
-def _derived(values: dict[str, Figure]) -> None:
+def _derived(values: dict[str, Figure], gmv_then: Mapping[str, float | None]) -> None:
     def get(name: str) -> float | None:
         fig = values.get(name)
         return None if fig is None else fig.value
+
+    def then(name: str) -> float | None:
+        """The session's GMV when the figure was read: a pushed running total's own,
+        the session's GMV for all others (they hold the whole session, or are the GMV)."""
+        fig = values.get(name)
+        if fig is not None and fig.source == "pushes" and name in gmv_then:
+            return gmv_then[name]
+        return get("gmv")
+
+    def one_moment(*inputs: str) -> bool:
+        known = [then(n) for n in inputs if values.get(n) is not None]
+        if any(k is None for k in known):
+            return all(k is None for k in known)
+        vals = [k for k in known if k is not None]
+        return not vals or max(vals) - min(vals) <= TOLERANCE * max(vals)
 
     def src(*names: str) -> str:
         seen: list[str] = []
@@ -746,7 +782,8 @@ def _derived(values: dict[str, Figure]) -> None:
         return "+".join(seen)
 
     def put(name: str, value: float | None, *inputs: str) -> None:
-        if value is not None and math.isfinite(value):
+        # a ratio of two readings typed at different moments is no figure of the session
+        if value is not None and math.isfinite(value) and one_moment(*inputs):
             values[name] = Figure(value, src(*inputs))
 
     gmv, orders, buyers = get("gmv"), get("orders"), get("buyers")
@@ -852,8 +889,9 @@ def compute_figures(
         # the GMV by it
         del values["views"]
     contradictions: list[Contradiction] = []
-    _sales(cands, order, values, recon, contradictions, _gmv_then(snaps))
-    _derived(values)
+    gmv_then = _gmv_then(snaps)
+    _sales(cands, order, values, recon, contradictions, gmv_then)
+    _derived(values, gmv_then)
     _with_stated(values, _stated(platform), recon)
 
     est = attention

@@ -229,7 +229,12 @@ def contradiction_line(c: Contradiction, lang: str, currency: str | None = None)
             figure=t(lang, f"figname_{c.figure}"),
             value=_figure_value(c.figure, c.value, lang, currency),
             gmv_then=_figure_value("gmv", c.gmv_then or 0.0, lang, currency),
-            against_source=t(lang, f"figsrc_{c.against_source}"),
+            against_source=t(
+                lang,
+                "figsrc_pushes_last"
+                if c.against_source == "pushes"
+                else f"figsrc_{c.against_source}",
+            ),
             against_value=_figure_value(c.against, c.against_value, lang, currency),
         )
     return t(

@@ -241,3 +241,25 @@ def test_buyers_typed_mid_stream_are_named_not_divided_into_the_final_gmv(
     text = format_summary(report, lang, session_id=1, currency="CNY")
     assert line in text.splitlines()
     assert absent not in text.lower() and "130" not in _stated_figures(text)
+
+
+def test_buyers_typed_before_the_last_gmv_push_are_named_against_it() -> None:
+    snaps = pd.DataFrame(
+        {
+            "ts": [START + timedelta(minutes=20), START + timedelta(minutes=60)],
+            "gmv": [20_000.0, 50_000.0],
+            "buyers": [90.0, np.nan],
+            "online": [900.0, 800.0],
+        }
+    )
+    report = build_report(snapshots=snaps, started_at=START, ended_at=START + timedelta(hours=1))
+    zh = format_summary(report, "zh", session_id=1, currency="CNY")
+    assert (
+        "成交人数：推送 90 时成交额是 ¥2.0万，不是最后一次推送的 ¥5.0万，两者不是同一时刻，未采用成交人数"
+        in zh.splitlines()
+    ), zh
+    en = format_summary(report, "en", session_id=1, currency="USD")
+    assert (
+        "Buyers: you pushed 90 when GMV stood at $20,000, not at the $50,000 of the last push;"
+        " a reading of another moment, not used" in en.splitlines()
+    ), en

@@ -265,11 +265,14 @@ def test_sales_never_contradict_and_funnel_never_widens(mix: dict[str, object]) 
     if b is not None and i is not None:
         assert b <= i
     # a pushed reading beside the GMV was typed when the GMV stood where the session's does
+    # (pushes that never carried a GMV cannot be told apart by moment)
     snaps = mix.get("snapshots")
     gmv = f.get("gmv")
     for name in ("orders", "buyers"):
         if f.source(name) == "pushes" and gmv is not None:
             assert isinstance(snaps, pd.DataFrame)
+            if snaps["gmv"].isna().all():
+                continue
             upto = snaps.loc[: snaps[name].last_valid_index(), "gmv"].dropna()
             assert len(upto) and abs(gmv - upto.iloc[-1]) <= TOLERANCE * upto.iloc[-1]
     values = [v for _, v in f.funnel]
@@ -513,3 +516,25 @@ def test_a_full_session_source_stands_in_for_a_push_of_another_moment() -> None:
     )
     assert f.get("buyers") == 2.0 and f.source("buyers") == "viewers"
     assert f.contradictions == []
+
+
+def test_no_ratio_of_readings_from_two_moments() -> None:
+    products = pd.DataFrame({"gmv": [90_000.0], "orders": [671.0]})
+    end = START + timedelta(hours=3)
+    # entries and viewers typed at ¥4.8万: no GPM, UV value or conversion of the whole stream
+    mid = _pushes((30, {"gmv": 48_000.0, "entries": 35_000.0, "viewers": 20_000.0}))
+    f = compute_figures(snapshots=mid, products=products, started_at=START, ended_at=end)
+    assert f.get("views") == 35_000.0 and f.get("viewers") == 20_000.0  # the readings stay
+    assert f.get("gpm") is None and f.get("uv_value") is None
+    # typed with the final GMV: the ratios are the session's
+    last = _pushes(
+        (30, {"gmv": 48_000.0}), (179, {"gmv": 90_000.0, "entries": 60_000.0, "viewers": 30_000.0})
+    )
+    g = compute_figures(snapshots=last, products=products, started_at=START, ended_at=end)
+    assert g.get("gpm") == pytest.approx(1500.0) and g.get("uv_value") == pytest.approx(3.0)
+    # two pushes of different moments: buyers at ¥2万, viewers at ¥5万
+    two = _pushes(
+        (20, {"gmv": 20_000.0, "buyers": 90.0}), (60, {"gmv": 50_000.0, "viewers": 9_000.0})
+    )
+    h = compute_figures(snapshots=two, started_at=START, ended_at=START + timedelta(hours=1))
+    assert h.get("conversion") is None and h.get("uv_value") == pytest.approx(50_000 / 9_000)
