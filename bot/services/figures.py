@@ -17,7 +17,8 @@ own in the history, their figures computed from the row alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,12 @@ def platform_row(
     """The platform's session row of the stream that started at ``started_at``, if any."""
     since = started_at - timedelta(seconds=SAME_STREAM_S)
     return _match(_platform_rows(session, workspace_id=workspace_id, since=since), started_at)
+
+
+def platform_title(row: Mapping[str, Any] | None) -> str | None:
+    """The stream's name in the platform's session row (None without one)."""
+    title = None if row is None else row.get("title")
+    return title.strip() or None if isinstance(title, str) else None
 
 
 def compute_session_figures(session: Session, *, live: LiveSession) -> Figures:
@@ -221,9 +228,17 @@ def stream_history(
             if row.status != "open":
                 store_figures(session, session_id=row.session_id, figures=figures)
         records.append(_record(row, values))
+    earliest = since if since is None else since - timedelta(seconds=SAME_STREAM_S)
+    past = _platform_rows(session, workspace_id=workspace_id, since=earliest)
+    # a session made from files, or opened without a title, goes by the platform's name
+    records = [
+        replace(r, title=platform_title(_match(past, r.started_at))) if r.title is None else r
+        for r in records
+    ]
     if not include_platform_rows:
         return records
-    past = _platform_rows(session, workspace_id=workspace_id, since=since)
+    if since is not None and len(past):
+        past = past[past["started_at"] >= pd.Timestamp(since)]
     if len(past):
         past = past[past["started_at"].notna()]
         if until is not None:

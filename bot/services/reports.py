@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.formatting import fmt_change_pct, fmt_duration, fmt_money, fmt_num, fmt_pct, fmt_title
 from bot.i18n import CATALOG, t
-from bot.services.figures import platform_row, store_figures
+from bot.services.figures import platform_row, platform_title, store_figures
 from storage import repositories as repo
 from storage.engine import session_scope
 
@@ -87,6 +87,7 @@ def session_report(
         owner = live.workspace_id
         closed = live.status != "open"
         platform = platform_row(session, workspace_id=owner, started_at=started_at)
+        title = title or platform_title(platform)
         timeline_frames = (
             read_timeline(
                 session, live=live, minutes=frames["minutes"], products=frames["products"]

@@ -344,3 +344,55 @@ def test_one_gmv_on_every_surface_when_the_sources_disagree(engine: Engine, tmp_
     assert next(r for r in history if r.session_id == sid).gmv == truth
     replay = replay_forecast(engine, session_id=sid, at_s=600.0, models_dir=tmp_path)
     assert replay is not None and replay.actual_gmv == truth
+
+
+def test_a_session_without_a_title_goes_by_the_platforms_name(engine: Engine) -> None:
+    start = T0 - timedelta(days=1)
+    with session_scope(engine) as s:
+        ws = make_workspace(s)
+        untitled = make_session(
+            s,
+            workspace=ws,
+            title=None,
+            started_at=start,
+            closed=True,
+            ended_at=start + timedelta(minutes=30),
+            source="import",
+        )
+        named = make_session(
+            s,
+            workspace=ws,
+            title="Our own name",
+            started_at=start - timedelta(days=2),
+            closed=True,
+            ended_at=start - timedelta(days=2) + timedelta(minutes=30),
+        )
+        for live in (untitled, named):
+            repo.bulk_insert_minutes(
+                s, session_id=row_id(live), rows=_minutes(live.started_at, 50.0)
+            )
+        ws_id, ids = row_id(ws), (row_id(untitled), row_id(named))
+    sessions_file = (
+        "Start Time,Duration,Attributed GMV,Views,Room title\n"
+        f"{start + timedelta(minutes=2):%Y-%m-%d %H:%M},30min,1500,800,Spring tea sale #7\n"
+        f"{start - timedelta(days=2):%Y-%m-%d %H:%M},30min,1500,800,Spring tea sale #5\n"
+    )
+    outcome = import_upload(
+        engine,
+        workspace_id=ws_id,
+        data=sessions_file.encode(),
+        filename="s.csv",
+        caption=None,
+        now=T0,
+    )
+    assert outcome.ok, outcome
+    lines = list_session_lines(engine, workspace_id=ws_id)
+    assert [(line.session_id, line.title) for line in lines] == [
+        (ids[0], "Spring tea sale #7"),
+        (ids[1], "Our own name"),
+    ]
+    bundle = session_report(engine, session_id=ids[0], workspace_id=ws_id)
+    assert bundle is not None and bundle.report.title == "Spring tea sale #7"
+    # the stored title is the host's alone: nothing was written
+    with session_scope(engine) as s:
+        assert repo.get_session_any(s, session_id=ids[0]).title is None  # type: ignore[union-attr]
