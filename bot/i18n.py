@@ -822,6 +822,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "本工作区的金额用{ours}，{theirs}的金额不会混进来。如果这里其实用{theirs}，发 /currency {code}。",
     },
     "push_why_too_large": {"en": "“{text}” (too large)", "zh": "“{text}”（数值太大）"},
+    "push_why_not_now": {
+        "en": "“{text}” (a target, a forecast, a refund or another stream's figure, not what you see now)",
+        "zh": "“{text}”（目标、预计、退款或往场的数字，不是此刻看到的）",
+    },
+    "push_why_not_a_reading": {
+        "en": "“{text}” (a peak or an average: push what you see now, and I work those out)",
+        "zh": "“{text}”（峰值或平均值：推送此刻看到的数，峰值和平均由我算出）",
+    },
     "push_why_worked_out": {
         "en": "“{text}” (I work it out from {inputs}: push those)",
         "zh": "“{text}”（这一项由{inputs}算出，推送它们即可）",

@@ -30,7 +30,10 @@ label (with "did you mean" from both languages' labels), a number without a labe
 that does not read, a wrong unit, a negative or fractional count, or a number too large to be
 true (`LIMITS`; ±∞ and overflow included), and a figure worked out from the pushed ones
 (`WORKED_OUT`: `客单价 89`, `UV价值 3.2`, `aov $25`), named back with what it comes from,
-never stored as another key. The values that did read are kept: one bad pair
+never stored as another key; and a figure that is not what the host sees now, marked so by
+a word before its label (`NOT_NOW`: a target, a forecast, another day's or stream's figure
+or a refund, `目标成交10万`, `yesterday gmv 5k`; or a peak or an average, `峰值在线2万`).
+Other words before a label (`现在`, `今天`, `now`) change nothing. The values that did read are kept: one bad pair
 never throws the others away. A key given twice keeps its last value. Never raises.
 """
 
@@ -48,6 +51,7 @@ __all__ = [
     "KEYS",
     "KINDS",
     "LIMITS",
+    "NOT_NOW",
     "WORKED_OUT",
     "Ignored",
     "StatParse",
@@ -252,7 +256,15 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "点击率",
         "商品点击率",
     ),
-    "gpm": ("gpm", "watch gpm", "千次观看成交金额", "千次观看成交额"),
+    "gpm": (
+        "gpm",
+        "watch gpm",
+        "千次观看成交金额",
+        "千次观看成交额",
+        "千次观看成交",
+        "千次成交金额",
+        "千次成交",
+    ),
     "impressions": (
         "impressions",
         "live impressions",
@@ -296,9 +308,28 @@ WORKED_OUT: Final[dict[str, tuple[str, ...]]] = {
 }
 _WORKED_OUT: Final = "worked_out:"
 
+#: Words that, written before a label, make the figure not a reading of the moment: a
+#: target, a forecast, another day's or stream's figure, a refund (`目标成交10万`,
+#: `yesterday gmv 5k`) — or a peak or an average, which the bot works out itself
+#: (`峰值在线2万`, `avg online 800`). The pair is named back, never stored.
+NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
+    "not_now": (
+        "目标", "预计", "预估", "预期", "预测", "计划", "期望", "昨天", "昨日", "前天", "上场",
+        "上一场", "上次", "上周", "上月", "上个月", "去年", "退款", "退货", "取消",
+        "target", "goal", "expected", "forecast", "projected", "estimated", "planned",
+        "yesterday", "yesterday's", "previous", "prev", "refund", "refunds", "refunded",
+        "returned", "returns", "cancelled", "canceled",
+    ),
+    "not_a_reading": (
+        "峰值", "最高", "最低", "平均", "均值",
+        "peak", "max", "maximum", "highest", "min", "minimum", "lowest", "avg", "average",
+        "mean",
+    ),
+}  # fmt: skip
+
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
-    "too_large", "wrong_unit", "other_currency", "worked_out",
+    "too_large", "wrong_unit", "other_currency", "worked_out", "not_now", "not_a_reading",
 ]  # fmt: skip
 """Why a part was not stored; ``other_currency`` (money in another currency than the
 workspace's) is the live service's, never the parser's."""
@@ -506,6 +537,33 @@ class _Label:
     generic: bool
     end: int = 0
     assign: bool = False  # followed by `=` or `:`: the value comes after it
+    before: str = ""  # a word of NOT_NOW written before it, as written (with its space)
+    not_now: Reason | None = None  # and why that word keeps the pair from being stored
+
+
+_MARKS: Final = tuple(
+    sorted({m for marks in NOT_NOW.values() for m in marks if not m.isascii()}, key=len)[::-1]
+)
+
+
+def _mark_at(lowered: str, pos: int) -> int:
+    """The end of the longest Chinese word of NOT_NOW at ``pos`` (``pos`` when none)."""
+    for mark in _MARKS:
+        if lowered.startswith(mark, pos):
+            return pos + len(mark)
+    return pos
+
+
+def _not_now(word: str) -> Reason | None:
+    """Why a word written before a label keeps its pair from being stored (None: it does
+    not: `现在`, `today`)."""
+    lowered = word.lower()
+    words = lowered.split()
+    for reason, marks in NOT_NOW.items():
+        for mark in marks:
+            if (mark in words) if mark.isascii() else (mark in lowered):
+                return reason  # type: ignore[return-value]
+    return None
 
 
 @dataclass(slots=True)
@@ -722,6 +780,12 @@ def _tokens(norm: str) -> list[_Token]:
             pos += 1
             continue
         found = _alias_at(lowered, pos)
+        mark = _mark_at(lowered, pos)
+        if mark > pos and (found is None or mark > found[1]):  # `上场观看人数`: 上场, then 观看人数
+            out.append(_Word(norm[pos:mark], pos))
+            last_label = None
+            pos = mark
+            continue
         if found is not None:
             alias, end = found
             after = end
@@ -840,6 +904,9 @@ def parse_stats(text: str) -> StatParse:
 
     def pair(label: _Label | _Word, num: _Num, label_first: bool) -> None:
         written = f"{label.text} {num.text}" if label_first else f"{num.text} {label.text}"
+        if isinstance(label, _Label) and label.not_now is not None:
+            ignore(label.before + written, label.not_now, label.key)
+            return
         if isinstance(label, _Word):
             unknown = sum(1 for i in result.ignored if i.reason == "unknown_label")
             hint = suggest_labels(label.text) if unknown < MAX_SUGGESTED else ()
@@ -879,6 +946,11 @@ def parse_stats(text: str) -> StatParse:
         elif isinstance(tok, _Label):
             if isinstance(label, _Label):
                 ignore(label.text, "missing", label.key)
+            if isinstance(label, _Word) and (why := _not_now(label.text)) is not None:
+                glue = " " if (label.text + tok.text).isascii() else ""
+                tok = _Label(
+                    tok.text, tok.key, tok.generic, tok.end, tok.assign, label.text + glue, why
+                )
             label = None
             if number is not None and not tok.assign and not isinstance(nxt, _Num):
                 pair(tok, number, False)

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.statparse import ALIASES, KEYS, KINDS, LIMITS, parse_stats, suggest_labels
+from bot.statparse import ALIASES, KEYS, KINDS, LIMITS, NOT_NOW, parse_stats, suggest_labels
 from storage.importers.values import format_number, style_tolerance
 
 CORPUS_PATH = Path(__file__).resolve().parents[1] / "data" / "push_corpus.yaml"
@@ -262,3 +262,31 @@ def test_a_worked_out_figure_says_what_to_push_and_is_never_suggested() -> None:
     for alias in every:
         typo = alias[:-1] + ("x" if alias.isascii() else "某")
         assert not set(suggest_labels(typo)) & every, typo
+
+
+def test_a_target_another_days_figure_or_a_peak_is_never_stored() -> None:
+    """`目标 成交 10万`, `yesterday gmv 5k`, `峰值在线2万`: whatever label follows the word,
+    nothing is stored; with a space between them the pair is named back, word first, for
+    what the word says. Glued (`上场观看人数`) nothing is stored either, unless the two make
+    a label of their own (`平均停留时长`). Every word and every label, both ways."""
+    labels = sorted({alias for aliases in ALIASES.values() for alias in aliases})
+    every = {alias.lower() for alias in labels}
+    for reason, words in NOT_NOW.items():
+        for word in words:
+            for label in labels:
+                text = f"{word} {label} 12"
+                parsed = parse_stats(text)
+                assert not parsed.values, text
+                assert [i.reason for i in parsed.ignored] == [reason], text
+                assert parsed.ignored[0].text.startswith(word), parsed.ignored
+                glued = f"{word}{label}"
+                if word.isascii() or label.isascii() or glued.lower() in every:
+                    continue
+                parsed = parse_stats(f"{glued} 12")
+                assert not parsed.values and parsed.ignored, glued
+
+
+def test_words_of_the_moment_before_a_label_change_nothing() -> None:
+    for text in ("现在在线1200", "目前在线1200", "今天成交5万", "online now 1200", "total gmv 5k"):
+        assert parse_stats(text).values, text
+        assert not parse_stats(text).ignored, text
