@@ -19,6 +19,8 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   `3kk`) does not read;
 * Indonesian writing: a decimal comma before a multiplier (`Rp1,2jt` is 1,200,000) and
   thousands grouped with dots after `Rp` or `₫` (`Rp1.200.000`);
+* Chinese numerals, as voice input writes them (`在线一千二`, `成交三点四万`, `一千二百人在线`,
+  `转化率百分之三`), read by cn2an after a label or before a unit or a label;
 * the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
   `成交12人` buyers, `成交3万` GMV.
 
@@ -33,8 +35,9 @@ true (`LIMITS`; ±∞ and overflow included), and a figure worked out from the p
 never stored as another key; and a figure that is not what the host sees now, marked so by
 a word before its label (`NOT_NOW`: a target, a forecast, another day's or stream's figure
 or a refund, `目标成交10万`, `yesterday gmv 5k`; or a peak or an average, `峰值在线2万`).
-Other words before a label (`现在`, `今天`, `now`) change nothing. The values that did read are kept: one bad pair
-never throws the others away. A key given twice keeps its last value. Never raises.
+Other words before a label (`现在`, `今天`, `now`) change nothing. The values that did read
+are kept: one bad pair never throws the others away. A key given twice keeps its last value.
+Never raises.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
+
+import cn2an
 
 __all__ = [
     "ALIASES",
@@ -725,6 +730,46 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
     return _after_number(s, num, start, end)
 
 
+_CN_NUMERAL_RE: Final = re.compile(
+    "[零〇一二两三四五六七八九十百千万亿](?:[零〇一二两三四五六七八九十百千万亿点]*[零〇一二两三四五六七八九十百千万亿])?"
+)
+_CN_TRAILING_MULT_RE: Final = re.compile("[万亿]+$")
+_PLAIN_NUMBER_RE: Final = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _chinese_quantity(s: str, pos: int, *, after_label: bool) -> tuple[_Num, int] | None:
+    """A number written in Chinese numerals (`一千二`, `三万五`, `两千人`, `三点四万`, as voice
+    input writes them), read by cn2an, with its unit after it: after a label, or before a
+    unit or a label (`一千二百人在线`); elsewhere the characters are words (`买一送一`)."""
+    percent = s.startswith("百分之", pos)
+    at = pos + 3 if percent else pos
+    m = _CN_NUMERAL_RE.match(s, at) or (_PLAIN_NUMBER_RE.match(s, at) if percent else None)
+    if m is None:
+        return None
+    end = m.end()
+    if not after_label and _UNIT_RE.match(s, end) is None and _alias_at(s, end) is None:
+        return None
+    run = m.group(0)
+    num = _Num(run, percent=percent)
+    if percent and run[0].isdigit():  # `百分之3.2`
+        num.value = Decimal(run)
+        return _finish(s, num, pos, end)
+    factor = Decimal(1)
+    if "点" in run and (mult := _CN_TRAILING_MULT_RE.search(run)) is not None:
+        for ch in mult.group(0):  # `三点四万`: 3.4 × 10,000
+            factor *= _MULTIPLIERS[ch]
+        run = run[: mult.start()]
+    try:
+        value = cn2an.cn2an(run, "smart")
+    except (ValueError, KeyError, IndexError):
+        num.bad = "not_a_number"
+    else:
+        num.value = Decimal(repr(value)) * factor
+    if percent:
+        return _finish(s, num, pos, end)
+    return _after_number(s, num, pos, end)
+
+
 def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
     """A number's currency after it, approximation, percent sign and unit."""
     after = _CUR_AFTER_RE.match(s, end)
@@ -802,6 +847,9 @@ def _tokens(norm: str) -> list[_Token]:
                 pos = clock.end()
                 continue
         quantity = _quantity(lowered, pos, stay_context=last_label == "avg_stay_s")
+        if quantity is None:
+            after_label = bool(out) and isinstance(out[-1], _Label)
+            quantity = _chinese_quantity(lowered, pos, after_label=after_label)
         if quantity is not None:
             num, end = quantity
             num.text = norm[pos:end].strip()

@@ -290,3 +290,25 @@ def test_words_of_the_moment_before_a_label_change_nothing() -> None:
     for text in ("现在在线1200", "目前在线1200", "今天成交5万", "online now 1200", "total gmv 5k"):
         assert parse_stats(text).values, text
         assert not parse_stats(text).ignored, text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 10**8),
+    st.sampled_from([("在线", "online"), ("成交额", "gmv"), ("订单", "orders"), ("点赞", "likes")]),
+)
+def test_a_number_in_chinese_numerals_reads_as_its_digits(n: int, label: tuple[str, str]) -> None:
+    """`在线一千二百` is `在线1200`: every whole number as Chinese writes it (cn2an's an2cn
+    writes them; a different function from the one that reads them), after a label and
+    before a unit."""
+    import cn2an
+
+    written = cn2an.an2cn(n, "low")
+    text, key = label
+    parsed = parse_stats(f"{text}{written}")
+    if n > LIMITS[key]:
+        assert [i.reason for i in parsed.ignored] == ["too_large"], written
+        return
+    assert parsed.values == {key: n}, written
+    if key == "online":
+        assert parse_stats(f"{written}人在线").values == {"online": n}, written
