@@ -759,6 +759,9 @@ def _chinese_quantity(s: str, pos: int, *, after_label: bool) -> tuple[_Num, int
         for ch in mult.group(0):  # `三点四万`: 3.4 × 10,000
             factor *= _MULTIPLIERS[ch]
         run = run[: mult.start()]
+    if len(run) > 30:  # as with digits: no count or amount is written this long
+        num.bad = "too_large"
+        return _finish(s, num, pos, end)
     try:
         value = cn2an.cn2an(run, "smart")
     except (ValueError, KeyError, IndexError):
