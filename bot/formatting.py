@@ -58,9 +58,7 @@ def _exact(value: float, lang: str, cents: bool) -> str:
     return f"{sign}{v.normalize():,f}"
 
 
-def fmt_num(
-    value: float | None, lang: str = "en", *, digits: int = 1, exact: bool = False
-) -> str:
+def fmt_num(value: float | None, lang: str = "en", *, digits: int = 1, exact: bool = False) -> str:
     """`12,345`, `1.2万` / `12.3k`; `—` when missing.
 
     ``exact``: a figure the host typed, shown back with every digit (`1.35万`, `1.2345万`,

@@ -339,7 +339,12 @@ def _run_entrypoint(
     env.update(extra_env or {})
     return subprocess.run(
         ["sh", str(ENTRYPOINT), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -54,8 +54,12 @@ def seed(url: str, n: int, first_chat: int) -> None:
     with session_scope(engine) as session:
         for i in range(n):
             ws = repo.get_or_create_workspace(
-                session, chat_id=first_chat + i, chat_type="private", title=None,
-                language="en" if i % 3 else "zh", timezone="UTC",
+                session,
+                chat_id=first_chat + i,
+                chat_type="private",
+                title=None,
+                language="en" if i % 3 else "zh",
+                timezone="UTC",
             )
             days = pd.date_range(DUE - timedelta(days=14), periods=14, freq="D") + pd.Timedelta(
                 hours=12
@@ -82,7 +86,9 @@ async def fan_out(n: int, *, prepare: bool, first_chat: int) -> dict[str, float]
         api.enforce_limits = True
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
-            bot_token=api.token, telegram_api_url=api.url, database_url=url,
+            bot_token=api.token,
+            telegram_api_url=api.url,
+            database_url=url,
             models_dir=folder / "models",
         )
         app = build_application(settings)
@@ -154,22 +160,30 @@ def main() -> None:
     workers = os.cpu_count() or 2
     ms = render_ms()
     pool_rate = workers * 1000 / ms
-    print(f"render one digest chart: {ms:.0f} ms  (pool of {workers}: {pool_rate:.1f} charts/s "
-          f"= {pool_rate / CEILING:.2f} × the ceiling of {CEILING:.0f} messages/s)")
+    print(
+        f"render one digest chart: {ms:.0f} ms  (pool of {workers}: {pool_rate:.1f} charts/s "
+        f"= {pool_rate / CEILING:.2f} × the ceiling of {CEILING:.0f} messages/s)"
+    )
     hot = asyncio.run(fan_out(args.workspaces, prepare=True, first_chat=100_000))
-    print(f"charts rendered ahead for {args.workspaces} digests in {hot['prepared_s']:.0f} s "
-          f"(the 20 minutes before they are due)")
-    print(f"fan-out to {args.workspaces:.0f} workspaces: {hot['sent']:.0f} photos in "
-          f"{hot['elapsed']:.1f} s; sustained {hot['sustained']:.1f} messages/s = "
-          f"{hot['sustained'] / CEILING:.2f} × the ceiling (goal ≥ {GOAL / CEILING:.2f}: "
-          f"{'met' if hot['sustained'] >= GOAL else 'NOT met'}); overall "
-          f"{hot['overall']:.1f}/s; 429 answers: {hot['429']:.0f} (goal 0); charts from the "
-          f"render-ahead cache: {hot['prepared']:.0f}")
+    print(
+        f"charts rendered ahead for {args.workspaces} digests in {hot['prepared_s']:.0f} s "
+        f"(the 20 minutes before they are due)"
+    )
+    print(
+        f"fan-out to {args.workspaces:.0f} workspaces: {hot['sent']:.0f} photos in "
+        f"{hot['elapsed']:.1f} s; sustained {hot['sustained']:.1f} messages/s = "
+        f"{hot['sustained'] / CEILING:.2f} × the ceiling (goal ≥ {GOAL / CEILING:.2f}: "
+        f"{'met' if hot['sustained'] >= GOAL else 'NOT met'}); overall "
+        f"{hot['overall']:.1f}/s; 429 answers: {hot['429']:.0f} (goal 0); charts from the "
+        f"render-ahead cache: {hot['prepared']:.0f}"
+    )
     if args.cold:
         cold = asyncio.run(fan_out(args.cold, prepare=False, first_chat=500_000))
-        print(f"cold fan-out (charts rendered while sending), {args.cold} workspaces: "
-              f"{cold['sustained']:.1f} messages/s = {cold['sustained'] / CEILING:.2f} × the "
-              f"ceiling; 429 answers: {cold['429']:.0f}")
+        print(
+            f"cold fan-out (charts rendered while sending), {args.cold} workspaces: "
+            f"{cold['sustained']:.1f} messages/s = {cold['sustained'] / CEILING:.2f} × the "
+            f"ceiling; 429 answers: {cold['429']:.0f}"
+        )
 
 
 if __name__ == "__main__":

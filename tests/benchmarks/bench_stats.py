@@ -66,8 +66,17 @@ def _spawn(api: FakeBotApi, argv: list[str], db: Path) -> tuple[subprocess.Popen
     )
     started = time.monotonic()
     if os.environ.get("BENCH_PROFILE") and "bot.cli" in argv:
-        argv = [str(Path(sys.executable).parent / "py-spy"), "record", "-o", os.environ["BENCH_PROFILE"],
-                "-f", "raw", "--threads", "--", *argv]
+        argv = [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-o",
+            os.environ["BENCH_PROFILE"],
+            "-f",
+            "raw",
+            "--threads",
+            "--",
+            *argv,
+        ]
     log = open(os.environ.get("BENCH_BOT_LOG") or db.with_suffix(".log"), "wb")  # noqa: SIM115 - the child owns it
     proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     return proc, started
@@ -83,8 +92,9 @@ async def _first_poll(api: FakeBotApi, timeout: float = 30.0) -> float:
     raise TimeoutError("the bot never polled")
 
 
-async def _pushes(api: FakeBotApi, rate: float, seconds: float, hosts: list[int],
-                  text: str) -> dict[str, float]:
+async def _pushes(
+    api: FakeBotApi, rate: float, seconds: float, hosts: list[int], text: str
+) -> dict[str, float]:
     updates: list[dict[str, Any]] = []
     total = int(rate * seconds)
     start = time.monotonic()
@@ -95,9 +105,10 @@ async def _pushes(api: FakeBotApi, rate: float, seconds: float, hosts: list[int]
             await asyncio.sleep(delay)
         host = hosts[i % len(hosts)]
         updates.append(api.send_text(host, text.format(i=1000 + i), user_id=host))
-    await api.wait_until(lambda: all(api.reply_latency(u) is not None for u in updates[-50:]),
-                         timeout=120)
-    last_reply = max(c.time for c in api.sent[-len(hosts):])
+    await api.wait_until(
+        lambda: all(api.reply_latency(u) is not None for u in updates[-50:]), timeout=120
+    )
+    last_reply = max(c.time for c in api.sent[-len(hosts) :])
     latencies = np.array([lat for u in updates if (lat := api.reply_latency(u)) is not None])
     return {
         "sent": total,
@@ -113,8 +124,9 @@ async def _run(rate: float, seconds: float, hosts_n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # --- ours: start-up and idle memory, then pushes ----------------------------------
         async with FakeBotApi() as api:
-            proc, spawned = _spawn(api, [sys.executable, "-m", "bot.cli", "run"],
-                                   Path(tmp) / "bot.db")
+            proc, spawned = _spawn(
+                api, [sys.executable, "-m", "bot.cli", "run"], Path(tmp) / "bot.db"
+            )
             try:
                 first = await _first_poll(api)
                 await asyncio.sleep(2.0)
@@ -126,16 +138,19 @@ async def _run(rate: float, seconds: float, hosts_n: int) -> None:
                         timeout=120,
                     )
                 # warm-up: every host pushes once (its first push also makes its forecast)
-                await _pushes(api, rate / 2, 2 * len(hosts) / rate, hosts,
-                              "/stat online={i} viewers={i}0")
+                await _pushes(
+                    api, rate / 2, 2 * len(hosts) / rate, hosts, "/stat online={i} viewers={i}0"
+                )
                 await asyncio.sleep(3.0)  # let the warm-up's backlog drain
-                ours = await _pushes(api, rate, seconds, hosts,
-                                     "/stat online={i} viewers={i}0 gmv={i}.5 orders=3")
+                ours = await _pushes(
+                    api, rate, seconds, hosts, "/stat online={i} viewers={i}0 gmv={i}.5 orders=3"
+                )
             finally:
                 proc.send_signal(signal.SIGINT)
                 await asyncio.to_thread(proc.wait, 30)
-        eager = subprocess.run([sys.executable, "-c", EAGER], cwd=ROOT, capture_output=True,
-                               text=True, check=True).stdout.split()
+        eager = subprocess.run(
+            [sys.executable, "-c", EAGER], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
         # --- baseline: a bare PTB echo bot on the same fake --------------------------------
         async with FakeBotApi() as api:
             proc, _ = _spawn(api, [sys.executable, "-c", ECHO_BOT], Path(tmp) / "x.db")
@@ -147,25 +162,37 @@ async def _run(rate: float, seconds: float, hosts_n: int) -> None:
                 await asyncio.to_thread(proc.wait, 30)
 
     startup = first - spawned
-    print(f"start-up to first getUpdates: {startup:.2f} s (target 1.5 s); importing the whole "
-          f"stack eagerly: {float(eager[0]):.2f} s (×{startup / float(eager[0]):.2f})")
-    print(f"idle resident memory: {idle_rss:.0f} MB (target 150 MB); eager stack: "
-          f"{float(eager[1]):.0f} MB (×{idle_rss / float(eager[1]):.2f})")
+    print(
+        f"start-up to first getUpdates: {startup:.2f} s (target 1.5 s); importing the whole "
+        f"stack eagerly: {float(eager[0]):.2f} s (×{startup / float(eager[0]):.2f})"
+    )
+    print(
+        f"idle resident memory: {idle_rss:.0f} MB (target 150 MB); eager stack: "
+        f"{float(eager[1]):.0f} MB (×{idle_rss / float(eager[1]):.2f})"
+    )
     print(f"stat pushes offered at {rate:.0f}/s for {seconds:.0f} s from {hosts_n} hosts:")
     print(f"  {'':<22}{'answered':>9}{'rate/s':>9}{'p50 ms':>9}{'p95 ms':>9}")
     for name, r in (("livehost", ours), ("bare PTB echo bot", echo)):
-        print(f"  {name:<22}{r['answered']:>9.0f}{r['rate']:>9.1f}{r['p50_ms']:>9.1f}"
-              f"{r['p95_ms']:>9.1f}")
-    print(f"  ratio livehost / echo: rate ×{ours['rate'] / echo['rate']:.2f}, "
-          f"p95 ×{ours['p95_ms'] / echo['p95_ms']:.2f} (targets: ≥ 200/s, p95 < 100 ms)")
+        print(
+            f"  {name:<22}{r['answered']:>9.0f}{r['rate']:>9.1f}{r['p50_ms']:>9.1f}"
+            f"{r['p95_ms']:>9.1f}"
+        )
+    print(
+        f"  ratio livehost / echo: rate ×{ours['rate'] / echo['rate']:.2f}, "
+        f"p95 ×{ours['p95_ms'] / echo['p95_ms']:.2f} (targets: ≥ 200/s, p95 < 100 ms)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--hosts", type=int, default=400,
-                        help="hosts pushing in turn (Telegram allows ~1 message/s per chat)")
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=400,
+        help="hosts pushing in turn (Telegram allows ~1 message/s per chat)",
+    )
     args = parser.parse_args()
     asyncio.run(_run(args.rate, args.seconds, args.hosts))
 

@@ -129,7 +129,9 @@ async def run_case(instances: int, *, pg_url: str, chats: int, pushes: int) -> d
             elapsed = time.perf_counter() - started
             assert not api.webhook_errors, api.webhook_errors[:3]
         with admin.connect() as connection:
-            stored = connection.execute(sa.text(f'SELECT count(*) FROM "{schema}".snapshot')).scalar()
+            stored = connection.execute(
+                sa.text(f'SELECT count(*) FROM "{schema}".snapshot')
+            ).scalar()
         assert stored == chats * pushes, (stored, chats * pushes)
         return {
             "per_s": len(latencies) / elapsed,
@@ -167,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in (1, 2):
         results[n] = asyncio.run(run_case(n, pg_url=pg_url, chats=args.chats, pushes=args.pushes))
     one, two = results[1], results[2]
-    print(f"stat pushes through the fake Bot API in webhook mode, {args.chats} hosts x "
-          f"{args.pushes} pushes, PostgreSQL, {os.cpu_count()} CPUs")
+    print(
+        f"stat pushes through the fake Bot API in webhook mode, {args.chats} hosts x "
+        f"{args.pushes} pushes, PostgreSQL, {os.cpu_count()} CPUs"
+    )
     print(f"{'':16}{'1 instance':>14}{'2 instances':>14}{'2 / 1':>10}")
     for key, label in (("per_s", "pushes/s"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")):
         print(f"{label:16}{one[key]:>14.1f}{two[key]:>14.1f}{two[key] / one[key]:>10.2f}")

@@ -56,9 +56,7 @@ def _fill(engine: Engine, chat_id: int) -> tuple[int, int]:
         viewers = make_viewers_frame(20)
         viewers.loc[0, "spend"] = -3.5  # a refund: a real negative number
         repo.bulk_insert_viewers(s, session_id=sid, rows=viewers)
-        repo.bulk_insert_past_sessions(
-            s, workspace_id=row_id(ws), rows=make_past_sessions_frame(4)
-        )
+        repo.bulk_insert_past_sessions(s, workspace_id=row_id(ws), rows=make_past_sessions_frame(4))
         make_send(s, workspace=ws)
         repo.mark_update_processed(s, chat_id=chat_id, message_id=7, kind="stat")
         return row_id(ws), sid
@@ -139,11 +137,16 @@ def test_forget_leaves_no_row_behind_and_twice_does_nothing_more(engine: Engine)
     with session_scope(engine) as s:
         assert repo.get_workspace(s, workspace_id=ws_id) is None
         assert repo.get_workspace(s, workspace_id=other_id) is not None
-        assert s.execute(
-            sa.select(sa.func.count()).select_from(ProcessedUpdate).where(
-                ProcessedUpdate.chat_id == 41  # type: ignore[arg-type]
-            )
-        ).scalar_one() == 0
+        assert (
+            s.execute(
+                sa.select(sa.func.count())
+                .select_from(ProcessedUpdate)
+                .where(
+                    ProcessedUpdate.chat_id == 41  # type: ignore[arg-type]
+                )
+            ).scalar_one()
+            == 0
+        )
     assert forget_workspace(engine, workspace_id=ws_id, chat_id=41) is None
     assert _rows_of_every_table(engine) == after
     # the next retrain does not see the rows: only the other workspace's viewers are left

@@ -241,8 +241,11 @@ def test_digests_prepared_in_a_worker_process_are_the_ones_built_here(engine: En
         for day, hour, gmv in ((3, 12, 1000.0), (5, 12, 3000.0), (8, 12, 4000.0), (8, 8, 500.0)):
             session.add(
                 PastSession(
-                    workspace_id=wid, started_at=datetime(2026, 6, day, hour, tzinfo=UTC),
-                    gmv=gmv, avg_watch_s=100.0 + day, title=f"Day {day}",
+                    workspace_id=wid,
+                    started_at=datetime(2026, 6, day, hour, tzinfo=UTC),
+                    gmv=gmv,
+                    avg_watch_s=100.0 + day,
+                    title=f"Day {day}",
                 )
             )
     items = [(wid, date(2026, 6, 8)), (quiet, date(2026, 6, 8)), (wid, date(2026, 6, 7))]

@@ -212,9 +212,7 @@ def test_the_buying_power_line_compares_the_viewers_with_themselves() -> None:
     baseline = build_report(viewers=simulate_viewers(3_000, seed=8))
     assert baseline.buying_power is not None and baseline.buying_power.source == "baseline"
     for lang, head in (("en", "Buying power"), ("zh", "购买力")):
-        line = next(
-            x for x in format_summary(baseline, lang).splitlines() if x.startswith(head)
-        )
+        line = next(x for x in format_summary(baseline, lang).splitlines() if x.startswith(head))
         assert "expect" not in line and "预期" not in line and "预计" not in line, line
         assert fmt_money(baseline.buying_power.predicted_gmv, lang) not in line
 

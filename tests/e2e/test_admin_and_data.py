@@ -50,8 +50,15 @@ async def admin_bot(
         await stop_bot(app)
 
 
-async def say(bot: RunningBot, chat_id: int, text: str, *, contains: str | None = None,
-              timeout: float = 10, **kw: object) -> str:
+async def say(
+    bot: RunningBot,
+    chat_id: int,
+    text: str,
+    *,
+    contains: str | None = None,
+    timeout: float = 10,
+    **kw: object,
+) -> str:
     update = bot.api.send_text(chat_id, text, **kw)  # type: ignore[arg-type]
     call = await bot.api.wait_for_message(chat_id, contains=contains, since=update, timeout=timeout)
     return call.text or ""
@@ -62,10 +69,16 @@ def seed_viewers(engine: Engine, *, rows: int = 600, sessions: int = 2, seed: in
     with session_scope(engine) as s:
         ws = make_workspace(s)
         for k in range(sessions):
-            live = make_session(s, workspace=ws, closed=True, started_at=T0 + timedelta(days=k),
-                                ended_at=T0 + timedelta(days=k, hours=2))
-            repo.bulk_insert_viewers(s, session_id=row_id(live),
-                                     rows=simulate_viewers(rows, seed=seed + k))
+            live = make_session(
+                s,
+                workspace=ws,
+                closed=True,
+                started_at=T0 + timedelta(days=k),
+                ended_at=T0 + timedelta(days=k, hours=2),
+            )
+            repo.bulk_insert_viewers(
+                s, session_id=row_id(live), rows=simulate_viewers(rows, seed=seed + k)
+            )
 
 
 def versions(bot: RunningBot) -> list[tuple[int, bool]]:
@@ -77,14 +90,18 @@ def versions(bot: RunningBot) -> list[tuple[int, bool]]:
 def rows_of_every_table(engine: Engine) -> dict[str, int]:
     """Rows per table; not the inbox, to which every message adds itself."""
     with engine.connect() as connection:
-        return {t.name: int(connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for t in SQLModel.metadata.sorted_tables if t.name != "inbox_update"}
+        return {
+            t.name: int(connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+            for t in SQLModel.metadata.sorted_tables
+            if t.name != "inbox_update"
+        }
 
 
 async def retrain(bot: RunningBot, args: str = "buying_power") -> str:
     """/retrain from the admin; the report that follows."""
-    return await say(bot, ADMIN, f"/retrain {args}".strip(), contains="Retrain results",
-                     timeout=RETRAIN_TIMEOUT)
+    return await say(
+        bot, ADMIN, f"/retrain {args}".strip(), contains="Retrain results", timeout=RETRAIN_TIMEOUT
+    )
 
 
 # ---------------------------------------------------------------------------- refusals
@@ -93,8 +110,13 @@ async def retrain(bot: RunningBot, args: str = "buying_power") -> str:
 async def test_anyone_but_an_admin_id_is_refused_and_nothing_runs(admin_bot: RunningBot) -> None:
     bot = admin_bot
     seed_viewers(bot.engine)
-    for command in ("/retrain", "/retrain buying_power force", "/models", "/rollback 1",
-                    "/adminstats"):
+    for command in (
+        "/retrain",
+        "/retrain buying_power force",
+        "/models",
+        "/rollback 1",
+        "/adminstats",
+    ):
         assert "admins only" in await say(bot, HOST, command)
         # a username equal to the admin's id (or an admin-like name) is not an admin id
         assert "admins only" in await say(bot, OTHER, command, username=str(ADMIN))
@@ -163,8 +185,9 @@ async def test_a_stat_push_is_answered_while_a_retrain_runs(admin_bot: RunningBo
     await bot.api.wait_for_message(ADMIN, contains="Training", since=started, timeout=10)
     push = bot.api.send_text(HOST, "/stat online=1200 gmv=3.4k")
     answer = await bot.api.wait_for_message(HOST, contains="Got it", since=push, timeout=10)
-    report = await bot.api.wait_for_message(ADMIN, contains="Retrain results", since=started,
-                                            timeout=RETRAIN_TIMEOUT)
+    report = await bot.api.wait_for_message(
+        ADMIN, contains="Retrain results", since=started, timeout=RETRAIN_TIMEOUT
+    )
     assert answer.time < report.time  # answered while the model was training
     latency = bot.api.reply_latency(push)
     assert latency is not None and latency < 5.0
@@ -181,12 +204,14 @@ async def test_the_weekly_retrain_runs_on_its_schedule_and_reports_to_admins(
     next_key = weekly_key(next_weekly_retrain(now))
     with session_scope(bot.engine) as s:  # planned at start, like every schedule
         assert repo.get_send(s, key=next_key) is not None
-        repo.schedule_send(s, kind="retrain", key="retrain:test", due_at=now,
-                           payload={"due": now.isoformat()})
+        repo.schedule_send(
+            s, kind="retrain", key="retrain:test", due_at=now, payload={"due": now.isoformat()}
+        )
     mark = len(bot.api.sent)
     bot.app.bot_data.scheduler.watch("retrain:test", now)
-    report = await bot.api.wait_for_message(ADMIN, contains="Weekly retrain results", since=mark,
-                                            timeout=RETRAIN_TIMEOUT)
+    report = await bot.api.wait_for_message(
+        ADMIN, contains="Weekly retrain results", since=mark, timeout=RETRAIN_TIMEOUT
+    )
     assert "buying power v1" in (report.text or "") and "GMV forecast v1" in (report.text or "")
     with session_scope(bot.engine) as s:
         assert repo.get_send(s, key="retrain:test").status == "sent"  # type: ignore[union-attr]
@@ -204,8 +229,9 @@ async def test_export_sends_a_zip_of_csvs_with_formulas_neutralised(admin_bot: R
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive Tea")
     await say(bot, HOST, "/stat online=1200 gmv=3.4k orders=35")
-    update = bot.api.send_document(HOST, (DATA / "broken" / "formula_injection.csv").read_bytes(),
-                                   "viewers.csv")
+    update = bot.api.send_document(
+        HOST, (DATA / "broken" / "formula_injection.csv").read_bytes(), "viewers.csv"
+    )
     await bot.api.wait_for_message(HOST, contains="Imported", since=update, timeout=30)
     with session_scope(bot.engine) as s:  # a refund: a real negative number
         ws = repo.get_workspace(s, chat_id=HOST)
@@ -217,14 +243,17 @@ async def test_export_sends_a_zip_of_csvs_with_formulas_neutralised(admin_bot: R
         repo.bulk_insert_viewers(s, session_id=row_id(live), rows=refund)
 
     update = bot.api.send_text(HOST, "/export")
-    call = await bot.api.wait_for(lambda c: c.method == "sendDocument" and c.chat_id == HOST,
-                                  timeout=15, since=update)
+    call = await bot.api.wait_for(
+        lambda c: c.method == "sendDocument" and c.chat_id == HOST, timeout=15, since=update
+    )
     assert "1 session," in (call.text or "") and "4 viewer rows" in (call.text or "")
     (upload,) = call.files
     assert upload.filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(upload.data)) as archive:
         viewers = list(csv.DictReader(io.StringIO(archive.read("viewers.csv").decode("utf-8-sig"))))
-        snapshots = list(csv.DictReader(io.StringIO(archive.read("snapshots.csv").decode("utf-8-sig"))))
+        snapshots = list(
+            csv.DictReader(io.StringIO(archive.read("snapshots.csv").decode("utf-8-sig")))
+        )
     ids = [v["user_id"] for v in viewers]
     assert ids[:3] == ["'=cmd|' /C calc'!A0", "'+SUM(A1:A9)", "'@evil"]
     assert viewers[3]["spend"] == "-3.5"
@@ -252,20 +281,25 @@ async def test_forget_after_confirm_deletes_everything_once(admin_bot: RunningBo
         # another stream's viewers (they watched up to 43 minutes), named into this one
         caption = re.search(r"#\d+", opened)
         assert caption is not None, opened
-        update = bot.api.send_document(chat, (DATA / "viewers_seed_format.csv").read_bytes(),
-                                       "v.csv", caption=caption.group())
+        update = bot.api.send_document(
+            chat, (DATA / "viewers_seed_format.csv").read_bytes(), "v.csv", caption=caption.group()
+        )
         await bot.api.wait_for_message(chat, contains="Imported", since=update, timeout=30)
     with_both = rows_of_every_table(bot.engine)
 
     message_id = await _forget_prompt(bot, HOST)
-    press = bot.api.press_button(HOST, message_id, next(
-        d for d in bot.api.message(HOST, message_id).button_data if d.startswith("forget:no")))
+    press = bot.api.press_button(
+        HOST,
+        message_id,
+        next(d for d in bot.api.message(HOST, message_id).button_data if d.startswith("forget:no")),
+    )
     await bot.api.wait_for_message(HOST, contains="Cancelled", since=press)
     assert rows_of_every_table(bot.engine) == with_both
 
     message_id = await _forget_prompt(bot, HOST)
-    yes = next(d for d in bot.api.message(HOST, message_id).button_data
-               if d.startswith("forget:yes"))
+    yes = next(
+        d for d in bot.api.message(HOST, message_id).button_data if d.startswith("forget:yes")
+    )
     press = bot.api.press_button(HOST, message_id, yes)
     done = await bot.api.wait_for_message(HOST, contains="Deleted", since=press)
     assert "1 session," in (done.text or "") and "1 imported file," in (done.text or "")

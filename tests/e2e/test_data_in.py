@@ -45,26 +45,48 @@ def workspace(bot: RunningBot, chat_id: int) -> Workspace:
         return ws
 
 
-async def say(bot: RunningBot, chat_id: int, text: str, *, contains: str | None = None,
-              **kw: object) -> str:
+async def say(
+    bot: RunningBot, chat_id: int, text: str, *, contains: str | None = None, **kw: object
+) -> str:
     update = bot.api.send_text(chat_id, text, **kw)  # type: ignore[arg-type]
     call = await bot.api.wait_for_message(chat_id, contains=contains, since=update, timeout=10)
     return call.text or ""
 
 
-async def upload(bot: RunningBot, chat_id: int, path: Path | None = None, *, data: bytes | None = None,
-                 name: str | None = None, caption: str | None = None, size: int | None = None,
-                 final: tuple[str, ...] = ("Imported", "not imported"), **kw: object) -> str:
+async def upload(
+    bot: RunningBot,
+    chat_id: int,
+    path: Path | None = None,
+    *,
+    data: bytes | None = None,
+    name: str | None = None,
+    caption: str | None = None,
+    size: int | None = None,
+    final: tuple[str, ...] = ("Imported", "not imported"),
+    **kw: object,
+) -> str:
     payload = data if data is not None else path.read_bytes()  # type: ignore[union-attr]
-    update = bot.api.send_document(chat_id, payload, name or path.name,  # type: ignore[union-attr]
-                                   caption=caption, size=size, **kw)
+    update = bot.api.send_document(
+        chat_id,
+        payload,
+        name or path.name,  # type: ignore[union-attr]
+        caption=caption,
+        size=size,
+        **kw,
+    )
     await bot.api.wait_until(
-        lambda: any(any(word in m.text for word in final) for m in bot.api.messages_to(chat_id)
-                    if m.text and m.message_id > update["message"]["message_id"]),
+        lambda: any(
+            any(word in m.text for word in final)
+            for m in bot.api.messages_to(chat_id)
+            if m.text and m.message_id > update["message"]["message_id"]
+        ),
         timeout=30,
     )
-    texts = [m.text for m in bot.api.messages_to(chat_id)
-             if m.text and m.message_id > update["message"]["message_id"]]
+    texts = [
+        m.text
+        for m in bot.api.messages_to(chat_id)
+        if m.text and m.message_id > update["message"]["message_id"]
+    ]
     return next(t for t in texts if any(word in t for word in final))
 
 
@@ -109,7 +131,9 @@ async def test_go_live_push_in_english_and_chinese_and_end(bot: RunningBot) -> N
     with session_scope(bot.engine) as session:
         rows = session.execute(select(Snapshot).order_by(Snapshot.id)).scalars().all()
         assert [(r.online, r.viewers, r.gmv, r.orders) for r in rows] == [
-            (1200, 3000, 3400, 35), (1100, 3500, 12000, 35)]
+            (1200, 3000, 3400, 35),
+            (1100, 3500, 12000, 35),
+        ]
         assert rows[0].likes is None  # not pushed: missing, never 0
 
     text = await say(bot, HOST, "/endlive")
@@ -202,15 +226,19 @@ async def test_every_sample_imports_with_its_kind_and_row_count(bot: RunningBot)
     # the list's streams are this chat's history: /sessions shows them, marked as such
     listed = await say(bot, GROUP, "/sessions", user_id=HOST)
     assert "No sessions yet" not in listed and "/summary id" not in listed
-    assert "“Spring tea sale #24” — 2026-11-17 18:00 · 2 h 10 min · GMV $3,504 (platform list)" in listed
+    assert (
+        "“Spring tea sale #24” — 2026-11-17 18:00 · 2 h 10 min · GMV $3,504 (platform list)"
+        in listed
+    )
     assert "no summary of their own" in listed
 
 
 async def test_a_dollar_export_in_a_yuan_chat_is_refused_in_chinese(bot: RunningBot) -> None:
     await say(bot, ZH_HOST, "/start", language_code="zh-hans")
     assert "CNY" in await say(bot, ZH_HOST, "/currency 人民币")
-    text = await upload(bot, ZH_HOST, DATA / "tiktok_live_performance.xlsx",
-                        final=("已导入", "未导入"))
+    text = await upload(
+        bot, ZH_HOST, DATA / "tiktok_live_performance.xlsx", final=("已导入", "未导入")
+    )
     assert "未导入，没有写入任何数据" in text, text
     assert "这个文件的金额是美元（$），本工作区用人民币（¥）" in text, text
     assert "/currency USD" in text, text  # what to do if the chat's currency is wrong
@@ -256,8 +284,9 @@ async def test_broken_files_get_a_clear_answer_and_store_nothing(
 async def test_a_25_mb_file_is_refused_before_download(bot: RunningBot) -> None:
     await say(bot, HOST, "/start")
     await say(bot, HOST, "/golive")
-    text = await upload(bot, HOST, data=b"user_id,watch_time\n", name="huge.csv",
-                        size=25 * 1024 * 1024)
+    text = await upload(
+        bot, HOST, data=b"user_id,watch_time\n", name="huge.csv", size=25 * 1024 * 1024
+    )
     assert "25.0 MB" in text and "20 MB" in text
     assert bot.api.calls("getFile") == []
     assert count(bot, ImportRecord) == 0

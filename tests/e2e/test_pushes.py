@@ -326,7 +326,9 @@ async def test_undo_replying_to_an_answer_takes_back_the_push_it_answered(
     assert [r.gmv for r in snapshots(bot)] == [20_000]
     # a message of the bot's that answered no push: the way to say which
     text = await say(bot, ZH_HOST, "/undo", language_code="zh", reply_to=greeting.message_ids[0])
-    assert text.startswith("我这条消息没有对应当前直播里的数据（或已经撤回了）。请回复那条数据消息发 /undo")
+    assert text.startswith(
+        "我这条消息没有对应当前直播里的数据（或已经撤回了）。请回复那条数据消息发 /undo"
+    )
     assert [r.gmv for r in snapshots(bot)] == [20_000]
 
 

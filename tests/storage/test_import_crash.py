@@ -89,8 +89,7 @@ def viewers_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     amount = (freq * rng.gamma(2.0, 60.0, ROWS)).round(2)
     lines = ["user_id,watch_time,likes,comments,shares,purchase_frequency,purchase_amount"]
     lines += [
-        f"u{i:08d},{watch[i]},{likes[i]},{comments[i]},0,{freq[i]},{amount[i]}"
-        for i in range(ROWS)
+        f"u{i:08d},{watch[i]},{likes[i]},{comments[i]},0,{freq[i]},{amount[i]}" for i in range(ROWS)
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -188,8 +187,13 @@ def test_sigkilled_import_is_all_or_nothing(
     with session_scope(engine) as session:
         live = make_session(session)
         workspace_id, session_id = int(live.workspace_id), int(live.id)  # type: ignore[arg-type]
-    args = [_url_of(engine), _schema_of(engine), str(viewers_csv), str(workspace_id),
-            str(session_id)]
+    args = [
+        _url_of(engine),
+        _schema_of(engine),
+        str(viewers_csv),
+        str(workspace_id),
+        str(session_id),
+    ]
     rng = random.Random(f"{SEED}-{backend}")
     started = time.monotonic()
 
@@ -223,8 +227,10 @@ def test_sigkilled_import_is_all_or_nothing(
     finally:
         upcoming.cancel()
 
-    print(f"{backend}: whole import {full_s:.1f} s; {runs} runs, {kills} killed "
-          f"({mid_write} after writing rows, before commit), {committed} committed")
+    print(
+        f"{backend}: whole import {full_s:.1f} s; {runs} runs, {kills} killed "
+        f"({mid_write} after writing rows, before commit), {committed} committed"
+    )
     assert runs >= 6 and kills >= runs // 2, (runs, kills, committed)
     assert mid_write >= 3, f"only {mid_write} kills landed between the first chunk and commit"
 

@@ -217,5 +217,8 @@ def test_a_period_of_days_above_a_product_list_is_no_stream_window() -> None:
     assert stream_window([["2026-11-30 07:00 ~ 2026-11-30 09:00"]], tz=UTC, now=now) is None
     # in the workspace's time; the end may leave out the date; 至 as well as ~
     got = stream_window([["", "2026年11月20日 20:00 至 22:30"]], tz=shanghai, now=now)
-    assert got == (datetime(2026, 11, 20, 12, 0, tzinfo=UTC), datetime(2026, 11, 20, 14, 30, tzinfo=UTC))
+    assert got == (
+        datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+        datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
+    )
     assert stream_window([["2026-10-25 20:00 ~ 2026-10-25 22:55"]], tz=UTC, now=now) == OCT25
