@@ -8,8 +8,9 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   (`在线1200成交1.2万`); a comma between digits is a thousands separator only before exactly
   three digits (`1,200`);
 * units: `人` `人次` `次` `个` `people` (heads), `单` `笔` (orders), `件` `pcs` (items),
-  `元` `块` and currency symbols before the number (`￥3,400.50`, `$1.2k`, `Rp 1.2jt`) for
-  money, `%` for rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
+  `元` `块` and currency symbols or codes before or after the number (`￥3,400.50`,
+  `$1.2k`, `Rp 1.2jt`, `RM 3.4k`, `12k THB`) for money, `%` for rates, `秒` `分` `小时`
+  `s` `min` `h` (and `1:30`) for durations;
   multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`, the words
   `hundred` `thousand` `grand` `million` `mio` `billion` `trillion` (and plurals), `ribu`
   `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, and the Chinese compounds
@@ -459,8 +460,14 @@ _CURRENCY: Final[dict[str, str]] = {
     "us$": "$", "$": "$", "usd": "$", "¥": "¥", "rmb": "¥", "cny": "¥", "€": "€", "£": "£",
     "rp": "Rp", "rp.": "Rp", "idr": "Rp", "₫": "₫", "฿": "฿", "₱": "₱", "hk$": "HK$",
     "s$": "S$", "元": "¥", "块": "¥", "块钱": "¥", "yuan": "¥", "dollars": "$", "dollar": "$",
+    "rm": "RM", "myr": "RM", "sgd": "S$", "hkd": "HK$", "nt$": "NT$", "twd": "NT$",
+    "thb": "฿", "vnd": "₫", "đ": "₫", "php": "₱", "jp¥": "JP¥",
+    "jpy": "JP¥", "eur": "€", "gbp": "£",
 }  # fmt: skip
-_CUR_BEFORE_RE: Final = re.compile(r"(us\$|hk\$|s\$|rp\.?(?![a-z])|idr|rmb|cny|usd|[$¥€£₫฿₱])\s*")
+_CODES: Final = "rmb|cny|usd|idr|myr|sgd|hkd|twd|thb|vnd|php|jpy|eur|gbp"
+_CUR_BEFORE_RE: Final = re.compile(
+    rf"(us\$|hk\$|s\$|nt\$|jp¥|(?:rp\.?|rm|{_CODES})(?![a-z])|[$¥€£₫฿₱])\s*"
+)
 _NUMBER_RE: Final = re.compile(
     r"(?P<sign>[+-])?(?P<digits>[1-9][0-9]{0,2}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?"
     r"|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e(?P<exp>[+-]?[0-9]+))?"
@@ -492,7 +499,7 @@ _DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(
 """Thousands grouped with dots after `Rp` or `₫`: `Rp1.200.000`."""
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
 """Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
-_CUR_AFTER_RE: Final = re.compile(r"\s*(块钱|元|块|(?:rmb|yuan|usd|dollars?)(?![a-z]))")
+_CUR_AFTER_RE: Final = re.compile(rf"\s*(块钱|元|块|₫|đ|(?:rm|{_CODES}|yuan|dollars?)(?![a-z]))")
 _UNITS: Final[dict[str, str]] = {
     "人次": "times", "人": "people", "位": "people", "people": "people", "ppl": "people",
     "person": "people", "persons": "people", "pax": "people", "单": "orders", "笔": "orders",

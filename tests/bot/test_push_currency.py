@@ -74,3 +74,24 @@ def test_money_typed_in_another_currency_is_named_back_not_mixed_in(engine: Engi
     own = push_stat(engine, workspace_id=sgid, text="gmv $5k", now=later, dedupe_key="d")
     assert own.status == "ok" and own.values == {"gmv": 5000.0} and own.foreign_currency is None
     assert _currency(engine, sgid) == "SGD"
+
+
+def test_ringgit_baht_and_other_codes_pushed_set_their_currency(engine: Engine) -> None:
+    """`gmv RM 3.4k` (Malaysia), `sales THB 12k` (Thailand), `gmv 5000000 VND`: each sets its
+    workspace's currency, and the amount is stored."""
+    for n, (text, code) in enumerate(
+        [
+            ("gmv RM 3.4k", "MYR"),
+            ("sales THB 12k", "THB"),
+            ("gmv 5000000 VND", "VND"),
+            ("gmv 12k php", "PHP"),
+            ("gmv NT$ 3k", "TWD"),
+        ]
+    ):
+        with session_scope(engine) as session:
+            ws = make_workspace(session, chat_id=5000 + n)
+            assert ws.id is not None
+            wid = ws.id
+        go_live(engine, workspace_id=wid, title="t", now=T0, chat_id=5000 + n, message_id=1)
+        push_stat(engine, workspace_id=wid, text=text, now=T0, dedupe_key=f"m{n}")
+        assert _currency(engine, wid) == code, text

@@ -312,3 +312,31 @@ def test_a_number_in_chinese_numerals_reads_as_its_digits(n: int, label: tuple[s
     assert parsed.values == {key: n}, written
     if key == "online":
         assert parse_stats(f"{written}人在线").values == {"online": n}, written
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("gmv RM 3.4k", "MYR"),
+        ("gmv RM3,400", "MYR"),
+        ("gmv 3.4k myr", "MYR"),
+        ("sales THB 12k", "THB"),
+        ("gmv 12,000 thb", "THB"),
+        ("gmv 5000000 VND", "VND"),
+        ("gmv SGD 3.4k", "SGD"),
+        ("gmv php 12k", "PHP"),
+        ("gmv NT$ 3k", "TWD"),
+        ("gmv 3k twd", "TWD"),
+        ("gmv HKD 3k", "HKD"),
+        ("gmv 1200 eur", "EUR"),
+        ("gmv gbp 1.2k", "GBP"),
+        ("gmv jpy 12万", "JPY"),
+    ],
+)
+def test_money_written_with_a_code_or_a_symbol_keeps_its_currency(text: str, code: str) -> None:
+    """The symbol read is the one the workspace's currency is set from (bot.settings_input)."""
+    from bot.settings_input import currency_from_symbol
+
+    parsed = parse_stats(text)
+    assert parsed.values.get("gmv") and not parsed.ignored, parsed
+    assert parsed.currency is not None and currency_from_symbol(parsed.currency) == code
