@@ -11,7 +11,7 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   `元` `块` and currency symbols or codes before or after the number (`￥3,400.50`,
   `$1.2k`, `Rp 1.2jt`, `RM 3.4k`, `12k THB`) for money, `%` for rates, `秒` `分` `小时`
   `s` `min` `h` (and `1:30`) for durations;
-  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb`, the words
+  multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb` `tr`, the words
   `hundred` `thousand` `grand` `million` `mio` `billion` `trillion` (and plurals), `ribu`
   `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, and the Chinese compounds
   `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a single digit after
@@ -25,7 +25,9 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
   `成交12人` buyers, `成交3万` GMV.
 
-Keys (`KEYS`, labels in `ALIASES`, longest label wins): counts (whole, not negative), money
+Keys (`KEYS`, labels in `ALIASES` — Chinese and English, and the words Indonesian, Malaysian
+and Vietnamese hosts type: `penonton`, `omset`, `pesanan`, `doanh thu`, `đơn hàng` —
+longest label wins): counts (whole, not negative), money
 (`gmv`, `gpm`; may carry a currency), rates (`conversion`, `ctr`; stored as fractions, a bare
 number is read as percent: `转化率3.2` = 3.2 %), and `avg_stay_s` (seconds; a bare number is
 seconds). Anything that is not a value is named back in `ignored` with a reason: an unknown
@@ -110,6 +112,11 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "同时在线人数",
         "人气",
         "实时人气",
+        "penonton online",
+        "penonton saat ini",
+        "sedang menonton",
+        "mắt xem",
+        "đang xem",
     ),
     "viewers": (
         "viewers",
@@ -121,6 +128,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "观看人数",
         "累计观众",
         "场观人数",
+        "penonton",
+        "total penonton",
+        "người xem",
     ),
     "entries": (
         "entries",
@@ -140,9 +150,19 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "观看人次",
         "累计观看次数",
         "累计观看人次",
+        "lượt xem",
     ),
-    "likes": ("likes", "like", "点赞", "点赞数", "点赞次数", "点赞量"),
-    "comments": ("comments", "comment", "评论", "评论数", "评论次数", "弹幕"),
+    "likes": ("likes", "like", "点赞", "点赞数", "点赞次数", "点赞量", "lượt thích"),
+    "comments": (
+        "comments",
+        "comment",
+        "评论",
+        "评论数",
+        "评论次数",
+        "弹幕",
+        "komentar",
+        "bình luận",
+    ),
     "shares": ("shares", "share", "分享", "分享数", "分享次数", "转发"),
     "followers": (
         "followers",
@@ -158,6 +178,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "新关注",
         "新粉",
         "关注",
+        "pengikut baru",
+        "người theo dõi mới",
     ),
     "clicks": (
         "clicks",
@@ -182,6 +204,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "成交笔数",
         "引导成交笔数",
         "支付订单数",
+        "pesanan",
+        "jumlah pesanan",
+        "đơn",
+        "đơn hàng",
     ),
     "buyers": (
         "buyers",
@@ -193,6 +219,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "支付人数",
         "引导成交人数",
         "成交客户数",
+        "pembeli",
+        "người mua",
     ),
     "gmv": (
         "gmv",
@@ -207,6 +235,13 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "支付金额",
         "营业额",
         "流水",
+        "omset",
+        "omzet",
+        "pendapatan",
+        "penjualan",
+        "jualan",
+        "doanh thu",
+        "doanh số",
     ),
     "items": (
         "items",
@@ -222,6 +257,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "卖出",
         "售出",
         "已售",
+        "terjual",
+        "produk terjual",
+        "đã bán",
     ),
     "avg_stay_s": (
         "avg stay",
@@ -474,7 +512,7 @@ _NUMBER_RE: Final = re.compile(
 )
 _MULTIPLIERS: Final[dict[str, int]] = {
     "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "mn": 10**6, "jt": 10**6,
-    "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
+    "tr": 10**6, "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
     "千万": 10**7, "十亿": 10**9, "百亿": 10**10, "千亿": 10**11, "万亿": 10**12,
     "hundred": 10**2, "thousand": 10**3, "thousands": 10**3, "grand": 10**3,
     "million": 10**6, "millions": 10**6, "mio": 10**6, "billion": 10**9, "billions": 10**9,
