@@ -19,7 +19,8 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   125,000, `1k5` 1,500); a second multiplier that makes no compound (`1.2万万`, `3亿亿`,
   `3kk`) does not read;
 * Indonesian writing: a decimal comma before a multiplier (`Rp1,2jt` is 1,200,000) and
-  thousands grouped with dots after `Rp` or `₫` (`Rp1.200.000`);
+  thousands grouped with dots in rupiah and dong, the sign before or after
+  (`Rp1.200.000`, `12.500đ`, `5.000.000 VND`);
 * Chinese numerals, as voice input writes them (`在线一千二`, `成交三点四万`, `一千二百人在线`,
   `转化率百分之三`), read by cn2an after a label or before a unit or a label;
 * the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
@@ -500,7 +501,7 @@ _CURRENCY: Final[dict[str, str]] = {
     "s$": "S$", "元": "¥", "块": "¥", "块钱": "¥", "yuan": "¥", "dollars": "$", "dollar": "$",
     "rm": "RM", "myr": "RM", "sgd": "S$", "hkd": "HK$", "nt$": "NT$", "twd": "NT$",
     "thb": "฿", "vnd": "₫", "đ": "₫", "php": "₱", "jp¥": "JP¥",
-    "jpy": "JP¥", "eur": "€", "gbp": "£",
+    "jpy": "JP¥", "eur": "€", "gbp": "£", "rupiah": "Rp",
 }  # fmt: skip
 _CODES: Final = "rmb|cny|usd|idr|myr|sgd|hkd|twd|thb|vnd|php|jpy|eur|gbp"
 _CUR_BEFORE_RE: Final = re.compile(
@@ -537,7 +538,9 @@ _DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(
 """Thousands grouped with dots after `Rp` or `₫`: `Rp1.200.000`."""
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
 """Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
-_CUR_AFTER_RE: Final = re.compile(rf"\s*(块钱|元|块|₫|đ|(?:rm|{_CODES}|yuan|dollars?)(?![a-z]))")
+_CUR_AFTER_RE: Final = re.compile(
+    rf"\s*(块钱|元|块|₫|đ|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?)(?![a-z]))"
+)
 _UNITS: Final[dict[str, str]] = {
     "人次": "times", "人": "people", "位": "people", "people": "people", "ppl": "people",
     "person": "people", "persons": "people", "pax": "people", "单": "orders", "笔": "orders",
@@ -718,12 +721,17 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             )
             num = _Num(s[start : clock.end()], Decimal(seconds), negative=negative, duration=True)
             return num, clock.end()
-    if currency in ("Rp", "₫"):
-        dotted = _DOT_GROUPED_RE.match(s, pos)
-        if dotted is not None:
+    dotted = _DOT_GROUPED_RE.match(s, pos)
+    if dotted is not None and currency is None:  # `12.500đ`, `1.200.000 IDR`: grouped too
+        after = _CUR_AFTER_RE.match(s, dotted.end())
+        if after is not None and _CURRENCY[after.group(1)] in ("Rp", "₫"):
             grouped = dotted.group(0).replace(".", "").replace(",", ".")
-            num = _Num("", Decimal(grouped), negative=negative, currency=currency)
+            num = _Num("", Decimal(grouped), negative=negative)
             return _after_number(s, num, start, dotted.end())
+    if currency in ("Rp", "₫") and dotted is not None:
+        grouped = dotted.group(0).replace(".", "").replace(",", ".")
+        num = _Num("", Decimal(grouped), negative=negative, currency=currency)
+        return _after_number(s, num, start, dotted.end())
     m = _NUMBER_RE.match(s, pos)
     if m is None:
         return None

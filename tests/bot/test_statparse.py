@@ -234,10 +234,18 @@ def test_a_digit_after_a_multiplier_is_the_next_place_down(
     assert result.values == {"gmv": whole * factor + digit * factor // 10}, result
 
 
-@given(n=st.integers(1000, 10**10), cents=st.sampled_from(["", ",5", ",50"]))
-def test_rupiah_grouped_with_dots_reads_as_written(n: int, cents: str) -> None:
+@given(
+    n=st.integers(1000, 10**10),
+    cents=st.sampled_from(["", ",5", ",50"]),
+    written=st.sampled_from(["Rp{}", "Rp {}", "{} IDR", "{}đ", "{} ₫", "{} VND", "{} rupiah"]),
+)
+def test_rupiah_and_dong_grouped_with_dots_read_as_written(
+    n: int, cents: str, written: str
+) -> None:
+    """`Rp1.200.000`, `12.500đ`, `5.000.000 VND`: dots group thousands in these two currencies,
+    whether the sign comes before the amount or after it."""
     grouped = f"{n:,}".replace(",", ".")
-    result = parse_stats(f"gmv Rp{grouped}{cents}")
+    result = parse_stats("gmv " + written.format(f"{grouped}{cents}"))
     expected = n + (0.5 if cents else 0.0)
     assert result.values == {"gmv": expected}, result
 
