@@ -86,7 +86,7 @@ _MULTIPLIERS: Final[dict[str, int]] = {
 _NUMBER_RE = re.compile(
     r"""
     (?P<sign1>[+-])?\s*
-    (?P<cur>US\$|S\$|HK\$|NT\$|JP¥|[$¥€£₱฿₩]|RMB|Rp|RM
+    (?P<cur>US\$|S\$|HK\$|NT\$|JP¥|[$¥€£₱฿₩₫]|RMB|Rp|RM
         |CNY|USD|SGD|HKD|TWD|JPY|MYR|IDR|THB|PHP|VND|KRW|EUR|GBP)?\s*
     (?P<sign2>[+-])?\s*
     (?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?
@@ -95,7 +95,7 @@ _NUMBER_RE = re.compile(
     (?:[eE](?P<exp>[+-]?[0-9]{1,3}))?
     \s*(?P<mult>[kKwWmM千万亿])?
     \s*(?P<yuan>元)?
-    \s*(?P<after>₫|đ|VND)?
+    \s*(?P<after>₫|đ|VND|IDR|Rp)?
     \s*(?P<pct>%)?
     """,
     re.VERBOSE,

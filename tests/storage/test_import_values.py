@@ -93,9 +93,10 @@ def test_percent_is_flagged() -> None:
 
 @given(n=st.integers(0, 10**12), symbol=st.sampled_from(["Rp", "Rp ", "IDR "]))
 def test_rupiah_grouped_with_dots_read_as_written(n: int, symbol: str) -> None:
-    text = symbol + f"{n:,}".replace(",", ".")
-    assert parse_number(text) == n
-    assert parse_number(f"{n:,}".replace(",", ".") + " ₫") == n
+    grouped = f"{n:,}".replace(",", ".")
+    assert parse_number(symbol + grouped) == n
+    for written in (f"{grouped} ₫", f"₫{grouped}", f"{grouped} IDR", f"{grouped}Rp"):
+        assert parse_number(written) == n, written
 
 
 @pytest.mark.parametrize("text", ["--", "-", "—", "暂无", "N/A", "", "   ", "n/a", "nan", "null"])
@@ -193,11 +194,11 @@ def test_format_then_parse_round_trips(x: float, style: str, decimals: int) -> N
 
 
 _GRAMMAR = re.compile(
-    r"[+-]?\s*(?:US\$|S\$|HK\$|NT\$|JP¥|[$¥€£₱฿₩]|RMB|Rp|RM|CNY|USD|SGD|HKD|TWD|JPY|MYR|IDR"
+    r"[+-]?\s*(?:US\$|S\$|HK\$|NT\$|JP¥|[$¥€£₱฿₩₫]|RMB|Rp|RM|CNY|USD|SGD|HKD|TWD|JPY|MYR|IDR"
     r"|THB|PHP|VND|KRW|EUR|GBP)?\s*[+-]?\s*"
     r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?"
     r"|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
-    r"(?:[eE][+-]?[0-9]{1,3})?\s*[kKwWmM千万亿]?\s*元?\s*(?:₫|đ|VND)?\s*%?"
+    r"(?:[eE][+-]?[0-9]{1,3})?\s*[kKwWmM千万亿]?\s*元?\s*(?:₫|đ|VND|IDR|Rp)?\s*%?"
 )
 
 
