@@ -100,6 +100,7 @@ __all__ = [
     "DEFINITIONS_VERSION",
     "DERIVED_FIGURES",
     "FUNNEL_STAGES",
+    "MOMENT_S",
     "SOURCES",
     "TOLERANCE",
     "Comparison",
@@ -572,21 +573,38 @@ _PUSHED_TOTALS = (
 """(figure, column) of the running totals a push carries beside the GMV."""
 
 
-def _gmv_then(df: pd.DataFrame | None) -> dict[str, float | None]:
-    """For each running total the pushes carry, the GMV pushed with or before its last
-    reading (None when no GMV had been pushed by then). Empty when no push carried a
+MOMENT_S = 120.0
+"""A GMV pushed this soon after a reading is of its moment too (`成交人数130`, then
+`成交额4.8万` twenty seconds later)."""
+
+
+def _same_gmv(a: float, b: float) -> bool:
+    return abs(a - b) <= TOLERANCE * max(abs(a), abs(b))
+
+
+def _gmv_then(df: pd.DataFrame | None) -> dict[str, tuple[float, ...]]:
+    """For each running total the pushes carry, the GMVs of the moment of its last reading:
+    the one pushed with or before it, and one pushed within :data:`MOMENT_S` after it
+    (none: no GMV had been pushed by then, or soon after). Empty when no push carried a
     GMV: nothing tells the moments apart, and the readings are taken as they are."""
-    out: dict[str, float | None] = {}
+    out: dict[str, tuple[float, ...]] = {}
     gmv = _col(df, "gmv")
-    if gmv is None:
+    if df is None or gmv is None:
         return out
+    ts = pd.to_datetime(df["ts"], utc=True) if "ts" in df.columns else None
     for name, column in _PUSHED_TOTALS:
         s = _col(df, column)
         if s is None:
             continue
         at = s.last_valid_index()
         then = gmv.loc[:at].dropna()
-        out[name] = None if then.empty else float(then.iloc[-1])
+        found = [] if then.empty else [float(then.iloc[-1])]
+        if ts is not None:
+            soon = gmv.loc[at:].iloc[1:].dropna()
+            soon = soon[(ts.loc[soon.index] - ts.loc[at]).dt.total_seconds() <= MOMENT_S]
+            if not soon.empty:
+                found.append(float(soon.iloc[0]))
+        out[name] = tuple(found)
     return out
 
 
@@ -642,17 +660,24 @@ def _reconcile(
 
 
 def _another_moment(
-    name: str, fig: Figure, gmv: Figure | None, gmv_then: Mapping[str, float | None]
+    name: str, fig: Figure, gmv: Figure | None, gmv_then: Mapping[str, tuple[float, ...]]
 ) -> Contradiction | None:
     """A pushed orders or buyers reading typed when the GMV stood elsewhere than the
     session's GMV: not of the same moment, so not to be set beside it (None: it may)."""
     if fig.source != "pushes" or gmv is None or name == "gmv" or name not in gmv_then:
         return None
     then = gmv_then[name]
-    if then is not None and abs(gmv.value - then) <= TOLERANCE * then:
+    if any(_same_gmv(gmv.value, g) for g in then):
         return None
     return Contradiction(
-        name, fig.source, fig.value, "gmv", gmv.source, gmv.value, moment=True, gmv_then=then
+        name,
+        fig.source,
+        fig.value,
+        "gmv",
+        gmv.source,
+        gmv.value,
+        moment=True,
+        gmv_then=then[0] if then else None,
     )
 
 
@@ -662,7 +687,7 @@ def _sales(
     values: dict[str, Figure],
     recon: list[Reconciliation],
     contradictions: list[Contradiction],
-    gmv_then: Mapping[str, float | None],
+    gmv_then: Mapping[str, tuple[float, ...]],
 ) -> None:
     with_gmv = [s for s in order if "gmv" in cands.get(s, {})]
     with_any = [s for s in order if any(k in cands.get(s, {}) for k in SALES)]
@@ -753,25 +778,25 @@ def _consistent(figs: dict[str, Figure], contradictions: list[Contradiction]) ->
     return dropped
 
 
-def _derived(values: dict[str, Figure], gmv_then: Mapping[str, float | None]) -> None:
+def _derived(values: dict[str, Figure], gmv_then: Mapping[str, tuple[float, ...]]) -> None:
     def get(name: str) -> float | None:
         fig = values.get(name)
         return None if fig is None else fig.value
 
-    def then(name: str) -> float | None:
-        """The session's GMV when the figure was read: a pushed running total's own,
-        the session's GMV for all others (they hold the whole session, or are the GMV)."""
+    def then(name: str) -> tuple[float, ...]:
+        """The GMVs of the figure's moment: a pushed running total's own, the session's
+        GMV for all others (they hold the whole session, or are the GMV)."""
         fig = values.get(name)
         if fig is not None and fig.source == "pushes" and name in gmv_then:
             return gmv_then[name]
-        return get("gmv")
+        gmv = get("gmv")
+        return () if gmv is None else (gmv,)
 
     def one_moment(*inputs: str) -> bool:
         known = [then(n) for n in inputs if values.get(n) is not None]
-        if any(k is None for k in known):
-            return all(k is None for k in known)
-        vals = [k for k in known if k is not None]
-        return not vals or max(vals) - min(vals) <= TOLERANCE * max(vals)
+        if any(not k for k in known):
+            return all(not k for k in known)
+        return any(all(any(_same_gmv(v, w) for w in k) for k in known) for v in known[0])
 
     def src(*names: str) -> str:
         seen: list[str] = []
