@@ -46,14 +46,15 @@ Figures that belong together come from one source: the sales group (GMV, orders,
 buyers) takes the first source that has GMV and fills a member it lacks from the next
 sources only when the result keeps buyers ≤ orders ≤ items; a member that would break that
 is left out (None). Pushed orders and buyers are readings of a moment: one joins the group
-only when the GMV pushed with or before it is the group's GMV (within
-:data:`TOLERANCE`), else it is left out, as another moment's (pushes that never carried a
-GMV cannot be told apart by moment, and are taken as they are). The audience figures
-(viewers, views) follow the order on their own.
+only when the GMV pushed with or before it, or within :data:`MOMENT_S` after it, is the
+group's GMV (within :data:`TOLERANCE`), else it is left out, as another moment's (pushes
+that never carried a GMV cannot be told apart by moment, and are taken as they are). The
+audience figures (viewers, views) follow the order on their own.
 
 Derived figures (None when an input is missing or zero, or when its inputs are not of one
-moment: a pushed running total counts as of the GMV pushed with or before it, every other
-figure as of the session's GMV, and they must agree within :data:`TOLERANCE`):
+moment: a pushed running total counts as of the GMV pushed with or before it or soon
+after, every other figure as of the session's GMV, and they must agree within
+:data:`TOLERANCE`):
 
 * ``per_buyer`` (客单价) = GMV / buyers; ``aov`` = GMV / orders;
 * ``gpm`` = GMV / views × 1000; ``uv_value`` = GMV / viewers;
