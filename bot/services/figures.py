@@ -228,6 +228,9 @@ def stream_history(
             if row.status != "open":
                 store_figures(session, session_id=row.session_id, figures=figures)
         records.append(_record(row, values))
+    untitled = any(r.title is None for r in records)
+    if not include_platform_rows and not untitled:
+        return records
     earliest = since if since is None else since - timedelta(seconds=SAME_STREAM_S)
     past = _platform_rows(session, workspace_id=workspace_id, since=earliest)
     # a session made from files, or opened without a title, goes by the platform's name
