@@ -594,17 +594,12 @@ class _Label:
     not_now: Reason | None = None  # and why that word keeps the pair from being stored
 
 
-_MARKS: Final = tuple(
-    sorted({m for marks in NOT_NOW.values() for m in marks if not m.isascii()}, key=len)[::-1]
+_MARK_RE: Final = re.compile(
+    "|".join(
+        sorted({m for marks in NOT_NOW.values() for m in marks if not m.isascii()}, key=len)[::-1]
+    )
 )
-
-
-def _mark_at(lowered: str, pos: int) -> int:
-    """The end of the longest Chinese word of NOT_NOW at ``pos`` (``pos`` when none)."""
-    for mark in _MARKS:
-        if lowered.startswith(mark, pos):
-            return pos + len(mark)
-    return pos
+"""The Chinese words of NOT_NOW, longest first (`上一场` before `上场`)."""
 
 
 def _not_now(word: str) -> Reason | None:
@@ -881,11 +876,11 @@ def _tokens(norm: str) -> list[_Token]:
             pos += 1
             continue
         found = _alias_at(lowered, pos)
-        mark = _mark_at(lowered, pos)
-        if mark > pos and (found is None or mark > found[1]):  # `上场观看人数`: 上场, then 观看人数
-            out.append(_Word(norm[pos:mark], pos))
+        mark = _MARK_RE.match(lowered, pos)
+        if mark is not None and (found is None or mark.end() > found[1]):
+            out.append(_Word(norm[pos : mark.end()], pos))  # `上场观看人数`: 上场, then 观看人数
             last_label = None
-            pos = mark
+            pos = mark.end()
             continue
         if found is not None:
             alias, end = found
