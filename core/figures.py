@@ -31,8 +31,8 @@ minutes            duration (span + 1 min), peak and average online, views
                    (Σ entries), GMV, orders, followers, likes, comments,
                    watch seconds (Σ online × 60)
 pushes             duration (span), peak and average online (time-weighted),
-                   viewers, views (``entries``), GMV, orders, buyers, clicks,
-                   followers, likes, comments, shares
+                   viewers, views (``entries``), GMV, orders, items, buyers,
+                   clicks, followers, likes, comments, shares
 =================  ===========================================================
 
 What the minute rows can NOT give: the minute ``impressions``, ``clicks`` and ``buyers``
@@ -526,6 +526,22 @@ def _avg_online_pushes(df: pd.DataFrame) -> float | None:
     return float(((v[1:] + v[:-1]) / 2 * np.diff(t)).sum() / span)
 
 
+_PUSHED_TOTALS = (
+    ("viewers", "viewers"),
+    ("views", "entries"),
+    ("gmv", "gmv"),
+    ("orders", "orders"),
+    ("items", "items"),
+    ("buyers", "buyers"),
+    ("clicks", "clicks"),
+    ("followers", "followers"),
+    ("likes", "likes"),
+    ("comments", "comments"),
+    ("shares", "shares"),
+)
+"""(figure, snapshot column) of the running totals a push carries: each as last pushed."""
+
+
 def _pushes(df: pd.DataFrame | None, started: pd.Timestamp | None) -> dict[str, float]:
     if df is None:
         return {}
@@ -541,37 +557,11 @@ def _pushes(df: pd.DataFrame | None, started: pd.Timestamp | None) -> dict[str, 
     avg = _avg_online_pushes(df)
     if avg is not None:
         out["avg_online"] = avg
-    for name, col in (
-        ("viewers", "viewers"),
-        ("views", "entries"),
-        ("gmv", "gmv"),
-        ("orders", "orders"),
-        ("buyers", "buyers"),
-        ("clicks", "clicks"),
-        ("followers", "followers"),
-        ("likes", "likes"),
-        ("comments", "comments"),
-        ("shares", "shares"),
-    ):
+    for name, col in _PUSHED_TOTALS:
         v = _last(df, col)
         if v is not None:
             out[name] = v
     return out
-
-
-_PUSHED_TOTALS = (
-    ("orders", "orders"),
-    ("items", "items"),
-    ("buyers", "buyers"),
-    ("viewers", "viewers"),
-    ("views", "entries"),
-    ("clicks", "clicks"),
-    ("followers", "followers"),
-    ("likes", "likes"),
-    ("comments", "comments"),
-    ("shares", "shares"),
-)
-"""(figure, column) of the running totals a push carries beside the GMV."""
 
 
 MOMENT_S = 120.0
@@ -595,7 +585,7 @@ def _gmv_then(df: pd.DataFrame | None) -> dict[str, tuple[float, ...]]:
     ts = pd.to_datetime(df["ts"], utc=True) if "ts" in df.columns else None
     for name, column in _PUSHED_TOTALS:
         s = _col(df, column)
-        if s is None:
+        if s is None or name == "gmv":
             continue
         at = s.last_valid_index()
         then = gmv.loc[:at].dropna()
@@ -660,14 +650,25 @@ def _reconcile(
         )
 
 
+def _moment(
+    name: str, fig: Figure, gmv: float | None, gmv_then: Mapping[str, tuple[float, ...]]
+) -> tuple[float, ...]:
+    """The GMVs of the moment a figure holds: a pushed running total's own (see
+    :func:`_gmv_then`), the session's GMV for every other (it holds the whole session, or
+    is the GMV); () when unknown."""
+    if fig.source == "pushes" and name in gmv_then:
+        return gmv_then[name]
+    return () if gmv is None else (gmv,)
+
+
 def _another_moment(
     name: str, fig: Figure, gmv: Figure | None, gmv_then: Mapping[str, tuple[float, ...]]
 ) -> Contradiction | None:
     """A pushed orders or buyers reading typed when the GMV stood elsewhere than the
     session's GMV: not of the same moment, so not to be set beside it (None: it may)."""
-    if fig.source != "pushes" or gmv is None or name == "gmv" or name not in gmv_then:
+    if fig.source != "pushes" or gmv is None or name not in gmv_then:
         return None
-    then = gmv_then[name]
+    then = _moment(name, fig, gmv.value, gmv_then)
     if any(_same_gmv(gmv.value, g) for g in then):
         return None
     return Contradiction(
@@ -784,17 +785,12 @@ def _derived(values: dict[str, Figure], gmv_then: Mapping[str, tuple[float, ...]
         fig = values.get(name)
         return None if fig is None else fig.value
 
-    def then(name: str) -> tuple[float, ...]:
-        """The GMVs of the figure's moment: a pushed running total's own, the session's
-        GMV for all others (they hold the whole session, or are the GMV)."""
-        fig = values.get(name)
-        if fig is not None and fig.source == "pushes" and name in gmv_then:
-            return gmv_then[name]
-        gmv = get("gmv")
-        return () if gmv is None else (gmv,)
-
     def one_moment(*inputs: str) -> bool:
-        known = [then(n) for n in inputs if values.get(n) is not None]
+        known = [
+            _moment(n, fig, get("gmv"), gmv_then)
+            for n in inputs
+            if (fig := values.get(n)) is not None
+        ]
         if any(not k for k in known):
             return all(not k for k in known)
         return any(all(any(_same_gmv(v, w) for w in k) for k in known) for v in known[0])

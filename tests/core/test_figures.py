@@ -558,3 +558,14 @@ def test_buyers_typed_just_before_the_final_gmv_are_of_its_moment() -> None:
     late = snaps.assign(ts=snaps["ts"].where(snaps.index < 2, START + timedelta(minutes=55)))
     g = compute_figures(snapshots=late, started_at=START, ended_at=START + timedelta(hours=1))
     assert g.get("buyers") is None and g.contradictions[0].gmv_then == 20_000.0
+
+
+def test_items_pushed_are_the_sessions_items_sold() -> None:
+    """`items sold 34` typed with the GMV: a figure of the summary, as orders and buyers are."""
+    snaps = _pushes((50, {"gmv": 5_000.0, "orders": 30.0, "items": 34.0}))
+    f = compute_figures(snapshots=snaps, started_at=START, ended_at=START + timedelta(hours=1))
+    assert (f.get("items"), f.source("items")) == (34.0, "pushes")
+    # more orders than items cannot be: the items are left out and named
+    wrong = _pushes((50, {"gmv": 5_000.0, "orders": 30.0, "items": 12.0}))
+    g = compute_figures(snapshots=wrong, started_at=START, ended_at=START + timedelta(hours=1))
+    assert g.get("items") is None and [c.figure for c in g.contradictions] == ["items"]
