@@ -41,6 +41,7 @@ __all__ = [
     "LinearBuyingPower",
     "cv_groups",
     "feature_frame",
+    "held_out_predictions",
     "how_sure",
     "metrics",
     "money_scale",
@@ -358,6 +359,30 @@ class BuyingPowerModel(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         r2 = self.cv_scores_.get(self.chosen_, {}).get("r2")
         return None if r2 is None or not np.isfinite(r2) else float(r2)
+
+
+def held_out_predictions(
+    X: pd.DataFrame, y: Any, *, cv: int = 5, random_state: int = 0
+) -> np.ndarray | None:
+    """Each viewer's spend as the linear baseline predicts it without having seen that
+    viewer: folds of one session's viewers, each predicted by a fit on the others
+    (viewers without a known spend by a fit on all who have one). None with fewer than
+    ``cv`` × :data:`MIN_ROWS` viewers of known spend."""
+    target = pd.to_numeric(pd.Series(np.asarray(y, dtype=float).ravel()), errors="coerce")
+    known = np.flatnonzero(np.isfinite(target.to_numpy(float)))
+    if len(known) < cv * MIN_ROWS or len(target) != len(X):
+        return None
+    out = np.full(len(X), np.nan)
+    spend = target.to_numpy(float)
+    folds = KFold(n_splits=cv, shuffle=True, random_state=random_state)
+    for train, test in folds.split(known):
+        fit = LinearBuyingPower().fit(X.iloc[known[train]], spend[known[train]])
+        out[known[test]] = fit.predict(X.iloc[known[test]])
+    unknown = np.setdiff1d(np.arange(len(X)), known)
+    if len(unknown):
+        fit = LinearBuyingPower().fit(X.iloc[known], spend[known])
+        out[unknown] = fit.predict(X.iloc[unknown])
+    return out
 
 
 def tiers(scores: Any) -> np.ndarray:

@@ -71,6 +71,7 @@ from core.buying_power import (
     BuyingPowerModel,
     LinearBuyingPower,
     feature_frame,
+    held_out_predictions,
     how_sure,
     metrics,
     tiers,
@@ -172,6 +173,10 @@ class FunnelStage:
 
 @dataclass(frozen=True)
 class TierRow:
+    """One tier of viewers by predicted spend. For the baseline, predictions held out of
+    the fit (each viewer predicted by a fit on the others), so the predicted spend beside
+    the actual is not the fit read back."""
+
     tier: Literal["top", "middle", "rest"]
     size: int
     avg_score: float
@@ -195,7 +200,8 @@ class BuyingPowerSummary:
     held_out_r2: float | None = None
     """R² on rows the model did not learn from (None when there is none): folds grouped
     by session/workspace for a trained model, folds of this session's viewers for the
-    baseline. ``r2`` and ``mae`` are on this session's rows (in-sample for the baseline)."""
+    baseline. ``r2`` and ``mae`` are on this session's rows (in-sample for the baseline);
+    ``predicted_gmv`` and the tiers are held out for the baseline too."""
     held_out: Literal["sessions", "viewers"] | None = None
     how_sure: Literal["high", "medium", "low"] = "low"
     """From ``held_out_r2`` (:func:`core.buying_power.how_sure`)."""
@@ -519,14 +525,20 @@ def _buying_power(
         if actual is None or X.shape[1] == 0 or np.isfinite(actual).sum() < 10:
             return None, None, None
         lin = LinearBuyingPower().fit(X, actual)
-        scores = lin.predict(X)
+        fitted = lin.predict(X)
         source, name, features = "baseline", "linear", list(X.columns)
         coefs, intercept = lin.coefficients, lin.intercept_
         folds = BuyingPowerModel(candidate="linear").fit(X, actual)
         held_r2 = folds.held_out_r2
         held = "viewers" if held_r2 is not None else None
+        m = metrics(actual, fitted)
+        # tiers and their predicted spend from predictions that did not see the viewer's
+        # own spend, so that "predicted" beside "actual" is not the fit read back
+        oof = held_out_predictions(X, actual)
+        scores = oof if oof is not None else fitted
+    else:
+        m = metrics(actual, scores) if actual is not None else {"r2": None, "mae": None}
     tier = tiers(np.clip(scores, 0.0, None))
-    m = metrics(actual, scores) if actual is not None else {"r2": None, "mae": None}
     rows = []
     for t in ("top", "middle", "rest"):
         sel = tier == t
