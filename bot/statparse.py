@@ -412,20 +412,31 @@ class StatParse:
 # ------------------------------------------------------------------------------- labels
 
 
+_THAI_MARKS: Final = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+"""Thai vowel and tone marks (a class for a regular expression): each belongs to the letter
+before it, so no word ends before one."""
+
+
+def _fold(word: str) -> str:
+    """A label or a word as the text it is looked for in reads: NFKC (Thai `ำ` is two
+    characters in it) and lower case."""
+    return unicodedata.normalize("NFKC", word).lower()
+
+
 def _alias_pattern(alias: str) -> str:
     out = []
     for ch in alias.lower():
         out.append(r"[\s_\-.·]*" if ch in " -." else re.escape(ch))
-    return "".join(out) + (r"(?![a-z])" if alias.isascii() else "")
+    return "".join(out) + (r"(?![a-z])" if alias.isascii() else f"(?![{_THAI_MARKS}])")
 
 
 _ALIAS_KEY: Final[dict[str, str]] = {
-    alias.lower(): key for key, aliases in ALIASES.items() for alias in aliases
+    _fold(alias): key for key, aliases in ALIASES.items() for alias in aliases
 }
 _SUGGESTED: Final[list[str]] = sorted(_ALIAS_KEY, key=lambda a: -len(a))
 """The labels of stored keys, the ones "did you mean" may name."""
 _ALIAS_KEY.update(
-    {alias.lower(): _WORKED_OUT + name for name, aliases in WORKED_OUT.items() for alias in aliases}
+    {_fold(alias): _WORKED_OUT + name for name, aliases in WORKED_OUT.items() for alias in aliases}
 )
 _ALIAS_ORDER: Final[list[str]] = sorted(_ALIAS_KEY, key=lambda a: -len(a))
 _ALIAS_RES: Final[dict[str, tuple[re.Pattern[str], list[str]]]] = {}
@@ -594,12 +605,14 @@ class _Label:
     not_now: Reason | None = None  # and why that word keeps the pair from being stored
 
 
-_MARK_RE: Final = re.compile(
-    "|".join(
-        sorted({m for marks in NOT_NOW.values() for m in marks if not m.isascii()}, key=len)[::-1]
-    )
+_NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
+    reason: tuple(_fold(mark) for mark in marks) for reason, marks in NOT_NOW.items()
+}
+_MARKS: Final = sorted(
+    {m for marks in _NOT_NOW.values() for m in marks if not m.isascii()}, key=lambda m: -len(m)
 )
-"""The Chinese words of NOT_NOW, longest first (`上一场` before `上场`)."""
+_MARK_RE: Final = re.compile(f"({'|'.join(map(re.escape, _MARKS))})(?![{_THAI_MARKS}])")
+"""The words of NOT_NOW not written in Latin letters, longest first (`上一场` before `上场`)."""
 
 
 def _not_now(word: str) -> Reason | None:
@@ -607,7 +620,7 @@ def _not_now(word: str) -> Reason | None:
     not: `现在`, `today`)."""
     lowered = word.lower()
     words = lowered.split()
-    for reason, marks in NOT_NOW.items():
+    for reason, marks in _NOT_NOW.items():
         for mark in marks:
             if (mark in words) if mark.isascii() else (mark in lowered):
                 return reason  # type: ignore[return-value]
@@ -916,10 +929,10 @@ def _tokens(norm: str) -> list[_Token]:
             pos += 1
             while (
                 pos < n
-                and norm[pos].isalpha()
+                and (norm[pos].isalpha() or unicodedata.category(norm[pos]) in ("Mn", "Mc"))
                 and not norm[pos].isascii()
                 and _alias_at(lowered, pos) is None
-            ):
+            ):  # a vowel or tone mark is of the word (Thai `คนดู`)
                 pos += 1
         else:  # symbols, emoji, a sign or a dot alone: not part of any pair
             pos += 1

@@ -348,3 +348,9 @@ def test_money_written_with_a_code_or_a_symbol_keeps_its_currency(text: str, cod
     parsed = parse_stats(text)
     assert parsed.values.get("gmv") and not parsed.ignored, parsed
     assert parsed.currency is not None and currency_from_symbol(parsed.currency) == code
+
+
+def test_a_thai_word_is_named_back_whole() -> None:
+    """Thai vowel and tone marks are of the letter before them: a word is never cut at one."""
+    parsed = parse_stats("สวัสดีค่ะ 12")
+    assert [(i.text, i.reason) for i in parsed.ignored] == [("สวัสดีค่ะ 12", "unknown_label")]
