@@ -550,8 +550,9 @@ _DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
 """Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
 _CUR_AFTER_RE: Final = re.compile(
-    rf"\s*(块钱|元|块|₫|đ|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?)(?![a-z]))"
+    rf"[^\S\n\r]*(块钱|元|块|₫|đ|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?)(?![a-z]))"
 )
+"""A currency after the number, on its line: on the next one it is the next amount's."""
 _UNITS: Final[dict[str, str]] = {
     "人次": "times", "人": "people", "位": "people", "people": "people", "ppl": "people",
     "person": "people", "persons": "people", "pax": "people", "单": "orders", "笔": "orders",
