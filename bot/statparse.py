@@ -7,17 +7,23 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * pairs separated by spaces, new lines, `,` `，` `、` `;` `|` `/` or nothing at all
   (`在线1200成交1.2万`); a comma between digits is a thousands separator only before exactly
   three digits (`1,200`);
-* units: `人` `人次` `次` `个` `people` (heads), `单` `笔` (orders), `件` `pcs` (items),
-  `元` `块` and currency symbols or codes before or after the number (`￥3,400.50`,
-  `$1.2k`, `Rp 1.2jt`, `RM 3.4k`, `12k THB`) for money, `%` for rates, `秒` `分` `小时`
-  `s` `min` `h` (and `1:30`) for durations;
+* units: `人` `人次` `次` `个` `people` `명` `회` (heads or times), `单` `笔` (orders), `건`
+  (orders and other counted events), `件` `pcs` (items), `개` (any count), `元` `块` `원`
+  and currency symbols or codes before or after the number (`￥3,400.50`, `$1.2k`,
+  `Rp 1.2jt`, `RM 3.4k`, `12k THB`, `₩1,200,000`, `120만원`, `KRW 1.2m`) for money, `%` for
+  rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
   multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb` `tr`, the words
   `hundred` `thousand` `grand` `million` `mio` `billion` `trillion` (and plurals), `ribu`
-  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, and the Chinese compounds
-  `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a single digit after
-  `万` `千` `亿` `k` `w` `m` is the next place down, as it is said (`1万2` is 12,000, `12万5`
-  125,000, `1k5` 1,500); a second multiplier that makes no compound (`1.2万万`, `3亿亿`,
-  `3kk`) does not read;
+  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, Korean `천` `만` `억`, and the Chinese
+  compounds `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a single
+  digit after `万` `千` `亿` `천` `만` `억` `k` `w` `m` is the next place down, as it is said
+  (`1万2` is 12,000, `12万5` 125,000, `1k5` 1,500); a second multiplier that makes no
+  compound (`1.2万万`, `3亿亿`, `3kk`, `3억억`) does not read;
+* Korean writing: `만` and `억` multiply all the section before them (`2천만` is 20,000,000,
+  `1억2000만` and `1억 2천만` 120,000,000, `1만2천` 12,000); after `억` a section ends with
+  `만` (`1억2000` is written for both 100,002,000 and 120,000,000, so it does not read);
+* a Korean multiplier, currency or unit written apart from its number ends its word:
+  `120 만원` is 1,200,000 won, `120 만족` no 120만;
 * Indonesian writing: a decimal comma before a multiplier (`Rp1,2jt` is 1,200,000) and
   thousands grouped with dots in rupiah and dong, the sign before or after
   (`Rp1.200.000`, `12.500đ`, `5.000.000 VND`);
@@ -26,9 +32,9 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
   `成交12人` buyers, `成交3万` GMV.
 
-Keys (`KEYS`, labels in `ALIASES` — Chinese and English, and the words Indonesian, Malaysian
-and Vietnamese hosts type: `penonton`, `omset`, `pesanan`, `doanh thu`, `đơn hàng` —
-longest label wins): counts (whole, not negative), money
+Keys (`KEYS`, labels in `ALIASES` — Chinese and English, and the words Indonesian, Malaysian,
+Vietnamese and Korean hosts type: `penonton`, `omset`, `pesanan`, `doanh thu`, `đơn hàng`,
+`매출`, `주문`, `동시 접속`, `시청자` — longest label wins): counts (whole, not negative), money
 (`gmv`, `gpm`; may carry a currency), rates (`conversion`, `ctr`; stored as fractions, a bare
 number is read as percent: `转化率3.2` = 3.2 %), and `avg_stay_s` (seconds; a bare number is
 seconds). Anything that is not a value is named back in `ignored` with a reason: an unknown
@@ -118,6 +124,11 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "sedang menonton",
         "mắt xem",
         "đang xem",
+        "동시 접속",
+        "동시 접속자",
+        "동시 시청자",
+        "실시간 시청자",
+        "현재 시청자",
     ),
     "viewers": (
         "viewers",
@@ -132,6 +143,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "penonton",
         "total penonton",
         "người xem",
+        "시청자",
+        "시청자 수",
+        "누적 시청자",
+        "누적 시청자 수",
     ),
     "entries": (
         "entries",
@@ -152,8 +167,19 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "累计观看次数",
         "累计观看人次",
         "lượt xem",
+        "조회수",
     ),
-    "likes": ("likes", "like", "点赞", "点赞数", "点赞次数", "点赞量", "lượt thích"),
+    "likes": (
+        "likes",
+        "like",
+        "点赞",
+        "点赞数",
+        "点赞次数",
+        "点赞量",
+        "lượt thích",
+        "좋아요",
+        "좋아요 수",
+    ),
     "comments": (
         "comments",
         "comment",
@@ -163,8 +189,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "弹幕",
         "komentar",
         "bình luận",
+        "댓글",
+        "댓글 수",
     ),
-    "shares": ("shares", "share", "分享", "分享数", "分享次数", "转发"),
+    "shares": ("shares", "share", "分享", "分享数", "分享次数", "转发", "공유", "공유 수"),
     "followers": (
         "followers",
         "follows",
@@ -181,6 +209,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "关注",
         "pengikut baru",
         "người theo dõi mới",
+        "신규 팔로워",
+        "새 팔로워",
     ),
     "clicks": (
         "clicks",
@@ -209,6 +239,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "jumlah pesanan",
         "đơn",
         "đơn hàng",
+        "주문",
+        "주문 수",
+        "주문 건수",
     ),
     "buyers": (
         "buyers",
@@ -222,6 +255,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "成交客户数",
         "pembeli",
         "người mua",
+        "구매자",
+        "구매자 수",
     ),
     "gmv": (
         "gmv",
@@ -243,6 +278,11 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "jualan",
         "doanh thu",
         "doanh số",
+        "매출",
+        "매출액",
+        "총 매출",
+        "판매액",
+        "거래액",
     ),
     "items": (
         "items",
@@ -261,6 +301,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "terjual",
         "produk terjual",
         "đã bán",
+        "판매 수량",
+        "판매량",
     ),
     "avg_stay_s": (
         "avg stay",
@@ -291,6 +333,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "观看成交转化率",
         "观看-成交转化率",
         "转化",
+        "전환율",
+        "구매 전환율",
     ),
     "ctr": (
         "ctr",
@@ -512,16 +556,23 @@ _CURRENCY: Final[dict[str, str]] = {
     "s$": "S$", "元": "¥", "块": "¥", "块钱": "¥", "yuan": "¥", "dollars": "$", "dollar": "$",
     "rm": "RM", "myr": "RM", "sgd": "S$", "hkd": "HK$", "nt$": "NT$", "twd": "NT$",
     "thb": "฿", "vnd": "₫", "đ": "₫", "php": "₱", "jp¥": "JP¥",
-    "jpy": "JP¥", "eur": "€", "gbp": "£", "rupiah": "Rp",
+    "jpy": "JP¥", "eur": "€", "gbp": "£", "rupiah": "Rp", "₩": "₩", "krw": "₩", "원": "₩",
 }  # fmt: skip
-_CODES: Final = "rmb|cny|usd|idr|myr|sgd|hkd|twd|thb|vnd|php|jpy|eur|gbp"
+_CODES: Final = "rmb|cny|usd|idr|myr|sgd|hkd|twd|thb|vnd|php|jpy|krw|eur|gbp"
 _CUR_BEFORE_RE: Final = re.compile(
-    rf"(us\$|hk\$|s\$|nt\$|jp¥|(?:rp\.?|rm|{_CODES})(?![a-z])|[$¥€£₫฿₱])\s*"
+    rf"(us\$|hk\$|s\$|nt\$|jp¥|(?:rp\.?|rm|{_CODES})(?![a-z])|[$¥€£₫฿₱₩])\s*"
 )
 _NUMBER_RE: Final = re.compile(
     r"(?P<sign>[+-])?(?P<digits>[1-9][0-9]{0,2}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?"
     r"|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:e(?P<exp>[+-]?[0-9]+))?"
 )
+_SECTIONED: Final[dict[str, tuple[int, int]]] = {
+    # the place a multiplier gives within a section, and the section's own multiplier:
+    # 만 and 억 multiply all the section before them (`2천만` is 2,000 × 10,000)
+    "천": (10**3, 1), "만": (1, 10**4), "억": (1, 10**8), "백만": (10**2, 10**4),
+    "천만": (10**3, 10**4), "백억": (10**2, 10**8), "천억": (10**3, 10**8),
+}  # fmt: skip
+"""Korean multipliers, read with the figures after them by `_sectioned`."""
 _MULTIPLIERS: Final[dict[str, int]] = {
     "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "mn": 10**6, "jt": 10**6,
     "tr": 10**6, "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
@@ -531,17 +582,32 @@ _MULTIPLIERS: Final[dict[str, int]] = {
     "trillion": 10**12, "ribu": 10**3, "juta": 10**6, "nghìn": 10**3, "ngàn": 10**3,
     "triệu": 10**6, "tỷ": 10**9, "lakh": 10**5, "lakhs": 10**5, "lac": 10**5,
     "crore": 10**7, "crores": 10**7,
+    **{word: place * section for word, (place, section) in _SECTIONED.items()},
 }  # fmt: skip
 _LATIN_MULTIPLIERS = sorted(
     (w for w in _MULTIPLIERS if w[0].isascii() or w[0] in "nt"), key=len, reverse=True
 )
+_SECTION_WORDS: Final = "|".join(sorted(_SECTIONED, key=lambda w: -len(w)))
 _MULT_RE: Final = re.compile(
-    r"\s*(十万|百万|千万|十亿|百亿|千亿|万亿|千|万|亿"
-    r"|(?:" + "|".join(_LATIN_MULTIPLIERS) + r")(?![a-z]))"
+    r"\s*(十万|百万|千万|十亿|百亿|千亿|万亿|千|万|亿|" + _SECTION_WORDS
+    + r"|(?:" + "|".join(_LATIN_MULTIPLIERS) + r")(?![a-z]))"
+)  # fmt: skip
+_SECTION_WORD_RE: Final = re.compile(_SECTION_WORDS)
+_SECTION_TERM_RE: Final = re.compile(
+    rf"(\s*)([0-9],[0-9]{{3}}|[0-9]{{1,4}})(?![0-9.,])\s*({_SECTION_WORDS})"
 )
-_NEXT_PLACE: Final[frozenset[str]] = frozenset({"千", "万", "亿", "k", "w", "m"})
+"""A whole figure and its multiplier after the first of a Korean number: `1억 2천만`."""
+_SECTION_TAIL_RE: Final = re.compile(r"[0-9]{1,4}(?![0-9.,])")
+_TOP: Final = 10**40
+_LETTER_RE: Final = re.compile("[\uac00-\ud7a3\u0e01-\u0e4e]")
+"""A Hangul syllable or a Thai letter: the scripts whose words a multiplier, currency or unit
+may begin."""
+_SECTION_OPEN: Final = 10**8
+"""After 억 a section ends with 만: hosts write `1억2000` for 1억2000만 as often as for
+100,002,000, so it is read as neither."""
+_NEXT_PLACE: Final[frozenset[str]] = frozenset({"千", "万", "亿", "k", "w", "m", "천", "만", "억"})
 """Multipliers that a single digit may follow as the next place down: `1万2` is 12,000,
-`3亿5` 350,000,000, `1k5` 1,500."""
+`3亿5` and `3억5` 350,000,000, `1k5` 1,500."""
 _NEXT_DIGIT_RE: Final = re.compile(r"([0-9])(?![0-9.,])")
 _COMMA_DECIMAL_RE: Final = re.compile(r",([0-9]{1,2})(?=" + _MULT_RE.pattern + ")")
 """A decimal comma before a multiplier, as Indonesia writes it: `Rp1,2jt` is 1,200,000."""
@@ -550,16 +616,17 @@ _DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
 """Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
 _CUR_AFTER_RE: Final = re.compile(
-    rf"[^\S\n\r]*(块钱|元|块|₫|đ|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?)(?![a-z]))"
+    rf"[^\S\n\r]*(块钱|元|块|₫|đ|₩|원|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?)(?![a-z]))"
 )
 """A currency after the number, on its line: on the next one it is the next amount's."""
 _UNITS: Final[dict[str, str]] = {
     "人次": "times", "人": "people", "位": "people", "people": "people", "ppl": "people",
     "person": "people", "persons": "people", "pax": "people", "单": "orders", "笔": "orders",
-    "件": "items", "pcs": "items", "次": "times", "个": "any",
+    "件": "items", "pcs": "items", "次": "times", "个": "any", "명": "people", "회": "times",
+    "건": "cases", "개": "any",
 }  # fmt: skip
 _UNIT_RE: Final = re.compile(
-    r"\s*(人次|人|位|单|笔|件|次|个|(?:people|ppl|persons?|pax|pcs)(?![a-z]))"
+    r"\s*(人次|人|位|单|笔|件|次|个|명|회|건|개|(?:people|ppl|persons?|pax|pcs)(?![a-z]))"
 )
 _APPROX_RE: Final = re.compile(r"\+|多|余|左右")
 _TIME_UNIT = (
@@ -591,7 +658,7 @@ class _Num:
     negative: bool = False
     currency: str | None = None
     percent: bool = False
-    unit: str | None = None  # people, orders, items, times, any
+    unit: str | None = None  # people, orders, items, times, cases, any
     duration: bool = False
 
 
@@ -773,6 +840,16 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             num.text = s[start:end]
             return _finish(s, num, start, end)
     mult = _MULT_RE.match(s, end)
+    if mult is not None and mult.group(1) in _SECTIONED:  # Korean: `120만`, `1억 2천만`
+        apart = mult.start(1) > mult.start()
+        ends = not apart or _word_ends(s, mult.end(), _CUR_AFTER_RE, _UNIT_RE)
+        if _alias_at(s, mult.start(1)) is None and ends:
+            value, end = _sectioned(s, num.value or Decimal(0), digits, mult.group(1), mult.end())
+            if value is None or exp is not None:
+                num.bad = num.bad or "not_a_number"
+            elif num.value is not None:
+                num.value = value
+        return _after_number(s, num, start, end)
     if mult is not None and _alias_at(s, mult.start(1)) is None:
         factor = _MULTIPLIERS[mult.group(1)]
         if exp is not None:
@@ -790,6 +867,82 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
                 num.value += int(place.group(1)) * factor // 10
             end = place.end()
     return _after_number(s, num, start, end)
+
+
+def _sectioned(
+    s: str, first: Decimal, digits: str, word: str, end: int
+) -> tuple[Decimal | None, int]:
+    """The number written `first` (as `digits`), then the Korean multiplier `word` ending
+    at `end` and the figures and multipliers after it (`1억 2천만`), and where it ends; None
+    when it does not read. A section's multiplier (만, 억) multiplies all the section before
+    it (`2천만`, `1억2000만`, `1천200만`); places within a section go down, and so do the
+    sections; the figures after the first are whole, and one is written apart only after a
+    section and with its multiplier (`1억 2천만`, `1만 2천`; not `1만 2000`). A single digit
+    glued to a lone multiplier is the next place down, as in Chinese (`3억5`, `1만2`); other
+    figures glued after the last multiplier are below it (`1만2000` is 12,000, `3천500`
+    3,500); after 억 a section ends with 만 (`_SECTION_OPEN`)."""
+    total = section = Decimal(0)
+    place_bound = section_bound = _TOP  # the next place and section stay below these
+    whole = "." not in digits
+
+    def add(n: Decimal, place: int, group: int) -> None:
+        nonlocal total, section, place_bound, section_bound
+        section += n * place
+        if group > 1:
+            total += section * group
+            section = Decimal(0)
+            place_bound, section_bound = _TOP, group
+        else:
+            place_bound = place
+
+    add(first, *_SECTIONED[word])
+    terms = 1
+    while (term := _SECTION_TERM_RE.match(s, end)) is not None:
+        n = Decimal(term.group(2).replace(",", ""))
+        place, group = _SECTIONED[term.group(3)]
+        fits = whole and n * place < place_bound and (group == 1 or group < section_bound)
+        if term.group(1):  # apart after 만 or 억 only: `1억 2천만`, not `5천 1만`
+            if not fits or place_bound < _TOP or _alias_at(s, term.start(3)) is not None:
+                break
+            if not _word_ends(s, term.end(), _CUR_AFTER_RE, _UNIT_RE):
+                break
+        elif not fits:  # `1.5만2천`, `1만2만`
+            return None, term.end()
+        add(n, place, group)
+        terms, end = terms + 1, term.end()
+    tail = _SECTION_TAIL_RE.match(s, end)
+    if tail is not None:
+        n = Decimal(tail.group(0))
+        place, group = _SECTIONED[word]
+        if len(tail.group(0)) == 1 and terms == 1 and whole and word in _NEXT_PLACE:
+            total += n * place * group // 10  # `3억5`: the next place down
+        elif whole and len(tail.group(0)) > 1 and n < min(place_bound, section_bound):
+            section += n  # `1만2000`
+        else:
+            return None, tail.end()
+        end = tail.end()
+    if section and section_bound == _SECTION_OPEN:  # `1억2000`: 만 left out, or not?
+        return None, end
+    more = _SECTION_WORD_RE.match(s, end)
+    if more is not None and _alias_at(s, end) is None:  # `1.2만만`, `3억억`: a slip
+        return None, more.end()
+    return total + section, end
+
+
+def _apart_ends(s: str, word: re.Match[str], *then: re.Pattern[str]) -> bool:
+    """Whether the currency or unit `word` (its first group) written after a number ends its
+    word, when it is written apart from the number (`_word_ends`): `1200 명단` is no 1200명."""
+    return word.start(1) == word.start() or _word_ends(s, word.end(), *then)
+
+
+def _word_ends(s: str, pos: int, *then: re.Pattern[str]) -> bool:
+    """Whether a Korean or Thai word read after a number and written apart from it (a
+    multiplier, a currency, a unit: `120 만`) ends at `pos`, as such a word must, or goes on
+    with what `then` reads after it, a label or a word of NOT_NOW: `120 만족` is no 120만;
+    `120 만원`, `120 만 주문` are."""
+    if pos >= len(s) or _LETTER_RE.match(s, pos) is None:
+        return True
+    return any(r.match(s, pos) for r in (*then, _MARK_RE)) or _alias_at(s, pos) is not None
 
 
 _CN_NUMERAL_RE: Final = re.compile(
@@ -838,7 +991,11 @@ def _chinese_quantity(s: str, pos: int, *, after_label: bool) -> tuple[_Num, int
 def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
     """A number's currency after it, approximation, percent sign and unit."""
     after = _CUR_AFTER_RE.match(s, end)
-    if after is not None and _alias_at(s, after.start(1)) is None:
+    if (
+        after is not None
+        and _apart_ends(s, after, _UNIT_RE)
+        and _alias_at(s, after.start(1)) is None
+    ):
         if num.currency is not None:
             num.bad = num.bad or "not_a_number"
         num.currency = _CURRENCY[after.group(1)]
@@ -850,7 +1007,7 @@ def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
         num.percent = True
         end += 1
     unit = _UNIT_RE.match(s, end)
-    if unit is not None and _alias_at(s, unit.start(1)) is None:
+    if unit is not None and _apart_ends(s, unit) and _alias_at(s, unit.start(1)) is None:
         num.unit = _UNITS[unit.group(1)]
         end = unit.end()
         approx = _APPROX_RE.match(s, end)
@@ -958,6 +1115,10 @@ _UNIT_FITS: Final[dict[str, frozenset[str]]] = {
         "product_impressions", "viewers",
     }),
     "orders": frozenset({"orders"}),
+    "cases": frozenset({
+        "orders", "entries", "likes", "comments", "shares", "clicks", "impressions",
+        "product_impressions",
+    }),
     "items": frozenset({"items"}),
     "any": frozenset(k for k, kind in KINDS.items() if kind == "count"),
 }  # fmt: skip

@@ -95,3 +95,22 @@ def test_ringgit_baht_and_other_codes_pushed_set_their_currency(engine: Engine) 
         go_live(engine, workspace_id=wid, title="t", now=T0, chat_id=5000 + n, message_id=1)
         push_stat(engine, workspace_id=wid, text=text, now=T0, dedupe_key=f"m{n}")
         assert _currency(engine, wid) == code, text
+
+
+def test_a_won_pushed_sets_the_workspace_to_krw_and_stores_the_amount(engine: Engine) -> None:
+    """`gmv ₩ 120만` (Korea) stores 1,200,000 and sets the workspace's currency to KRW, as
+    `매출 120만원` and `gmv KRW 1.2m` do; in that workspace yuan are named back, not mixed in."""
+    for n, text in enumerate(["gmv ₩ 120만", "매출 120만원", "gmv KRW 1.2m"]):
+        with session_scope(engine) as session:
+            ws = make_workspace(session, chat_id=6000 + n)
+            assert ws.id is not None
+            wid = ws.id
+        go_live(engine, workspace_id=wid, title="t", now=T0, chat_id=6000 + n, message_id=1)
+        pushed = push_stat(engine, workspace_id=wid, text=text, now=T0, dedupe_key=f"k{n}")
+        assert pushed.status == "ok" and pushed.values == {"gmv": 1_200_000.0}, text
+        assert pushed.currency == "KRW" and _currency(engine, wid) == "KRW", text
+    later = T0 + timedelta(minutes=1)
+    yuan = push_stat(engine, workspace_id=wid, text="成交￥3.4万", now=later, dedupe_key="y")
+    assert yuan.status == "bad_values" and yuan.foreign_currency == "CNY"
+    won = push_stat(engine, workspace_id=wid, text="매출 130만원", now=later, dedupe_key="w")
+    assert won.values == {"gmv": 1_300_000.0} and won.foreign_currency is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,30 @@ def test_limits_bound_every_key_and_stay_finite() -> None:
 # ------------------------------------------------------------------------------ properties
 
 _COUNT_STYLES = ("plain", "grouped", "k", "wan", "w", "fullwidth")
-_MONEY_STYLES = (*_COUNT_STYLES, "yuan", "yen", "dollar", "dollar_k", "yuan_wan")
+_WRITTEN: dict[str, tuple[str, float]] = {
+    # styles the importers do not write: the amount over the scale, formatted
+    "won": ("₩{:,}", 1.0),
+    "won_after": ("{:,}원", 1.0),
+    "krw": ("KRW {:,}", 1.0),
+    "man": ("{}만", 1e4),
+    "man_won": ("{}만원", 1e4),
+    "eok": ("₩{}억", 1e8),
+}
+_MONEY_STYLES = (*_COUNT_STYLES, "yuan", "yen", "dollar", "dollar_k", "yuan_wan", *_WRITTEN)
 _STORED_KEYS = [k for k in KEYS if KINDS[k] in ("count", "money")]
+
+
+def _write(value: float, style: str, decimals: int) -> tuple[str, float]:
+    """`value` written in `style` (one of the importers' or of `_WRITTEN`), and how far what
+    is read back may be from it."""
+    if style not in _WRITTEN:
+        tolerance = style_tolerance(style, value, decimals=decimals)
+        return format_number(value, style, decimals=decimals), tolerance
+    form, scale = _WRITTEN[style]
+    amount = Decimal(repr(value)) / Decimal(repr(scale))  # exact: 1234.5 is 0.12345만
+    if scale == 1.0:
+        return form.format(round(amount, decimals)), 10.0**-decimals / 2 + 1e-9
+    return form.format(f"{amount.normalize():f}"), 1e-9
 
 
 @st.composite
@@ -119,13 +142,11 @@ def pushes(draw: st.DrawFn) -> tuple[str, dict[str, float], dict[str, float]]:
         if KINDS[key] == "money":
             value = round(draw(st.floats(0, 1e8, allow_nan=False)), 2)
             style = draw(st.sampled_from(_MONEY_STYLES))
-            text = format_number(value, style, decimals=2)
-            tol = style_tolerance(style, value, decimals=2)
+            text, tol = _write(value, style, 2)
         else:
             value = float(draw(st.integers(0, int(min(LIMITS[key], 10**7)))))
-            style = draw(st.sampled_from(("plain", "grouped", "fullwidth")))
-            text = format_number(value, style, decimals=0)
-            tol = 0.0
+            style = draw(st.sampled_from(("plain", "grouped", "fullwidth", "man")))
+            text, tol = _write(value, style, 0)
         if draw(st.booleans()):
             joiner = draw(
                 st.sampled_from(["=", "＝", ":", "：", " ", ""] if zh else ["=", ":", " "])
@@ -184,15 +205,18 @@ def test_no_number_text_ever_stores_a_non_finite_or_unbounded_value(value: str, 
         assert math.isfinite(stored) and 0 <= stored <= LIMITS[stored_key]
 
 
-_COMPOUNDS = {"十万": 10**5, "百万": 10**6, "千万": 10**7, "十亿": 10**9, "百亿": 10**10}
+_COMPOUNDS = {
+    "十万": 10**5, "百万": 10**6, "千万": 10**7, "十亿": 10**9, "百亿": 10**10,
+    "백만": 10**6, "천만": 10**7, "백억": 10**10, "천억": 10**11,
+}  # fmt: skip
 
 
 @given(
     tenths=st.integers(1, 999),
     compound=st.sampled_from(sorted(_COMPOUNDS)),
-    label=st.sampled_from(["成交额", "销售额", "GMV"]),
+    label=st.sampled_from(["成交额", "销售额", "GMV", "매출"]),
 )
-def test_chinese_compound_multipliers_multiply(tenths: int, compound: str, label: str) -> None:
+def test_compound_multipliers_multiply(tenths: int, compound: str, label: str) -> None:
     number = f"{tenths // 10}.{tenths % 10}" if tenths % 10 else str(tenths // 10)
     value = tenths / 10 * _COMPOUNDS[compound]
     result = parse_stats(f"{label} {number}{compound}")
@@ -206,14 +230,17 @@ def test_chinese_compound_multipliers_multiply(tenths: int, compound: str, label
 
 @given(
     number=st.sampled_from(["3", "1.2", "45", "0.5"]),
-    first=st.sampled_from(["万", "亿", "千", "k"]),
-    second=st.sampled_from(["万", "亿", "千", "十", "百"]),
+    pair=st.sampled_from(
+        [(a, b) for a in ("万", "亿", "千", "k") for b in ("万", "亿", "千", "十", "百")]
+        + [(a, b) for a in ("만", "억", "천") for b in ("만", "억", "천")]
+    ),
 )
 def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
-    number: str, first: str, second: str
+    number: str, pair: tuple[str, str]
 ) -> None:
+    first, second = pair
     text = f"{number}{first}{second}"
-    assume(f"{first}{second}" not in ("千万", "万亿", "千亿", "百亿", "十亿"))
+    assume(f"{first}{second}" not in ("千万", "万亿", "千亿", "百亿", "十亿", "천만", "천억"))
     result = parse_stats(f"在线1200 成交 {text}")
     assert result.values == {"online": 1200}
     assert [(i.reason, i.key) for i in result.ignored] == [("not_a_number", "gmv")]
@@ -223,7 +250,8 @@ def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
     whole=st.integers(1, 9999),
     digit=st.integers(0, 9),
     mult=st.sampled_from([("万", 10**4), ("千", 10**3), ("亿", 10**8), ("w", 10**4),
-                          ("k", 10**3), ("m", 10**6)]),
+                          ("k", 10**3), ("m", 10**6), ("만", 10**4), ("천", 10**3),
+                          ("억", 10**8)]),
 )  # fmt: skip
 def test_a_digit_after_a_multiplier_is_the_next_place_down(
     whole: int, digit: int, mult: tuple[str, int]
@@ -339,6 +367,14 @@ def test_a_number_in_chinese_numerals_reads_as_its_digits(n: int, label: tuple[s
         ("gmv 1200 eur", "EUR"),
         ("gmv gbp 1.2k", "GBP"),
         ("gmv jpy 12万", "JPY"),
+        ("gmv ₩ 120만", "KRW"),
+        ("gmv ₩1,200,000", "KRW"),
+        ("매출 120만원", "KRW"),
+        ("매출 1,200,000원", "KRW"),
+        ("매출 120만 원", "KRW"),
+        ("gmv KRW 1.2m", "KRW"),
+        ("gmv 1.2m krw", "KRW"),
+        ("매출 120만 ₩", "KRW"),
     ],
 )
 def test_money_written_with_a_code_or_a_symbol_keeps_its_currency(text: str, code: str) -> None:
@@ -354,3 +390,144 @@ def test_a_thai_word_is_named_back_whole() -> None:
     """Thai vowel and tone marks are of the letter before them: a word is never cut at one."""
     parsed = parse_stats("สวัสดีค่ะ 12")
     assert [(i.text, i.reason) for i in parsed.ignored] == [("สวัสดีค่ะ 12", "unknown_label")]
+
+
+# ------------------------------------------------------------------------------ Korean
+
+_KO_GMV = [a for a in ALIASES["gmv"] if "\uac00" <= a[0] <= "\ud7a3"]
+
+
+@st.composite
+def korean_amounts(draw: st.DrawFn) -> tuple[str, int]:
+    """A whole amount as Korean hosts write it: sections of 억 and 만, each figure in digits
+    or with 천 (`2천만`, `1천5억`), the sections glued or apart (`1억 2천만`, `3억5000만`),
+    what is below 만 glued after it (`1만2000`, `1만2천50`) or apart with 천 (`1만 2천`)."""
+    n = draw(st.integers(1, int(LIMITS["gmv"])))
+    eok, man, rest = n // 10**8, n // 10**4 % 10**4, n % 10**4
+    assume(not (eok and not man and rest))  # `1억500` reads as neither (statparse)
+
+    def figure(v: int) -> str:
+        if v < 1000 or draw(st.booleans()):
+            return str(v)
+        below = v % 1000
+        return f"{v // 1000}천{below or ''}"
+
+    text = ""
+    for value, word in ((eok, "억"), (man, "만")):
+        if value:
+            text += draw(st.sampled_from(["", " "])) if text else ""
+            text += f"{figure(value)}{word}"
+    if rest:
+        below = figure(rest)
+        if text:  # a single digit after a lone multiplier is the next place down
+            assume(
+                rest >= 10
+                and not below.endswith(
+                    ("천1", "천2", "천3", "천4", "천5", "천6", "천7", "천8", "천9")
+                )
+            )
+            if "천" in below and draw(st.booleans()):
+                below = " " + below  # `1만 2천`: apart, with its multiplier
+        elif re.fullmatch(r"[0-9]천[0-9]", below):
+            assume(False)  # `2천5` is 2,500
+        text += below
+    return text, n
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=korean_amounts(),
+    label=st.sampled_from(_KO_GMV),
+    joiner=st.sampled_from([" ", "", ": "]),
+    won=st.sampled_from(["{}", "₩{}", "₩ {}", "KRW {}", "{}원", "{} 원"]),
+)
+def test_an_amount_in_korean_sections_reads_as_written(
+    amount: tuple[str, int], label: str, joiner: str, won: str
+) -> None:
+    """`매출 1억 2천만원` is 120,000,000 won: every amount up to the GMV limit, in the forms
+    Korean hosts write."""
+    written, n = amount
+    parsed = parse_stats(f"{label}{joiner}{won.format(written)}")
+    assert parsed.values == {"gmv": n} and not parsed.ignored, (written, parsed)
+    assert parsed.currency == (None if won == "{}" else "₩"), parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("120만", 1_200_000),
+        ("1.2만", 12_000),
+        ("1,200만", 12_000_000),
+        ("2천만", 20_000_000),
+        ("5백만", 5_000_000),
+        ("1천200만", 12_000_000),
+        ("1억2000만", 120_000_000),
+        ("1억 2천만", 120_000_000),
+        ("1억 2,000만", 120_000_000),
+        ("3억5", 350_000_000),
+        ("1만2", 12_000),
+        ("1만2000", 12_000),
+        ("1만 2천", 12_000),
+        ("1만2천50", 12_050),
+        ("3천500", 3_500),
+        ("1억2000만5000", 120_005_000),
+        ("1억2000", None),  # 1억2000만 or 100,002,000: hosts write both
+        ("1억 2천", None),
+        ("1억2000만5", None),  # a digit after more than one multiplier
+        ("1.5만2천", None),
+        ("2천3천", None),
+        ("1만2만", None),
+        ("3천5000", None),
+        ("2천만5", None),
+    ],
+)
+def test_korean_sections(text: str, value: int | None) -> None:
+    parsed = parse_stats(f"매출 {text}")
+    if value is None:
+        assert not parsed.values and [(i.reason, i.key) for i in parsed.ignored] == [
+            ("not_a_number", "gmv")
+        ], parsed
+    else:
+        assert parsed.values == {"gmv": value} and not parsed.ignored, parsed
+
+
+def test_a_figure_apart_after_a_korean_section_is_its_own_number() -> None:
+    """Apart, only a figure with its multiplier after 만 or 억 goes on the number: `1만 2000`
+    and `5천 1만` are two numbers."""
+    parsed = parse_stats("시청자 1만 2000")
+    assert parsed.values == {"viewers": 10_000}
+    assert [(i.text, i.reason) for i in parsed.ignored] == [("2000", "no_label")]
+    assert parse_stats("시청자 5천 1만 좋아요").values == {"viewers": 5000, "likes": 10_000}
+
+
+def test_a_korean_word_that_begins_like_a_multiplier_or_unit_is_a_word() -> None:
+    """만, 원, 명, 회 written apart from a number are read only where their word ends there
+    (or goes on with a currency, unit or label): `120 만족` is no 1,200,000. Glued to the
+    number they are always read (`120만이에요`)."""
+    assert parse_stats("시청자 1200 만족").values == {"viewers": 1200}
+    assert parse_stats("시청자 1200 만 좋아요 30").values == {"viewers": 12_000_000, "likes": 30}
+    assert parse_stats("매출 120 만원").values == {"gmv": 1_200_000}
+    assert parse_stats("매출 120만이에요").values == {"gmv": 1_200_000}
+    for text, word in (("시청자 1200 명단 30", "명단 30"), ("시청자 1200 회원 30", "회원 30")):
+        parsed = parse_stats(text)
+        assert parsed.values == {"viewers": 1200}, text
+        assert [(i.text, i.reason) for i in parsed.ignored] == [(word, "unknown_label")], text
+    parsed = parse_stats("gmv 12,000 원피스 30")
+    assert parsed.values == {"gmv": 12_000} and parsed.currency is None
+
+
+def test_korean_units_count_what_they_count() -> None:
+    """명 counts people, 회 times, 건 orders and other events, 개 anything counted."""
+    assert parse_stats("구매자 30명 주문 35건 댓글 30건").values == {
+        "buyers": 30,
+        "orders": 35,
+        "comments": 30,
+    }
+    assert parse_stats("조회수 1200회 판매 수량 50개 댓글 320개").values == {
+        "entries": 1200,
+        "items": 50,
+        "comments": 320,
+    }
+    for text, key in (("주문 30명", "orders"), ("동시접속 35건", "online")):
+        parsed = parse_stats(text)
+        assert [(i.reason, i.key) for i in parsed.ignored] == [("wrong_unit", key)], text
