@@ -990,19 +990,14 @@ def _chinese_quantity(s: str, pos: int, *, after_label: bool) -> tuple[_Num, int
 
 def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
     """A number's currency after it, approximation, percent sign and unit."""
-    after = _CUR_AFTER_RE.match(s, end)
-    if (
-        after is not None
-        and _apart_ends(s, after, _UNIT_RE)
-        and _alias_at(s, after.start(1)) is None
-    ):
-        if num.currency is not None:
-            num.bad = num.bad or "not_a_number"
-        num.currency = _CURRENCY[after.group(1)]
-        end = after.end()
-    approx = _APPROX_RE.match(s, end)
-    if approx is not None:
+    priced = _currency_after(s, num, end)
+    approx = _APPROX_RE.match(s, priced)
+    if approx is not None and priced == end:  # `3万多元`: the currency after the approximation
+        end = _currency_after(s, num, approx.end())
+    elif approx is not None:
         end = approx.end()
+    else:
+        end = priced
     if end < len(s) and s[end] == "%":
         num.percent = True
         end += 1
@@ -1014,6 +1009,21 @@ def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
         if approx is not None:
             end = approx.end()
     return _finish(s, num, start, end)
+
+
+def _currency_after(s: str, num: _Num, end: int) -> int:
+    """Where `num` ends with the currency written after it at `end`, if one is."""
+    after = _CUR_AFTER_RE.match(s, end)
+    if (
+        after is None
+        or not _apart_ends(s, after, _UNIT_RE)
+        or _alias_at(s, after.start(1)) is not None
+    ):
+        return end
+    if num.currency is not None:
+        num.bad = num.bad or "not_a_number"
+    num.currency = _CURRENCY[after.group(1)]
+    return after.end()
 
 
 def _finish(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:

@@ -531,3 +531,11 @@ def test_korean_units_count_what_they_count() -> None:
     for text, key in (("주문 30명", "orders"), ("동시접속 35건", "online")):
         parsed = parse_stats(text)
         assert [(i.reason, i.key) for i in parsed.ignored] == [("wrong_unit", key)], text
+
+
+def test_a_currency_after_an_approximation_is_the_amounts() -> None:
+    """`3万多元` is thirty thousand yuan and some: the yuan were left unread."""
+    parsed = parse_stats("成交3万多元 订单30")
+    assert parsed.values == {"gmv": 30_000, "orders": 30} and not parsed.ignored
+    assert parsed.currency == "¥"
+    assert parse_stats("成交3万元多").currency == "¥"
