@@ -7,34 +7,41 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * pairs separated by spaces, new lines, `,` `，` `、` `;` `|` `/` or nothing at all
   (`在线1200成交1.2万`); a comma between digits is a thousands separator only before exactly
   three digits (`1,200`);
-* units: `人` `人次` `次` `个` `people` `명` `회` (heads or times), `单` `笔` (orders), `건`
-  (orders and other counted events), `件` `pcs` (items), `개` (any count), `元` `块` `원`
-  and currency symbols or codes before or after the number (`￥3,400.50`, `$1.2k`,
-  `Rp 1.2jt`, `RM 3.4k`, `12k THB`, `₩1,200,000`, `120만원`, `KRW 1.2m`) for money, `%` for
-  rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for durations;
+* units: `人` `人次` `次` `个` `people` `명` `회` `คน` (heads or times), `单` `笔` (orders),
+  `건` (orders and other counted events), `件` `pcs` `ชิ้น` (items), `개` (any count), Thai
+  `ออเดอร์` (orders) where it cannot be the label of that spelling (`_UNIT_LABELS`), `元`
+  `块` `원` `บาท` and currency symbols or codes before or after the number (`￥3,400.50`,
+  `$1.2k`, `Rp 1.2jt`, `RM 3.4k`, `12k THB`, `₩1,200,000`, `120만원`, `KRW 1.2m`,
+  `12000บาท`) for money, `%` for rates, `秒` `分` `小时` `s` `min` `h` (and `1:30`) for
+  durations; `+` `多` `余` `左右` `กว่า` after a number (it is about that much);
   multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb` `tr`, the words
   `hundred` `thousand` `grand` `million` `mio` `billion` `trillion` (and plurals), `ribu`
-  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, Korean `천` `만` `억`, and the Chinese
-  compounds `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿` (`3千万` is 30,000,000); a single
-  digit after `万` `千` `亿` `천` `만` `억` `k` `w` `m` is the next place down, as it is said
-  (`1万2` is 12,000, `12万5` 125,000, `1k5` 1,500); a second multiplier that makes no
-  compound (`1.2万万`, `3亿亿`, `3kk`, `3억억`) does not read;
-* Korean writing: `만` and `억` multiply all the section before them (`2천만` is 20,000,000,
-  `1억2000만` and `1억 2천만` 120,000,000, `1만2천` 12,000); after `억` a section ends with
-  `만` (`1억2000` is written for both 100,002,000 and 120,000,000, so it does not read);
-* a Korean multiplier, currency or unit written apart from its number ends its word:
-  `120 만원` is 1,200,000 won, `120 만족` no 120만;
+  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, Korean `천` `만` `억`, Thai `พัน` `หมื่น`
+  `แสน` `ล้าน`, and the Chinese compounds `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿`
+  (`3千万` is 30,000,000); a single digit after `万` `千` `亿` `천` `만` `억` `พัน` `หมื่น`
+  `แสน` `ล้าน` `k` `w` `m` is the next place down, as it is said (`1万2` is 12,000, `12万5`
+  125,000, `1ล้าน2` 1,200,000, `1k5` 1,500); a second multiplier that makes no compound
+  (`1.2万万`, `3亿亿`, `3kk`, `3억억`, `1ล้านล้าน`) does not read;
+* Korean and Thai writing: places go down and `만` `억` `ล้าน` multiply all the section
+  before them (`2천만` is 20,000,000, `1억2000만` and `1억 2천만` 120,000,000, `1만2천`
+  12,000, `3แสน5หมื่น` 350,000, `1ล้าน2แสน` 1,200,000, `2พันล้าน` 2,000,000,000); after
+  `억` a section ends with `만` (`1억2000` is written for both 100,002,000 and 120,000,000,
+  so it does not read);
+* a Korean or Thai multiplier, currency or unit written apart from its number ends its
+  word: `120 만원` is 1,200,000 won, `120 만족` no 120만;
 * Indonesian writing: a decimal comma before a multiplier (`Rp1,2jt` is 1,200,000) and
   thousands grouped with dots in rupiah and dong, the sign before or after
   (`Rp1.200.000`, `12.500đ`, `5.000.000 VND`);
 * Chinese numerals, as voice input writes them (`在线一千二`, `成交三点四万`, `一千二百人在线`,
   `转化率百分之三`), read by cn2an after a label or before a unit or a label;
-* the generic label `成交` takes its key from the unit: `成交56单` is orders, `成交34件` items,
-  `成交12人` buyers, `成交3万` GMV.
+* the generic labels `成交`, `sales` and `ยอดขาย` take their key from the unit: `成交56单` is
+  orders, `成交34件` and `ยอดขาย 50 ชิ้น` items, `成交12人` buyers, `成交3万` GMV.
 
 Keys (`KEYS`, labels in `ALIASES` — Chinese and English, and the words Indonesian, Malaysian,
-Vietnamese and Korean hosts type: `penonton`, `omset`, `pesanan`, `doanh thu`, `đơn hàng`,
-`매출`, `주문`, `동시 접속`, `시청자` — longest label wins): counts (whole, not negative), money
+Vietnamese, Korean and Thai hosts type: `penonton`, `omset`, `pesanan`, `doanh thu`,
+`đơn hàng`, `매출`, `주문`, `동시 접속`, `시청자`, `ยอดขาย`, `ออเดอร์`, `คนดู` — longest
+label wins, and Thai labels read glued to their numbers and to each other as Chinese ones
+do: `ยอดขาย12000บาทออเดอร์35`): counts (whole, not negative), money
 (`gmv`, `gpm`; may carry a currency), rates (`conversion`, `ctr`; stored as fractions, a bare
 number is read as percent: `转化率3.2` = 3.2 %), and `avg_stay_s` (seconds; a bare number is
 seconds). Anything that is not a value is named back in `ignored` with a reason: an unknown
@@ -129,6 +136,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "동시 시청자",
         "실시간 시청자",
         "현재 시청자",
+        "คนดูตอนนี้",
+        "คนดูสด",
+        "คนดูออนไลน์",
+        "ผู้ชมออนไลน์",
     ),
     "viewers": (
         "viewers",
@@ -147,6 +158,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "시청자 수",
         "누적 시청자",
         "누적 시청자 수",
+        "คนดู",
+        "ยอดคนดู",
+        "ผู้ชม",
+        "ยอดผู้ชม",
     ),
     "entries": (
         "entries",
@@ -168,6 +183,7 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "累计观看人次",
         "lượt xem",
         "조회수",
+        "ยอดวิว",
     ),
     "likes": (
         "likes",
@@ -179,6 +195,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "lượt thích",
         "좋아요",
         "좋아요 수",
+        "ไลค์",
+        "ยอดไลค์",
+        "ถูกใจ",
     ),
     "comments": (
         "comments",
@@ -191,8 +210,12 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "bình luận",
         "댓글",
         "댓글 수",
+        "คอมเมนต์",
+        "คอมเม้นต์",
+        "คอมเม้น",
+        "ความคิดเห็น",
     ),
-    "shares": ("shares", "share", "分享", "分享数", "分享次数", "转发", "공유", "공유 수"),
+    "shares": ("shares", "share", "分享", "分享数", "分享次数", "转发", "공유", "공유 수", "แชร์"),
     "followers": (
         "followers",
         "follows",
@@ -211,6 +234,7 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "người theo dõi mới",
         "신규 팔로워",
         "새 팔로워",
+        "ผู้ติดตามใหม่",
     ),
     "clicks": (
         "clicks",
@@ -242,6 +266,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "주문",
         "주문 수",
         "주문 건수",
+        "ออเดอร์",
+        "คำสั่งซื้อ",
     ),
     "buyers": (
         "buyers",
@@ -257,6 +283,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "người mua",
         "구매자",
         "구매자 수",
+        "ผู้ซื้อ",
+        "คนซื้อ",
     ),
     "gmv": (
         "gmv",
@@ -283,6 +311,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "총 매출",
         "판매액",
         "거래액",
+        "ยอดขาย",
+        "ยอดขายรวม",
+        "ยอดเงิน",
     ),
     "items": (
         "items",
@@ -303,6 +334,8 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "đã bán",
         "판매 수량",
         "판매량",
+        "สินค้าที่ขายได้",
+        "ชิ้นที่ขายได้",
     ),
     "avg_stay_s": (
         "avg stay",
@@ -335,6 +368,9 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "转化",
         "전환율",
         "구매 전환율",
+        "อัตราการแปลง",
+        "คอนเวอร์ชัน",
+        "คอนเวอร์ชั่น",
     ),
     "ctr": (
         "ctr",
@@ -375,7 +411,7 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 #: Labels whose key depends on the unit written after the number (`成交56单` is orders).
-GENERIC: Final[frozenset[str]] = frozenset({"成交", "sales"})
+GENERIC: Final[frozenset[str]] = frozenset({"成交", "sales", "ยอดขาย"})
 
 #: Figures hosts read off their dashboards that are worked out from the pushed ones (DESIGN.md
 #: "Definitions"), so nothing of theirs is stored: a push naming one is told what to push.
@@ -557,6 +593,7 @@ _CURRENCY: Final[dict[str, str]] = {
     "rm": "RM", "myr": "RM", "sgd": "S$", "hkd": "HK$", "nt$": "NT$", "twd": "NT$",
     "thb": "฿", "vnd": "₫", "đ": "₫", "php": "₱", "jp¥": "JP¥",
     "jpy": "JP¥", "eur": "€", "gbp": "£", "rupiah": "Rp", "₩": "₩", "krw": "₩", "원": "₩",
+    "บาท": "฿", "baht": "฿",
 }  # fmt: skip
 _CODES: Final = "rmb|cny|usd|idr|myr|sgd|hkd|twd|thb|vnd|php|jpy|krw|eur|gbp"
 _CUR_BEFORE_RE: Final = re.compile(
@@ -568,11 +605,13 @@ _NUMBER_RE: Final = re.compile(
 )
 _SECTIONED: Final[dict[str, tuple[int, int]]] = {
     # the place a multiplier gives within a section, and the section's own multiplier:
-    # 만 and 억 multiply all the section before them (`2천만` is 2,000 × 10,000)
+    # 만, 억 and ล้าน multiply all the section before them (`2천만` is 2,000 × 10,000)
     "천": (10**3, 1), "만": (1, 10**4), "억": (1, 10**8), "백만": (10**2, 10**4),
     "천만": (10**3, 10**4), "백억": (10**2, 10**8), "천억": (10**3, 10**8),
+    "พัน": (10**3, 1), "หมื่น": (10**4, 1), "แสน": (10**5, 1), "ล้าน": (1, 10**6),
+    "พันล้าน": (10**3, 10**6), "หมื่นล้าน": (10**4, 10**6), "แสนล้าน": (10**5, 10**6),
 }  # fmt: skip
-"""Korean multipliers, read with the figures after them by `_sectioned`."""
+"""Korean and Thai multipliers, read with the figures after them by `_sectioned`."""
 _MULTIPLIERS: Final[dict[str, int]] = {
     "k": 10**3, "千": 10**3, "w": 10**4, "万": 10**4, "m": 10**6, "mn": 10**6, "jt": 10**6,
     "tr": 10**6, "亿": 10**8, "b": 10**9, "bn": 10**9, "rb": 10**3, "十万": 10**5, "百万": 10**6,
@@ -594,10 +633,11 @@ _MULT_RE: Final = re.compile(
 )  # fmt: skip
 _SECTION_WORD_RE: Final = re.compile(_SECTION_WORDS)
 _SECTION_TERM_RE: Final = re.compile(
-    rf"(\s*)([0-9],[0-9]{{3}}|[0-9]{{1,4}})(?![0-9.,])\s*({_SECTION_WORDS})"
+    rf"([^\S\n\r]*)([0-9],[0-9]{{3}}|[0-9]{{1,4}})(?![0-9.,])[^\S\n\r]*({_SECTION_WORDS})"
 )
-"""A whole figure and its multiplier after the first of a Korean number: `1억 2천만`."""
-_SECTION_TAIL_RE: Final = re.compile(r"[0-9]{1,4}(?![0-9.,])")
+"""A whole figure and its multiplier after the first of a Korean or Thai number: `1억 2천만`,
+`3แสน5หมื่น`."""
+_SECTION_TAIL_RE: Final = re.compile(r"[0-9]+(?![0-9.,])")
 _TOP: Final = 10**40
 _LETTER_RE: Final = re.compile("[\uac00-\ud7a3\u0e01-\u0e4e]")
 """A Hangul syllable or a Thai letter: the scripts whose words a multiplier, currency or unit
@@ -605,9 +645,11 @@ may begin."""
 _SECTION_OPEN: Final = 10**8
 """After 억 a section ends with 만: hosts write `1억2000` for 1억2000만 as often as for
 100,002,000, so it is read as neither."""
-_NEXT_PLACE: Final[frozenset[str]] = frozenset({"千", "万", "亿", "k", "w", "m", "천", "만", "억"})
+_NEXT_PLACE: Final[frozenset[str]] = frozenset(
+    {"千", "万", "亿", "k", "w", "m", "천", "만", "억", "พัน", "หมื่น", "แสน", "ล้าน"}
+)
 """Multipliers that a single digit may follow as the next place down: `1万2` is 12,000,
-`3亿5` and `3억5` 350,000,000, `1k5` 1,500."""
+`3亿5` and `3억5` 350,000,000, `1ล้าน2` 1,200,000, `1k5` 1,500."""
 _NEXT_DIGIT_RE: Final = re.compile(r"([0-9])(?![0-9.,])")
 _COMMA_DECIMAL_RE: Final = re.compile(r",([0-9]{1,2})(?=" + _MULT_RE.pattern + ")")
 """A decimal comma before a multiplier, as Indonesia writes it: `Rp1,2jt` is 1,200,000."""
@@ -616,7 +658,7 @@ _DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
 """Multiplier characters left after a multiplier: `1.2万万` is a slip, not a number."""
 _CUR_AFTER_RE: Final = re.compile(
-    rf"[^\S\n\r]*(块钱|元|块|₫|đ|₩|원|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?)(?![a-z]))"
+    rf"[^\S\n\r]*(块钱|元|块|₫|đ|₩|원|บาท|(?:rm|rp|rupiah|{_CODES}|yuan|dollars?|baht)(?![a-z]))"
 )
 """A currency after the number, on its line: on the next one it is the next amount's."""
 _UNITS: Final[dict[str, str]] = {
@@ -624,11 +666,17 @@ _UNITS: Final[dict[str, str]] = {
     "person": "people", "persons": "people", "pax": "people", "单": "orders", "笔": "orders",
     "件": "items", "pcs": "items", "次": "times", "个": "any", "명": "people", "회": "times",
     "건": "cases", "개": "any",
+    "คน": "people", "ชิ้น": "items",
 }  # fmt: skip
 _UNIT_RE: Final = re.compile(
-    r"\s*(人次|人|位|单|笔|件|次|个|명|회|건|개|(?:people|ppl|persons?|pax|pcs)(?![a-z]))"
+    r"\s*(人次|人|位|单|笔|件|次|个|명|회|건|개|คน|ชิ้น|(?:people|ppl|persons?|pax|pcs)(?![a-z]))"
 )
-_APPROX_RE: Final = re.compile(r"\+|多|余|左右")
+_UNIT_LABELS: Final[dict[str, str]] = {"ออเดอร์": "orders"}
+"""Units spelled as a label of their key (Thai `ออเดอร์`, orders): the unit of a number only
+where they cannot be its label, after a number that a label of their key comes before and
+before no number (`ออเดอร์ 35 ออเดอร์`, `คำสั่งซื้อ 35 ออเดอร์`); the label elsewhere (`35
+ออเดอร์`, `ยอดขาย 12000 ออเดอร์ 35`)."""
+_APPROX_RE: Final = re.compile(r"\+|多|余|左右|กว่า")
 _TIME_UNIT = (
     r"(小时|钟头|分钟|秒钟|时|分|秒|(?:hours?|hrs?|h|minutes?|mins?|seconds?|secs?|s)(?![a-z]))"
 )
@@ -842,7 +890,7 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
     mult = _MULT_RE.match(s, end)
     if mult is not None and mult.group(1) in _SECTIONED:  # Korean: `120만`, `1억 2천만`
         apart = mult.start(1) > mult.start()
-        ends = not apart or _word_ends(s, mult.end(), _CUR_AFTER_RE, _UNIT_RE)
+        ends = not apart or _word_ends(s, mult.end(), _CUR_AFTER_RE, _APPROX_RE, _UNIT_RE)
         if _alias_at(s, mult.start(1)) is None and ends:
             value, end = _sectioned(s, num.value or Decimal(0), digits, mult.group(1), mult.end())
             if value is None or exp is not None:
@@ -872,15 +920,16 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
 def _sectioned(
     s: str, first: Decimal, digits: str, word: str, end: int
 ) -> tuple[Decimal | None, int]:
-    """The number written `first` (as `digits`), then the Korean multiplier `word` ending
-    at `end` and the figures and multipliers after it (`1억 2천만`), and where it ends; None
-    when it does not read. A section's multiplier (만, 억) multiplies all the section before
-    it (`2천만`, `1억2000만`, `1천200만`); places within a section go down, and so do the
-    sections; the figures after the first are whole, and one is written apart only after a
-    section and with its multiplier (`1억 2천만`, `1만 2천`; not `1만 2000`). A single digit
-    glued to a lone multiplier is the next place down, as in Chinese (`3억5`, `1만2`); other
-    figures glued after the last multiplier are below it (`1만2000` is 12,000, `3천500`
-    3,500); after 억 a section ends with 만 (`_SECTION_OPEN`)."""
+    """The number written `first` (as `digits`), then the Korean or Thai multiplier `word`
+    ending at `end` and the figures and multipliers after it (`1억 2천만`, `3แสน5หมื่น`),
+    and where it ends; None when it does not read. A section's multiplier (만, 억, ล้าน)
+    multiplies all the section before it (`2천만`, `1억2000만`, `1천200만`, `2พัน300ล้าน`);
+    places within a section go down, and so do the sections; the figures after the first
+    are whole, and one is written apart only after a section and with its multiplier
+    (`1억 2천만`, `1만 2천`, `1ล้าน 2แสน`; not `1만 2000`). A single digit glued to a lone
+    multiplier is the next place down, as in Chinese (`3억5`, `1ล้าน2`); other figures glued
+    after the last multiplier are below it (`1만2000` is 12,000, `3천500` 3,500, `3แสน5000`
+    305,000); after 억 a section ends with 만 (`_SECTION_OPEN`)."""
     total = section = Decimal(0)
     place_bound = section_bound = _TOP  # the next place and section stay below these
     whole = "." not in digits
@@ -900,11 +949,13 @@ def _sectioned(
     while (term := _SECTION_TERM_RE.match(s, end)) is not None:
         n = Decimal(term.group(2).replace(",", ""))
         place, group = _SECTIONED[term.group(3)]
+        if (term.group(3) < "\u0e80") != (word < "\u0e80"):
+            break  # Thai after Korean, or Korean after Thai: another number
         fits = whole and n * place < place_bound and (group == 1 or group < section_bound)
         if term.group(1):  # apart after 만 or 억 only: `1억 2천만`, not `5천 1만`
             if not fits or place_bound < _TOP or _alias_at(s, term.start(3)) is not None:
                 break
-            if not _word_ends(s, term.end(), _CUR_AFTER_RE, _UNIT_RE):
+            if not _word_ends(s, term.end(), _CUR_AFTER_RE, _APPROX_RE, _UNIT_RE):
                 break
         elif not fits:  # `1.5만2천`, `1만2만`
             return None, term.end()
@@ -1002,7 +1053,11 @@ def _after_number(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
         num.percent = True
         end += 1
     unit = _UNIT_RE.match(s, end)
-    if unit is not None and _apart_ends(s, unit) and _alias_at(s, unit.start(1)) is None:
+    if (
+        unit is not None
+        and _apart_ends(s, unit, _APPROX_RE)
+        and _alias_at(s, unit.start(1)) is None
+    ):
         num.unit = _UNITS[unit.group(1)]
         end = unit.end()
         approx = _APPROX_RE.match(s, end)
@@ -1016,7 +1071,7 @@ def _currency_after(s: str, num: _Num, end: int) -> int:
     after = _CUR_AFTER_RE.match(s, end)
     if (
         after is None
-        or not _apart_ends(s, after, _UNIT_RE)
+        or not _apart_ends(s, after, _APPROX_RE, _UNIT_RE)
         or _alias_at(s, after.start(1)) is not None
     ):
         return end
@@ -1084,6 +1139,8 @@ def _tokens(norm: str) -> list[_Token]:
             quantity = _chinese_quantity(lowered, pos, after_label=after_label)
         if quantity is not None:
             num, end = quantity
+            if last_label is not None and num.unit is None:
+                end = _unit_label(lowered, num, end, last_label)
             num.text = norm[pos:end].strip()
             out.append(num)
             last_label = None
@@ -1108,6 +1165,25 @@ def _tokens(norm: str) -> list[_Token]:
         out.append(_Word(norm[start:pos], start))
         last_label = None
     return out
+
+
+def _unit_label(s: str, num: _Num, end: int, key: str) -> int:
+    """Where `num`, ending at `end` after a label of `key`, ends with a unit spelled as a
+    label after it (`_UNIT_LABELS`: `ออเดอร์ 35 ออเดอร์`): when that label is of `key` too
+    and no number follows it."""
+    at = end
+    while at < len(s) and s[at] in _SPACES:
+        at += 1
+    found = _alias_at(s, at)
+    if found is None or found[0] not in _UNIT_LABELS or _ALIAS_KEY[found[0]] != key:
+        return end
+    after = found[1]
+    while after < len(s) and (s[after] in _SPACES or s[after] in _ASSIGN):
+        after += 1
+    if _quantity(s, after, stay_context=False) is not None:
+        return end  # `คำสั่งซื้อ 35 ออเดอร์ 40`: the label of the next number
+    num.unit = _UNIT_LABELS[found[0]]
+    return found[1]
 
 
 def _cut(text: str) -> str:

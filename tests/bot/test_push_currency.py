@@ -77,8 +77,8 @@ def test_money_typed_in_another_currency_is_named_back_not_mixed_in(engine: Engi
 
 
 def test_ringgit_baht_and_other_codes_pushed_set_their_currency(engine: Engine) -> None:
-    """`gmv RM 3.4k` (Malaysia), `sales THB 12k` (Thailand), `gmv 5000000 VND`: each sets its
-    workspace's currency, and the amount is stored."""
+    """`gmv RM 3.4k` (Malaysia), `sales THB 12k` and `ยอดขาย12000บาท` (Thailand), `gmv 5000000
+    VND`: each sets its workspace's currency, and the amount is stored."""
     for n, (text, code) in enumerate(
         [
             ("gmv RM 3.4k", "MYR"),
@@ -86,6 +86,7 @@ def test_ringgit_baht_and_other_codes_pushed_set_their_currency(engine: Engine) 
             ("gmv 5000000 VND", "VND"),
             ("gmv 12k php", "PHP"),
             ("gmv NT$ 3k", "TWD"),
+            ("ยอดขาย12000บาท ออเดอร์35", "THB"),
         ]
     ):
         with session_scope(engine) as session:

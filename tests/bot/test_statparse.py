@@ -109,6 +109,10 @@ _WRITTEN: dict[str, tuple[str, float]] = {
     "man": ("{}만", 1e4),
     "man_won": ("{}만원", 1e4),
     "eok": ("₩{}억", 1e8),
+    "baht": ("{:,}บาท", 1.0),
+    "baht_word": ("{:,} baht", 1.0),
+    "muen": ("{}หมื่น", 1e4),
+    "lan_baht": ("{}ล้านบาท", 1e6),
 }
 _MONEY_STYLES = (*_COUNT_STYLES, "yuan", "yen", "dollar", "dollar_k", "yuan_wan", *_WRITTEN)
 _STORED_KEYS = [k for k in KEYS if KINDS[k] in ("count", "money")]
@@ -145,7 +149,7 @@ def pushes(draw: st.DrawFn) -> tuple[str, dict[str, float], dict[str, float]]:
             text, tol = _write(value, style, 2)
         else:
             value = float(draw(st.integers(0, int(min(LIMITS[key], 10**7)))))
-            style = draw(st.sampled_from(("plain", "grouped", "fullwidth", "man")))
+            style = draw(st.sampled_from(("plain", "grouped", "fullwidth", "man", "muen")))
             text, tol = _write(value, style, 0)
         if draw(st.booleans()):
             joiner = draw(
@@ -208,13 +212,14 @@ def test_no_number_text_ever_stores_a_non_finite_or_unbounded_value(value: str, 
 _COMPOUNDS = {
     "十万": 10**5, "百万": 10**6, "千万": 10**7, "十亿": 10**9, "百亿": 10**10,
     "백만": 10**6, "천만": 10**7, "백억": 10**10, "천억": 10**11,
+    "พันล้าน": 10**9, "หมื่นล้าน": 10**10, "แสนล้าน": 10**11,
 }  # fmt: skip
 
 
 @given(
     tenths=st.integers(1, 999),
     compound=st.sampled_from(sorted(_COMPOUNDS)),
-    label=st.sampled_from(["成交额", "销售额", "GMV", "매출"]),
+    label=st.sampled_from(["成交额", "销售额", "GMV", "매출", "ยอดขาย"]),
 )
 def test_compound_multipliers_multiply(tenths: int, compound: str, label: str) -> None:
     number = f"{tenths // 10}.{tenths % 10}" if tenths % 10 else str(tenths // 10)
@@ -233,6 +238,7 @@ def test_compound_multipliers_multiply(tenths: int, compound: str, label: str) -
     pair=st.sampled_from(
         [(a, b) for a in ("万", "亿", "千", "k") for b in ("万", "亿", "千", "十", "百")]
         + [(a, b) for a in ("만", "억", "천") for b in ("만", "억", "천")]
+        + [(a, b) for a in ("พัน", "หมื่น", "แสน", "ล้าน") for b in ("พัน", "หมื่น", "แสน", "ล้าน")]
     ),
 )
 def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
@@ -240,7 +246,19 @@ def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
 ) -> None:
     first, second = pair
     text = f"{number}{first}{second}"
-    assume(f"{first}{second}" not in ("千万", "万亿", "千亿", "百亿", "十亿", "천만", "천억"))
+    compounds = (
+        "千万",
+        "万亿",
+        "千亿",
+        "百亿",
+        "十亿",
+        "천만",
+        "천억",
+        "พันล้าน",
+        "หมื่นล้าน",
+        "แสนล้าน",
+    )
+    assume(f"{first}{second}" not in compounds)
     result = parse_stats(f"在线1200 成交 {text}")
     assert result.values == {"online": 1200}
     assert [(i.reason, i.key) for i in result.ignored] == [("not_a_number", "gmv")]
@@ -251,7 +269,8 @@ def test_a_multiplier_doubled_by_a_slip_is_named_back_not_stored(
     digit=st.integers(0, 9),
     mult=st.sampled_from([("万", 10**4), ("千", 10**3), ("亿", 10**8), ("w", 10**4),
                           ("k", 10**3), ("m", 10**6), ("만", 10**4), ("천", 10**3),
-                          ("억", 10**8)]),
+                          ("억", 10**8), ("พัน", 10**3), ("หมื่น", 10**4), ("แสน", 10**5),
+                          ("ล้าน", 10**6)]),
 )  # fmt: skip
 def test_a_digit_after_a_multiplier_is_the_next_place_down(
     whole: int, digit: int, mult: tuple[str, int]
@@ -375,6 +394,11 @@ def test_a_number_in_chinese_numerals_reads_as_its_digits(n: int, label: tuple[s
         ("gmv KRW 1.2m", "KRW"),
         ("gmv 1.2m krw", "KRW"),
         ("매출 120만 ₩", "KRW"),
+        ("ยอดขาย12000บาท", "THB"),
+        ("ยอดขาย 1.2ล้านบาท", "THB"),
+        ("ยอดขาย 3หมื่นกว่าบาท", "THB"),
+        ("ยอดขาย ฿3หมื่น", "THB"),
+        ("sales 12k baht", "THB"),
     ],
 )
 def test_money_written_with_a_code_or_a_symbol_keeps_its_currency(text: str, code: str) -> None:
@@ -498,6 +522,12 @@ def test_a_figure_apart_after_a_korean_section_is_its_own_number() -> None:
     assert parsed.values == {"viewers": 10_000}
     assert [(i.text, i.reason) for i in parsed.ignored] == [("2000", "no_label")]
     assert parse_stats("시청자 5천 1만 좋아요").values == {"viewers": 5000, "likes": 10_000}
+    for text, values in (  # nor on the next line, nor a Thai one after a Korean one
+        ("매출 1억\n2천만 좋아요", {"gmv": 100_000_000, "likes": 20_000_000}),
+        ("ยอดขาย 1ล้าน\n2แสน ไลค์", {"gmv": 1_000_000, "likes": 200_000}),
+        ("매출 1만 2หมื่น ไลค์", {"gmv": 10_000, "likes": 20_000}),
+    ):
+        assert parse_stats(text).values == values, text
 
 
 def test_a_korean_word_that_begins_like_a_multiplier_or_unit_is_a_word() -> None:
@@ -539,3 +569,110 @@ def test_a_currency_after_an_approximation_is_the_amounts() -> None:
     assert parsed.values == {"gmv": 30_000, "orders": 30} and not parsed.ignored
     assert parsed.currency == "¥"
     assert parse_stats("成交3万元多").currency == "¥"
+
+
+# ------------------------------------------------------------------------------ Thai
+
+_TH_GMV = [a for a in ALIASES["gmv"] if "\u0e01" <= a[0] <= "\u0e4e"]
+_TH_PLACES = (("แสน", 10**5), ("หมื่น", 10**4), ("พัน", 10**3))
+
+
+@st.composite
+def thai_amounts(draw: st.DrawFn) -> tuple[str, int]:
+    """A whole amount as Thai hosts write it: millions before ล้าน, then the places (`แสน`,
+    `หมื่น`, `พัน`) down to where the rest is written in digits (`1ล้าน2แสน3หมื่น500`,
+    `3แสน45000`, `12ล้าน 5แสน`), all glued, or ล้าน apart from what follows it."""
+    n = draw(st.integers(1, int(LIMITS["gmv"])))
+    millions, below = divmod(n, 10**6)
+    text = f"{millions}ล้าน" if millions else ""
+    if below and text and draw(st.booleans()):
+        text += " "  # apart after ล้าน: `12ล้าน 5แสน`
+    worded = draw(st.integers(0, len(_TH_PLACES)))  # how many places are written as words
+    rest = below
+    for word, place in _TH_PLACES[:worded]:
+        digit, rest = divmod(rest, place)
+        if digit:
+            text += f"{digit}{word}"
+    if rest:
+        if text.strip():  # a single digit after a multiplier is the next place down
+            assume(rest >= 10)
+        if text.endswith(" "):
+            assume(False)  # `1ล้าน 500`: apart, a figure needs its multiplier
+        text += str(rest)
+    return text.strip(), n
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    amount=thai_amounts(),
+    label=st.sampled_from(_TH_GMV),
+    joiner=st.sampled_from([" ", "", ": "]),
+    baht=st.sampled_from(["{}", "{}บาท", "{} บาท", "฿{}", "THB {}", "{}กว่าบาท"]),
+)
+def test_an_amount_in_thai_places_reads_as_written(
+    amount: tuple[str, int], label: str, joiner: str, baht: str
+) -> None:
+    """`ยอดขาย 1ล้าน2แสนบาท` is 1,200,000 baht: every amount up to the GMV limit, in the forms
+    Thai hosts write."""
+    written, n = amount
+    parsed = parse_stats(f"{label}{joiner}{baht.format(written)}")
+    assert parsed.values == {"gmv": n} and not parsed.ignored, (written, parsed)
+    assert parsed.currency == (None if baht == "{}" else "฿"), parsed
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.sampled_from(["คนดู", "ผู้ชม", "ผู้ชมออนไลน์", "ยอดขาย", "คนซื้อ", "ผู้ซื้อ"]),
+    second=st.sampled_from(["คนดู", "คนดูสด", "คนดูตอนนี้", "คนซื้อ", "ออเดอร์", "ไลค์"]),
+    a=st.integers(0, 99_999),
+    b=st.integers(0, 99_999),
+    unit=st.sampled_from(["", "คน", " คน"]),
+)
+def test_thai_labels_glued_to_numbers_and_to_each_other_read(
+    first: str, second: str, a: int, b: int, unit: str
+) -> None:
+    """`คนดู1200คนคนซื้อ30`: a Thai label reads glued to its number and to the label after
+    it, and the unit คน never takes the first letters of a label after it (คนดู, คนซื้อ)."""
+    from bot.statparse import _ALIAS_KEY
+
+    first_key, second_key = _ALIAS_KEY[first], _ALIAS_KEY[second]
+    assume(first_key != second_key)
+    people = unit and first_key in ("online", "viewers", "buyers")
+    parsed = parse_stats(f"{first}{a}{unit if people else ''}{second}{b}")
+    assert parsed.values == {first_key: a, second_key: b} and not parsed.ignored, parsed
+
+
+def test_orders_spelled_as_the_label_is_a_unit_only_where_it_cannot_be_the_label() -> None:
+    """`ออเดอร์` is the orders label and their unit: after a number that a label of orders
+    comes before, and before no number, it is the unit; elsewhere, the label."""
+    for text in ("ออเดอร์ 35 ออเดอร์", "คำสั่งซื้อ 35 ออเดอร์", "35 ออเดอร์", "ออเดอร์35ออเดอร์"):
+        parsed = parse_stats(text)
+        assert parsed.values == {"orders": 35} and not parsed.ignored, text
+    parsed = parse_stats("ยอดขาย 12000 ออเดอร์ 35")
+    assert parsed.values == {"gmv": 12000, "orders": 35} and not parsed.ignored
+    parsed = parse_stats("คำสั่งซื้อ 35 ออเดอร์ 40")  # the label of the next number
+    assert parsed.values == {"orders": 40} and not parsed.ignored
+    parsed = parse_stats("ยอดขาย 3หมื่น ออเดอร์")  # no unit of money: a label with no number
+    assert parsed.values == {"gmv": 30000}
+    assert [(i.reason, i.key) for i in parsed.ignored] == [("missing", "orders")]
+    parsed = parse_stats("คนดู 1200 ออเดอร์")
+    assert [(i.reason, i.key) for i in parsed.ignored] == [("missing", "orders")]
+
+
+def test_thai_units_count_what_they_count() -> None:
+    """คน counts people, ชิ้น items; after the generic ยอดขาย the unit says what was sold."""
+    assert parse_stats("ผู้ซื้อ 30 คน สินค้าที่ขายได้ 50 ชิ้น").values == {"buyers": 30, "items": 50}
+    assert parse_stats("ยอดขาย 50 ชิ้น").values == {"items": 50}
+    assert parse_stats("ยอดขาย 30 คน").values == {"buyers": 30}
+    assert parse_stats("ยอดขาย 3หมื่น").values == {"gmv": 30000}
+    parsed = parse_stats("ไลค์ 30 คน")
+    assert [(i.reason, i.key) for i in parsed.ignored] == [("wrong_unit", "likes")]
+    parsed = parse_stats("คนดู 1200 คนละ")  # `คนละ` (each) is a word, not the unit
+    assert parsed.values == {"viewers": 1200}
+
+
+def test_a_thai_label_with_sara_am_reads_as_it_is_typed() -> None:
+    """NFKC writes `ำ` as two characters: `คำสั่งซื้อ` is found either way it is typed."""
+    decomposed = "ค\u0e4d\u0e32สั่งซื้อ"
+    assert parse_stats("คำสั่งซื้อ 35").values == {"orders": 35}
+    assert parse_stats(f"{decomposed} 35").values == {"orders": 35}
