@@ -51,8 +51,9 @@ true (`LIMITS`; ±∞ and overflow included), and a figure worked out from the p
 (`WORKED_OUT`: `客单价 89`, `UV价值 3.2`, `aov $25`), named back with what it comes from,
 never stored as another key; and a figure that is not what the host sees now, marked so by
 a word before its label (`NOT_NOW`: a target, a forecast, another day's or stream's figure
-or a refund, `目标成交10万`, `yesterday gmv 5k`; or a peak or an average, `峰值在线2万`).
-Other words before a label (`现在`, `今天`, `now`) change nothing. The values that did read
+or a refund, `目标成交10万`, `yesterday gmv 5k`, `어제 매출 500만`, `เมื่อวานยอดขาย 2หมื่น`;
+or a peak or an average, `峰值在线2万`, `평균 시청자 800`). Other words before a label
+(`现在`, `今天`, `now`, `현재`) change nothing. The values that did read
 are kept: one bad pair never throws the others away. A key given twice keeps its last value.
 Never raises.
 """
@@ -435,8 +436,9 @@ _WORKED_OUT: Final = "worked_out:"
 
 #: Words that, written before a label, make the figure not a reading of the moment: a
 #: target, a forecast, another day's or stream's figure, a refund (`目标成交10万`,
-#: `yesterday gmv 5k`) — or a peak or an average, which the bot works out itself
-#: (`峰值在线2万`, `avg online 800`). The pair is named back, never stored.
+#: `yesterday gmv 5k`, `목표 매출 1억`, `เป้ายอดขาย 5หมื่น`) — or a peak or an average,
+#: which the bot works out itself (`峰值在线2万`, `avg online 800`, `최고 동시접속 2000`).
+#: The pair is named back, never stored.
 NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
     "not_now": (
         "目标", "预计", "预估", "预期", "预测", "计划", "期望", "昨天", "昨日", "前天", "上场",
@@ -444,11 +446,15 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
         "target", "goal", "expected", "forecast", "projected", "estimated", "planned",
         "yesterday", "yesterday's", "previous", "prev", "refund", "refunds", "refunded",
         "returned", "returns", "cancelled", "canceled",
+        "목표", "예상", "어제", "지난 방송", "지난방송", "환불", "취소", "반품",
+        "เป้า", "เป้าหมาย", "คาดการณ์", "เมื่อวาน", "ไลฟ์ที่แล้ว", "คืนเงิน", "ยกเลิก",
     ),
     "not_a_reading": (
         "峰值", "最高", "最低", "平均", "均值",
         "peak", "max", "maximum", "highest", "min", "minimum", "lowest", "avg", "average",
         "mean",
+        "최고", "최대", "최저", "평균",
+        "สูงสุด", "ต่ำสุด", "เฉลี่ย",
     ),
 }  # fmt: skip
 
@@ -497,10 +503,15 @@ _THAI_MARKS: Final = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
 before it, so no word ends before one."""
 
 
+def _nfkc(text: str) -> str:
+    """NFKC, but for Thai `ำ`: NFKC writes it as two characters (`ํา`), which read the same
+    but are not what was typed, so a text quoted back keeps it one."""
+    return unicodedata.normalize("NFKC", text).replace("\u0e4d\u0e32", "\u0e33")
+
+
 def _fold(word: str) -> str:
-    """A label or a word as the text it is looked for in reads: NFKC (Thai `ำ` is two
-    characters in it) and lower case."""
-    return unicodedata.normalize("NFKC", word).lower()
+    """A label or a word as the text it is looked for in reads: `_nfkc`, lower case."""
+    return _nfkc(word).lower()
 
 
 def _alias_pattern(alias: str) -> str:
@@ -778,7 +789,7 @@ def _normalize(text: str) -> str:
         )
         if not grouping:
             chars[i] = "、"
-    norm = unicodedata.normalize("NFKC", "".join(chars))
+    norm = _nfkc("".join(chars))
     return norm.translate(_DASHES)
 
 

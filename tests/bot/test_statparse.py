@@ -342,7 +342,11 @@ def test_a_target_another_days_figure_or_a_peak_is_never_stored() -> None:
 
 
 def test_words_of_the_moment_before_a_label_change_nothing() -> None:
-    for text in ("现在在线1200", "目前在线1200", "今天成交5万", "online now 1200", "total gmv 5k"):
+    for text in (
+        "现在在线1200", "目前在线1200", "今天成交5万", "online now 1200", "total gmv 5k",
+        "현재 매출 120만원", "지금 동시접속 1200", "오늘 매출 300만", "ตอนนี้ยอดขาย 3หมื่น",
+        "วันนี้ยอดขาย 3หมื่น",
+    ):  # fmt: skip
         assert parse_stats(text).values, text
         assert not parse_stats(text).ignored, text
 
@@ -672,7 +676,10 @@ def test_thai_units_count_what_they_count() -> None:
 
 
 def test_a_thai_label_with_sara_am_reads_as_it_is_typed() -> None:
-    """NFKC writes `ำ` as two characters: `คำสั่งซื้อ` is found either way it is typed."""
+    """NFKC writes `ำ` as two characters: `คำสั่งซื้อ` is found either way it is typed, and
+    what is named back keeps the one it was typed with (`ต่ำสุด`)."""
     decomposed = "ค\u0e4d\u0e32สั่งซื้อ"
     assert parse_stats("คำสั่งซื้อ 35").values == {"orders": 35}
     assert parse_stats(f"{decomposed} 35").values == {"orders": 35}
+    assert [i.text for i in parse_stats("คำสั่งซื้อ 3.5").ignored] == ["คำสั่งซื้อ 3.5"]
+    assert [i.text for i in parse_stats("ต่ำสุด คนดู 800").ignored] == ["ต่ำสุดคนดู 800"]
