@@ -50,10 +50,11 @@ that does not read, a wrong unit, a negative or fractional count, or a number to
 true (`LIMITS`; ±∞ and overflow included), and a figure worked out from the pushed ones
 (`WORKED_OUT`: `客单价 89`, `UV价值 3.2`, `aov $25`), named back with what it comes from,
 never stored as another key; and a figure that is not what the host sees now, marked so by
-a word before its label (`NOT_NOW`: a target, a forecast, another day's or stream's figure
-or a refund, `目标成交10万`, `yesterday gmv 5k`, `어제 매출 500만`, `เมื่อวานยอดขาย 2หมื่น`;
-or a peak or an average, `峰值在线2万`, `평균 시청자 800`). Other words before a label
-(`现在`, `今天`, `now`, `현재`) change nothing. The values that did read
+a word before its label or between it and its number, as Thai writes it (`NOT_NOW`: a
+target, a forecast, another day's or stream's figure or a refund, `目标成交10万`,
+`yesterday gmv 5k`, `어제 매출 500만`, `ยอดขายเมื่อวาน 2หมื่น`; or a peak or an average,
+`峰值在线2万`, `평균 시청자 800`, `คนดูสูงสุด 2000`). Other words before a label (`现在`,
+`今天`, `now`, `현재`) change nothing. The values that did read
 are kept: one bad pair never throws the others away. A key given twice keeps its last value.
 Never raises.
 """
@@ -434,11 +435,12 @@ WORKED_OUT: Final[dict[str, tuple[str, ...]]] = {
 }
 _WORKED_OUT: Final = "worked_out:"
 
-#: Words that, written before a label, make the figure not a reading of the moment: a
-#: target, a forecast, another day's or stream's figure, a refund (`目标成交10万`,
-#: `yesterday gmv 5k`, `목표 매출 1억`, `เป้ายอดขาย 5หมื่น`) — or a peak or an average,
-#: which the bot works out itself (`峰值在线2万`, `avg online 800`, `최고 동시접속 2000`).
-#: The pair is named back, never stored.
+#: Words that, written before a label or between it and its number, make the figure not a
+#: reading of the moment: a target, a forecast, another day's or stream's figure, a refund
+#: (`目标成交10万`, `yesterday gmv 5k`, `목표 매출 1억`, `매출 목표 1억`, `เป้ายอดขาย 5หมื่น`,
+#: `ยอดขายเมื่อวาน 2หมื่น`) — or a peak or an average, which the bot works out itself
+#: (`峰值在线2万`, `avg online 800`, `최고 동시접속 2000`, `คนดูสูงสุด 2000`). The pair is
+#: named back, never stored.
 NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
     "not_now": (
         "目标", "预计", "预估", "预期", "预测", "计划", "期望", "昨天", "昨日", "前天", "上场",
@@ -1340,7 +1342,14 @@ def parse_stats(text: str) -> StatParse:
                     orphan(number)
                 number = tok
         else:  # a word that is no label
-            if isinstance(label, _Label):
+            after = isinstance(nxt, _Num) and isinstance(label, _Label) and not label.assign
+            if isinstance(label, _Label) and after and (why := _not_now(tok.text)) is not None:
+                glue = " " if label.end < tok.start else ""  # `คนดูสูงสุด 2000`, `gmv target 10k`
+                label = _Label(
+                    f"{label.text}{glue}{tok.text}", label.key, label.generic, label.end,
+                    before=label.before, not_now=label.not_now or why,
+                )  # fmt: skip
+            elif isinstance(label, _Label):
                 if label.end == tok.start and not label.assign and isinstance(nxt, _Num):
                     label = _Word(label.text + tok.text)  # `在线人素 2000`: one unknown label
                 else:  # `online=lots`

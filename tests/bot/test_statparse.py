@@ -683,3 +683,30 @@ def test_a_thai_label_with_sara_am_reads_as_it_is_typed() -> None:
     assert parse_stats(f"{decomposed} 35").values == {"orders": 35}
     assert [i.text for i in parse_stats("คำสั่งซื้อ 3.5").ignored] == ["คำสั่งซื้อ 3.5"]
     assert [i.text for i in parse_stats("ต่ำสุด คนดู 800").ignored] == ["ต่ำสุดคนดู 800"]
+
+
+def test_a_target_or_a_peak_written_after_the_label_is_never_stored() -> None:
+    """Thai writes the word after the label (`ยอดขายเมื่อวาน 2หมื่น`, `คนดูสูงสุด 2000`),
+    Korean and English often do (`매출 목표 1억`, `gmv target 10k`): between a label and its
+    number the word keeps the pair from being stored too, named back, label first, for what
+    the word says. Every word and every label, apart and (in scripts without spaces) glued."""
+    labels = sorted({alias for aliases in ALIASES.values() for alias in aliases})
+    every = {alias.lower() for alias in labels}
+    for reason, words in NOT_NOW.items():
+        for word in words:
+            for label in labels:
+                for text in (f"{label} {word} 12", f"{label}{word} 12"):
+                    if text.startswith(f"{label}{word}") and (
+                        word.isascii() or label.isascii() or f"{label}{word}".lower() in every
+                    ):
+                        continue
+                    parsed = parse_stats(text)
+                    assert not parsed.values, text
+                    assert [(i.reason, i.key) for i in parsed.ignored] == [
+                        (reason, _key_of(label))
+                    ], text
+                    assert parsed.ignored[0].text.startswith(label), parsed.ignored
+
+
+def _key_of(label: str) -> str:
+    return next(key for key, aliases in ALIASES.items() if label in aliases)
