@@ -16,12 +16,12 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   durations; `+` `多` `余` `左右` `กว่า` after a number (it is about that much);
   multipliers `k` `K` `千` `w` `W` `万` `m` `M` `百万` `亿` `b` `bn` `jt` `rb` `tr`, the words
   `hundred` `thousand` `grand` `million` `mio` `billion` `trillion` (and plurals), `ribu`
-  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, Korean `천` `만` `억`, Thai `พัน` `หมื่น`
-  `แสน` `ล้าน`, and the Chinese compounds `十万` `百万` `千万` `十亿` `百亿` `千亿` `万亿`
-  (`3千万` is 30,000,000); a single digit after `万` `千` `亿` `천` `만` `억` `พัน` `หมื่น`
-  `แสน` `ล้าน` `k` `w` `m` is the next place down, as it is said (`1万2` is 12,000, `12万5`
-  125,000, `1ล้าน2` 1,200,000, `1k5` 1,500); a second multiplier that makes no compound
-  (`1.2万万`, `3亿亿`, `3kk`, `3억억`, `1ล้านล้าน`) does not read;
+  `juta`, `nghìn` `triệu` `tỷ`, `lakh` `crore`, Korean `백` `천` `만` `억`, Thai `ร้อย`
+  `พัน` `หมื่น` `แสน` `ล้าน`, and the Chinese compounds `十万` `百万` `千万` `十亿` `百亿`
+  `千亿` `万亿` (`3千万` is 30,000,000); a single digit after `万` `千` `亿` `천` `만` `억`
+  `พัน` `หมื่น` `แสน` `ล้าน` `k` `w` `m` is the next place down, as it is said (`1万2` is
+  12,000, `12万5` 125,000, `1ล้าน2` 1,200,000, `1k5` 1,500); a second multiplier that
+  makes no compound (`1.2万万`, `3亿亿`, `3kk`, `3억억`, `1ล้านล้าน`) does not read;
 * Korean and Thai writing: places go down and `만` `억` `ล้าน` multiply all the section
   before them (`2천만` is 20,000,000, `1억2000만` and `1억 2천만` 120,000,000, `1만2천`
   12,000, `3แสน5หมื่น` 350,000, `1ล้าน2แสน` 1,200,000, `2พันล้าน` 2,000,000,000); after
@@ -619,10 +619,11 @@ _NUMBER_RE: Final = re.compile(
 _SECTIONED: Final[dict[str, tuple[int, int]]] = {
     # the place a multiplier gives within a section, and the section's own multiplier:
     # 만, 억 and ล้าน multiply all the section before them (`2천만` is 2,000 × 10,000)
-    "천": (10**3, 1), "만": (1, 10**4), "억": (1, 10**8), "백만": (10**2, 10**4),
-    "천만": (10**3, 10**4), "백억": (10**2, 10**8), "천억": (10**3, 10**8),
-    "พัน": (10**3, 1), "หมื่น": (10**4, 1), "แสน": (10**5, 1), "ล้าน": (1, 10**6),
-    "พันล้าน": (10**3, 10**6), "หมื่นล้าน": (10**4, 10**6), "แสนล้าน": (10**5, 10**6),
+    "백": (10**2, 1), "천": (10**3, 1), "만": (1, 10**4), "억": (1, 10**8),
+    "백만": (10**2, 10**4), "천만": (10**3, 10**4), "백억": (10**2, 10**8), "천억": (10**3, 10**8),
+    "ร้อย": (10**2, 1), "พัน": (10**3, 1), "หมื่น": (10**4, 1), "แสน": (10**5, 1),
+    "ล้าน": (1, 10**6), "ร้อยล้าน": (10**2, 10**6), "พันล้าน": (10**3, 10**6),
+    "หมื่นล้าน": (10**4, 10**6), "แสนล้าน": (10**5, 10**6),
 }  # fmt: skip
 """Korean and Thai multipliers, read with the figures after them by `_sectioned`."""
 _MULTIPLIERS: Final[dict[str, int]] = {

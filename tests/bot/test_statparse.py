@@ -212,7 +212,7 @@ def test_no_number_text_ever_stores_a_non_finite_or_unbounded_value(value: str, 
 _COMPOUNDS = {
     "十万": 10**5, "百万": 10**6, "千万": 10**7, "十亿": 10**9, "百亿": 10**10,
     "백만": 10**6, "천만": 10**7, "백억": 10**10, "천억": 10**11,
-    "พันล้าน": 10**9, "หมื่นล้าน": 10**10, "แสนล้าน": 10**11,
+    "ร้อยล้าน": 10**8, "พันล้าน": 10**9, "หมื่นล้าน": 10**10, "แสนล้าน": 10**11,
 }  # fmt: skip
 
 
@@ -434,11 +434,14 @@ def korean_amounts(draw: st.DrawFn) -> tuple[str, int]:
     eok, man, rest = n // 10**8, n // 10**4 % 10**4, n % 10**4
     assume(not (eok and not man and rest))  # `1억500` reads as neither (statparse)
 
-    def figure(v: int) -> str:
-        if v < 1000 or draw(st.booleans()):
+    def figure(v: int) -> str:  # `2500`, `2천500`, `2천5백`
+        if v < 100 or draw(st.booleans()):
             return str(v)
-        below = v % 1000
-        return f"{v // 1000}천{below or ''}"
+        thousands, hundreds, below = v // 1000, v // 100 % 10, v % 100
+        text = f"{thousands}천" if thousands else ""
+        if hundreds and draw(st.booleans()):
+            return f"{text}{hundreds}백{below or ''}"
+        return f"{text}{v % 1000 or ''}" if thousands else str(v)
 
     text = ""
     for value, word in ((eok, "억"), (man, "만")):
@@ -448,15 +451,10 @@ def korean_amounts(draw: st.DrawFn) -> tuple[str, int]:
     if rest:
         below = figure(rest)
         if text:  # a single digit after a lone multiplier is the next place down
-            assume(
-                rest >= 10
-                and not below.endswith(
-                    ("천1", "천2", "천3", "천4", "천5", "천6", "천7", "천8", "천9")
-                )
-            )
+            assume(rest >= 10 and not re.search(r"[천백][0-9]$", below))
             if "천" in below and draw(st.booleans()):
                 below = " " + below  # `1만 2천`: apart, with its multiplier
-        elif re.fullmatch(r"[0-9]천[0-9]", below):
+        elif re.search(r"[천백][0-9]$", below):
             assume(False)  # `2천5` is 2,500
         text += below
     return text, n
@@ -498,6 +496,9 @@ def test_an_amount_in_korean_sections_reads_as_written(
         ("1만 2천", 12_000),
         ("1만2천50", 12_050),
         ("3천500", 3_500),
+        ("5백", 500),
+        ("3천5백", 3_500),
+        ("1억2천5백만", 125_000_000),
         ("1억2000만5000", 120_005_000),
         ("1억2000", None),  # 1억2000만 or 100,002,000: hosts write both
         ("1억 2천", None),
@@ -578,7 +579,7 @@ def test_a_currency_after_an_approximation_is_the_amounts() -> None:
 # ------------------------------------------------------------------------------ Thai
 
 _TH_GMV = [a for a in ALIASES["gmv"] if "\u0e01" <= a[0] <= "\u0e4e"]
-_TH_PLACES = (("แสน", 10**5), ("หมื่น", 10**4), ("พัน", 10**3))
+_TH_PLACES = (("แสน", 10**5), ("หมื่น", 10**4), ("พัน", 10**3), ("ร้อย", 10**2))
 
 
 @st.composite
