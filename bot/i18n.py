@@ -1094,7 +1094,7 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "filed_target_session": {
         "en": "session #{id}{title} of {date}",
-        "zh": "{date} 的第 {id} 场{title}",
+        "zh": "第 {id} 场{title}（{date}）",
     },
     "filed_new_updated": {
         "en": "{new} new, {updated} updated (already stored).",

@@ -56,7 +56,7 @@ async def test_an_export_of_another_day_becomes_a_past_stream_in_chinese(bot: Ru
     assert "最长 43分26秒" in text and "#编号" in text, text
     assert count(bot, ViewerRow) == 0
     text = await upload(bot, HOST, DATA / "viewers_zh.csv", caption="#2", final=ZH_FINAL)
-    assert "归入2026-11-20 的第 2 场" in text, text
+    assert "归入第 2 场（2026-11-20）" in text, text
     assert count(bot, ViewerRow, session_id=2) == 7202
 
 
