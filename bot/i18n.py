@@ -621,6 +621,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "未启用：没有超过基线",
     },
     "retrain_verdict_active": {"en": "already active", "zh": "已在使用"},
+    "retrain_verdict_few_real": {
+        "en": "not promoted: {real} real streams to check it on, {min} needed; until then live forecasts use the run-rate (/retrain … force to use it anyway)",
+        "zh": "未启用：可用来检验的真实直播只有 {real} 场，需要 {min} 场；在此之前直播中的预测按当前节奏（/retrain … force 可强制启用）",
+    },
     "retrain_not_enough_data": {
         "en": "• {kind}: not enough data to train yet ({detail}). Nothing changed.",
         "zh": "• {kind}：数据还不够训练（{detail}）。未做任何更改。",
@@ -1228,6 +1232,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "metrics_held_out": {"en": "held out by {by}", "zh": "按{by}留出验证"},
     "metrics_by_sessions": {"en": "session", "zh": "场次"},
     "metrics_by_workspaces": {"en": "workspace", "zh": "工作区"},
+    "metrics_real_streams": {
+        "en": "on {n} real streams held out",
+        "zh": "在 {n} 场留出的真实直播上",
+    },
     # --- durable updates and sending -------------------------------------------------------------
     "import_restarted": {
         "en": "⚠️ Reading {name} was cut off by a restart. Nothing of it was kept; reading it again from the start.",

@@ -3,7 +3,10 @@
 :class:`GmvForecaster` learns the final GMV from the scale-free features of
 :func:`core.forecast_live.features_at`; its 80 % interval is conformal, from residuals
 of streams held out of the fit by folds grouped by workspace.
-:func:`cross_validate_forecaster` scores it beside the run-rate with the same grouping.
+:func:`cross_validate_forecaster` scores it beside the run-rate with the same grouping;
+:func:`check_on_real` forecasts a shop's real streams with models fitted without them, so
+that a model trained mostly on simulated streams is judged, and its interval set, on
+streams like the ones it will forecast.
 Kept apart so that a live forecast does not load scikit-learn.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from core.forecast_live import MODEL_FEATURES
 from core.forecast_training import TrainingSet, error_summary
 
-__all__ = ["GmvForecaster", "cross_validate_forecaster"]
+__all__ = ["GmvForecaster", "RealCheck", "check_on_real", "cross_validate_forecaster"]
 
 
 # ------------------------------------------------------------------------ the estimator
@@ -79,6 +83,24 @@ def _conformal(resid: np.ndarray, coverage: float) -> np.ndarray:
     return np.array([r[k_lo], r[k_hi]])
 
 
+def _interval_table(
+    df: pd.DataFrame, resid: np.ndarray, edges: np.ndarray, cv_edges: np.ndarray, coverage: float
+) -> np.ndarray:
+    """Conformal (low, high) log-residual bounds per band of elapsed time and level of
+    unevenness; a cell with fewer than :data:`_MIN_CELL` rows takes its band's, a band
+    with fewer takes the bounds of all rows."""
+    band, level = _cells(df, edges, cv_edges)
+    overall = _conformal(resid, coverage)
+    table = np.empty((len(edges) + 1, len(cv_edges) + 1, 2))
+    for b in range(len(edges) + 1):
+        in_band = band == b
+        by_band = _conformal(resid[in_band], coverage) if in_band.sum() >= _MIN_CELL else overall
+        for h in range(len(cv_edges) + 1):
+            cell = in_band & (level == h)
+            table[b, h] = _conformal(resid[cell], coverage) if cell.sum() >= _MIN_CELL else by_band
+    return table
+
+
 class GmvForecaster(RegressorMixin, BaseEstimator):
     """Final session GMV from :func:`features_at` rows (a DataFrame, or arrays with the
     columns of :data:`MODEL_FEATURES` + ``run_rate``, ``gmv_so_far``).
@@ -91,9 +113,10 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
     stream's rows together when they come stream by stream). Fitted: ``estimator_``,
     ``model_features_``, ``feature_names_in_``, ``n_features_in_``, ``interval_edges_``,
     ``cv_edges_``, ``interval_folds_`` (how the interval's folds were split: ``by``
-    "groups", "blocks" or "none", their number, and the number of groups) and
+    "groups", "blocks" or "none", their number, and the number of groups),
     ``interval_`` (conformal residual bounds per band of elapsed time and tercile of how
-    unevenly the GMV came so far).
+    unevenly the GMV came so far) and ``interval_by_`` ("folds": from the fit's own folds;
+    "held_out_rows": set by :meth:`calibrate_interval`).
     """
 
     def __init__(
@@ -176,19 +199,7 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
         cv_edges = (
             np.quantile(cv_all, [1 / 3, 2 / 3]) if len(cv_all) >= 3 * _MIN_CELL else np.array([])
         )
-        band, level = _cells(df, edges, cv_edges)
-        overall = _conformal(resid, self.coverage)
-        table = np.empty((len(edges) + 1, len(cv_edges) + 1, 2))
-        for b in range(len(edges) + 1):
-            in_band = band == b
-            by_band = (
-                _conformal(resid[in_band], self.coverage) if in_band.sum() >= _MIN_CELL else overall
-            )
-            for h in range(len(cv_edges) + 1):
-                cell = in_band & (level == h)
-                table[b, h] = (
-                    _conformal(resid[cell], self.coverage) if cell.sum() >= _MIN_CELL else by_band
-                )
+        table = _interval_table(df, resid, edges, cv_edges, self.coverage)
         self.interval_folds_ = {
             "by": "groups" if g is not None else ("blocks" if folds else "none"),
             "folds": len(folds),
@@ -197,9 +208,30 @@ class GmvForecaster(RegressorMixin, BaseEstimator):
         self.cv_edges_ = cv_edges
         self.interval_edges_ = edges
         self.interval_ = table
+        self.interval_by_ = "folds"
         self.model_features_ = list(MODEL_FEATURES)
         self.feature_names_in_ = np.asarray(_INPUT, dtype=object)
         self.n_features_in_ = len(_INPUT)
+        return self
+
+    def calibrate_interval(self, X: Any, log_resid: Any) -> GmvForecaster:
+        """Set the interval from the log residuals (log final GMV − log forecast) of rows
+        that models without them forecast — e.g. real streams held out of the fit, when the
+        fit's own folds were mostly simulated streams. ``interval_by_`` says which."""
+        check_is_fitted(self, "estimator_")
+        df = _frame(X, _INPUT)
+        resid = np.asarray(log_resid, dtype=float).ravel()
+        ok = np.isfinite(resid)
+        if ok.sum() < _MIN_CELL:
+            raise ValueError(f"need at least {_MIN_CELL} residuals, got {ok.sum()}")
+        self.interval_ = _interval_table(
+            df.loc[ok].reset_index(drop=True),
+            resid[ok],
+            self.interval_edges_,
+            self.cv_edges_,
+            self.coverage,
+        )
+        self.interval_by_ = "held_out_rows"
         return self
 
     def _fit_booster(self, feats: pd.DataFrame, z: np.ndarray) -> HistGradientBoostingRegressor:
@@ -282,3 +314,54 @@ def cross_validate_forecaster(
     out["rows"] = len(data.y)
     out["streams"] = n_groups
     return out
+
+
+@dataclass(frozen=True)
+class RealCheck:
+    """Forecasts of the rows of real streams by models that did not learn from them
+    (NaN on the other rows), their log residuals, and how the folds held them out:
+    ``by`` "workspaces" or "streams"."""
+
+    pred: np.ndarray
+    log_resid: np.ndarray
+    by: str
+    folds: int
+
+
+def check_on_real(
+    data: TrainingSet,
+    real: Any,
+    estimator: GmvForecaster | None = None,
+    *,
+    n_splits: int = 5,
+) -> RealCheck | None:
+    """Forecast each real stream (rows where ``real`` is true) with ``estimator`` (default
+    :class:`GmvForecaster`) fitted on every other row — the simulated streams included —
+    folds holding out whole workspaces when the real streams come from three or more,
+    else whole streams in blocks of time. What a model fitted on simulated streams is
+    worth on a shop's own streams: None with fewer than two real streams."""
+    est = estimator if estimator is not None else GmvForecaster()
+    mask = np.asarray(real, dtype=bool)
+    assert data.streams is not None
+    streams = np.unique(data.streams[mask])
+    if len(streams) < 2:
+        return None
+    workspaces = np.unique(data.groups[mask])
+    if len(workspaces) >= 3:
+        by, units, of_row = "workspaces", workspaces, data.groups
+    else:
+        by, units, of_row = "streams", streams, data.streams
+    splits = min(n_splits, len(units))
+    pred = np.full(len(data.y), np.nan)
+    log_pred = np.full(len(data.y), np.nan)
+    for _, test_units in KFold(n_splits=splits).split(units):
+        test = mask & np.isin(of_row, units[test_units])
+        # forecasts only: the fold's model needs no interval, so no folds of its own
+        model = clone(est).set_params(n_splits=1)
+        model.fit(data.X[~test], data.y[~test], groups=data.groups[~test])
+        df, lv = model._log_pred(data.X[test])
+        pred[test] = model._money(df, lv)
+        log_pred[test] = lv
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resid = np.where(mask & (data.y > 0), np.log(data.y) - log_pred, np.nan)
+    return RealCheck(pred, resid, by, splits)

@@ -286,6 +286,8 @@ def metrics_text(kind: str, metrics: dict[str, Any] | None, lang: str) -> str:
             for h in ("15m", "30m", "60m")
             if m.get(f"mape_{h}") is not None
         ]
+        if parts and m.get("held_out") == "real_streams" and m.get("real_streams"):
+            parts.append(t(lang, "metrics_real_streams", n=m["real_streams"]))
     return ", ".join(parts) or "—"
 
 
@@ -312,7 +314,12 @@ def _outcome_text(outcome: RetrainOutcome, lang: str) -> str:
         baseline=metrics_text(outcome.kind, result.metrics.get("baseline"), lang),
         active=f" v{active}" if active is not None else "",
         active_metrics=metrics_text(outcome.kind, promotion.active_metrics, lang),
-        verdict=t(lang, f"retrain_verdict_{promotion.reason}"),
+        verdict=t(
+            lang,
+            f"retrain_verdict_{promotion.reason}",
+            real=result.metrics.get("real_streams", 0),
+            min=result.metrics.get("min_real_streams", 0),
+        ),
     )
 
 

@@ -18,14 +18,15 @@ from threadpoolctl import threadpool_limits
 
 from bot.services import trained_models as svc
 from core.buying_power import BuyingPowerModel, feature_frame
-from core.forecast import forecast_live, make_training_set, simulated_cases
-from core.forecast_model import GmvForecaster
+from core.forecast import StreamCase, forecast_live, make_training_set, simulated_cases
+from core.forecast_model import GmvForecaster, cross_validate_forecaster
 from core.model_io import ALLOWED_TYPES, ModelRefused, load_model, sha256_file
 from core.simulate import simulate_stream, simulate_viewers
 from storage import repositories as repo
 from storage.engine import session_scope
 from storage.errors import ModelVersionNotFound
-from storage.models import ModelVersion
+from storage.models import ModelVersion, Workspace
+from tests.core.stream_generators import forecast_workspaces
 from tests.utils.factories import T0, make_session, make_workspace
 
 
@@ -160,16 +161,20 @@ def test_train_forecast_uses_real_sessions_and_fills_up_with_simulated(filled, m
     result = svc.train("forecast", engine, models_dir=models_dir, min_streams=40)
     m = result.metrics
     assert m["real_streams"] == 2 and m["simulated_streams"] == 38
+    # the figures are the two real streams', each forecast by a model that did not see it
+    assert m["held_out"] == "real_streams" and m["real_folds"] == {"by": "streams", "folds": 2}
     for key in ("r2", "mae", "mape_15m", "mape_30m", "mape_60m"):
         assert key in m and key in m["baseline"]
-    assert m["mape_30m"] < m["baseline"]["mape_30m"] and result.beats_baseline
     # the interval's folds hold whole workspaces out: the real one and each simulated one
     assert cases[0].group == cases[1].group is not None
     sim_groups = {c.group for c in simulated_cases(38, seed=svc.SIMULATION_SEED)}
     folds = m["interval_folds"]
     assert folds["by"] == "groups" and folds["groups"] == 1 + len(sim_groups)
-    promoted = svc.promote_if_better(result, engine, models_dir=models_dir)
-    assert promoted.promoted and promoted.reason == "first"
+    # two real streams cannot show it beats the run-rate on the shop's own streams
+    kept = svc.promote_if_better(result, engine, models_dir=models_dir)
+    assert not kept.promoted and kept.reason == "few_real" and not result.beats_baseline
+    promoted = svc.promote_if_better(result, engine, models_dir=models_dir, force=True)
+    assert promoted.promoted and promoted.reason == "forced"
     loaded = svc.load_active("forecast", engine, models_dir=models_dir)
     assert loaded is not None and isinstance(loaded.model, GmvForecaster)
     s = simulate_stream(seed=999, minutes=120)
@@ -177,6 +182,80 @@ def test_train_forecast_uses_real_sessions_and_fills_up_with_simulated(filled, m
         s.snapshots, s.started_at, s.started_at + timedelta(minutes=30), 7200, model=loaded.model
     )
     assert f is not None and f.method == "model" and math.isfinite(f.value)
+
+
+def _store_streams(engine: Engine, cases: list[StreamCase]) -> None:
+    """Finished streams as closed sessions with their pushes, a workspace per group."""
+    spaces: dict[object, Workspace] = {}
+    with session_scope(engine) as s:
+        for case in cases:
+            ws = spaces.get(case.group)
+            if ws is None:
+                ws = spaces[case.group] = make_workspace(s, chat_id=-1000 - len(spaces))
+            end = case.started_at + timedelta(seconds=case.planned_s)
+            live = make_session(
+                s, workspace=ws, closed=True, started_at=case.started_at, ended_at=end
+            )
+            assert live.id is not None
+            for i, row in case.frame.iterrows():
+                values = {
+                    c: row[c] for c in ("online", "entries", "orders", "gmv") if row[c] == row[c]
+                }
+                ts = row["ts"]
+                repo.add_snapshot(
+                    s, session_id=live.id, ts=ts, values=values, dedupe_key=f"t:{live.id}:{i}"
+                )
+            # the final GMV where the stream ended, as a last push would say it
+            repo.add_snapshot(
+                s,
+                session_id=live.id,
+                ts=end,
+                values={"gmv": case.final_gmv},
+                dedupe_key=f"e:{live.id}",
+            )
+
+
+def test_a_forecaster_that_only_simulated_streams_vouch_for_is_not_promoted(
+    sqlite_engine, models_dir
+) -> None:
+    """Shops whose sales come in flash spikes, unlike any simulated stream: folds over all
+    streams, mostly simulated, say the model beats the run-rate; on the shops' own streams,
+    held out, it is worse — and that decides."""
+    real = forecast_workspaces(2, seed=5, shapes=("spiky",))
+    _store_streams(sqlite_engine, real)
+    result = svc.train("forecast", sqlite_engine, models_dir=models_dir, min_streams=120)
+    m = result.metrics
+    assert m["real_streams"] == len(real) == 12 and m["simulated_streams"] == 108
+    assert m["mape_30m"] > m["baseline"]["mape_30m"] and not result.beats_baseline
+    kept = svc.promote_if_better(result, sqlite_engine, models_dir=models_dir)
+    assert not kept.promoted and kept.reason == "baseline"
+    with session_scope(sqlite_engine) as s:
+        assert repo.active_model_version(s, kind="forecast") is None
+    # what the folds over every stream said
+    cases = svc.gather_forecast_cases(sqlite_engine)
+    mixed = make_training_set(
+        [*cases, *simulated_cases(108, seed=svc.SIMULATION_SEED)], svc.TRAIN_HORIZONS
+    )
+    with threadpool_limits(limits=1):
+        everything = cross_validate_forecaster(mixed, GmvForecaster(n_splits=1))
+    assert everything["mape_30m"] < everything["baseline"]["mape_30m"]
+
+
+def test_a_forecaster_better_on_the_shops_own_streams_is_promoted_with_their_interval(
+    sqlite_engine, models_dir
+) -> None:
+    real = forecast_workspaces(2, seed=5, shapes=("flat", "late_promo"))
+    _store_streams(sqlite_engine, real)
+    result = svc.train("forecast", sqlite_engine, models_dir=models_dir, min_streams=120)
+    m = result.metrics
+    assert m["real_streams"] == 12 and result.beats_baseline
+    for h in ("15m", "30m", "60m"):
+        assert m[f"mape_{h}"] < m["baseline"][f"mape_{h}"]
+    assert m["interval_by"] == "held_out_rows"
+    promoted = svc.promote_if_better(result, sqlite_engine, models_dir=models_dir)
+    assert promoted.promoted and promoted.reason == "first"
+    loaded = svc.load_active("forecast", sqlite_engine, models_dir=models_dir)
+    assert loaded is not None and loaded.model.interval_by_ == "held_out_rows"
 
 
 def test_forecast_interval_folds_never_split_a_workspace(filled, models_dir) -> None:
