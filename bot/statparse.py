@@ -31,7 +31,9 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   word: `120 만원` is 1,200,000 won, `120 만족` no 120만;
 * Indonesian writing: a decimal comma before a multiplier (`Rp1,2jt` is 1,200,000) and
   thousands grouped with dots in rupiah and dong, the sign before or after
-  (`Rp1.200.000`, `12.500đ`, `5.000.000 VND`);
+  (`Rp1.200.000`, `12.500đ`, `5.000.000 VND`); two dots or more group thousands in any
+  amount (`1.200.000`), and a count, being whole, reads one dot before three digits as
+  thousands too (`penonton 1.020` is 1,020, `1.000` 1,000);
 * Chinese numerals, as voice input writes them (`在线一千二`, `成交三点四万`, `一千二百人在线`,
   `转化率百分之三`), read by cn2an after a label or before a unit or a label;
 * the generic labels `成交`, `sales` and `ยอดขาย` take their key from the unit: `成交56单` is
@@ -866,6 +868,11 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             grouped = dotted.group(0).replace(".", "").replace(",", ".")
             num = _Num("", Decimal(grouped), negative=negative)
             return _after_number(s, num, start, dotted.end())
+    if dotted is not None and dotted.group(0).count(".") >= 2 and "," not in dotted.group(0):
+        # `1.200.000`: two dots or more group thousands in any currency, never a decimal point
+        grouped = dotted.group(0).replace(".", "")
+        num = _Num("", Decimal(grouped), negative=negative, currency=currency)
+        return _after_number(s, num, start, dotted.end())
     if currency in ("Rp", "₫") and dotted is not None:
         grouped = dotted.group(0).replace(".", "").replace(",", ".")
         num = _Num("", Decimal(grouped), negative=negative, currency=currency)
@@ -1226,6 +1233,11 @@ _GENERIC_BY_UNIT: Final[dict[str, str]] = {"orders": "orders", "items": "items",
 _KEY_BY_UNIT: Final[dict[str, str]] = {"orders": "orders", "items": "items"}
 
 
+_DOT_GROUPED_COUNT_RE: Final = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+")
+"""A count written with dots between groups of three digits, as Indonesia and Vietnam write
+thousands: a count is whole, so `1.020` online is 1,020, never 1.02."""
+
+
 class _Refused(Exception):
     def __init__(self, reason: Reason) -> None:
         self.reason = reason
@@ -1257,6 +1269,8 @@ def _value(key: str, num: _Num) -> float:
         value = value / 100  # `3.2%` and `3.2` are both 3.2 %
     if num.negative and value != 0:
         raise _Refused("negative")
+    if kind == "count" and _DOT_GROUPED_COUNT_RE.fullmatch(num.text) is not None:
+        value = Decimal(num.text.replace(".", ""))  # `penonton 1.020`, `1.000`: thousands
     if value > Decimal(repr(LIMITS[key])):
         raise _Refused("too_large")
     if kind == "count" and value != value.to_integral_value():

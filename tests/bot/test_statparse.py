@@ -297,6 +297,26 @@ def test_rupiah_and_dong_grouped_with_dots_read_as_written(
     assert result.values == {"gmv": expected}, result
 
 
+@given(
+    n=st.integers(1000, 10**7),
+    label=st.sampled_from(["penonton online", "penonton", "pesanan", "đang xem", "đơn",
+                           "online", "在线", "订单"]),
+    spaced=st.booleans(),
+)  # fmt: skip
+def test_a_count_with_dots_between_groups_of_three_is_thousands(
+    n: int, label: str, spaced: bool
+) -> None:
+    """`penonton online 1.020`, `đang xem 12.500`: a count is whole, so dots between groups
+    of three digits are thousands as Indonesia and Vietnam write them (it was refused as not
+    whole, and `1.000` was stored as 1)."""
+    grouped = f"{n:,}".replace(",", ".")
+    result = parse_stats(f"{label}{' ' if spaced else ''}{grouped}")
+    (key,) = result.values
+    assert result.values == {key: n}, result
+    # a decimal that is not groups of three is still not a count
+    assert [i.reason for i in parse_stats(f"{label} {n // 1000}.5").ignored] == ["not_whole"]
+
+
 def test_a_worked_out_figure_says_what_to_push_and_is_never_suggested() -> None:
     """`客单价 89` is named back with the figures it comes from, in both languages; and no
     "did you mean" ever offers a label of a figure that is not stored."""
