@@ -1,6 +1,7 @@
 """Snapshot text → values, as hosts type what they see on Douyin, Kuaishou, Taobao and TikTok.
 
-Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII):
+Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII; Thai digits
+`๑๒๐๐` read as `1200`):
 
 * label before the number: `在线1200`, `在线 1200人`, `online=1200`, `GMV: $1.2k`;
 * number before the label: `1200人在线`, `56单成交`, `34 items sold`, `$1.2k GMV`;
@@ -771,7 +772,10 @@ _ASSIGN: Final = frozenset("=:")
 _Token = _Num | _Label | _Word | None  # None: a separator
 
 
-_DASHES: Final = str.maketrans(dict.fromkeys("−－﹣—", "-"))
+_DASHES: Final = str.maketrans(
+    {**dict.fromkeys("−－﹣—", "-"), **{chr(0x0E50 + d): str(d) for d in range(10)}}
+)
+"""Dashes read as a minus, and Thai digits (๑๒๐๐) as ASCII ones, which NFKC leaves alone."""
 
 
 def _fullwidth_digit(ch: str) -> bool:
