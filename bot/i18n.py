@@ -621,6 +621,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "未启用：没有超过基线",
     },
     "retrain_verdict_active": {"en": "already active", "zh": "已在使用"},
+    "retrain_verdict_unchecked": {
+        "en": "promoted: the active version was never checked on real streams",
+        "zh": "已启用：当前版本从未在真实直播上检验过",
+    },
     "retrain_verdict_few_real": {
         "en": "not promoted: {real} real streams to check it on, {min} needed; until then live forecasts use the run-rate (/retrain … force to use it anyway)",
         "zh": "未启用：可用来检验的真实直播只有 {real} 场，需要 {min} 场；在此之前直播中的预测按当前节奏（/retrain … force 可强制启用）",

@@ -140,7 +140,8 @@ class PromoteResult:
     """What :func:`promote_if_better` did. ``reason``: "first" (no active version),
     "better", "forced", "not_better", "baseline" (does not beat the baseline),
     "few_real" (a forecaster with fewer than :data:`MIN_REAL_STREAMS` real streams to be
-    judged on), "active" (already active)."""
+    judged on), "unchecked" (it replaces a forecaster whose figures were never measured on
+    real streams), "active" (already active)."""
 
     kind: str
     version: int
@@ -509,6 +510,8 @@ def promote_if_better(
         reason = "baseline"
     elif active_version is None:
         reason = "first"
+    elif kind == "forecast" and (active_metrics or {}).get("held_out") != "real_streams":
+        reason = "unchecked"  # its figures came from folds of mostly simulated streams
     elif _better(kind, result.metrics, active_metrics):
         reason = "better"
     else:
