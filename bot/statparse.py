@@ -760,6 +760,12 @@ def _not_now(word: str) -> Reason | None:
     return None
 
 
+def _unspaced(ch: str) -> bool:
+    """A character of a script written without spaces between words (Chinese, Thai): a
+    word quoted back before a label of it takes no space (`目标成交`, `최고 동시접속`)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u0e00" <= ch <= "\u0e7f"
+
+
 @dataclass(slots=True)
 class _Word:
     text: str
@@ -1339,7 +1345,7 @@ def parse_stats(text: str) -> StatParse:
             if isinstance(label, _Label):
                 ignore(label.text, "missing", label.key)
             if isinstance(label, _Word) and (why := _not_now(label.text)) is not None:
-                glue = " " if (label.text + tok.text).isascii() else ""
+                glue = "" if _unspaced(label.text[-1]) and _unspaced(tok.text[0]) else " "
                 tok = _Label(
                     tok.text, tok.key, tok.generic, tok.end, tok.assign, label.text + glue, why
                 )

@@ -440,6 +440,24 @@ def test_a_thai_word_is_named_back_whole() -> None:
     assert [(i.text, i.reason) for i in parsed.ignored] == [("สวัสดีค่ะ 12", "unknown_label")]
 
 
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("최고 동시접속 2000", "최고 동시접속 2000"),
+        ("어제 매출 500만원", "어제 매출 500만원"),
+        ("peak online 2000", "peak online 2000"),
+        ("目标 成交10万", "目标成交 10万"),
+        ("เป้ายอดขาย 5หมื่น", "เป้ายอดขาย 5หมื่น"),
+    ],
+)
+def test_a_word_that_keeps_a_pair_out_is_quoted_back_as_its_script_writes_it(
+    text: str, quoted: str
+) -> None:
+    """Korean and English words keep their space before the label; Chinese and Thai, which
+    write none, are quoted glued (`최고 동시접속` was quoted back as `최고동시접속`)."""
+    assert [i.text for i in parse_stats(text).ignored] == [quoted]
+
+
 # ------------------------------------------------------------------------------ Korean
 
 _KO_GMV = [a for a in ALIASES["gmv"] if "\uac00" <= a[0] <= "\ud7a3"]
