@@ -177,6 +177,11 @@ class Retrainer:
                         asyncio.shield(future), timeout=self.progress_every_s
                     )
                     break
+                except asyncio.CancelledError:
+                    # the bot stops: the pool ends the training, and what it ends with is
+                    # read here, not logged as an exception nobody retrieved
+                    future.add_done_callback(_retrieved)
+                    raise
                 except TimeoutError:
                     if on_progress is not None:
                         try:
@@ -255,6 +260,12 @@ class Retrainer:
                     process.terminate()
             for process in processes:
                 await asyncio.to_thread(process.join, 10)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Read a training's end after the bot stopped waiting for it."""
+    if not future.cancelled() and future.exception() is not None:
+        log.info("a training ended with the bot: %r", future.exception())
 
 
 # ------------------------------------------------------------------------------- texts

@@ -4,6 +4,7 @@ weekly schedule."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -178,6 +179,31 @@ async def test_retrainer_reports_progress_and_refuses_a_second_run(
     assert retrainer.running == set()
     text = retrain_report([outcome], "en")
     assert "buying power v1" in text and "promoted" in text and "R²" in text
+
+
+async def test_a_training_ended_by_the_bot_stopping_leaves_no_unread_error(
+    sqlite_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/quit or a restart during a retrain ends the training process; how it ended is read,
+    not logged by asyncio as "Future exception was never retrieved"."""
+    import gc
+
+    _fill(sqlite_engine, sessions=0, viewers=0, streams=3)
+    retrainer = Retrainer(progress_every_s=0.05)  # the real process pool
+    task = retrainer.spawn(retrainer.run("forecast", sqlite_engine, models_dir=tmp_path / "m"))
+    for _ in range(200):  # until the training runs in its process
+        await asyncio.sleep(0.05)
+        if retrainer._executor is not None and getattr(retrainer._executor, "_processes", None):
+            break
+    await asyncio.sleep(0.5)
+    with caplog.at_level(logging.INFO):
+        await retrainer.shutdown()
+        await asyncio.sleep(0.5)  # the pool's end reaches the loop
+        gc.collect()
+        await asyncio.sleep(0)
+    assert task.cancelled()
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert any("ended with the bot" in r.getMessage() for r in caplog.records)
 
 
 async def test_retrainer_without_data_says_so(sqlite_engine: Engine, tmp_path: Path) -> None:
