@@ -236,7 +236,8 @@ def test_ascii_digits_leaves_superscripts_alone() -> None:
         ("CNY", "CNY"), ("rmb", "CNY"), ("人民币", "CNY"), ("￥", "CNY"), ("¥", "CNY"),
         ("usd", "USD"), ("$", "USD"), ("美元", "USD"), ("IDR", "IDR"), ("Rp", "IDR"),
         ("VND", "VND"), ("₫", "VND"), ("THB", "THB"), ("฿", "THB"), ("泰铢", "THB"),
-        ("MYR", "MYR"), ("PHP", "PHP"),
+        ("MYR", "MYR"), ("PHP", "PHP"), ("บาท", "THB"), ("원", "KRW"), ("韩币", "KRW"),
+        ("₩", "KRW"), ("đồng", "VND"), ("Đồng", "VND"),
     ],
 )  # fmt: skip
 def test_currencies(typed: str, code: str) -> None:
