@@ -466,6 +466,7 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
     "too_large", "wrong_unit", "other_currency", "worked_out", "not_now", "not_a_reading",
+    "ambiguous",
 ]  # fmt: skip
 """Why a part was not stored; ``other_currency`` (money in another currency than the
 workspace's) is the live service's, never the parser's."""
@@ -924,7 +925,9 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
         ends = not apart or _word_ends(s, mult.end(), _CUR_AFTER_RE, _APPROX_RE, _UNIT_RE)
         if _alias_at(s, mult.start(1)) is None and ends:
             value, end = _sectioned(s, num.value or Decimal(0), digits, mult.group(1), mult.end())
-            if value is None or exp is not None:
+            if isinstance(value, str):
+                num.bad = num.bad or value
+            elif value is None or exp is not None:
                 num.bad = num.bad or "not_a_number"
             elif num.value is not None:
                 num.value = value
@@ -950,7 +953,7 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
 
 def _sectioned(
     s: str, first: Decimal, digits: str, word: str, end: int
-) -> tuple[Decimal | None, int]:
+) -> tuple[Decimal | Reason | None, int]:
     """The number written `first` (as `digits`), then the Korean or Thai multiplier `word`
     ending at `end` and the figures and multipliers after it (`1억 2천만`, `3แสน5หมื่น`),
     and where it ends; None when it does not read. A section's multiplier (만, 억, ล้าน)
@@ -960,7 +963,8 @@ def _sectioned(
     (`1억 2천만`, `1만 2천`, `1ล้าน 2แสน`; not `1만 2000`). A single digit glued to a lone
     multiplier is the next place down, as in Chinese (`3억5`, `1ล้าน2`); other figures glued
     after the last multiplier are below it (`1만2000` is 12,000, `3천500` 3,500, `3แสน5000`
-    305,000); after 억 a section ends with 만 (`_SECTION_OPEN`)."""
+    305,000); after 억 a section ends with 만 (`_SECTION_OPEN`): without it the number is
+    "ambiguous"."""
     total = section = Decimal(0)
     place_bound = section_bound = _TOP  # the next place and section stay below these
     whole = "." not in digits
@@ -1004,7 +1008,7 @@ def _sectioned(
             return None, tail.end()
         end = tail.end()
     if section and section_bound == _SECTION_OPEN:  # `1억2000`: 만 left out, or not?
-        return None, end
+        return "ambiguous", end
     more = _SECTION_WORD_RE.match(s, end)
     if more is not None and _alias_at(s, end) is None:  # `1.2만만`, `3억억`: a slip
         return None, more.end()
