@@ -817,8 +817,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "push_why_missing": {"en": "{label} (no number)", "zh": "{label}（没有数字）"},
     "push_why_not_a_number": {"en": "“{text}” (not a number)", "zh": "“{text}”（不是有效数字）"},
     "push_why_ambiguous": {
-        "en": "“{text}” (after 억, end the figure with 만, or write the whole number: 1억2000만 is 120,000,000; for 100,002,000 write 100002000)",
-        "zh": "“{text}”（억 之后的数字请以 만 结尾，或写完整数字：1억2000만 即 120,000,000；100,002,000 请直接写 100002000）",
+        "en": "“{text}” (after 亿 or 억, end the figure with 万 or 만, or write the whole number: 1亿2000万 is 120,000,000; for 100,002,000 write 100002000)",
+        "zh": "“{text}”（亿 / 억 之后的数字请以 万 / 만 结尾，或写完整数字：1亿2000万 即 120,000,000；100,002,000 请直接写 100002000）",
     },
     "push_why_negative": {"en": "“{text}” (cannot be negative)", "zh": "“{text}”（不能为负数）"},
     "push_why_not_whole": {

@@ -23,6 +23,10 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   `พัน` `หมื่น` `แสน` `ล้าน` `k` `w` `m` is the next place down, as it is said (`1万2` is
   12,000, `12万5` 125,000, `1ล้าน2` 1,200,000, `1k5` 1,500); a second multiplier that
   makes no compound (`1.2万万`, `3亿亿`, `3kk`, `3억억`, `1ล้านล้าน`) does not read;
+* Chinese figures glued after 万 or 亿 as they are said: a whole section of four digits
+  (`1万2000` is 12,000, `12万3456` 123,456), or figures with multipliers of their own, read
+  by cn2an (`1万5百` is 10,500, `2亿3万` 200,030,000, `1亿2000万5000` 120,005,000); two or
+  three digits after 万 (`1万25`) and digits after 亿 without 万 (`1亿2000`) do not read;
 * Korean and Thai writing: places go down and `만` `억` `ล้าน` multiply all the section
   before them (`2천만` is 20,000,000, `1억2000만` and `1억 2천만` 120,000,000, `1만2천`
   12,000, `3แสน5หมื่น` 350,000, `1ล้าน2แสน` 1,200,000, `2พันล้าน` 2,000,000,000); after
@@ -944,11 +948,43 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             num.bad = num.bad or "not_a_number"
             end = more.end()
         place = _NEXT_DIGIT_RE.match(s, end) if mult.group(1) in _NEXT_PLACE else None
-        if place is not None and mult.start(1) == mult.start() and "." not in digits:
+        glued = mult.start(1) == mult.start() and "." not in digits and exp is None
+        tail = _CN_TAIL_RE.match(s, end) if glued and mult.group(1) in "万亿千" else None
+        if tail is not None:  # `1万5百`, `2亿3万`, `1亿2000万5000`: as it is said
+            num.value, end = _cn_mixed(f"{digits}{mult.group(1)}{tail.group(0)}"), tail.end()
+            if num.value is None:
+                num.bad = num.bad or "not_a_number"
+        elif place is not None and glued:
             if num.value is not None:  # 1万2: the digit after is the next place down
                 num.value += int(place.group(1)) * factor // 10
             end = place.end()
+        elif glued and mult.group(1) in "万亿" and (run := _FOUR_DIGITS_RE.match(s, end)):
+            if mult.group(1) == "万" and num.value is not None:  # `1万2000`: 12,000
+                num.value += int(run.group(0))
+            else:  # `1亿2000`: 1亿2000万 or 100,002,000? hosts write both
+                num.bad = num.bad or "ambiguous"
+            end = run.end()
     return _after_number(s, num, start, end)
+
+
+_CN_TAIL_RE: Final = re.compile(r"[0-9]{1,4}(?:[十百千万][0-9]{0,4})+(?![0-9.,])")
+"""Figures with their own multipliers glued after a Chinese one: `1万5百`, `2亿3万`,
+`1万2千5`, `1亿2000万5000` (read by cn2an, whose "smart" mode takes digits and multipliers
+mixed)."""
+_FOUR_DIGITS_RE: Final = re.compile(r"[0-9]{4}(?![0-9.,])")
+"""A whole section glued after 万 (`1万2000`, `12万3456`, `1万0500`); two or three digits
+are read as neither 10,025 nor 12,500 (`1万25`)."""
+
+
+def _cn_mixed(text: str) -> Decimal | None:
+    """`1万5百` → 10500; None when cn2an cannot read it (`1万2千万`, `2亿3千`)."""
+    import cn2an  # the numerals' reader: loaded on the first number that needs it
+
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return Decimal(int(value)) if float(value).is_integer() else None
 
 
 def _sectioned(

@@ -458,6 +458,53 @@ def test_a_word_that_keeps_a_pair_out_is_quoted_back_as_its_script_writes_it(
     assert [i.text for i in parse_stats(text).ignored] == [quoted]
 
 
+_CN_DIGITS = str.maketrans("一二三四五六七八九", "123456789")
+
+
+@given(n=st.integers(1000, 10**10))
+def test_a_chinese_number_of_digits_and_multipliers_reads_as_said(n: int) -> None:
+    """`1万5百` is 10,500, `2亿3万` 200,030,000, `1亿2千3百4十5万6千7百8十9` 123,456,789: every
+    whole amount as cn2an's other function says it, its numerals written as digits. It was
+    read as the next place down and the rest dropped (`1万5百` stored 15,000, `2亿3万`
+    230,000,000)."""
+    import cn2an
+
+    said = cn2an.an2cn(n)
+    assume("零" not in said and said[0] != "十" and said[1] not in "百十")
+    mixed = said.translate(_CN_DIGITS)
+    assert parse_stats(f"成交{mixed}").values == {"gmv": n}, mixed
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1万2000", 12_000),
+        ("12万3456", 123_456),
+        ("1万0500", 10_500),
+        ("1亿2000万", 120_000_000),
+        ("1亿2000万5000", 120_005_000),
+        ("2亿3万", 200_030_000),
+        ("1万5百", 10_500),
+        ("1万2", 12_000),
+        ("12万5", 125_000),
+        ("2亿3", 230_000_000),
+        ("1亿2000", "ambiguous"),  # 1亿2000万 or 100,002,000: hosts write both
+        ("1万25", "not_a_number"),  # 10,025 or 12,500?
+        ("1万200", "not_a_number"),
+        ("2亿3千", "not_a_number"),  # 200,003,000 or 230,000,000?
+        ("1万2千万", "not_a_number"),
+    ],
+)
+def test_chinese_figures_glued_after_a_multiplier(text: str, value: int | str) -> None:
+    parsed = parse_stats(f"成交额 {text}")
+    if isinstance(value, str):
+        assert not parsed.values and [(i.reason, i.key) for i in parsed.ignored] == [
+            (value, "gmv")
+        ], parsed
+    else:
+        assert parsed.values == {"gmv": value} and not parsed.ignored, parsed
+
+
 # ------------------------------------------------------------------------------ Korean
 
 _KO_GMV = [a for a in ALIASES["gmv"] if "\uac00" <= a[0] <= "\ud7a3"]
