@@ -28,7 +28,14 @@ from threadpoolctl import threadpool_limits
 from core.forecast_live import MODEL_FEATURES
 from core.forecast_training import TrainingSet, error_summary
 
-__all__ = ["GmvForecaster", "RealCheck", "check_on_real", "cross_validate_forecaster"]
+__all__ = [
+    "GmvForecaster",
+    "RealCheck",
+    "beats_run_rate",
+    "check_on_real",
+    "cross_validate_forecaster",
+    "real_metrics",
+]
 
 
 # ------------------------------------------------------------------------ the estimator
@@ -365,3 +372,28 @@ def check_on_real(
     with np.errstate(divide="ignore", invalid="ignore"):
         resid = np.where(mask & (data.y > 0), np.log(data.y) - log_pred, np.nan)
     return RealCheck(pred, resid, by, splits)
+
+
+def real_metrics(data: TrainingSet, real: Any, check: RealCheck) -> dict[str, Any]:
+    """R², MAE, MAPE and MAPE per horizon of the held-out forecasts of the real rows, with
+    the run-rate's on the same rows under ``"baseline"``."""
+    mask = np.asarray(real, dtype=bool)
+    y, h = data.y[mask], data.horizons[mask]
+    out: dict[str, Any] = dict(error_summary(y, check.pred[mask], h))
+    out["baseline"] = error_summary(y, data.X["run_rate"].to_numpy(float)[mask], h)
+    return out
+
+
+def beats_run_rate(metrics: Mapping[str, Any]) -> bool:
+    """Better than the run-rate at 30 minutes (over all rows when none is that long) and
+    no worse at 15 or 60 minutes: ``metrics`` as :func:`real_metrics` makes them."""
+    base = metrics.get("baseline") or {}
+    key = "mape_30m" if metrics.get("mape_30m") is not None else "mape"
+    ours, theirs = metrics.get(key), base.get(key)
+    if ours is None or theirs is None or not ours < theirs:
+        return False
+    for other in ("mape_15m", "mape_60m"):
+        a, b = metrics.get(other), base.get(other)
+        if a is not None and b is not None and a > b:
+            return False
+    return True

@@ -65,11 +65,10 @@ from core.forecast import (
     History,
     StreamCase,
     build_history,
-    error_summary,
     make_training_set,
     simulated_cases,
 )
-from core.forecast_model import GmvForecaster, check_on_real
+from core.forecast_model import GmvForecaster, beats_run_rate, check_on_real, real_metrics
 from core.model_io import ALLOWED_TYPES, ModelRefused, dump_model, load_model, sha256_file
 from storage import repositories as repo
 from storage.engine import make_engine, session_scope
@@ -344,11 +343,9 @@ def _train_forecast(
     check = check_on_real(data, is_real)
     metrics: dict[str, Any] = {"held_out": "real_streams", "baseline": {"name": "run_rate"}}
     if check is not None:
-        y, rr = data.y[is_real], data.X["run_rate"].to_numpy(float)[is_real]
-        ours = error_summary(y, check.pred[is_real], data.horizons[is_real])
-        base = error_summary(y, rr, data.horizons[is_real])
-        metrics.update(ours)
-        metrics["baseline"].update(base)
+        scores = real_metrics(data, is_real, check)
+        metrics["baseline"].update(scores.pop("baseline"))
+        metrics.update(scores)
         metrics["real_folds"] = {"by": check.by, "folds": check.folds}
         resid = check.log_resid[is_real]
         if np.isfinite(resid).sum() >= REAL_INTERVAL_ROWS:
@@ -359,27 +356,12 @@ def _train_forecast(
     metrics["simulated_streams"] = len(simulated)
     metrics["interval_folds"] = model.interval_folds_
     metrics["interval_by"] = model.interval_by_
-    beats = n_real >= MIN_REAL_STREAMS and _beats_run_rate(metrics)
+    beats = n_real >= MIN_REAL_STREAMS and beats_run_rate(metrics)
     return model, metrics, len(data), beats
 
 
 REAL_INTERVAL_ROWS = 40
 """From this many held-out rows of real streams the interval is set on them."""
-
-
-def _beats_run_rate(metrics: dict[str, Any]) -> bool:
-    """Better than the run-rate at 30 minutes (over all rows when none is that long) and
-    no worse at 15 or 60 minutes, on the real streams held out."""
-    base = metrics.get("baseline") or {}
-    key = "mape_30m" if metrics.get("mape_30m") is not None else "mape"
-    ours, theirs = metrics.get(key), base.get(key)
-    if ours is None or theirs is None or not ours < theirs:
-        return False
-    for other in ("mape_15m", "mape_60m"):
-        a, b = metrics.get(other), base.get(other)
-        if a is not None and b is not None and a > b:
-            return False
-    return True
 
 
 def train(

@@ -24,16 +24,21 @@ from typing import Any
 
 import numpy as np
 
-from bot.services.trained_models import SIMULATION_SEED, _beats_run_rate
+from bot.services.trained_models import SIMULATION_SEED
 from core.forecast import (
     HORIZONS,
-    error_summary,
     forecast_live,
     horizon_errors,
     make_training_set,
     simulated_cases,
 )
-from core.forecast_model import GmvForecaster, check_on_real, cross_validate_forecaster
+from core.forecast_model import (
+    GmvForecaster,
+    beats_run_rate,
+    check_on_real,
+    cross_validate_forecaster,
+    real_metrics,
+)
 from tests.benchmarks.forecast_floor import knows_all, knows_dynamics
 from tests.core.stream_generators import StreamTruth, attention_pushes, forecast_workspaces
 from tests.core.test_nudges_hazard import _caught, replay, simulate_pushes
@@ -243,20 +248,14 @@ def shop_section() -> None:
         is_real = data.streams < len(real)
         check = check_on_real(data, is_real)
         assert check is not None
-        y, rr, hz = (
-            data.y[is_real],
-            data.X["run_rate"].to_numpy(float)[is_real],
-            data.horizons[is_real],
-        )
-        metrics: dict[str, Any] = dict(error_summary(y, check.pred[is_real], hz))
-        metrics["baseline"] = error_summary(y, rr, hz)
+        metrics = real_metrics(data, is_real, check)
         own = " / ".join(
             f"{float(metrics[k]) / float(metrics['baseline'][k]):.2f}×"
             for k in ("mape_15m", "mape_30m", "mape_60m")
         )
         mixed = cross_validate_forecaster(data, GmvForecaster(n_splits=1))
         every = float(mixed["mape_30m"]) / float(mixed["baseline"]["mape_30m"])
-        verdict = "yes" if _beats_run_rate(metrics) else "no"
+        verdict = "yes" if beats_run_rate(metrics) else "no"
         print(f"  {shapes[0]:<24} {every:>19.2f}× {own:>30}   {verdict}")
 
 
