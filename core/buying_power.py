@@ -366,11 +366,12 @@ def held_out_predictions(
 ) -> np.ndarray | None:
     """Each viewer's spend as the linear baseline predicts it without having seen that
     viewer: folds of one session's viewers, each predicted by a fit on the others
-    (viewers without a known spend by a fit on all who have one). None with fewer than
-    ``cv`` × :data:`MIN_ROWS` viewers of known spend."""
+    (viewers without a known spend by a fit on all who have one): the folds and figures of
+    :class:`BuyingPowerModel`'s held-out R² on one session's viewers. None with fewer than
+    2 × ``cv`` and 2 × :data:`MIN_ROWS` viewers of known spend."""
     target = pd.to_numeric(pd.Series(np.asarray(y, dtype=float).ravel()), errors="coerce")
     known = np.flatnonzero(np.isfinite(target.to_numpy(float)))
-    if len(known) < cv * MIN_ROWS or len(target) != len(X):
+    if len(known) < max(2 * cv, 2 * MIN_ROWS) or len(target) != len(X):
         return None
     out = np.full(len(X), np.nan)
     spend = target.to_numpy(float)

@@ -68,7 +68,6 @@ import pandas as pd
 
 from core import attention as att
 from core.buying_power import (
-    BuyingPowerModel,
     LinearBuyingPower,
     feature_frame,
     held_out_predictions,
@@ -528,13 +527,13 @@ def _buying_power(
         fitted = lin.predict(X)
         source, name, features = "baseline", "linear", list(X.columns)
         coefs, intercept = lin.coefficients, lin.intercept_
-        folds = BuyingPowerModel(candidate="linear").fit(X, actual)
-        held_r2 = folds.held_out_r2
-        held = "viewers" if held_r2 is not None else None
         m = metrics(actual, fitted)
-        # tiers and their predicted spend from predictions that did not see the viewer's
-        # own spend, so that "predicted" beside "actual" is not the fit read back
+        # the held-out R², the tiers and their predicted spend from predictions that did
+        # not see the viewer's own spend, so that "predicted" beside "actual" is not the
+        # fit read back
         oof = held_out_predictions(X, actual)
+        held_r2 = metrics(actual, oof)["r2"] if oof is not None else None
+        held = "viewers" if held_r2 is not None else None
         scores = oof if oof is not None else fitted
     else:
         m = metrics(actual, scores) if actual is not None else {"r2": None, "mae": None}

@@ -333,7 +333,7 @@ def test_the_baseline_tiers_predict_each_viewer_without_their_own_spend() -> Non
     unknown = v.assign(spend=v["spend"].where(v.index % 7 != 0))
     some = held_out_predictions(feature_frame(unknown), unknown["spend"])
     assert some is not None and np.isfinite(some).all()
-    assert held_out_predictions(X.iloc[:40], v["spend"].iloc[:40]) is None
+    assert held_out_predictions(X.iloc[:19], v["spend"].iloc[:19]) is None
 
 
 def test_a_missing_figure_is_left_out_of_its_line_not_shown_as_a_dash() -> None:
