@@ -949,7 +949,7 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             end = more.end()
         place = _NEXT_DIGIT_RE.match(s, end) if mult.group(1) in _NEXT_PLACE else None
         glued = mult.start(1) == mult.start() and "." not in digits and exp is None
-        tail = _CN_TAIL_RE.match(s, end) if glued and mult.group(1) in "万亿千" else None
+        tail = _CN_TAIL_RE.match(s, end) if glued and mult.group(1) in ("万", "亿", "千") else None
         if tail is not None:  # `1万5百`, `2亿3万`, `1亿2000万5000`: as it is said
             num.value, end = _cn_mixed(f"{digits}{mult.group(1)}{tail.group(0)}"), tail.end()
             if num.value is None:
@@ -958,7 +958,7 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             if num.value is not None:  # 1万2: the digit after is the next place down
                 num.value += int(place.group(1)) * factor // 10
             end = place.end()
-        elif glued and mult.group(1) in "万亿" and (run := _FOUR_DIGITS_RE.match(s, end)):
+        elif glued and mult.group(1) in ("万", "亿") and (run := _FOUR_DIGITS_RE.match(s, end)):
             if mult.group(1) == "万" and num.value is not None:  # `1万2000`: 12,000
                 num.value += int(run.group(0))
             else:  # `1亿2000`: 1亿2000万 or 100,002,000? hosts write both

@@ -106,6 +106,8 @@ MIN_STREAMS = 120
 MIN_REAL_STREAMS = 10
 """A forecaster is promoted only once it beats the run-rate on at least this many real
 streams it did not learn from: simulated streams alone vouch for nothing."""
+REAL_INTERVAL_ROWS = 40
+"""From this many held-out rows of real streams the forecaster's interval is set on them."""
 TRAIN_HORIZONS: tuple[int, ...] = (600, 900, 1200, 1800, 2400, 3600, 4800, 6000)
 """Elapsed seconds at which training rows are taken (the metrics report 15/30/60 min)."""
 HISTORY_SESSIONS = 5
@@ -358,10 +360,6 @@ def _train_forecast(
     metrics["interval_by"] = model.interval_by_
     beats = n_real >= MIN_REAL_STREAMS and beats_run_rate(metrics)
     return model, metrics, len(data), beats
-
-
-REAL_INTERVAL_ROWS = 40
-"""From this many held-out rows of real streams the interval is set on them."""
 
 
 def train(
