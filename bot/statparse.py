@@ -949,17 +949,25 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             end = more.end()
         place = _NEXT_DIGIT_RE.match(s, end) if mult.group(1) in _NEXT_PLACE else None
         glued = mult.start(1) == mult.start() and "." not in digits and exp is None
-        tail = _CN_TAIL_RE.match(s, end) if glued and mult.group(1) in ("万", "亿", "千") else None
+        word = mult.group(1)
+        tail = _CN_TAIL_RE.match(s, end) if glued and word in _CN_TAIL_AFTER else None
         if tail is not None:  # `1万5百`, `2亿3万`, `1亿2000万5000`: as it is said
-            num.value, end = _cn_mixed(f"{digits}{mult.group(1)}{tail.group(0)}"), tail.end()
-            if num.value is None:
+            num.value, end = _cn_mixed(f"{digits}{word}{tail.group(0)}"), tail.end()
+            if word[-1] == "亿" and "万" not in tail.group(0):  # `1亿8千`: 1亿8千万 or 100,008,000?
+                num.bad, num.value = num.bad or "ambiguous", None
+            elif num.value is None:
                 num.bad = num.bad or "not_a_number"
         elif place is not None and glued:
             if num.value is not None:  # 1万2: the digit after is the next place down
                 num.value += int(place.group(1)) * factor // 10
             end = place.end()
-        elif glued and mult.group(1) in ("万", "亿") and (run := _FOUR_DIGITS_RE.match(s, end)):
-            if mult.group(1) == "万" and num.value is not None:  # `1万2000`: 12,000
+        elif (
+            glued
+            and word in _CN_TAIL_AFTER
+            and word != "千"
+            and (run := _FOUR_DIGITS_RE.match(s, end))
+        ):
+            if word[-1] == "万" and num.value is not None:  # `1万2000`, `1千万1100`
                 num.value += int(run.group(0))
             else:  # `1亿2000`: 1亿2000万 or 100,002,000? hosts write both
                 num.bad = num.bad or "ambiguous"
@@ -971,6 +979,11 @@ _CN_TAIL_RE: Final = re.compile(r"[0-9]{1,4}(?:[十百千万][0-9]{0,4})+(?![0-9
 """Figures with their own multipliers glued after a Chinese one: `1万5百`, `2亿3万`,
 `1万2千5`, `1亿2000万5000` (read by cn2an, whose "smart" mode takes digits and multipliers
 mixed)."""
+_CN_TAIL_AFTER: Final[frozenset[str]] = frozenset(
+    {"千", "万", "亿", "十万", "百万", "千万", "十亿", "百亿", "千亿"}
+)
+"""The Chinese multipliers a tail of figures may follow glued: `1千万1千1百` is 10,001,100,
+`1千亿2千万` 100,020,000,000 (not `万亿`, whose tails cn2an does not read)."""
 _FOUR_DIGITS_RE: Final = re.compile(r"[0-9]{4}(?![0-9.,])")
 """A whole section glued after 万 (`1万2000`, `12万3456`, `1万0500`); two or three digits
 are read as neither 10,025 nor 12,500 (`1万25`)."""
