@@ -820,6 +820,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "“{text}” (after 亿 or 억, end the figure with 万 or 만, or write the whole number: 1亿2000万 is 120,000,000; for 100,002,000 write 100002000)",
         "zh": "“{text}”（亿 / 억 之后的数字请以 万 / 만 结尾，或写完整数字：1亿2000万 即 120,000,000；100,002,000 请直接写 100002000）",
     },
+    "push_why_split_figure": {
+        "en": "“{text}” (one figure or two? For 12,000 write 1万2000 or 12000; a second figure needs its own label)",
+        "zh": "“{text}”（是一个数还是两个数？12,000 请连写为 1万2000 或 12000；另一个数请写上它的项目）",
+    },
     "push_why_negative": {"en": "“{text}” (cannot be negative)", "zh": "“{text}”（不能为负数）"},
     "push_why_not_whole": {
         "en": "“{text}” (must be a whole number)",

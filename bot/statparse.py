@@ -25,8 +25,12 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
   makes no compound (`1.2万万`, `3亿亿`, `3kk`, `3억억`, `1ล้านล้าน`) does not read;
 * Chinese figures glued after 万 or 亿 as they are said: a whole section of four digits
   (`1万2000` is 12,000, `12万3456` 123,456), or figures with multipliers of their own, read
-  by cn2an (`1万5百` is 10,500, `2亿3万` 200,030,000, `1亿2000万5000` 120,005,000); two or
-  three digits after 万 (`1万25`) and digits after 亿 without 万 (`1亿2000`) do not read;
+  by cn2an (`1万5百` is 10,500, `2亿3万` 200,030,000, `1亿2000万5000` 120,005,000, also after
+  a compound: `1千万1千1百` 10,001,100); two or three digits after 万 (`1万25`) and digits
+  after 亿 without 万 (`1亿2000`, `1亿8千`) do not read;
+* after 万 亿 만 억 and a space, a smaller figure with a place of its own goes on the number
+  (`1万 2千` is 12,000, `1亿 3000万` 130,000,000); a bare one without a label (`成交1万 2000`:
+  12,000, or 10,000 and a stray number?) makes the figure unclear, and it is not stored;
 * Korean and Thai writing: places go down and `만` `억` `ล้าน` multiply all the section
   before them (`2천만` is 20,000,000, `1억2000만` and `1억 2천만` 120,000,000, `1만2천`
   12,000, `3แสน5หมื่น` 350,000, `1ล้าน2แสน` 1,200,000, `2พันล้าน` 2,000,000,000); after
@@ -71,7 +75,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -470,7 +474,7 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
     "too_large", "wrong_unit", "other_currency", "worked_out", "not_now", "not_a_reading",
-    "ambiguous",
+    "ambiguous", "split_figure",
 ]  # fmt: skip
 """Why a part was not stored; ``other_currency`` (money in another currency than the
 workspace's) is the live service's, never the parser's."""
@@ -1341,6 +1345,37 @@ def _value(key: str, num: _Num) -> float:
     return float(value)
 
 
+_SECTION_END_RE: Final = re.compile(r"(万|亿|만|억)\s*$")
+_SECTION_BELOW: Final = {"万": 10**4, "만": 10**4, "亿": 10**8, "억": 10**8}
+_CN_PLACE_END_RE: Final = re.compile(r"[百千万]\s*$")
+
+
+def _split_figure(tokens: list[_Token], i: int) -> Literal["joined", "split"] | None:
+    """Whether the number at ``i``, after a label, ends with 万, 亿, 만 or 억 and a whole
+    number below that place follows it after a space with no label of its own: "joined"
+    when that number has a Chinese place of its own (`1万 2千`, `1亿 3000万`: one figure,
+    12,000 and 130,000,000), "split" when it is bare (`成交1万 2000`: 12,000, or a figure
+    and a stray number? Stored as 10,000 it was wrong whenever the host meant 12,000)."""
+    tok = tokens[i]
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if not (isinstance(tok, _Num) and isinstance(nxt, _Num)) or tok.bad or tok.value is None:
+        return None
+    end = _SECTION_END_RE.search(tok.text)
+    if end is None or nxt.bad or nxt.value is None or nxt.unit or nxt.currency:
+        return None
+    if nxt.percent or nxt.duration or nxt.negative or nxt.value != int(nxt.value):
+        return None
+    place = _SECTION_BELOW[end.group(1)]
+    if not 0 < nxt.value < place:
+        return None
+    then = tokens[i + 2] if i + 2 < len(tokens) else None
+    after = tokens[i + 3] if i + 3 < len(tokens) else None
+    if isinstance(then, (_Label, _Word)) and not isinstance(after, _Num):
+        return None  # `成交1万 2000在线`: the 2000 has its label after it
+    whole = tok.value % place == 0
+    return "joined" if whole and _CN_PLACE_END_RE.search(nxt.text) else "split"
+
+
 def parse_stats(text: str) -> StatParse:
     """Read a snapshot message (see the module doc)."""
     result = StatParse()
@@ -1386,8 +1421,21 @@ def parse_stats(text: str) -> StatParse:
 
     label: _Label | _Word | None = None
     number: _Num | None = None
+    skip = -1
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if i == skip:
+            continue
+        if isinstance(label, _Label) and (apart := _split_figure(tokens, i)) is not None:
+            assert isinstance(tok, _Num) and isinstance(nxt, _Num)
+            written = f"{tok.text} {nxt.text}"
+            if apart == "joined":  # `1万 2千`, `1亿 3000万`: one figure, as Korean writes it
+                assert tok.value is not None and nxt.value is not None
+                pair(label, replace(tok, text=written, value=tok.value + nxt.value), True)
+            else:
+                ignore(f"{label.text} {written}", "split_figure", label.key)
+            label, skip = None, i + 1
+            continue
         if tok is None:
             if isinstance(label, _Label):
                 ignore(label.text, "missing", label.key)

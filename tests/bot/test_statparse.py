@@ -615,11 +615,12 @@ def test_korean_sections(text: str, value: int | str | None) -> None:
 
 
 def test_a_figure_apart_after_a_korean_section_is_its_own_number() -> None:
-    """Apart, only a figure with its multiplier after 만 or 억 goes on the number: `1만 2000`
-    and `5천 1만` are two numbers."""
+    """Apart, only a figure with its multiplier after 만 or 억 goes on the number; `5천 1만`
+    are two numbers, and `1만 2000` is named back (12,000, or 10,000 and a stray 2000?)
+    with nothing stored, where 10,000 was."""
     parsed = parse_stats("시청자 1만 2000")
-    assert parsed.values == {"viewers": 10_000}
-    assert [(i.text, i.reason) for i in parsed.ignored] == [("2000", "no_label")]
+    assert parsed.values == {}
+    assert [(i.text, i.reason) for i in parsed.ignored] == [("시청자 1만 2000", "split_figure")]
     assert parse_stats("시청자 5천 1만 좋아요").values == {"viewers": 5000, "likes": 10_000}
     for text, values in (  # nor on the next line, nor a Thai one after a Korean one
         ("매출 1억\n2천만 좋아요", {"gmv": 100_000_000, "likes": 20_000_000}),
@@ -805,3 +806,29 @@ def test_a_target_or_a_peak_written_after_the_label_is_never_stored() -> None:
 
 def _key_of(label: str) -> str:
     return next(key for key, aliases in ALIASES.items() if label in aliases)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "named"),
+    [
+        ("在线 1万 2千", {"online": 12_000}, []),  # one figure written apart, as Korean does
+        ("成交 ¥1万 2千5百 订单 9", {"gmv": 12_500, "orders": 9}, []),
+        ("成交1亿 3000万", {"gmv": 130_000_000}, []),
+        ("成交1万 2000", {}, [("成交 1万 2000", "split_figure")]),  # was 10,000 stored
+        ("gmv 1万 5 orders 3", {"orders": 3}, [("gmv 1万 5", "split_figure")]),
+        ("成交1.5万 2千", {}, [("成交 1.5万 2千", "split_figure")]),  # 15,000 + 2,000?
+        ("成交1万 2000在线", {"gmv": 10_000, "online": 2000}, []),  # its label after it
+        ("成交1万 2000人", {"gmv": 10_000}, [("2000人", "no_label")]),  # people: not money
+        ("成交1万 20000", {"gmv": 10_000}, [("20000", "no_label")]),  # not below 万
+        ("成交1万\n2000", {"gmv": 10_000}, [("2000", "no_label")]),  # another line
+        ("成交3万 2万", {"gmv": 30_000}, [("2万", "no_label")]),
+    ],
+)
+def test_a_figure_written_apart_after_wan_or_yi(
+    text: str, values: dict[str, float], named: list[tuple[str, str]]
+) -> None:
+    """After 万 or 亿 and a space, a figure with a place of its own below it goes on the
+    number; a bare one makes the figure unclear, and nothing of it is stored."""
+    parsed = parse_stats(text)
+    assert parsed.values == values, parsed
+    assert [(i.text, i.reason) for i in parsed.ignored] == named, parsed
