@@ -667,6 +667,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "  ⚠️ the file of v{version} failed its checks; the baseline or the last good version is in use",
         "zh": "  ⚠️ v{version} 的文件未通过校验；正在使用基线或上一个正常版本",
     },
+    "models_unchecked": {
+        "en": "  ⚠️ v{version} was never checked on this shop's own streams, so live forecasts go by the current pace; /retrain forecast checks a new one; to use it anyway, /rollback forecast {version}",
+        "zh": "  ⚠️ v{version} 没有在本店自己的直播上检验过，直播中的预测按当前节奏；/retrain forecast 会训练并检验新版本，/rollback forecast {version} 可坚持使用它",
+    },
     "unit_viewers": {"en": "viewer rows", "zh": "条观众记录"},
     "unit_sessions": {"en": "forecasts", "zh": "次预测"},
     "rollback_usage": {

@@ -120,6 +120,8 @@ def _models_text(overview: list[KindOverview], lang: str, zone: str) -> str:
             )
         if item.refused is not None:
             lines.append(t(lang, "models_refused", version=item.refused))
+        if item.unchecked and item.active is not None:
+            lines.append(t(lang, "models_unchecked", version=item.active))
         lines.extend(_drift_lines(item, lang))
     return "\n".join(lines)
 

@@ -78,6 +78,9 @@ class KindOverview:
     drift: Drift | None = None
     refused: int | None = None
     """The active version when its file was refused on loading."""
+    unchecked: bool = False
+    """The active forecaster's figures were never measured on real streams, so live
+    forecasts do not use it (:func:`bot.services.active_model.used_live`)."""
 
 
 def _buying_power_drift(engine: Engine, loaded: LoadedModel, since: datetime) -> Drift:
@@ -138,6 +141,7 @@ def _collect(into: list[int]) -> Any:
 def model_overview(engine: Engine, *, models_dir: str | Path, limit: int = 5) -> list[KindOverview]:
     """Per kind: the latest ``limit`` versions with their metrics, the active one, and the
     drift of the active one (when its file loads)."""
+    from bot.services.active_model import used_live
     from bot.services.trained_models import load_active
 
     out: list[KindOverview] = []
@@ -168,6 +172,7 @@ def model_overview(engine: Engine, *, models_dir: str | Path, limit: int = 5) ->
                 active_line.version if active_line else None,
                 drift,
                 refused[0] if refused else None,
+                active_line is not None and not used_live(kind, active_line.metrics),
             )
         )
     return out

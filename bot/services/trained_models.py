@@ -500,7 +500,7 @@ def promote_if_better(
         return PromoteResult(kind, result.version, False, reason, active_version, active_metrics)
     _verify(kind, models_dir, result.path, result.sha256)
     with session_scope(engine) as session:
-        repo.activate_model_version(session, kind=kind, version=result.version)
+        repo.activate_model_version(session, kind=kind, version=result.version, chosen=force)
     log.info("%s v%s promoted (%s)", kind, result.version, reason)
     return PromoteResult(kind, result.version, True, reason, active_version, active_metrics)
 
@@ -518,7 +518,7 @@ def rollback(kind: str, version: int, engine: Engine, *, models_dir: str | Path)
         name, digest = row.path, row.sha256
     _verify(kind, models_dir, name, digest)
     with session_scope(engine) as session:
-        repo.activate_model_version(session, kind=kind, version=version)
+        repo.activate_model_version(session, kind=kind, version=version, chosen=True)
     log.info("%s rolled back to v%s (was v%s)", kind, version, before)
     return before
 

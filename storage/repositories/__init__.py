@@ -45,6 +45,7 @@ from storage.repositories.frames import (
 )
 from storage.repositories.imports import create_import, find_import, list_imports
 from storage.repositories.model_versions import (
+    CHOSEN,
     activate_model_version,
     active_model_version,
     add_model_version,
@@ -137,6 +138,7 @@ from storage.repositories.workspaces import (
 )
 
 __all__ = [
+    "CHOSEN",
     "CHUNK_ROWS",
     "UPDATABLE_WORKSPACE_FIELDS",
     "AnsweredPush",

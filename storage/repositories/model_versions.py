@@ -13,6 +13,7 @@ from storage.models import MODEL_KINDS, ModelVersion
 from storage.repositories._common import as_utc, insert_ignore
 
 __all__ = [
+    "CHOSEN",
     "activate_model_version",
     "active_model_version",
     "add_model_version",
@@ -88,8 +89,15 @@ def list_model_versions(session: Session, *, kind: str | None = None) -> list[Mo
     return list(session.exec(stmt).all())
 
 
-def activate_model_version(session: Session, *, kind: str, version: int) -> ModelVersion:
-    """Make that version the active one of its kind (a rollback is this with an older one)."""
+CHOSEN: str = "chosen_by_admin"
+"""The metrics key set on a version an admin activated by hand (forced or rolled back to)."""
+
+
+def activate_model_version(
+    session: Session, *, kind: str, version: int, chosen: bool = False
+) -> ModelVersion:
+    """Make that version the active one of its kind (a rollback is this with an older one);
+    ``chosen``: an admin chose it by hand, recorded in its metrics under :data:`CHOSEN`."""
     _check_kind(kind)
     row = session.exec(
         select(ModelVersion).where(ModelVersion.kind == kind, ModelVersion.version == version)
@@ -97,6 +105,8 @@ def activate_model_version(session: Session, *, kind: str, version: int) -> Mode
     if row is None or row.id is None:
         raise ModelVersionNotFound(f"{kind} model version {version}")
     row.active = True
+    if chosen:
+        row.metrics = {**(row.metrics or {}), CHOSEN: True}
     session.add(row)
     session.flush()
     _deactivate_others(session, kind=kind, keep_id=row.id)

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from bot.handlers.admin import _models_text
 from bot.sends.retrain import next_weekly_retrain, plan_weekly_retrain, weekly_key
 from bot.services import trained_models as svc
 from bot.services.admin import admin_stats, is_admin, parse_retrain_args, parse_rollback_args
@@ -149,6 +150,21 @@ def test_drift_of_the_forecaster_on_sessions_since(sqlite_engine: Engine, tmp_pa
     assert fc.drift.metric == "mape_30m" and fc.drift.n == 3
     assert fc.drift.live is not None and fc.drift.live >= 0
     assert fc.drift.cv == pytest.approx(result.metrics["mape_30m"])
+    assert not fc.unchecked  # measured on real streams, and chosen by an admin besides
+
+    # a version stored before retraining checked forecasters on real streams, active by
+    # the old rule: /models says live forecasts do not use it, and how to go on
+    with session_scope(sqlite_engine) as s:
+        row = repo.active_model_version(s, kind="forecast")
+        assert row is not None
+        row.metrics = {"mape_30m": 0.05, "held_out": "workspaces", "baseline": {}}
+        s.add(row)
+    overview = model_overview(sqlite_engine, models_dir=models_dir)
+    assert overview[1].unchecked
+    text = _models_text(overview, "zh", "Asia/Shanghai")
+    assert "v1 没有在本店自己的直播上检验过" in text and "/rollback forecast 1" in text
+    svc.rollback("forecast", 1, sqlite_engine, models_dir=models_dir)
+    assert not model_overview(sqlite_engine, models_dir=models_dir)[1].unchecked
 
 
 async def test_retrainer_reports_progress_and_refuses_a_second_run(

@@ -213,6 +213,28 @@ def test_forecast_replays_a_stored_stream_beside_its_final_gmv(
     assert main(["forecast", "2", "--at", "-3"]) == 2
     assert "--at" in capsys.readouterr().err
 
+    # a forecaster stored before retraining checked it on the shop's own streams, active
+    # by the old rule: the run-rate stands in until an admin chooses it by hand
+    from sqlmodel import select
+
+    from bot.services.trained_models import rollback
+    from storage.engine import session_scope
+    from storage.models import ModelVersion
+
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        row = s.exec(select(ModelVersion).where(ModelVersion.kind == "forecast")).one()
+        row.metrics = {"mape_30m": 0.05, "held_out": "workspaces", "baseline": {}}
+        s.add(row)
+    assert main(["forecast", "2", "--at", "30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast"]["method"] == "run_rate"
+    assert rollback("forecast", result.version, engine, models_dir=tmp_path / "models") == (
+        result.version
+    )
+    engine.dispose()
+    assert main(["forecast", "2", "--at", "30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["forecast"]["method"] == "model"
+
 
 def test_import_creates_the_stream_of_a_files_dates_and_takes_column_answers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

@@ -211,5 +211,16 @@ def test_model_versions_number_activate_and_roll_back(db: Session) -> None:
     assert v3.version == 3 and repo.active_model_version(db, kind="buying_power").version == 1
     with pytest.raises(ModelVersionNotFound):
         repo.activate_model_version(db, kind="buying_power", version=9)
+    # an admin's choice is recorded beside the figures, which stay as they were
+    chosen = repo.activate_model_version(db, kind="buying_power", version=2, chosen=True)
+    db.flush()
+    db.expire_all()
+    again = repo.active_model_version(db, kind="buying_power")
+    assert chosen.version == again.version == 2
+    assert again.metrics == {repo.CHOSEN: True}
+    assert repo.activate_model_version(db, kind="buying_power", version=1).metrics == {
+        "r2": 0.41,
+        "model": "linear",
+    }
     with pytest.raises(InvalidValue):
         repo.active_model_version(db, kind="astrology")
