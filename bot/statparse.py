@@ -7,7 +7,8 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * number before the label: `1200人在线`, `56单成交`, `34 items sold`, `$1.2k GMV`;
 * pairs separated by spaces, new lines, `,` `，` `、` `;` `|` `/` or nothing at all
   (`在线1200成交1.2万`); a comma between digits is a thousands separator only before exactly
-  three digits (`1,200`);
+  three digits (`1,200`), a decimal comma before `%` (`2,5%`), and otherwise makes the
+  figure not read (`1,2000`, `3,5`), where its first digits alone were stored;
 * units: `人` `人次` `次` `个` `people` `명` `회` `คน` (heads or times), `单` `笔` (orders),
   `건` (orders and other counted events), `件` `pcs` `ชิ้น` (items), `개` (any count), Thai
   `ออเดอร์` (orders) where it cannot be the label of that spelling (`_UNIT_LABELS`), `元`
@@ -919,6 +920,15 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
     if comma is not None and num.value is not None and "," not in m.group("digits"):
         num.value = Decimal(f"{digits}.{comma.group(1)}")
         end = comma.end()
+    stray = _STRAY_COMMA_RE.match(s, end) if exp is None and comma is None else None
+    if stray is not None:  # a comma that groups no thousands: `1,2000`, `3,5`, `2,5%`
+        plain = "." not in digits and "," not in m.group("digits")
+        if stray.group(2) and len(stray.group(1)) <= 2 and plain and num.value is not None:
+            num.value = Decimal(f"{digits}.{stray.group(1)}")  # a rate's decimal comma
+            end = stray.end(1)
+        else:
+            num.bad = num.bad or "not_a_number"
+            end = stray.end(1)
     # a duration: `1分30秒`, `90s`, `1h 5min` (`5m` only after a stay label)
     if exp is None and currency is None:
         duration = _read_duration(s, pos + (1 if m.group("sign") else 0), minutes_m=stay_context)
@@ -1089,6 +1099,11 @@ _CN_NUMERAL_RE: Final = re.compile(
 )
 _CN_TRAILING_MULT_RE: Final = re.compile("[万亿]+$")
 _PLAIN_NUMBER_RE: Final = re.compile(r"\d+(?:\.\d+)?")
+_STRAY_COMMA_RE: Final = re.compile(r",([0-9]+)(%?)")
+"""A comma glued between digits that is no thousands separator (those are read with the
+number): a decimal comma before `%` (`2,5%` is 2.5 %), else a number that does not read
+(`1,2000`, `3,5`: 12,000 or 1 and 2,000? 3.5 or 35?) — the first digits alone were
+stored."""
 
 
 def _chinese_quantity(s: str, pos: int, *, after_label: bool) -> tuple[_Num, int] | None:

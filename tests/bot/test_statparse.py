@@ -832,3 +832,18 @@ def test_a_figure_written_apart_after_wan_or_yi(
     parsed = parse_stats(text)
     assert parsed.values == values, parsed
     assert [(i.text, i.reason) for i in parsed.ignored] == named, parsed
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.integers(1, 9999),
+    tail=st.text("0123456789", min_size=1, max_size=6).filter(lambda d: len(d) != 3),
+    label=st.sampled_from(["在线", "成交", "gmv", "orders", "penonton"]),
+)
+def test_a_comma_that_groups_no_thousands_stores_nothing(head: int, tail: str, label: str) -> None:
+    """`在线 1,2000` stored 1 and `gmv 3,5` 3 (the digits before the comma, the rest named
+    back as a number without a label): a comma glued between digits is a thousands
+    separator only before groups of three; otherwise nothing of the figure is stored."""
+    parsed = parse_stats(f"{label} {head},{tail}")
+    assert parsed.values == {}, parsed
+    assert [i.reason for i in parsed.ignored] == ["not_a_number"], parsed
