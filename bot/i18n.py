@@ -825,8 +825,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "“{text}”（亿 / 억 之后的数字请以 万 / 만 结尾，或写完整数字：1亿2000万 即 120,000,000；100,002,000 请直接写 100002000）",
     },
     "push_why_split_figure": {
-        "en": "“{text}” (one figure or two? For 12,000 write 1万2000 or 12000; a second figure needs its own label)",
-        "zh": "“{text}”（是一个数还是两个数？12,000 请连写为 1万2000 或 12000；另一个数请写上它的项目）",
+        "en": "“{text}” (one figure or two? Write one figure without a space — 1万2000, 12000, 1200 —; a second one needs its own label)",
+        "zh": "“{text}”（是一个数还是两个数？一个数请连写，如 1万2000、12000、1200；另一个数请写上它的项目）",
     },
     "push_why_negative": {"en": "“{text}” (cannot be negative)", "zh": "“{text}”（不能为负数）"},
     "push_why_not_whole": {

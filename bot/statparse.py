@@ -32,6 +32,7 @@ Forms read (after NFKC, so full-width digits and `＝` `：` `；` read as ASCII
 * after 万 亿 만 억 and a space, a smaller figure with a place of its own goes on the number
   (`1万 2千` is 12,000, `1亿 3000万` 130,000,000); a bare one without a label (`成交1万 2000`:
   12,000, or 10,000 and a stray number?) makes the figure unclear, and it is not stored;
+  nor is a group of three digits after one to three (`online 1 200`);
 * Korean and Thai writing: places go down and `만` `억` `ล้าน` multiply all the section
   before them (`2천만` is 20,000,000, `1억2000만` and `1억 2천만` 120,000,000, `1만2천`
   12,000, `3แสน5หมื่น` 350,000, `1ล้าน2แสน` 1,200,000, `2พันล้าน` 2,000,000,000); after
@@ -1363,30 +1364,42 @@ def _value(key: str, num: _Num) -> float:
 _SECTION_END_RE: Final = re.compile(r"(万|亿|만|억)\s*$")
 _SECTION_BELOW: Final = {"万": 10**4, "만": 10**4, "亿": 10**8, "억": 10**8}
 _CN_PLACE_END_RE: Final = re.compile(r"[百千万]\s*$")
+_SPACE_GROUPED_RE: Final = re.compile(r"[^0-9\s]*[1-9][0-9]{0,2}")
+"""The first group of thousands grouped with spaces (`1 200`, `$1 200`)."""
+_SPACE_GROUP_RE: Final = re.compile(r"[0-9]{3}(?:\.[0-9]+)?(?![0-9.,])")
 
 
 def _split_figure(tokens: list[_Token], i: int) -> Literal["joined", "split"] | None:
-    """Whether the number at ``i``, after a label, ends with 万, 亿, 만 or 억 and a whole
-    number below that place follows it after a space with no label of its own: "joined"
-    when that number has a Chinese place of its own (`1万 2千`, `1亿 3000万`: one figure,
-    12,000 and 130,000,000), "split" when it is bare (`成交1万 2000`: 12,000, or a figure
-    and a stray number? Stored as 10,000 it was wrong whenever the host meant 12,000)."""
+    """Whether the number at ``i``, after a label, and a bare whole number after it with
+    a space and no label of its own are one figure written apart. After 万, 亿, 만 or 억
+    with a smaller number: "joined" when that number has a Chinese place of its own
+    (`1万 2千`, `1亿 3000万`: 12,000 and 130,000,000), "split" when it is bare
+    (`成交1万 2000`: 12,000, or 10,000 and a stray number?); "split" too for thousands
+    grouped with a space (`online 1 200`). Stored as 10,000 and 1, such figures were
+    wrong whenever the host meant 12,000 and 1,200."""
     tok = tokens[i]
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     if not (isinstance(tok, _Num) and isinstance(nxt, _Num)) or tok.bad or tok.value is None:
         return None
-    end = _SECTION_END_RE.search(tok.text)
-    if end is None or nxt.bad or nxt.value is None or nxt.unit or nxt.currency:
+    if nxt.bad or nxt.value is None or nxt.currency or not nxt.text[:1].isdigit():
         return None
-    if nxt.percent or nxt.duration or nxt.negative or nxt.value != int(nxt.value):
-        return None
-    place = _SECTION_BELOW[end.group(1)]
-    if not 0 < nxt.value < place:
+    if nxt.percent or nxt.duration:
         return None
     then = tokens[i + 2] if i + 2 < len(tokens) else None
     after = tokens[i + 3] if i + 3 < len(tokens) else None
+    if isinstance(then, _Num):
+        return None  # `成交3万 2026-11-30`: a date or a list after the figure
     if isinstance(then, (_Label, _Word)) and not isinstance(after, _Num):
         return None  # `成交1万 2000在线`: the 2000 has its label after it
+    end = _SECTION_END_RE.search(tok.text)
+    if end is None:  # `在线 12 300人`: the unit, if any, comes after the last group
+        plain = tok.unit is None and not (tok.percent or tok.duration)
+        group = _SPACE_GROUP_RE.match(nxt.text)
+        grouped = _SPACE_GROUPED_RE.fullmatch(tok.text) and group is not None
+        return "split" if plain and grouped else None
+    place = _SECTION_BELOW[end.group(1)]
+    if nxt.unit or nxt.value != int(nxt.value) or not 0 < nxt.value < place:
+        return None
     whole = tok.value % place == 0
     return "joined" if whole and _CN_PLACE_END_RE.search(nxt.text) else "split"
 

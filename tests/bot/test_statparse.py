@@ -822,13 +822,26 @@ def _key_of(label: str) -> str:
         ("成交1万 20000", {"gmv": 10_000}, [("20000", "no_label")]),  # not below 万
         ("成交1万\n2000", {"gmv": 10_000}, [("2000", "no_label")]),  # another line
         ("成交3万 2万", {"gmv": 30_000}, [("2万", "no_label")]),
+        (
+            "成交3万 2026-11-30",
+            {"gmv": 30_000},
+            [("2026", "no_label"), ("-11", "no_label"), ("-30", "no_label")],
+        ),
+        # thousands grouped with a space: `online 1 200` stored 1
+        ("online 1 200 orders 35", {"orders": 35}, [("online 1 200", "split_figure")]),
+        ("在线 12 300人", {}, [("在线 12 300人", "split_figure")]),
+        ("gmv $1 200.50", {}, [("gmv $1 200.50", "split_figure")]),
+        ("在线 1200 300人", {"online": 1200}, [("300人", "no_label")]),  # 4 digits: no group
+        ("online 1 2000", {"online": 1}, [("2000", "no_label")]),
+        ("在线1200 +300", {"online": 1200}, [("+300", "no_label")]),
     ],
 )
-def test_a_figure_written_apart_after_wan_or_yi(
+def test_a_figure_written_apart(
     text: str, values: dict[str, float], named: list[tuple[str, str]]
 ) -> None:
     """After 万 or 亿 and a space, a figure with a place of its own below it goes on the
-    number; a bare one makes the figure unclear, and nothing of it is stored."""
+    number; a bare one makes the figure unclear, and nothing of it is stored; so does a
+    group of three digits after one to three (`1 200`: 1,200 or 1 and a stray 200?)."""
     parsed = parse_stats(text)
     assert parsed.values == values, parsed
     assert [(i.text, i.reason) for i in parsed.ignored] == named, parsed
@@ -847,3 +860,18 @@ def test_a_comma_that_groups_no_thousands_stores_nothing(head: int, tail: str, l
     parsed = parse_stats(f"{label} {head},{tail}")
     assert parsed.values == {}, parsed
     assert [i.reason for i in parsed.ignored] == ["not_a_number"], parsed
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    head=st.integers(1, 999),
+    group=st.integers(0, 999),
+    label=st.sampled_from(["在线", "online", "gmv", "成交", "penonton", "시청자", "คนดู"]),
+)
+def test_thousands_grouped_with_a_space_are_never_stored_as_the_first_group(
+    head: int, group: int, label: str
+) -> None:
+    """`online 1 200` stored 1: whatever the label, the figure is named back, nothing stored."""
+    parsed = parse_stats(f"{label} {head} {group:03d}")
+    assert parsed.values == {}, parsed
+    assert [i.reason for i in parsed.ignored] == ["split_figure"], parsed
