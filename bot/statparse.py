@@ -1454,7 +1454,11 @@ def parse_stats(text: str) -> StatParse:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if i == skip:
             continue
-        if isinstance(label, _Label) and (apart := _split_figure(tokens, i)) is not None:
+        if (
+            isinstance(label, _Label)
+            and label.not_now is None  # `目标 1万 2000` is named back as a target
+            and (apart := _split_figure(tokens, i)) is not None
+        ):
             assert isinstance(tok, _Num) and isinstance(nxt, _Num)
             written = f"{tok.text} {nxt.text}"
             if apart == "joined":  # `1万 2千`, `1亿 3000万`: one figure, as Korean writes it

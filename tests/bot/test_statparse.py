@@ -834,6 +834,7 @@ def _key_of(label: str) -> str:
         ("在线 1200 300人", {"online": 1200}, [("300人", "no_label")]),  # 4 digits: no group
         ("online 1 2000", {"online": 1}, [("2000", "no_label")]),
         ("在线1200 +300", {"online": 1200}, [("+300", "no_label")]),
+        ("成交目标 1万 2000", {}, [("成交目标 1万", "not_now"), ("2000", "no_label")]),
     ],
 )
 def test_a_figure_written_apart(
