@@ -824,6 +824,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "“{text}” (after 亿 or 억, end the figure with 万 or 만, or write the whole number: 1亿2000万 is 120,000,000; for 100,002,000 write 100002000)",
         "zh": "“{text}”（亿 / 억 之后的数字请以 万 / 만 结尾，或写完整数字：1亿2000万 即 120,000,000；100,002,000 请直接写 100002000）",
     },
+    "push_why_ambiguous_readings": {
+        "en": "“{text}” ({written}, that is {a}, or {b}? Write {written} or {digits})",
+        "zh": "“{text}”（是 {written} 即 {a}，还是 {b}？请写 {written} 或 {digits}）",
+    },
     "push_why_split_figure": {
         "en": "“{text}” (one figure or two? Write one figure without a space — 1万2000, 12000, 1200 —; a second one needs its own label)",
         "zh": "“{text}”（是一个数还是两个数？一个数请连写，如 1万2000、12000、1200；另一个数请写上它的项目）",

@@ -81,6 +81,17 @@ def _ignored_item(item: Ignored, lang: str) -> str:
         inputs = t(lang, f"worked_from_{item.key}")
         return t(lang, "push_why_worked_out", text=item.text, inputs=inputs)
     label = key_name(item.key, lang) if item.key else ""
+    if item.reason == "ambiguous" and len(item.suggestions) == 3:
+        written, with_wan, as_written = item.suggestions
+        return t(
+            lang,
+            "push_why_ambiguous_readings",
+            text=item.text,
+            written=written,
+            a=f"{int(with_wan):,}",
+            b=f"{int(as_written):,}",
+            digits=as_written,
+        )
     if item.reason == "unknown_label" and item.suggestions:
         quoted = [t(lang, "push_quoted", text=label) for label in item.suggestions]
         labels = t(lang, "push_or").join(quoted)

@@ -495,7 +495,9 @@ class Ignored:
     text: str
     reason: Reason
     key: str | None = None
-    suggestions: tuple[str, ...] = ()  # for an unknown label: the nearest known labels
+    suggestions: tuple[str, ...] = ()
+    """For an unknown label: the nearest known labels; for an ambiguous figure: as written
+    with 万 (or 만), that value, and the value as written."""
 
 
 @dataclass
@@ -736,6 +738,7 @@ class _Num:
     percent: bool = False
     unit: str | None = None  # people, orders, items, times, cases, any
     duration: bool = False
+    readings: tuple[Decimal, Decimal] | None = None  # "ambiguous": 万 left out, or not
 
 
 @dataclass(slots=True)
@@ -944,8 +947,8 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
         ends = not apart or _word_ends(s, mult.end(), _CUR_AFTER_RE, _APPROX_RE, _UNIT_RE)
         if _alias_at(s, mult.start(1)) is None and ends:
             value, end = _sectioned(s, num.value or Decimal(0), digits, mult.group(1), mult.end())
-            if isinstance(value, str):
-                num.bad = num.bad or value
+            if isinstance(value, tuple):
+                num.bad, num.readings = num.bad or "ambiguous", value
             elif value is None or exp is not None:
                 num.bad = num.bad or "not_a_number"
             elif num.value is not None:
@@ -969,6 +972,10 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
         if tail is not None:  # `1万5百`, `2亿3万`, `1亿2000万5000`: as it is said
             num.value, end = _cn_mixed(f"{digits}{word}{tail.group(0)}"), tail.end()
             if word[-1] == "亿" and "万" not in tail.group(0):  # `1亿8千`: 1亿8千万 or 100,008,000?
+                with_wan = _cn_mixed(f"{digits}{word}{tail.group(0)}万")
+                below = _cn_mixed(tail.group(0))
+                if with_wan is not None and below is not None and num.value is None:
+                    num.readings = (with_wan, Decimal(digits) * factor + below)
                 num.bad, num.value = num.bad or "ambiguous", None
             elif num.value is None:
                 num.bad = num.bad or "not_a_number"
@@ -985,6 +992,9 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
             if word[-1] == "万" and num.value is not None:  # `1万2000`, `1千万1100`
                 num.value += int(run.group(0))
             else:  # `1亿2000`: 1亿2000万 or 100,002,000? hosts write both
+                if num.value is not None and num.bad is None:
+                    n = int(run.group(0))
+                    num.readings = (num.value + n * 10**4, num.value + n)
                 num.bad = num.bad or "ambiguous"
             end = run.end()
     return _after_number(s, num, start, end)
@@ -1004,10 +1014,15 @@ _FOUR_DIGITS_RE: Final = re.compile(r"[0-9]{4}(?![0-9.,])")
 are read as neither 10,025 nor 12,500 (`1万25`)."""
 
 
+_LEADING_ZEROS_RE: Final = re.compile(r"(?<![0-9])0+([1-9][0-9]*)(?=[十百千万亿])")
+
+
 def _cn_mixed(text: str) -> Decimal | None:
     """`1万5百` → 10500; None when cn2an cannot read it (`1万2千万`, `2亿3千`)."""
     import cn2an  # the numerals' reader: loaded on the first number that needs it
 
+    # a section's leading zeros before its multiplier (`3亿0500万`) are no place of their own
+    text = _LEADING_ZEROS_RE.sub(r"\1", text)
     try:
         value = cn2an.cn2an(text, "smart")
     except (ValueError, KeyError, IndexError):
@@ -1017,7 +1032,7 @@ def _cn_mixed(text: str) -> Decimal | None:
 
 def _sectioned(
     s: str, first: Decimal, digits: str, word: str, end: int
-) -> tuple[Decimal | Reason | None, int]:
+) -> tuple[Decimal | tuple[Decimal, Decimal] | None, int]:
     """The number written `first` (as `digits`), then the Korean or Thai multiplier `word`
     ending at `end` and the figures and multipliers after it (`1억 2천만`, `3แสน5หมื่น`),
     and where it ends; None when it does not read. A section's multiplier (만, 억, ล้าน)
@@ -1028,7 +1043,7 @@ def _sectioned(
     multiplier is the next place down, as in Chinese (`3억5`, `1ล้าน2`); other figures glued
     after the last multiplier are below it (`1만2000` is 12,000, `3천500` 3,500, `3แสน5000`
     305,000); after 억 a section ends with 만 (`_SECTION_OPEN`): without it the number is
-    "ambiguous"."""
+    ambiguous: its two readings come back, with 만 and as written."""
     total = section = Decimal(0)
     place_bound = section_bound = _TOP  # the next place and section stay below these
     whole = "." not in digits
@@ -1072,7 +1087,7 @@ def _sectioned(
             return None, tail.end()
         end = tail.end()
     if section and section_bound == _SECTION_OPEN:  # `1억2000`: 만 left out, or not?
-        return "ambiguous", end
+        return (total + section * 10**4, total + section), end
     more = _SECTION_WORD_RE.match(s, end)
     if more is not None and _alias_at(s, end) is None:  # `1.2만만`, `3억억`: a slip
         return None, more.end()
@@ -1322,14 +1337,25 @@ thousands: a count is whole, so `1.020` online is 1,020, never 1.02."""
 
 
 class _Refused(Exception):
-    def __init__(self, reason: Reason) -> None:
+    def __init__(self, reason: Reason, hint: tuple[str, ...] = ()) -> None:
         self.reason = reason
+        self.hint = hint
+
+
+def _readings_hint(num: _Num) -> tuple[str, ...]:
+    """An ambiguous figure's two readings for the reply: as written with 万 (or 만) after
+    it, that value, and the value as written (`1亿8千`: `1亿8千万`, 180000000, 100008000)."""
+    if num.readings is None:
+        return ()
+    wan = "만" if "억" in num.text else "万"
+    with_wan, as_written = num.readings
+    return (f"{num.text.strip()}{wan}", str(int(with_wan)), str(int(as_written)))
 
 
 def _value(key: str, num: _Num) -> float:
     """The value `num` gives `key`, or `_Refused`."""
     if num.bad is not None:
-        raise _Refused(num.bad)
+        raise _Refused(num.bad, _readings_hint(num) if num.bad == "ambiguous" else ())
     assert num.value is not None
     kind = KINDS[key]
     value = num.value
@@ -1435,7 +1461,7 @@ def parse_stats(text: str) -> StatParse:
         try:
             result.values[key] = _value(key, num)
         except _Refused as refused:
-            ignore(written, refused.reason, key)
+            ignore(written, refused.reason, key, refused.hint)
             return
         if KINDS[key] == "money" and num.currency and result.currency is None:
             result.currency = num.currency

@@ -114,3 +114,13 @@ def test_many_long_unknown_labels_still_fit(words: list[str]) -> None:
     text = " ".join(f"{w} 1" for w in words)
     for lang in ("en", "zh"):
         assert len(stat_reply(_stored(text), lang, explicit=True)) <= 4096
+
+
+def test_an_ambiguous_figure_is_answered_with_its_two_readings() -> None:
+    """`成交1亿8千`, `매출 1억 2천`: 1亿8千万 or 100,008,000? The reply names both, in the
+    host's figures, and how to write each (it gave a fixed example of 1亿2000 before)."""
+    zh = stat_reply(_stored("成交1亿8千 订单35"), "zh", explicit=False)
+    assert "“成交 1亿8千”（是 1亿8千万 即 180,000,000，还是 100,008,000？" in zh
+    assert "请写 1亿8千万 或 100008000" in zh and "订单 35单" in zh
+    en = stat_reply(_stored("매출 1억 2천"), "en", explicit=False)
+    assert "1억 2천만, that is 120,000,000, or 100,002,000? Write 1억 2천만 or 100002000" in en

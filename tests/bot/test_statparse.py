@@ -501,6 +501,8 @@ def test_a_chinese_number_of_digits_and_multipliers_reads_as_said(n: int) -> Non
         ("5千万3千", 50_003_000),
         ("3百万2千", 3_002_000),
         ("1千万1100", 10_001_100),
+        ("3亿0500万", 305_000_000),  # a section's leading zero: cn2an refused it
+        ("2亿0030万", 200_300_000),
         ("1万2千万", "not_a_number"),
     ],
 )
@@ -876,3 +878,23 @@ def test_thousands_grouped_with_a_space_are_never_stored_as_the_first_group(
     parsed = parse_stats(f"{label} {head} {group:03d}")
     assert parsed.values == {}, parsed
     assert [i.reason for i in parsed.ignored] == ["split_figure"], parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("成交1亿8千", ("1亿8千万", "180000000", "100008000")),
+        ("成交2亿3千5百", ("2亿3千5百万", "235000000", "200003500")),
+        ("成交额 1亿2000", ("1亿2000万", "120000000", "100002000")),
+        ("成交 ¥3亿0500", ("¥3亿0500万", "305000000", "300000500")),
+        ("매출 1억2000", ("1억2000만", "120000000", "100002000")),
+        ("매출 1억 2천", ("1억 2천만", "120000000", "100002000")),
+    ],
+)
+def test_an_ambiguous_figure_carries_both_readings(text: str, readings: tuple[str, ...]) -> None:
+    """With 万 (만) left out and as written, each read by the rules that read the rest."""
+    (item,) = parse_stats(text).ignored
+    assert item.reason == "ambiguous" and item.suggestions == readings
+    written, with_wan, _ = readings
+    label = text.split(" ")[0] if " " in text else text[:2]
+    assert parse_stats(f"{label} {written}").values == {"gmv": float(with_wan)}
