@@ -67,7 +67,8 @@ a word before its label or between it and its number, as Thai writes it (`NOT_NO
 target, a forecast, another day's or stream's figure or a refund, `目标成交10万`,
 `yesterday gmv 5k`, `어제 매출 500만`, `ยอดขายเมื่อวาน 2หมื่น`; or a peak or an average,
 `峰值在线2万`, `평균 시청자 800`, `คนดูสูงสุด 2000`). Other words before a label (`现在`,
-`今天`, `now`, `현재`) change nothing. The values that did read
+`今天`, `now`, `현재`) change nothing, and so do some between a label and its number
+(`_CONNECTORS`: `在线掉到800`, `成交突破10万`, `gmv is 3.4k`). The values that did read
 are kept: one bad pair never throws the others away. A key given twice keeps its last value.
 Never raises.
 """
@@ -763,6 +764,18 @@ _MARKS: Final = sorted(
 )
 _MARK_RE: Final = re.compile(f"({'|'.join(map(re.escape, _MARKS))})(?![{_THAI_MARKS}])")
 """The words of NOT_NOW not written in Latin letters, longest first (`上一场` before `上场`)."""
+
+
+_CONNECTORS: Final = frozenset(
+    {
+        "现在", "目前", "已经", "已", "还有", "有", "共", "一共", "累计", "到了", "达到",
+        "掉到", "降到", "跌到", "回到", "涨到", "升到", "冲到", "突破", "破", "超过",
+        "is", "at", "now", "reached", "hit",
+    }
+)  # fmt: skip
+"""Words between a label and its number that change nothing (`在线掉到800`, `成交突破10万`,
+`gmv is 3.4k`, `online reached 1500`); never one that says by how much (`掉了300`,
+`down 300`: a change, not the figure)."""
 
 
 def _not_now(word: str) -> Reason | None:
@@ -1536,6 +1549,9 @@ def parse_stats(text: str) -> StatParse:
                     f"{label.text}{glue}{tok.text}", label.key, label.generic, label.end,
                     before=label.before, not_now=label.not_now or why,
                 )  # fmt: skip
+            elif isinstance(label, _Label) and after and tok.text.lower() in _CONNECTORS:
+                glue = " " if label.end < tok.start else ""  # `在线掉到800`, `gmv is 3.4k`
+                label = replace(label, text=f"{label.text}{glue}{tok.text}")
             elif isinstance(label, _Label):
                 if label.end == tok.start and not label.assign and isinstance(nxt, _Num):
                     label = _Word(label.text + tok.text)  # `在线人素 2000`: one unknown label

@@ -898,3 +898,28 @@ def test_an_ambiguous_figure_carries_both_readings(text: str, readings: tuple[st
     written, with_wan, _ = readings
     label = text.split(" ")[0] if " " in text else text[:2]
     assert parse_stats(f"{label} {written}").values == {"gmv": float(with_wan)}
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "named"),
+    [
+        ("在线掉到800", {"online": 800}, []),
+        ("成交突破10万 订单35", {"gmv": 100_000, "orders": 35}, []),
+        ("在线还有800人", {"online": 800}, []),
+        ("成交额目前3.4万", {"gmv": 34_000}, []),
+        ("gmv is 3.4k", {"gmv": 3400}, []),
+        ("online reached 1500", {"online": 1500}, []),
+        # by how much, not the figure: named back, never stored as the figure
+        ("在线掉了300", {}, [("在线掉了 300", "unknown_label")]),
+        ("online down 300", {}, [("online down", "not_a_number"), ("300", "no_label")]),
+        ("在线有点少", {}, [("在线 有点少", "not_a_number")]),
+    ],
+)
+def test_a_word_between_a_label_and_its_number(
+    text: str, values: dict[str, float], named: list[tuple[str, str]]
+) -> None:
+    """`在线掉到800`, `成交突破10万`, `gmv is 3.4k` were unknown labels; a word that says by
+    how much (`掉了`, `down`) still keeps the number from being stored as the figure."""
+    parsed = parse_stats(text)
+    assert parsed.values == values, parsed
+    assert [(i.text, i.reason) for i in parsed.ignored] == named, parsed
