@@ -385,6 +385,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "观看成交转化率",
         "观看-成交转化率",
         "转化",
+        "konversi",
+        "tingkat konversi",
+        "tỷ lệ chuyển đổi",
+        "chuyển đổi",
         "전환율",
         "구매 전환율",
         "อัตราการแปลง",
@@ -467,6 +471,8 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
         "returned", "returns", "cancelled", "canceled",
         "목표", "예상", "어제", "지난 방송", "지난방송", "환불", "취소", "반품",
         "เป้า", "เป้าหมาย", "คาดการณ์", "เมื่อวาน", "ไลฟ์ที่แล้ว", "คืนเงิน", "ยกเลิก",
+        "kemarin", "sebelumnya", "estimasi", "perkiraan", "mục tiêu", "dự kiến", "hôm qua",
+        "hoàn tiền",
     ),
     "not_a_reading": (
         "峰值", "最高", "最低", "平均", "均值",
@@ -474,6 +480,7 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
         "mean",
         "최고", "최대", "최저", "평균",
         "สูงสุด", "ต่ำสุด", "เฉลี่ย",
+        "tertinggi", "terendah", "puncak", "rata", "cao nhất", "thấp nhất", "trung bình",
     ),
 }  # fmt: skip
 
@@ -770,12 +777,24 @@ _CONNECTORS: Final = frozenset(
     {
         "现在", "目前", "已经", "已", "还有", "有", "共", "一共", "累计", "到了", "达到",
         "掉到", "降到", "跌到", "回到", "涨到", "升到", "冲到", "突破", "破", "超过",
-        "is", "at", "now", "reached", "hit",
+        "是", "为", "今天", "is", "at", "now", "today", "reached", "hit", "sekarang", "sudah",
+        "hari ini", "saat ini", "hiện tại", "hôm nay", "bây giờ", "현재", "지금", "오늘",
+        "ตอนนี้", "ขณะนี้", "วันนี้",
     }
 )  # fmt: skip
 """Words between a label and its number that change nothing (`在线掉到800`, `成交突破10万`,
 `gmv is 3.4k`, `online reached 1500`); never one that says by how much (`掉了300`,
 `down 300`: a change, not the figure)."""
+
+
+_PHRASES: Final = frozenset(
+    w for w in (*_CONNECTORS, *(m for marks in NOT_NOW.values() for m in marks)) if " " in w
+)
+"""Two Latin-script words read as one (`hôm qua` is yesterday, `hôm nay` today)."""
+
+
+def _connector(tok: _Token) -> bool:
+    return isinstance(tok, _Word) and tok.text.lower() in _CONNECTORS
 
 
 def _not_now(word: str) -> Reason | None:
@@ -1231,6 +1250,22 @@ def _finish(s: str, num: _Num, start: int, end: int) -> tuple[_Num, int]:
 # ----------------------------------------------------------------------------- scanning
 
 
+@functools.lru_cache(maxsize=512)
+def _latin(ch: str) -> bool:
+    """A letter of the Latin script (`a`, `ệ`, `ơ`) or a mark on one."""
+    if ch.isascii():
+        return ch.isalpha()
+    if unicodedata.category(ch) == "Mn":
+        return True
+    return ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN")
+
+
+def _latin_end(s: str, pos: int) -> int:
+    while pos < len(s) and (_latin(s[pos]) or s[pos] in "_'"):
+        pos += 1
+    return pos
+
+
 def _tokens(norm: str) -> list[_Token]:
     lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)  # same indices
     out: list[_Token] = []
@@ -1282,9 +1317,15 @@ def _tokens(norm: str) -> list[_Token]:
             pos = end
             continue
         start = pos
-        if ch.isascii() and ch.isalpha():
-            while pos < n and norm[pos].isascii() and (norm[pos].isalpha() or norm[pos] in "_'"):
-                pos += 1
+        if _latin(ch):  # `hiện`, `người`: a Latin word with its marks, read whole
+            pos = _latin_end(norm, pos)
+            then = pos
+            while then < n and norm[then] in _SPACES:
+                then += 1
+            if then < n and then > pos and _latin(norm[then]):  # `hôm qua`, `hari ini`
+                two = _latin_end(norm, then)
+                if " ".join((lowered[start:pos], lowered[then:two])) in _PHRASES:
+                    pos = two
         elif ch.isalpha():
             pos += 1
             while (
@@ -1542,14 +1583,19 @@ def parse_stats(text: str) -> StatParse:
                     orphan(number)
                 number = tok
         else:  # a word that is no label
-            after = isinstance(nxt, _Num) and isinstance(label, _Label) and not label.assign
+            ahead = next(
+                (t for t in tokens[i + 1 :] if not _connector(t)), None
+            )  # `doanh thu hiện tại 12tr`: through every word that changes nothing
+            after = isinstance(label, _Label) and not label.assign and isinstance(ahead, _Num)
+            if not _connector(tok):
+                after = after and isinstance(nxt, _Num)
             if isinstance(label, _Label) and after and (why := _not_now(tok.text)) is not None:
                 glue = " " if label.end < tok.start else ""  # `คนดูสูงสุด 2000`, `gmv target 10k`
                 label = _Label(
                     f"{label.text}{glue}{tok.text}", label.key, label.generic, label.end,
                     before=label.before, not_now=label.not_now or why,
                 )  # fmt: skip
-            elif isinstance(label, _Label) and after and tok.text.lower() in _CONNECTORS:
+            elif isinstance(label, _Label) and after and _connector(tok):
                 glue = " " if label.end < tok.start else ""  # `在线掉到800`, `gmv is 3.4k`
                 label = replace(label, text=f"{label.text}{glue}{tok.text}")
             elif isinstance(label, _Label):

@@ -909,6 +909,13 @@ def test_an_ambiguous_figure_carries_both_readings(text: str, readings: tuple[st
         ("成交额目前3.4万", {"gmv": 34_000}, []),
         ("gmv is 3.4k", {"gmv": 3400}, []),
         ("online reached 1500", {"online": 1500}, []),
+        ("gmv是3.4k", {"gmv": 3400}, []),
+        ("omset sekarang 3,1jt", {"gmv": 3_100_000}, []),
+        ("omset hari ini 3jt", {"gmv": 3_000_000}, []),  # through a phrase of two words
+        ("doanh thu hôm nay 12tr", {"gmv": 12_000_000}, []),
+        ("매출 현재 120만원", {"gmv": 1_200_000}, []),
+        ("ยอดขายตอนนี้ 12000บาท", {"gmv": 12_000}, []),
+        ("gmv today", {}, [("gmv today", "not_a_number")]),
         # by how much, not the figure: named back, never stored as the figure
         ("在线掉了300", {}, [("在线掉了 300", "unknown_label")]),
         ("online down 300", {}, [("online down", "not_a_number"), ("300", "no_label")]),
@@ -920,6 +927,37 @@ def test_a_word_between_a_label_and_its_number(
 ) -> None:
     """`在线掉到800`, `成交突破10万`, `gmv is 3.4k` were unknown labels; a word that says by
     how much (`掉了`, `down`) still keeps the number from being stored as the figure."""
+    parsed = parse_stats(text)
+    assert parsed.values == values, parsed
+    assert [(i.text, i.reason) for i in parsed.ignored] == named, parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "named"),
+    [
+        ("đơn hàng mới 35", {}, [("đơn hàng mới", "not_a_number"), ("35", "no_label")]),
+        (
+            "doanh thu tiền mặt 12tr",
+            {},
+            [("doanh thu tiền", "not_a_number"), ("mặt 12tr", "unknown_label")],
+        ),
+        ("doanh thu hiện tại 12tr", {"gmv": 12_000_000}, []),
+        ("doanh thu hôm qua 12tr", {}, [("doanh thu hôm qua 12tr", "not_now")]),
+        ("hôm qua doanh thu 12tr", {}, [("hôm qua doanh thu 12tr", "not_now")]),
+        ("doanh thu dự kiến 12tr", {}, [("doanh thu dự kiến 12tr", "not_now")]),
+        ("người xem cao nhất 1200", {}, [("người xem cao nhất 1200", "not_a_reading")]),
+        ("omset kemarin 3jt", {}, [("omset kemarin 3jt", "not_now")]),
+        ("rata-rata penonton 800", {}, [("rata rata penonton 800", "not_a_reading")]),
+        ("penonton tertinggi 1.500", {}, [("penonton tertinggi 1.500", "not_a_reading")]),
+    ],
+)
+def test_vietnamese_and_indonesian_words(
+    text: str, values: dict[str, float], named: list[tuple[str, str]]
+) -> None:
+    """A Vietnamese word is read whole with its marks (`hiện` was read as `hi` and `ện`, and
+    `ệntại 12tr` quoted back), two words make one where they are a phrase (`hôm qua` is
+    yesterday, `hôm nay` today), and a target, another day's figure or a peak is named
+    back in these languages too (`rata-rata penonton 800` stored 800 viewers)."""
     parsed = parse_stats(text)
     assert parsed.values == values, parsed
     assert [(i.text, i.reason) for i in parsed.ignored] == named, parsed
