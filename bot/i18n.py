@@ -829,7 +829,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "“{text}”（是 {written} 即 {a}，还是 {b}？请写 {written} 或 {digits}）",
     },
     "push_why_split_figure": {
-        "en": "“{text}” (one figure or two? Write one figure without a space — 1万2000, 12000, 1200 —; a second one needs its own label)",
+        "en": "“{text}” (one figure or two? Write one figure without spaces, such as 1万2000, 12000 or 1200, and give a second one its own label)",
         "zh": "“{text}”（是一个数还是两个数？一个数请连写，如 1万2000、12000、1200；另一个数请写上它的项目）",
     },
     "push_why_negative": {"en": "“{text}” (cannot be negative)", "zh": "“{text}”（不能为负数）"},
