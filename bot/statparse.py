@@ -69,7 +69,8 @@ target, a forecast, another day's or stream's figure or a refund, `目标成交1
 `峰值在线2万`, `평균 시청자 800`, `คนดูสูงสุด 2000`). Other words before a label (`现在`,
 `今天`, `now`, `현재`) change nothing, and so do some between a label and its number
 (`_CONNECTORS`: `在线掉到800`, `成交突破10万`, `gmv is 3.4k`). The values that did read
-are kept: one bad pair never throws the others away. A key given twice keeps its last value.
+are kept: one bad pair never throws the others away. A key given twice keeps its last value,
+and the earlier one is named back (`repeated`).
 Never raises.
 """
 
@@ -487,7 +488,7 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
     "too_large", "wrong_unit", "other_currency", "worked_out", "not_now", "not_a_reading",
-    "ambiguous", "split_figure",
+    "ambiguous", "split_figure", "repeated",
 ]  # fmt: skip
 """Why a part was not stored; ``other_currency`` (money in another currency than the
 workspace's) is the live service's, never the parser's."""
@@ -1499,6 +1500,8 @@ def parse_stats(text: str) -> StatParse:
             reason, key = "worked_out", key.removeprefix(_WORKED_OUT)
         result.ignored.append(Ignored(_cut(text), reason, key, hint))
 
+    stored: dict[str, str] = {}  # each key stored so far, as it was written
+
     def pair(label: _Label | _Word, num: _Num, label_first: bool) -> None:
         written = f"{label.text} {num.text}" if label_first else f"{num.text} {label.text}"
         if isinstance(label, _Label) and label.not_now is not None:
@@ -1516,10 +1519,13 @@ def parse_stats(text: str) -> StatParse:
         if label.generic and num.unit in _GENERIC_BY_UNIT:
             key = _GENERIC_BY_UNIT[num.unit]
         try:
-            result.values[key] = _value(key, num)
+            value = _value(key, num)
         except _Refused as refused:
             ignore(written, refused.reason, key, refused.hint)
             return
+        if key in stored and result.values[key] != value:  # `在线1200 在线1300`: the later
+            ignore(stored[key], "repeated", key)  # one stands, and the reply says so
+        result.values[key], stored[key] = value, written
         if KINDS[key] == "money" and num.currency and result.currency is None:
             result.currency = num.currency
 

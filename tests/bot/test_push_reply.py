@@ -124,3 +124,11 @@ def test_an_ambiguous_figure_is_answered_with_its_two_readings() -> None:
     assert "请写 1亿8千万 或 100008000" in zh and "订单 35单" in zh
     en = stat_reply(_stored("매출 1억 2천"), "en", explicit=False)
     assert "1억 2천만, that is 120,000,000, or 100,002,000? Write 1억 2천만 or 100002000" in en
+
+
+def test_a_key_given_twice_says_which_one_was_kept() -> None:
+    """`在线1200 在线1300` stored 1,300 and said nothing of the 1,200; the same value twice
+    (`新粉 66 关注 66`) is no news."""
+    zh = stat_reply(_stored("在线1200 在线1300"), "zh", explicit=False)
+    assert "在线 1,300人" in zh and "“在线 1200”（同一条消息里在线写了两次，记录的是后一个）" in zh
+    assert "Not stored" not in stat_reply(_stored("新粉 66 关注 66"), "en", explicit=False)
