@@ -832,6 +832,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "“{text}” ({label} twice in one message: the later one is kept)",
         "zh": "“{text}”（同一条消息里{label}写了两次，记录的是后一个）",
     },
+    "push_why_split_figure_as": {
+        "en": "“{text}” (one figure or two? For one, write {joined}; give a second one its own label)",
+        "zh": "“{text}”（是一个数还是两个数？一个数请连写为 {joined}；另一个数请写上它的项目）",
+    },
     "push_why_split_figure": {
         "en": "“{text}” (one figure or two? Write one figure without spaces, such as 1万2000, 12000 or 1200, and give a second one its own label)",
         "zh": "“{text}”（是一个数还是两个数？一个数请连写，如 1万2000、12000、1200；另一个数请写上它的项目）",

@@ -92,6 +92,8 @@ def _ignored_item(item: Ignored, lang: str) -> str:
             b=f"{int(as_written):,}",
             digits=as_written,
         )
+    if item.reason == "split_figure" and len(item.suggestions) == 1:
+        return t(lang, "push_why_split_figure_as", text=item.text, joined=item.suggestions[0])
     if item.reason == "unknown_label" and item.suggestions:
         quoted = [t(lang, "push_quoted", text=label) for label in item.suggestions]
         labels = t(lang, "push_or").join(quoted)

@@ -509,7 +509,8 @@ class Ignored:
     key: str | None = None
     suggestions: tuple[str, ...] = ()
     """For an unknown label: the nearest known labels; for an ambiguous figure: as written
-    with 万 (or 만), that value, and the value as written."""
+    with 万 (or 만), that value, and the value as written; for a figure written apart: its
+    parts written together."""
 
 
 @dataclass
@@ -1554,7 +1555,8 @@ def parse_stats(text: str) -> StatParse:
                 assert tok.value is not None and nxt.value is not None
                 pair(label, replace(tok, text=written, value=tok.value + nxt.value), True)
             else:
-                ignore(f"{label.text} {written}", "split_figure", label.key)
+                joined = (f"{tok.text}{nxt.text}",)  # what to write for one figure
+                ignore(f"{label.text} {written}", "split_figure", label.key, joined)
             label, skip = None, i + 1
             continue
         if tok is None:

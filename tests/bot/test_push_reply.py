@@ -132,3 +132,10 @@ def test_a_key_given_twice_says_which_one_was_kept() -> None:
     zh = stat_reply(_stored("在线1200 在线1300"), "zh", explicit=False)
     assert "在线 1,300人" in zh and "“在线 1200”（同一条消息里在线写了两次，记录的是后一个）" in zh
     assert "Not stored" not in stat_reply(_stored("新粉 66 关注 66"), "en", explicit=False)
+
+
+def test_a_figure_written_apart_is_answered_with_it_written_together() -> None:
+    zh = stat_reply(_stored("在线1200 成交1万 2000"), "zh", explicit=False)
+    assert "“成交 1万 2000”（是一个数还是两个数？一个数请连写为 1万2000；" in zh
+    en = stat_reply(_stored("online 1 200"), "en", explicit=False)
+    assert "“online 1 200” (one figure or two? For one, write 1200; " in en

@@ -875,10 +875,13 @@ def test_a_comma_that_groups_no_thousands_stores_nothing(head: int, tail: str, l
 def test_thousands_grouped_with_a_space_are_never_stored_as_the_first_group(
     head: int, group: int, label: str
 ) -> None:
-    """`online 1 200` stored 1: whatever the label, the figure is named back, nothing stored."""
+    """`online 1 200` stored 1: whatever the label, the figure is named back, nothing stored,
+    with the figure written together, which reads as one."""
     parsed = parse_stats(f"{label} {head} {group:03d}")
     assert parsed.values == {}, parsed
     assert [i.reason for i in parsed.ignored] == ["split_figure"], parsed
+    (joined,) = parsed.ignored[0].suggestions
+    assert list(parse_stats(f"{label} {joined}").values.values()) == [head * 1000 + group]
 
 
 @pytest.mark.parametrize(
