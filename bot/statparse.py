@@ -1056,8 +1056,6 @@ _LEADING_ZEROS_RE: Final = re.compile(r"(?<![0-9])0+([1-9][0-9]*)(?=[十百千�
 
 def _cn_mixed(text: str) -> Decimal | None:
     """`1万5百` → 10500; None when cn2an cannot read it (`1万2千万`, `2亿3千`)."""
-    import cn2an  # the numerals' reader: loaded on the first number that needs it
-
     # a section's leading zeros before its multiplier (`3亿0500万`) are no place of their own
     text = _LEADING_ZEROS_RE.sub(r"\1", text)
     try:
