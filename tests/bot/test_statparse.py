@@ -556,24 +556,6 @@ def korean_amounts(draw: st.DrawFn) -> tuple[str, int]:
     return text, n
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    amount=korean_amounts(),
-    label=st.sampled_from(_KO_GMV),
-    joiner=st.sampled_from([" ", "", ": "]),
-    won=st.sampled_from(["{}", "₩{}", "₩ {}", "KRW {}", "{}원", "{} 원"]),
-)
-def test_an_amount_in_korean_sections_reads_as_written(
-    amount: tuple[str, int], label: str, joiner: str, won: str
-) -> None:
-    """`매출 1억 2천만원` is 120,000,000 won: every amount up to the GMV limit, in the forms
-    Korean hosts write."""
-    written, n = amount
-    parsed = parse_stats(f"{label}{joiner}{won.format(written)}")
-    assert parsed.values == {"gmv": n} and not parsed.ignored, (written, parsed)
-    assert parsed.currency == (None if won == "{}" else "₩"), parsed
-
-
 @pytest.mark.parametrize(
     ("text", "value"),
     [
@@ -704,22 +686,27 @@ def thai_amounts(draw: st.DrawFn) -> tuple[str, int]:
     return text.strip(), n
 
 
+_SECTIONED_AMOUNTS = {
+    "korean": (korean_amounts(), _KO_GMV, ("{}", "₩{}", "₩ {}", "KRW {}", "{}원", "{} 원"), "₩"),
+    "thai": (thai_amounts(), _TH_GMV, ("{}", "{}บาท", "{} บาท", "฿{}", "THB {}", "{}กว่าบาท"), "฿"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(_SECTIONED_AMOUNTS))
 @settings(max_examples=300, deadline=None)
-@given(
-    amount=thai_amounts(),
-    label=st.sampled_from(_TH_GMV),
-    joiner=st.sampled_from([" ", "", ": "]),
-    baht=st.sampled_from(["{}", "{}บาท", "{} บาท", "฿{}", "THB {}", "{}กว่าบาท"]),
-)
-def test_an_amount_in_thai_places_reads_as_written(
-    amount: tuple[str, int], label: str, joiner: str, baht: str
+@given(data=st.data(), joiner=st.sampled_from([" ", "", ": "]))
+def test_an_amount_in_korean_sections_or_thai_places_reads_as_written(
+    language: str, data: st.DataObject, joiner: str
 ) -> None:
-    """`ยอดขาย 1ล้าน2แสนบาท` is 1,200,000 baht: every amount up to the GMV limit, in the forms
-    Thai hosts write."""
-    written, n = amount
-    parsed = parse_stats(f"{label}{joiner}{baht.format(written)}")
+    """`매출 1억 2천만원` is 120,000,000 won, `ยอดขาย 1ล้าน2แสนบาท` 1,200,000 baht: every
+    amount up to the GMV limit, in the forms Korean and Thai hosts write."""
+    amounts, labels, forms, sign = _SECTIONED_AMOUNTS[language]
+    written, n = data.draw(amounts, label="amount")
+    label = data.draw(st.sampled_from(labels), label="label")
+    form = data.draw(st.sampled_from(forms), label="currency")
+    parsed = parse_stats(f"{label}{joiner}{form.format(written)}")
     assert parsed.values == {"gmv": n} and not parsed.ignored, (written, parsed)
-    assert parsed.currency == (None if baht == "{}" else "฿"), parsed
+    assert parsed.currency == (None if form == "{}" else sign), parsed
 
 
 @settings(max_examples=200, deadline=None)
