@@ -694,8 +694,9 @@ _NEXT_PLACE: Final[frozenset[str]] = frozenset(
 """Multipliers that a single digit may follow as the next place down: `1万2` is 12,000,
 `3亿5` and `3억5` 350,000,000, `1ล้าน2` 1,200,000, `1k5` 1,500."""
 _NEXT_DIGIT_RE: Final = re.compile(r"([0-9])(?![0-9.,])")
-_COMMA_DECIMAL_RE: Final = re.compile(r",([0-9]{1,2})(?=" + _MULT_RE.pattern + ")")
-"""A decimal comma before a multiplier, as Indonesia writes it: `Rp1,2jt` is 1,200,000."""
+_COMMA_DECIMAL_RE: Final = re.compile(r",([0-9]{1,2})(?=" + _MULT_RE.pattern + r"|\s*%)")
+"""A decimal comma before a multiplier, as Indonesia writes it (`Rp1,2jt` is 1,200,000),
+or before `%` (`2,5%` is 2.5 %)."""
 _DOT_GROUPED_RE: Final = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]{1,2})?(?![0-9])")
 """Thousands grouped with dots after `Rp` or `₫`: `Rp1.200.000`."""
 _MORE_MULT_RE: Final = re.compile(r"[十百千万亿]+")
@@ -961,15 +962,10 @@ def _quantity(s: str, pos: int, *, stay_context: bool) -> tuple[_Num, int] | Non
     if comma is not None and num.value is not None and "," not in m.group("digits"):
         num.value = Decimal(f"{digits}.{comma.group(1)}")
         end = comma.end()
-    stray = _STRAY_COMMA_RE.match(s, end) if exp is None and comma is None else None
-    if stray is not None:  # a comma that groups no thousands: `1,2000`, `3,5`, `2,5%`
-        plain = "." not in digits and "," not in m.group("digits")
-        if stray.group(2) and len(stray.group(1)) <= 2 and plain and num.value is not None:
-            num.value = Decimal(f"{digits}.{stray.group(1)}")  # a rate's decimal comma
-            end = stray.end(1)
-        else:
-            num.bad = num.bad or "not_a_number"
-            end = stray.end(1)
+    stray = _STRAY_COMMA_RE.match(s, end) if exp is None else None
+    if stray is not None:  # a comma that groups no thousands: `1,2000`, `3,5`
+        num.bad = num.bad or "not_a_number"
+        end = stray.end()
     # a duration: `1分30秒`, `90s`, `1h 5min` (`5m` only after a stay label)
     if exp is None and currency is None:
         duration = _read_duration(s, pos + (1 if m.group("sign") else 0), minutes_m=stay_context)
@@ -1150,11 +1146,10 @@ _CN_NUMERAL_RE: Final = re.compile(
 )
 _CN_TRAILING_MULT_RE: Final = re.compile("[万亿]+$")
 _PLAIN_NUMBER_RE: Final = re.compile(r"\d+(?:\.\d+)?")
-_STRAY_COMMA_RE: Final = re.compile(r",([0-9]+)(%?)")
-"""A comma glued between digits that is no thousands separator (those are read with the
-number): a decimal comma before `%` (`2,5%` is 2.5 %), else a number that does not read
-(`1,2000`, `3,5`: 12,000 or 1 and 2,000? 3.5 or 35?) — the first digits alone were
-stored."""
+_STRAY_COMMA_RE: Final = re.compile(r",[0-9]+")
+"""A comma glued between digits that is neither a thousands separator nor a decimal comma
+(both are read before it): a number that does not read (`1,2000`, `3,5`: 12,000 or 1 and
+2,000? 3.5 or 35?) — the first digits alone were stored."""
 
 
 def _chinese_quantity(s: str, pos: int, *, after_label: bool) -> tuple[_Num, int] | None:
