@@ -133,8 +133,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "⚠️ {name}比上一条（{previous}）还少，而累计数只增不减。如果上一条打错了，回复那条消息发 /undo 撤回它。",
     },
     "push_swing": {
-        "en": "⚠️ {name} went from {previous} to {value} within minutes. A room seldom changes that much so fast: this looks like a digit too many or too few. If it is, send /undo to take this push back.",
-        "zh": "⚠️ {name}几分钟内从 {previous} 变成了 {value}，变化这么大，像是多打或少打了一位。如果打错了，发 /undo 撤回这一条。",
+        "en": "⚠️ {name} went from {previous} to {value} within minutes. A room seldom changes that much so fast: one of the two looks like a digit too many or too few. If this one is, send /undo; if the one before is, reply /undo to it.",
+        "zh": "⚠️ {name}几分钟内从 {previous} 变成了 {value}，变化这么大，其中一个像是多打或少打了一位。如果是这一条，发 /undo 撤回；如果是上一条，回复那条消息发 /undo。",
     },
     "undo_done": {
         "en": "↩️ Taken back: {values}.{now}",
@@ -1179,6 +1179,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{figure}: {source} {value}, fewer than {against} ({against_source} {against_value}); both cannot be true, so {figure} is not used",
         "zh": "{figure}：{source} {value}，比{against}（{against_source} {against_value}）还少，两者不能同时成立，未采用{figure}",
     },
+    "figures_slip": {
+        "en": "{figure}: the {value} pushed{when} is eight times off the readings before and after it, which looks like a digit too many or too few; it is left out of the peak, the average and the tips",
+        "zh": "{figure}：{when}推送的 {value} 与前后读数相差 8 倍以上，像是多打或少打了一位，未计入最高、平均在线和建议",
+    },
+    "figures_slip_when": {"en": " at minute {minute}", "zh": "第 {minute} 分钟"},
     "figures_other_moment": {
         "en": "{figure}: you pushed {value} when GMV stood at {gmv_then}, not at the {against_value} of the {against_source}; a reading of another moment, not used",
         "zh": "{figure}：推送 {value} 时成交额是 {gmv_then}，不是{against_source}的 {against_value}，两者不是同一时刻，未采用{figure}",
@@ -1201,6 +1206,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "figname_clicks": {"en": "Product clicks", "zh": "商品点击人数"},
     "figname_peak_online": {"en": "Peak online", "zh": "最高在线"},
     "figname_avg_online": {"en": "Average online", "zh": "平均在线"},
+    "figname_online": {"en": "Online", "zh": "在线"},
     "figname_duration_s": {"en": "Duration", "zh": "时长"},
     "figname_platform_avg_stay_s": {"en": "Average stay", "zh": "人均观看时长"},
     "figname_followers": {"en": "New followers", "zh": "涨粉"},

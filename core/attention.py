@@ -38,6 +38,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from core.figures import slipped_readings
+
 __all__ = [
     "CI_MAX_REL",
     "KM_MAX_POINTS",
@@ -713,9 +715,11 @@ def from_push_series(
     """A live session's attention from its pushes (numpy only: it runs on every push):
     the whole session's estimate, and the last ``recent_window_s`` seconds' — None unless
     someone left in that window and its figures are finite."""
+    on = np.asarray(online, dtype=float)
+    on = np.where(slipped_readings(t_s, on), np.nan, on)  # a slip is no head count
     cum = arrivals(entries, viewers)
-    estimate = from_pushes(t_s, online, cum)
-    recent = from_pushes(t_s, online, cum, window_s=recent_window_s)
+    estimate = from_pushes(t_s, on, cum)
+    recent = from_pushes(t_s, on, cum, window_s=recent_window_s)
     if (
         recent is None
         or recent.events <= 0

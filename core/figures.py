@@ -13,7 +13,8 @@ Sources, in the one order every figure follows (the first that can give a figure
 3. ``viewers`` — viewer rows (one row a viewer);
 4. ``minutes`` — the minute timeline;
 5. ``pushes`` — the host's pushes (running totals: the last value of each key; ``online``
-   is a moment's count).
+   is a moment's count, and a count eight times off the readings beside it is a slip of
+   the keyboard, left out of every figure and named in :attr:`Figures.slips`).
 
 ``duration_s`` alone also knows ``session``: the recorded window (``ended_at −
 started_at``), placed right after ``platform``.
@@ -111,15 +112,18 @@ __all__ = [
     "Figure",
     "Figures",
     "Reconciliation",
+    "SetAside",
     "compare_with_usual",
     "compute_figures",
     "day_figures",
     "digest_figures",
     "implausible_step",
+    "slipped_readings",
     "usual",
+    "without_slips",
 ]
 
-DEFINITIONS_VERSION = 4
+DEFINITIONS_VERSION = 5
 """Bumped whenever a definition changes: stored figures of an older version are recomputed."""
 
 TOLERANCE = 0.015
@@ -176,6 +180,78 @@ def implausible_step(
     pace_so_far = previous / previous_s
     pace_since = (value - previous) / max(value_s - previous_s, 1.0)
     return "jump" if pace_since >= JUMP_RATE_FACTOR * pace_so_far else None
+
+
+def slipped_readings(t_s: Any, values: Any) -> np.ndarray:
+    """Which of a head count's pushed readings (``t_s``: seconds, ``values``: the count,
+    NaN where not pushed) are slips of the keyboard, to be left out of every figure.
+
+    Judged on both sides, unlike :func:`implausible_step`, which can only see the reading
+    before: a reading at :data:`SWING_FACTOR` times both readings beside it, or at that
+    fraction of both, each within :data:`SWING_WITHIN_S`, is a slip (a room does not
+    fill eightfold and empty again in minutes). The first reading has nothing before it:
+    it is a slip when it stands that many times above the two after it, which agree with
+    each other, the next one within :data:`SWING_WITHIN_S` (a room may fill fast as it
+    opens, but it does not start full and empty at once); the last reading likewise
+    against the two before it, once :data:`OPENING_S` has passed between the first
+    reading and the earlier of them. A live stream's latest reading is its last: a
+    jump is left out as soon as it is pushed, a fall only once a later reading agrees
+    with the readings before it (a room may empty). Readings of nobody
+    neither count as slips nor judge one."""
+    t = np.asarray(t_s, dtype=float)
+    v = np.asarray(values, dtype=float)
+    out = np.zeros(len(v), dtype=bool)
+    idx = np.flatnonzero(np.isfinite(t) & np.isfinite(v) & (v > 0))
+    if len(idx) < 3:
+        return out
+    idx = idx[np.argsort(t[idx], kind="stable")]
+    tt, vv = t[idx], v[idx]
+    f = SWING_FACTOR
+
+    def near(a: int, b: int) -> bool:
+        return bool(abs(tt[b] - tt[a]) <= SWING_WITHIN_S)
+
+    def agree(a: int, b: int) -> bool:
+        return near(a, b) and bool(max(vv[a], vv[b]) < f * min(vv[a], vv[b]))
+
+    def above(i: int, *others: int) -> bool:
+        return all(vv[i] >= f * vv[j] for j in others)
+
+    def below(i: int, *others: int) -> bool:
+        return all(vv[i] * f <= vv[j] for j in others)
+
+    n = len(idx)
+    for i in range(1, n - 1):
+        beside = near(i - 1, i) and near(i, i + 1)
+        out[idx[i]] = beside and (above(i, i - 1, i + 1) or below(i, i - 1, i + 1))
+    out[idx[0]] = near(0, 1) and agree(1, 2) and above(0, 1, 2)
+    opened = tt[n - 3] - tt[0] >= OPENING_S  # a room may fill that fast while it opens
+    last = near(n - 2, n - 1) and agree(n - 3, n - 2) and above(n - 1, n - 2, n - 3)
+    out[idx[-1]] = opened and last
+    return out
+
+
+def without_slips(snapshots: pd.DataFrame | None) -> tuple[pd.DataFrame | None, list[SetAside]]:
+    """The pushes with their slipped head counts (:func:`slipped_readings`) blanked, and
+    the readings left out (the frame itself when none is)."""
+    if snapshots is None or "ts" not in snapshots.columns or not len(snapshots):
+        return snapshots, []
+    ts = pd.to_datetime(snapshots["ts"], utc=True, errors="coerce")
+    seconds = (ts - ts.min()).dt.total_seconds().to_numpy(float)
+    out: pd.DataFrame | None = None
+    aside: list[SetAside] = []
+    for key in sorted(HEAD_COUNTS):
+        col = _col(snapshots, key)
+        if col is None:
+            continue
+        slipped = slipped_readings(seconds, col.to_numpy(float))
+        if not slipped.any():
+            continue
+        out = snapshots.copy() if out is None else out
+        out.loc[slipped, key] = np.nan
+        for i in np.flatnonzero(slipped):
+            aside.append(SetAside(key, float(col.iloc[i]), ts.iloc[i].to_pydatetime()))
+    return (snapshots if out is None else out), aside
 
 
 Source = Literal["platform", "session", "products", "viewers", "minutes", "pushes"]
@@ -261,6 +337,16 @@ class Contradiction:
 
 
 @dataclass(frozen=True)
+class SetAside:
+    """A pushed reading left out of every figure as a slip of the keyboard
+    (:func:`slipped_readings`): ``figure``'s ``value`` pushed at ``at``."""
+
+    figure: str
+    value: float
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Figures:
     """The session's figures (only those the data supports), disagreements, figures left
     out as impossible beside another, and the funnel."""
@@ -270,6 +356,8 @@ class Figures:
     funnel: list[tuple[str, float]] = field(default_factory=list)
     version: int = DEFINITIONS_VERSION
     contradictions: list[Contradiction] = field(default_factory=list)
+    slips: list[SetAside] = field(default_factory=list)
+    """Pushed readings left out of every figure as slips of the keyboard."""
 
     def get(self, name: str) -> float | None:
         fig = self.values.get(name)
@@ -317,6 +405,9 @@ class Figures:
             }
             for c in self.contradictions
         ]
+
+    def slip_dicts(self) -> list[dict[str, Any]]:
+        return [{"figure": a.figure, "value": a.value, "at": a.at.isoformat()} for a in self.slips]
 
     def values_dict(self) -> dict[str, float | None]:
         return {name: self.get(name) for name in (*BASE_FIGURES, *DERIVED_FIGURES)}
@@ -873,7 +964,8 @@ def compute_figures(
     ``source`` (the report's); without it the attention figures are computed from the
     viewer rows, else the minutes, else the pushes.
     """
-    snaps, mins = _sorted(snapshots), _sorted(minutes)
+    snaps, slips = without_slips(_sorted(snapshots))
+    mins = _sorted(minutes)
     views_df = viewers if viewers is not None and len(viewers) else None
     start, end = _ts(started_at), _ts(ended_at)
 
@@ -939,6 +1031,7 @@ def compute_figures(
         reconciliation=recon,
         funnel=_funnel(ordered),
         contradictions=contradictions,
+        slips=slips,
     )
 
 

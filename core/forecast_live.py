@@ -30,6 +30,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from core.figures import slipped_readings
+
 __all__ = [
     "FEATURE_NAMES",
     "HORIZONS",
@@ -442,6 +444,10 @@ def features_at(
     planned = float(planned_s)
     pts = _points(frame, started_at, kind)
     pts = pts[pts["t"] <= elapsed + 1e-9]
+    if frame is not None and len(pts) > 3 and _detect(frame, kind) == "snapshots":
+        # a pushed slip of the keyboard is no head count (judged on what was pushed by now)
+        on = pts["online"].to_numpy(float)
+        pts = pts.assign(online=np.where(slipped_readings(pts["t"], on), np.nan, on))
     nan = math.nan
     out = dict.fromkeys(FEATURE_NAMES, nan)
     out["elapsed_s"], out["planned_s"] = elapsed, planned

@@ -75,7 +75,7 @@ from core.buying_power import (
     metrics,
     tiers,
 )
-from core.figures import Figures, compute_figures
+from core.figures import Figures, compute_figures, without_slips
 from core.segments import SegmentResult, segment_viewers
 
 __all__ = [
@@ -363,6 +363,7 @@ class SessionReport:
             "figures": self.figures.to_dict(),
             "reconciliation": self.figures.reconciliation_dicts(),
             "contradictions": self.figures.contradiction_dicts(),
+            "slips": self.figures.slip_dicts(),
         }
         safe: dict[str, Any] = _json_safe(out)
         return safe
@@ -768,8 +769,9 @@ def build_report(
     views = viewers.reset_index(drop=True) if viewers is not None and len(viewers) else None
     start, end = _as_ts(started_at), _as_ts(ended_at)
     duration = (end - start).total_seconds() if start is not None and end is not None else None
+    pushed, _ = without_slips(snaps)  # compute_figures names the slips
     estimate, km = att.choose_estimate(
-        snaps, mins, views, duration if duration and duration > 0 else None
+        pushed, mins, views, duration if duration and duration > 0 else None
     )
     figures = compute_figures(
         snapshots=snaps,
@@ -786,7 +788,7 @@ def build_report(
     segments = segment_viewers(views) if views is not None else None
     bp, scores, tier = _buying_power(views, model)
     funnel = _funnel(figures)
-    online = _online_series(snaps, mins, start, end)
+    online = _online_series(pushed, mins, start, end)
 
     retention = None
     if estimate is not None and (estimate.supported or km is not None):

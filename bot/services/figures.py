@@ -133,6 +133,7 @@ def store_figures(session: Session, *, session_id: int, figures: Figures) -> Non
             "values": figures.to_dict(),
             "reconciliation": figures.reconciliation_dicts(),
             "contradictions": figures.contradiction_dicts(),
+            "slips": figures.slip_dicts(),
         },
     )
 

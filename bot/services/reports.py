@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ __all__ = [
     "format_summary",
     "is_too_short",
     "session_report",
+    "slip_lines",
     "write_charts",
 ]
 
@@ -250,6 +251,32 @@ def contradiction_line(c: Contradiction, lang: str, currency: str | None = None)
     )
 
 
+def slip_lines(report: SessionReport, lang: str) -> list[str]:
+    """One line for each pushed reading left out as a slip of the keyboard: its value and
+    the minute of the stream it was pushed at."""
+    out = []
+    for slip in report.figures.slips:
+        when = ""
+        if report.started_at is not None:
+            since = _aware(slip.at) - _aware(report.started_at)
+            minute = max(0, int(since.total_seconds() // 60))
+            when = t(lang, "figures_slip_when", minute=minute)
+        out.append(
+            t(
+                lang,
+                "figures_slip",
+                figure=t(lang, f"figname_{slip.figure}"),
+                value=fmt_num(slip.value, lang),
+                when=when,
+            )
+        )
+    return out
+
+
+def _aware(x: datetime) -> datetime:
+    return x.replace(tzinfo=UTC) if x.tzinfo is None else x
+
+
 SHORT_SESSION_S = 300
 """A session shorter than this with pushes alone (a test, a false start) gets one line."""
 
@@ -383,6 +410,7 @@ def format_summary(
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
     disagreements = disagreement_lines(report, lang, currency)
     disagreements += contradiction_lines(report, lang, currency)
+    disagreements += slip_lines(report, lang)
     if disagreements:  # last: the figures above are the ones used
         lines.append("")
         lines.extend(disagreements)

@@ -168,6 +168,22 @@ def test_push_series_agree_with_the_snapshot_frame_and_keep_a_recent_only_with_e
     assert none is None
 
 
+def test_a_pushed_slip_of_the_online_count_is_read_as_not_pushed() -> None:
+    t = np.arange(8) * 120.0
+    online = np.array([900.0, 1000, 1100, 1150, 1200, 1180, 1150, 1100])
+    viewers = np.array([1000.0, 1300, 1600, 1900, 2200, 2400, 2600, 2800])
+    slipped = online.copy()
+    slipped[4] = 12_000.0  # 1.2万 for 1200
+    blank = online.copy()
+    blank[4] = math.nan
+    assert att.from_push_series(t, slipped, None, viewers, recent_window_s=600) == (
+        att.from_push_series(t, blank, None, viewers, recent_window_s=600)
+    )
+    assert att.from_push_series(t, slipped, None, viewers, recent_window_s=600) != (
+        att.from_push_series(t, online, None, viewers, recent_window_s=600)
+    )
+
+
 def test_kaplan_meier_hand_example() -> None:
     km = att.kaplan_meier([1, 2, 2, 3, 4], [False, True, False, False, True])
     s = dict(zip(km["t"], km["survival"], strict=True))

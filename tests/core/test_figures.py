@@ -20,6 +20,7 @@ from core.figures import (
     day_figures,
     digest_figures,
     implausible_step,
+    slipped_readings,
 )
 from core.report import build_report
 from core.simulate import simulate_stream
@@ -440,6 +441,85 @@ def test_a_room_ten_times_fuller_or_emptier_within_minutes_is_named(
     assert implausible_step("online", previous, t1, value, t1 + dt) == (
         None if opening else "swing"
     )
+
+
+# ---------------------------------------------------------------- slips left out of figures
+
+
+def _slips(values: list[float], every_s: float = 60.0) -> list[int]:
+    return [
+        int(i) for i in np.flatnonzero(slipped_readings(np.arange(len(values)) * every_s, values))
+    ]
+
+
+def test_a_reading_eight_times_off_both_neighbours_is_a_slip() -> None:
+    assert _slips([1200, 1300, 12_000, 1350, 1400]) == [2]  # 万 too many
+    assert _slips([1200, 1300, 130, 1350, 1400]) == [2]  # a digit too few
+    # the opening: 1.2万 first, then every reading agrees with 1200
+    assert _slips([12_000, 1200, 1300, 1350]) == [0]
+    # the last, against the two before, once the room has had five minutes to open
+    assert _slips([1200, 1300, 1350, 14_000], every_s=300) == [3]
+    assert _slips([20, 30, 35, 400], every_s=60) == []
+    assert _slips([20, 30, 35, 400], every_s=300) == [3]
+    # a room filling from nothing, and one emptying at the end, are rooms, not slips
+    assert _slips([20, 400, 1300, 1350]) == []
+    assert _slips([1200, 1300, 1350, 100]) == []
+    # two readings that disagree with each other judge nothing at the ends
+    assert _slips([12_000, 1200, 9_000, 9_500]) == []
+    # ten minutes apart on either side: a room may change that much
+    assert _slips([1200, 12_000, 1300], every_s=601) == []
+    # nobody online is no reading, and NaN (a push without it) is skipped
+    assert _slips([1200, 0, 1300, 1350]) == []
+    assert _slips([1200, math.nan, 12_000, math.nan, 1300]) == [2]
+    assert _slips([1200, 12_000]) == []  # two readings: which is the slip is unknown
+
+
+@given(
+    start=st.floats(10, 1e6),
+    steps=st.lists(st.floats(1 / 7.9, 7.9), min_size=2, max_size=30),
+    gap_s=st.floats(1, 1200),
+)
+def test_a_room_changing_less_than_eightfold_between_pushes_has_no_slip(
+    start: float, steps: list[float], gap_s: float
+) -> None:
+    values = list(start * np.cumprod([1.0, *steps]))
+    assert _slips(values, every_s=gap_s) == []
+
+
+@given(
+    start=st.floats(10, 1e6),
+    steps=st.lists(st.floats(0.9, 1.1), min_size=3, max_size=30),
+    at=st.integers(0, 1000),
+    factor=st.sampled_from([10.0, 100.0, 10_000.0, 0.1, 0.01]),
+)
+def test_a_digit_too_many_or_too_few_in_a_steady_room_is_the_one_slip(
+    start: float, steps: list[float], at: int, factor: float
+) -> None:
+    values = list(start * np.cumprod([1.0, *steps]))
+    i = at % len(values)
+    values[i] *= factor
+    ends_low = factor < 1 and i in (0, len(values) - 1)  # a room may empty at its ends
+    assert _slips(values, every_s=300) == ([] if ends_low else [i])
+
+
+def test_a_slip_is_left_out_of_the_peak_and_the_average_and_named() -> None:
+    typed = [12_000.0, 1200.0, 1300.0, 1350.0, 1400.0, 1450.0]
+    snaps = _pushes(*((m, {"online": v}) for m, v in zip(range(0, 60, 10), typed, strict=True)))
+    end = START + timedelta(minutes=50)
+    f = compute_figures(snapshots=snaps, started_at=START, ended_at=end)
+    assert f.get("peak_online") == 1450.0
+    clean = compute_figures(snapshots=snaps.iloc[1:], started_at=START, ended_at=end)
+    assert f.get("avg_online") == pytest.approx(clean.get("avg_online"))
+    assert [(s.figure, s.value, s.at) for s in f.slips] == [("online", 12_000.0, START)]
+    assert f.slip_dicts() == [{"figure": "online", "value": 12_000.0, "at": START.isoformat()}]
+    # the report's online curve and tips read the same readings
+    r = build_report(snapshots=snaps, started_at=START, ended_at=end)
+    assert r.charts.online is not None and r.charts.online.online.max() == 1450.0
+    assert r.kpis.peak_online == 1450.0
+    assert all(s.params.get("peak_minute") != 0 for s in r.suggestions)
+    assert r.to_dict()["slips"] == [
+        {"figure": "online", "value": 12_000.0, "at": START.isoformat()}
+    ]
 
 
 def _pushes(*rows: tuple[int, dict[str, float]]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from core.figures import slipped_readings
 from core.forecast import (
     FEATURE_NAMES,
     build_history,
@@ -98,6 +99,34 @@ def test_features_never_look_past_the_elapsed_time() -> None:
     for key in FEATURE_NAMES:
         a, b = full[key], only_past[key]
         assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b), key
+
+
+def test_a_pushed_slip_of_the_online_count_is_read_as_not_pushed() -> None:
+    s = simulate_stream(seed=4, minutes=120)
+    snaps = s.snapshots.reset_index(drop=True).astype({"online": float})
+    at = 4  # 25 minutes in: 469 between 556 and 433
+    slipped = snaps.copy()
+    slipped.loc[at, "online"] = snaps.loc[at, "online"] * 10  # a digit too many
+    seconds = (slipped["ts"] - s.started_at).dt.total_seconds()
+    assert slipped_readings(seconds, slipped["online"]).tolist().index(True) == at
+    blank = snaps.copy()
+    blank.loc[at, "online"] = math.nan
+    for elapsed in (1800, 3600):
+        a = features_at(slipped, elapsed, 7200, started_at=s.started_at)
+        b = features_at(blank, elapsed, 7200, started_at=s.started_at)
+        for key in FEATURE_NAMES:
+            assert (math.isnan(a[key]) and math.isnan(b[key])) or a[key] == pytest.approx(b[key])
+    # as the latest push, a jump is set aside at once, as the reply to it warns; a fall
+    # waits for the push after it (a room may empty)
+    latest = features_at(slipped, seconds[at], 7200, started_at=s.started_at)
+    assert latest["online_now"] == snaps.loc[at - 1, "online"]
+    fell = snaps.copy()
+    fell.loc[at, "online"] = snaps.loc[at, "online"] / 10
+    latest = features_at(fell, seconds[at], 7200, started_at=s.started_at)
+    assert latest["online_now"] == fell.loc[at, "online"]
+    later = features_at(fell, seconds[at + 1], 7200, started_at=s.started_at)
+    blank_later = features_at(blank, seconds[at + 1], 7200, started_at=s.started_at)
+    assert later["online_mean"] == pytest.approx(blank_later["online_mean"])
 
 
 def test_features_without_gmv_are_missing_not_zero() -> None:

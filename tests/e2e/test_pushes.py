@@ -294,14 +294,35 @@ async def test_an_online_count_a_digit_short_is_named(
     await say(bot, ZH_HOST, "在线1.2万", language_code="zh")
     clock.advance(seconds=40)
     text = await say(bot, ZH_HOST, "1200人在线", language_code="zh")
-    assert "在线几分钟内从 1.2万 变成了 1,200，变化这么大，像是多打或少打了一位" in text
-    assert "/undo" in text
+    assert "在线几分钟内从 1.2万 变成了 1,200，变化这么大，其中一个像是多打或少打了一位" in text
+    assert "如果是这一条，发 /undo 撤回；如果是上一条，回复那条消息发 /undo" in text
     assert await say(bot, ZH_HOST, "撤回", language_code="zh") == (
         "↩️ 已撤回：在线 1,200人。现在：在线 1.2万人。"
     )
     clock.advance(minutes=1)
     text = await say(bot, ZH_HOST, "在线9000", language_code="zh")  # an audience thinning
     assert "⚠️" not in text
+
+
+async def test_an_opening_slip_left_standing_is_kept_out_of_the_summary(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`在线1.2万` first, then every reading agrees with 1,200: the summary's peak, average
+    and tips read the 1,200s, and one line says which reading was left out."""
+    clock = await _live_in_chinese(bot, monkeypatch)
+    clock.advance(minutes=1)
+    await say(bot, ZH_HOST, "在线1.2万", language_code="zh")
+    clock.advance(minutes=1)
+    text = await say(bot, ZH_HOST, "1200人在线", language_code="zh")
+    assert "如果是上一条，回复那条消息发 /undo" in text  # the one before may be the slip
+    for online in (1300, 1350, 1400, 1420, 1450, 1380, 1300):
+        clock.advance(minutes=5)
+        await say(bot, ZH_HOST, f"在线{online}", language_code="zh")
+    await say(bot, ZH_HOST, "/endlive", language_code="zh")
+    text = await say(bot, ZH_HOST, "/summary 1", language_code="zh", contains="第 1 场“")
+    assert "最高在线 1,450" in text and "1.2万" in text
+    assert "在线：第 1 分钟推送的 1.2万 与前后读数相差 8 倍以上，像是多打或少打了一位" in text
+    assert "第 0 分钟" not in text and "第 1 分钟达到峰值" not in text
 
 
 async def test_undo_replying_to_an_answer_takes_back_the_push_it_answered(
