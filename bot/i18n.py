@@ -840,6 +840,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "“{text}” (one figure or two? Write one figure without spaces, such as 1万2000, 12000 or 1200, and give a second one its own label)",
         "zh": "“{text}”（是一个数还是两个数？一个数请连写，如 1万2000、12000、1200；另一个数请写上它的项目）",
     },
+    "push_why_range": {
+        "en": "“{text}” (a range: push the one number you see now)",
+        "zh": "“{text}”（这是一个范围：请推送此刻看到的一个数）",
+    },
+    "push_why_date": {
+        "en": "“{text}” (a date: what you push is recorded as of now; for another day's figures, upload that stream's export)",
+        "zh": "“{text}”（日期：推送的数按此刻记录；其他日子的数据请上传那一场的导出文件）",
+    },
     "push_why_negative": {"en": "“{text}” (cannot be negative)", "zh": "“{text}”（不能为负数）"},
     "push_why_not_whole": {
         "en": "“{text}” (must be a whole number)",

@@ -488,7 +488,7 @@ NOT_NOW: Final[dict[str, tuple[str, ...]]] = {
 Reason = Literal[
     "unknown_label", "no_label", "missing", "not_a_number", "negative", "not_whole",
     "too_large", "wrong_unit", "other_currency", "worked_out", "not_now", "not_a_reading",
-    "ambiguous", "split_figure", "repeated",
+    "ambiguous", "split_figure", "repeated", "range", "date",
 ]  # fmt: skip
 """Why a part was not stored; ``other_currency`` (money in another currency than the
 workspace's) is the live service's, never the parser's."""
@@ -728,6 +728,13 @@ _TIME_UNIT_M = _TIME_UNIT[:-1] + r"|m(?![a-z]))"
 _DURATION_PART_RE: Final = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*" + _TIME_UNIT)
 _DURATION_PART_M_RE: Final = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*" + _TIME_UNIT_M)
 _CLOCK_RE: Final = re.compile(r"([0-9]{1,2}):([0-5][0-9])(?::([0-5][0-9]))?(?![0-9])")
+_DATE_RE: Final = re.compile(
+    r"(?:[0-9]{4}([-/.])(?:1[0-2]|0?[1-9])\1(?:3[01]|[12][0-9]|0?[1-9])"
+    r"|(?:[0-9]{4}年)?(?:1[0-2]|0?[1-9])月(?:3[01]|[12][0-9]|0?[1-9])[日号]?)(?![0-9])"
+)
+"""A date (`2026-11-30`, `2026/11/30`, `11月30日`): no figure, whatever label is near."""
+_RANGE_RE: Final = re.compile(r"[ \t\u3000]*([-~～—–〜]|到|至)[ \t\u3000]*")
+"""Between the two ends of a range (`在线1200-1300`, `1200~1300`, `1.2到1.3万`)."""
 _INFINITY_RE: Final = re.compile(r"[+-]?(?:infinity|inf(?![a-z])|∞)")
 _NAN_RE: Final = re.compile(r"[+-]?nan(?![a-z])")
 
@@ -1293,19 +1300,27 @@ def _tokens(norm: str) -> list[_Token]:
             last_label = _ALIAS_KEY[alias]
             pos = end
             continue
-        if not out or out[-1] is None:  # `20:05 在线1200`: the time of day is no value
-            clock = _CLOCK_RE.match(lowered, pos)
+        if not out or out[-1] is None or isinstance(out[-1], _Num):  # `20:05 在线1200`,
+            clock = _CLOCK_RE.match(lowered, pos)  # `在线1200 20:05`: the time is no value
             if clock is not None and clock.group(3) is None and int(clock.group(1)) < 24:
                 pos = clock.end()
                 continue
-        quantity = _quantity(lowered, pos, stay_context=last_label == "avg_stay_s")
-        if quantity is None:
-            after_label = bool(out) and isinstance(out[-1], _Label)
-            quantity = _chinese_quantity(lowered, pos, after_label=after_label)
+        date = _DATE_RE.match(lowered, pos)
+        if date is not None:
+            out.append(_Num(norm[pos : date.end()], bad="date"))
+            last_label = None
+            pos = date.end()
+            continue
+        quantity = _read_quantity(lowered, pos, out, last_label)
         if quantity is not None:
             num, end = quantity
             if last_label is not None and num.unit is None:
                 end = _unit_label(lowered, num, end, last_label)
+            upto = _RANGE_RE.match(lowered, end)
+            if upto is not None and _even(upto.group(0), upto.group(1)):
+                other = _read_quantity(lowered, upto.end(), out, last_label)
+                if other is not None and not other[0].negative:  # `1200-1300`: a range
+                    num, end = _Num("", bad="range"), other[1]
             num.text = norm[pos:end].strip()
             out.append(num)
             last_label = None
@@ -1336,6 +1351,26 @@ def _tokens(norm: str) -> list[_Token]:
         out.append(_Word(norm[start:pos], start))
         last_label = None
     return out
+
+
+def _read_quantity(
+    s: str, pos: int, out: list[_Token], last_label: str | None
+) -> tuple[_Num, int] | None:
+    """The quantity at `pos`, in figures or in Chinese numerals."""
+    quantity = _quantity(s, pos, stay_context=last_label == "avg_stay_s")
+    if quantity is None:
+        after_label = bool(out) and isinstance(out[-1], _Label)
+        quantity = _chinese_quantity(s, pos, after_label=after_label)
+    return quantity
+
+
+def _even(between: str, mark: str) -> bool:
+    """Whether the text between two numbers joins them as a range: a dash with a space on
+    both sides or on neither (`1200 -50` is a number and a change), any other mark."""
+    if mark != "-":
+        return True
+    before, _, after = between.partition("-")
+    return bool(before) == bool(after)
 
 
 def _unit_label(s: str, num: _Num, end: int, key: str) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ def test_corpus(case: dict[str, Any]) -> None:
         assert got.reason == want["reason"], got
         if "key" in want:
             assert got.key == want["key"], got
+        if "text" in want:
+            assert got.text == want["text"], got
         if "suggestion" in want:
             assert want["suggestion"] in got.suggestions, got
 
@@ -195,6 +198,39 @@ def test_any_text_reads_without_crashing_and_values_are_finite_and_bounded(text:
     assert set(result.values) <= set(KEYS)
     for key, value in result.values.items():
         assert math.isfinite(value) and 0 <= value <= LIMITS[key], (key, value)
+
+
+@given(
+    key=st.sampled_from(KEYS),
+    low=st.integers(1, 10**5),
+    more=st.integers(1, 10**5),
+    mark=st.sampled_from(["-", "~", "～", "到", "至", "—", " - ", " ~ ", " 到 "]),
+    after=st.booleans(),
+)
+def test_a_range_is_named_back_and_never_stored(
+    key: str, low: int, more: int, mark: str, after: bool
+) -> None:
+    alias = next(a for a in ALIASES[key] if not a.isascii() or len(a) > 2)
+    figure = f"{low}{mark}{low + more}"
+    result = parse_stats(f"{figure} {alias}" if after else f"{alias} {figure}")
+    assert key not in result.values
+    assert [(i.reason, i.key) for i in result.ignored][-1:] == [("range", key)], result
+
+
+@given(
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    form=st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "{m}月{d}日", "{m}月{d}号"]),
+    before=st.booleans(),
+    online=st.integers(0, 10**6),
+)
+def test_a_date_is_named_back_whole_and_the_figures_beside_it_stored(
+    day: date, form: str, before: bool, online: int
+) -> None:
+    written = form.format(m=day.month, d=day.day) if "{" in form else day.strftime(form)
+    text = f"{written} 在线{online}" if before else f"在线{online} {written}"
+    result = parse_stats(text)
+    assert result.values == {"online": online}
+    assert [(i.text, i.reason) for i in result.ignored] == [(written, "date")]
 
 
 _NUMBERISH = st.text(alphabet="0123456789.,e+-万亿kKwW$￥%人单件 ", min_size=1, max_size=40)
@@ -812,11 +848,7 @@ def _key_of(label: str) -> str:
         ("成交1万 20000", {"gmv": 10_000}, [("20000", "no_label")]),  # not below 万
         ("成交1万\n2000", {"gmv": 10_000}, [("2000", "no_label")]),  # another line
         ("成交3万 2万", {"gmv": 30_000}, [("2万", "no_label")]),
-        (
-            "成交3万 2026-11-30",
-            {"gmv": 30_000},
-            [("2026", "no_label"), ("-11", "no_label"), ("-30", "no_label")],
-        ),
+        ("成交3万 2026-11-30", {"gmv": 30_000}, [("2026-11-30", "date")]),
         # thousands grouped with a space: `online 1 200` stored 1
         ("online 1 200 orders 35", {"orders": 35}, [("online 1 200", "split_figure")]),
         ("在线 12 300人", {}, [("在线 12 300人", "split_figure")]),
