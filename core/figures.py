@@ -91,7 +91,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -229,6 +229,16 @@ def slipped_readings(t_s: Any, values: Any) -> np.ndarray:
     last = near(n - 2, n - 1) and agree(n - 3, n - 2) and above(n - 1, n - 2, n - 3)
     out[idx[-1]] = opened and last
     return out
+
+
+@overload
+def without_slips(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, list[SetAside]]: ...
+@overload
+def without_slips(snapshots: None) -> tuple[None, list[SetAside]]: ...
+@overload
+def without_slips(
+    snapshots: pd.DataFrame | None,
+) -> tuple[pd.DataFrame | None, list[SetAside]]: ...
 
 
 def without_slips(snapshots: pd.DataFrame | None) -> tuple[pd.DataFrame | None, list[SetAside]]:
