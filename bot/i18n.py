@@ -1191,6 +1191,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "{figure}: the {value} pushed{when} is eight times off the readings before and after it, which looks like a digit too many or too few; it is left out of the peak, the average and the tips",
         "zh": "{figure}：{when}推送的 {value} 与前后读数相差 8 倍以上，像是多打或少打了一位，未计入最高、平均在线和建议",
     },
+    "figures_slip_jump": {
+        "en": "{figure}: the last push, {value}{when}, is over ten times the one before at a hundred times the pace so far, which looks like a slip; {instead}, pushed before it, is used",
+        "zh": "{figure}：{when}最后推送的 {value} 是前一次的 10 倍以上、节奏快了 100 倍，像是打错了，未采用，按前一次的 {instead} 计",
+    },
     "figures_slip_when": {"en": " at minute {minute}", "zh": "第 {minute} 分钟"},
     "figures_other_moment": {
         "en": "{figure}: you pushed {value} when GMV stood at {gmv_then}, not at the {against_value} of the {against_source}; a reading of another moment, not used",

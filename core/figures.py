@@ -232,35 +232,59 @@ def slipped_readings(t_s: Any, values: Any) -> np.ndarray:
 
 
 @overload
-def without_slips(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, list[SetAside]]: ...
-@overload
-def without_slips(snapshots: None) -> tuple[None, list[SetAside]]: ...
+def without_slips(
+    snapshots: pd.DataFrame, started_at: datetime | None = None
+) -> tuple[pd.DataFrame, list[SetAside]]: ...
 @overload
 def without_slips(
-    snapshots: pd.DataFrame | None,
+    snapshots: None, started_at: datetime | None = None
+) -> tuple[None, list[SetAside]]: ...
+@overload
+def without_slips(
+    snapshots: pd.DataFrame | None, started_at: datetime | None = None
 ) -> tuple[pd.DataFrame | None, list[SetAside]]: ...
 
 
-def without_slips(snapshots: pd.DataFrame | None) -> tuple[pd.DataFrame | None, list[SetAside]]:
-    """The pushes with their slipped head counts (:func:`slipped_readings`) blanked, and
-    the readings left out (the frame itself when none is)."""
+def without_slips(
+    snapshots: pd.DataFrame | None, started_at: datetime | None = None
+) -> tuple[pd.DataFrame | None, list[SetAside]]:
+    """The pushes with their slips of the keyboard blanked, and the readings left out (the
+    frame itself when none is): head counts by :func:`slipped_readings`, and a running
+    total's last reading when it jumped from the one before (:func:`implausible_step`
+    says ``"jump"``; ``started_at``, else the first push, gives the pace so far) — the
+    reading before stands. A running total's jump followed by a lower reading needs
+    nothing: the last reading is the figure."""
     if snapshots is None or "ts" not in snapshots.columns or not len(snapshots):
         return snapshots, []
     ts = pd.to_datetime(snapshots["ts"], utc=True, errors="coerce")
-    seconds = (ts - ts.min()).dt.total_seconds().to_numpy(float)
+    origin = _ts(started_at)
+    origin = ts.min() if origin is None or origin > ts.min() else origin
+    seconds = (ts - origin).dt.total_seconds().to_numpy(float)
     out: pd.DataFrame | None = None
     aside: list[SetAside] = []
-    for key in sorted(HEAD_COUNTS):
+    for key in (*sorted(HEAD_COUNTS), *sorted(RUNNING_TOTALS)):
         col = _col(snapshots, key)
         if col is None:
             continue
-        slipped = slipped_readings(seconds, col.to_numpy(float))
+        values = col.to_numpy(float)
+        instead: float | None = None
+        if key in HEAD_COUNTS:
+            slipped = slipped_readings(seconds, values)
+        else:
+            slipped = np.zeros(len(values), dtype=bool)
+            known = np.flatnonzero(np.isfinite(values))
+            if len(known) >= 2:
+                i, j = int(known[-2]), int(known[-1])
+                step = implausible_step(key, values[i], seconds[i], values[j], seconds[j])
+                if step == "jump":
+                    slipped[j], instead = True, float(values[i])
         if not slipped.any():
             continue
         out = snapshots.copy() if out is None else out
         out.loc[slipped, key] = np.nan
-        for i in np.flatnonzero(slipped):
-            aside.append(SetAside(key, float(col.iloc[i]), ts.iloc[i].to_pydatetime()))
+        for k in np.flatnonzero(slipped):
+            at = ts.iloc[k].to_pydatetime()
+            aside.append(SetAside(key, float(values[k]), at, instead))
     return (snapshots if out is None else out), aside
 
 
@@ -349,11 +373,13 @@ class Contradiction:
 @dataclass(frozen=True)
 class SetAside:
     """A pushed reading left out of every figure as a slip of the keyboard
-    (:func:`slipped_readings`): ``figure``'s ``value`` pushed at ``at``."""
+    (:func:`without_slips`): ``figure``'s ``value`` pushed at ``at``; for a running
+    total's last reading, ``instead`` is the reading before it, which stands."""
 
     figure: str
     value: float
     at: datetime
+    instead: float | None = None
 
 
 @dataclass(frozen=True)
@@ -417,7 +443,10 @@ class Figures:
         ]
 
     def slip_dicts(self) -> list[dict[str, Any]]:
-        return [{"figure": a.figure, "value": a.value, "at": a.at.isoformat()} for a in self.slips]
+        return [
+            {"figure": a.figure, "value": a.value, "at": a.at.isoformat(), "instead": a.instead}
+            for a in self.slips
+        ]
 
     def values_dict(self) -> dict[str, float | None]:
         return {name: self.get(name) for name in (*BASE_FIGURES, *DERIVED_FIGURES)}
@@ -974,7 +1003,8 @@ def compute_figures(
     ``source`` (the report's); without it the attention figures are computed from the
     viewer rows, else the minutes, else the pushes.
     """
-    snaps, slips = without_slips(_sorted(snapshots))
+    pushed = _sorted(snapshots)
+    snaps, slips = without_slips(pushed, started_at)
     mins = _sorted(minutes)
     views_df = viewers if viewers is not None and len(viewers) else None
     start, end = _ts(started_at), _ts(ended_at)
@@ -1013,7 +1043,7 @@ def compute_figures(
         # the GMV by it
         del values["views"]
     contradictions: list[Contradiction] = []
-    gmv_then = _gmv_then(snaps)
+    gmv_then = _gmv_then(pushed)  # as typed: a reading pushed with a slip is of its moment
     _sales(cands, order, values, recon, contradictions, gmv_then)
     _derived(values, gmv_then)
     _with_stated(values, _stated(platform), recon)

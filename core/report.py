@@ -769,7 +769,7 @@ def build_report(
     views = viewers.reset_index(drop=True) if viewers is not None and len(viewers) else None
     start, end = _as_ts(started_at), _as_ts(ended_at)
     duration = (end - start).total_seconds() if start is not None and end is not None else None
-    pushed, _ = without_slips(snaps)  # compute_figures names the slips
+    pushed, _ = without_slips(snaps, started_at)  # compute_figures names the slips
     estimate, km = att.choose_estimate(
         pushed, mins, views, duration if duration and duration > 0 else None
     )

@@ -251,9 +251,9 @@ def contradiction_line(c: Contradiction, lang: str, currency: str | None = None)
     )
 
 
-def slip_lines(report: SessionReport, lang: str) -> list[str]:
-    """One line for each pushed reading left out as a slip of the keyboard: its value and
-    the minute of the stream it was pushed at."""
+def slip_lines(report: SessionReport, lang: str, currency: str | None = None) -> list[str]:
+    """One line for each pushed reading left out as a slip of the keyboard: its value, the
+    minute of the stream it was pushed at and, for a running total, the reading used."""
     out = []
     for slip in report.figures.slips:
         when = ""
@@ -261,13 +261,15 @@ def slip_lines(report: SessionReport, lang: str) -> list[str]:
             since = _aware(slip.at) - _aware(report.started_at)
             minute = max(0, int(since.total_seconds() // 60))
             when = t(lang, "figures_slip_when", minute=minute)
+        name = slip.figure
         out.append(
             t(
                 lang,
-                "figures_slip",
-                figure=t(lang, f"figname_{slip.figure}"),
-                value=fmt_num(slip.value, lang),
+                "figures_slip" if slip.instead is None else "figures_slip_jump",
+                figure=t(lang, f"figname_{name}"),
+                value=_figure_value(name, slip.value, lang, currency),
                 when=when,
+                instead=_figure_value(name, slip.instead or 0.0, lang, currency),
             )
         )
     return out
@@ -410,7 +412,7 @@ def format_summary(
         lines.extend(f"{i}. {tip}" for i, tip in enumerate(tips, 1))
     disagreements = disagreement_lines(report, lang, currency)
     disagreements += contradiction_lines(report, lang, currency)
-    disagreements += slip_lines(report, lang)
+    disagreements += slip_lines(report, lang, currency)
     if disagreements:  # last: the figures above are the ones used
         lines.append("")
         lines.extend(disagreements)

@@ -511,15 +511,32 @@ def test_a_slip_is_left_out_of_the_peak_and_the_average_and_named() -> None:
     clean = compute_figures(snapshots=snaps.iloc[1:], started_at=START, ended_at=end)
     assert f.get("avg_online") == pytest.approx(clean.get("avg_online"))
     assert [(s.figure, s.value, s.at) for s in f.slips] == [("online", 12_000.0, START)]
-    assert f.slip_dicts() == [{"figure": "online", "value": 12_000.0, "at": START.isoformat()}]
+    assert f.slip_dicts() == [
+        {"figure": "online", "value": 12_000.0, "at": START.isoformat(), "instead": None}
+    ]
     # the report's online curve and tips read the same readings
     r = build_report(snapshots=snaps, started_at=START, ended_at=end)
     assert r.charts.online is not None and r.charts.online.online.max() == 1450.0
     assert r.kpis.peak_online == 1450.0
     assert all(s.params.get("peak_minute") != 0 for s in r.suggestions)
-    assert r.to_dict()["slips"] == [
-        {"figure": "online", "value": 12_000.0, "at": START.isoformat()}
-    ]
+    assert r.to_dict()["slips"] == f.slip_dicts()
+
+
+def test_a_running_total_that_jumped_at_the_last_push_gives_way_to_the_one_before() -> None:
+    end = START + timedelta(minutes=30)
+    # ¥2.6万 ten minutes in, then 1亿 three seconds later, and the stream ends
+    slip = _pushes((10, {"gmv": 26_000.0, "orders": 200.0}), (10.05, {"gmv": 1e8}))
+    f = compute_figures(snapshots=slip, started_at=START, ended_at=end)
+    assert f.get("gmv") == 26_000.0 and f.get("aov") == pytest.approx(130.0)
+    assert [(s.figure, s.value, s.instead) for s in f.slips] == [("gmv", 1e8, 26_000.0)]
+    # a push after it: the slip is no longer the figure, and nothing is set aside
+    later = pd.concat([slip, _pushes((12, {"gmv": 27_000.0}))], ignore_index=True)
+    f = compute_figures(snapshots=later, started_at=START, ended_at=end)
+    assert f.get("gmv") == 27_000.0 and f.slips == []
+    # a big sale at a pace a stream can have stands
+    sale = _pushes((10, {"gmv": 500.0}), (20, {"gmv": 6_000.0}))
+    f = compute_figures(snapshots=sale, started_at=START, ended_at=end)
+    assert f.get("gmv") == 6_000.0 and f.slips == []
 
 
 def _pushes(*rows: tuple[int, dict[str, float]]) -> pd.DataFrame:

@@ -317,12 +317,18 @@ async def test_an_opening_slip_left_standing_is_kept_out_of_the_summary(
     assert "如果是上一条，回复那条消息发 /undo" in text  # the one before may be the slip
     for online in (1300, 1350, 1400, 1420, 1450, 1380, 1300):
         clock.advance(minutes=5)
-        await say(bot, ZH_HOST, f"在线{online}", language_code="zh")
+        await say(bot, ZH_HOST, f"在线{online} 成交{online * 20}", language_code="zh")
+    clock.advance(seconds=5)
+    text = await say(bot, ZH_HOST, "成交1亿", language_code="zh")  # and the stream ends
+    assert "像是打错了" in text
     await say(bot, ZH_HOST, "/endlive", language_code="zh")
     text = await say(bot, ZH_HOST, "/summary 1", language_code="zh", contains="第 1 场“")
     assert "最高在线 1,450" in text and "1.2万" in text
     assert "在线：第 1 分钟推送的 1.2万 与前后读数相差 8 倍以上，像是多打或少打了一位" in text
     assert "第 0 分钟" not in text and "第 1 分钟达到峰值" not in text
+    assert "\n成交额 2.6万\n" in text and "成交额 1.0亿" not in text
+    assert "成交额：第 37 分钟最后推送的 1.0亿 是前一次的 10 倍以上" in text
+    assert "按前一次的 2.6万 计" in text
 
 
 async def test_undo_replying_to_an_answer_takes_back_the_push_it_answered(
