@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from core.figures import slipped_readings
+from core.figures import without_slips
 
 __all__ = [
     "FEATURE_NAMES",
@@ -423,6 +423,16 @@ def _ratio(a: float, b: float) -> float:
     return a / b
 
 
+def _pushed_by(frame: pd.DataFrame, started_at: datetime | None, elapsed: float) -> pd.DataFrame:
+    """The pushes up to ``elapsed`` seconds in, with their slips of the keyboard set aside
+    (:func:`core.figures.without_slips`, judged on what was pushed by then)."""
+    ts = pd.to_datetime(frame["ts"], utc=True, errors="coerce")
+    origin = ts.min() if started_at is None else pd.Timestamp(started_at)
+    origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
+    upto = frame[((ts - origin).dt.total_seconds() <= elapsed + 1e-9).to_numpy()]
+    return without_slips(upto, origin.to_pydatetime())[0]
+
+
 def features_at(
     frame: pd.DataFrame | None,
     elapsed_s: float,
@@ -442,12 +452,11 @@ def features_at(
     """
     elapsed = float(elapsed_s)
     planned = float(planned_s)
+    pushes = frame is not None and len(frame) > 0 and "ts" in frame.columns
+    if frame is not None and pushes and _detect(frame, kind) == "snapshots":
+        frame, kind = _pushed_by(frame, started_at, elapsed), "snapshots"
     pts = _points(frame, started_at, kind)
     pts = pts[pts["t"] <= elapsed + 1e-9]
-    if frame is not None and len(pts) > 3 and _detect(frame, kind) == "snapshots":
-        # a pushed slip of the keyboard is no head count (judged on what was pushed by now)
-        on = pts["online"].to_numpy(float)
-        pts = pts.assign(online=np.where(slipped_readings(pts["t"], on), np.nan, on))
     nan = math.nan
     out = dict.fromkeys(FEATURE_NAMES, nan)
     out["elapsed_s"], out["planned_s"] = elapsed, planned

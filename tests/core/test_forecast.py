@@ -129,6 +129,22 @@ def test_a_pushed_slip_of_the_online_count_is_read_as_not_pushed() -> None:
     assert later["online_mean"] == pytest.approx(blank_later["online_mean"])
 
 
+def test_a_gmv_that_jumped_at_the_latest_push_is_read_as_not_pushed() -> None:
+    s = simulate_stream(seed=4, minutes=120)
+    snaps = s.snapshots.reset_index(drop=True).astype({"gmv": float})
+    at = 6  # 35 minutes in
+    jumped = snaps.copy()
+    jumped.loc[at, "gmv"] = snaps.loc[at - 1, "gmv"] * 1000  # 万 for 元, and a digit more
+    blank = snaps.copy()
+    blank.loc[at, "gmv"] = math.nan
+    now = (snaps.loc[at, "ts"] - s.started_at).total_seconds()
+    a = features_at(jumped, now, 7200, started_at=s.started_at, kind="snapshots")
+    b = features_at(blank, now, 7200, started_at=s.started_at, kind="snapshots")
+    assert a["gmv_so_far"] == snaps.loc[at - 1, "gmv"]
+    for key in FEATURE_NAMES:
+        assert (math.isnan(a[key]) and math.isnan(b[key])) or a[key] == pytest.approx(b[key])
+
+
 def test_features_without_gmv_are_missing_not_zero() -> None:
     s = simulate_stream(seed=5, minutes=60)
     frame = s.snapshots.drop(columns=["gmv"])
