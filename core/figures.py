@@ -13,8 +13,9 @@ Sources, in the one order every figure follows (the first that can give a figure
 3. ``viewers`` — viewer rows (one row a viewer);
 4. ``minutes`` — the minute timeline;
 5. ``pushes`` — the host's pushes (running totals: the last value of each key; ``online``
-   is a moment's count, and a count eight times off the readings beside it is a slip of
-   the keyboard, left out of every figure and named in :attr:`Figures.slips`).
+   is a moment's count). Slips of the keyboard are left out of every figure and named in
+   :attr:`Figures.slips` (:func:`without_slips`): a count eight times off the readings
+   beside it, and a running total's last reading that jumped from the one before.
 
 ``duration_s`` alone also knows ``session``: the recorded window (``ended_at −
 started_at``), placed right after ``platform``.

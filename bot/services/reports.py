@@ -261,15 +261,14 @@ def slip_lines(report: SessionReport, lang: str, currency: str | None = None) ->
             since = _aware(slip.at) - _aware(report.started_at)
             minute = max(0, int(since.total_seconds() // 60))
             when = t(lang, "figures_slip_when", minute=minute)
-        name = slip.figure
         out.append(
             t(
                 lang,
                 "figures_slip" if slip.instead is None else "figures_slip_jump",
-                figure=t(lang, f"figname_{name}"),
-                value=_figure_value(name, slip.value, lang, currency),
+                figure=t(lang, f"figname_{slip.figure}"),
+                value=_figure_value(slip.figure, slip.value, lang, currency),
                 when=when,
-                instead=_figure_value(name, slip.instead or 0.0, lang, currency),
+                instead=_figure_value(slip.figure, slip.instead or 0.0, lang, currency),
             )
         )
     return out
