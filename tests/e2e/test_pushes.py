@@ -424,15 +424,25 @@ async def test_the_forecast_after_undo_forgets_the_push_taken_back(
         clock.advance(minutes=4)
         text = await say(bot, ZH_HOST, f"在线1200 成交{gmv}", language_code="zh")
     assert "预计本场成交额" in text
+
+    def forecast_wan(reply: str) -> float:
+        line = next(line for line in reply.splitlines() if "预计本场成交额" in line)
+        found = re.search(r"：([0-9.]+)万", line)
+        assert found is not None, line
+        return float(found.group(1))
+
     clock.advance(minutes=1, seconds=5)
     text = await say(bot, ZH_HOST, "成交3亿", language_code="zh")
-    slipped = next(line for line in text.splitlines() if "预计本场成交额" in line)
-    assert "亿" in slipped
+    assert "像是打错了" in text
+    assert 25 < forecast_wan(text) < 35  # the slip the reply names is not projected
+    clock.advance(seconds=5)
+    assert "已撤回" in await say(bot, ZH_HOST, "/undo", language_code="zh")
+    text = await say(bot, ZH_HOST, "成交9万", language_code="zh")  # typed for 3.09万
+    assert forecast_wan(text) > 75
     # from now on a forecast is reused for an hour: only the undo can make it go
     monkeypatch.setattr(live_handlers, "INSIGHT_EVERY_S", 3600.0)
     clock.advance(seconds=5)
     assert "已撤回" in await say(bot, ZH_HOST, "/undo", language_code="zh")
     clock.advance(seconds=10)
     text = await say(bot, ZH_HOST, "成交3.1万", language_code="zh")
-    line = next(line for line in text.splitlines() if "预计本场成交额" in line)
-    assert "亿" not in line and "万" in line
+    assert 25 < forecast_wan(text) < 35
