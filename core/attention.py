@@ -716,7 +716,7 @@ def from_push_series(
     the whole session's estimate, and the last ``recent_window_s`` seconds' — None unless
     someone left in that window and its figures are finite."""
     on = np.asarray(online, dtype=float)
-    on = np.where(slipped_readings(t_s, on), np.nan, on)  # a slip is no head count
+    on = np.where(slipped_readings(t_s, on, live=True), np.nan, on)  # a slip: no head count
     cum = arrivals(entries, viewers)
     estimate = from_pushes(t_s, on, cum)
     recent = from_pushes(t_s, on, cum, window_s=recent_window_s)

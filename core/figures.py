@@ -183,7 +183,7 @@ def implausible_step(
     return "jump" if pace_since >= JUMP_RATE_FACTOR * pace_so_far else None
 
 
-def slipped_readings(t_s: Any, values: Any) -> np.ndarray:
+def slipped_readings(t_s: Any, values: Any, *, live: bool = False) -> np.ndarray:
     """Which of a head count's pushed readings (``t_s``: seconds, ``values``: the count,
     NaN where not pushed) are slips of the keyboard, to be left out of every figure.
 
@@ -195,18 +195,23 @@ def slipped_readings(t_s: Any, values: Any) -> np.ndarray:
     each other, the next one within :data:`SWING_WITHIN_S` (a room may fill fast as it
     opens, but it does not start full and empty at once); the last reading likewise
     against the two before it, once :data:`OPENING_S` has passed between the first
-    reading and the earlier of them. A live stream's latest reading is its last: a
-    jump is left out as soon as it is pushed, a fall only once a later reading agrees
-    with the readings before it (a room may empty). Readings of nobody
-    neither count as slips nor judge one."""
+    reading and the earlier of them (a room may empty at its end: only a jump counts).
+    Readings of nobody neither count as slips nor judge one.
+
+    ``live``: the readings are a live stream's so far, and its latest may be a slip
+    that no later reading has told yet. It waits, left out, when it swung eightfold from
+    the reading before (:func:`implausible_step`, as the reply to it says): the next
+    push tells a slip from a room that really emptied."""
     t = np.asarray(t_s, dtype=float)
     v = np.asarray(values, dtype=float)
     out = np.zeros(len(v), dtype=bool)
     idx = np.flatnonzero(np.isfinite(t) & np.isfinite(v) & (v > 0))
-    if len(idx) < 3:
-        return out
     idx = idx[np.argsort(t[idx], kind="stable")]
     tt, vv = t[idx], v[idx]
+    if len(idx) < 3:
+        if live and len(idx) == 2:
+            out[idx[1]] = implausible_step("online", vv[0], tt[0], vv[1], tt[1]) is not None
+        return out
     f = SWING_FACTOR
 
     def near(a: int, b: int) -> bool:
@@ -229,28 +234,33 @@ def slipped_readings(t_s: Any, values: Any) -> np.ndarray:
     opened = tt[n - 3] - tt[0] >= OPENING_S  # a room may fill that fast while it opens
     last = near(n - 2, n - 1) and agree(n - 3, n - 2) and above(n - 1, n - 2, n - 3)
     out[idx[-1]] = opened and last
+    before = [k for k in range(n - 1) if not out[idx[k]]]
+    if live and before and not out[idx[-1]]:  # against the latest reading that is no slip
+        i, j = before[-1], n - 1
+        out[idx[-1]] = implausible_step("online", vv[i], tt[i], vv[j], tt[j]) is not None
     return out
 
 
 @overload
 def without_slips(
-    snapshots: pd.DataFrame, started_at: datetime | None = None
+    snapshots: pd.DataFrame, started_at: datetime | None = None, *, live: bool = False
 ) -> tuple[pd.DataFrame, list[SetAside]]: ...
 @overload
 def without_slips(
-    snapshots: None, started_at: datetime | None = None
+    snapshots: None, started_at: datetime | None = None, *, live: bool = False
 ) -> tuple[None, list[SetAside]]: ...
 @overload
 def without_slips(
-    snapshots: pd.DataFrame | None, started_at: datetime | None = None
+    snapshots: pd.DataFrame | None, started_at: datetime | None = None, *, live: bool = False
 ) -> tuple[pd.DataFrame | None, list[SetAside]]: ...
 
 
 def without_slips(
-    snapshots: pd.DataFrame | None, started_at: datetime | None = None
+    snapshots: pd.DataFrame | None, started_at: datetime | None = None, *, live: bool = False
 ) -> tuple[pd.DataFrame | None, list[SetAside]]:
     """The pushes with their slips of the keyboard blanked, and the readings left out (the
-    frame itself when none is): head counts by :func:`slipped_readings`, and a running
+    frame itself when none is): head counts by :func:`slipped_readings` (``live``: a
+    live stream's pushes so far, see there), and a running
     total's last reading when it jumped from the one before (:func:`implausible_step`
     says ``"jump"``; ``started_at``, else the first push, gives the pace so far) — the
     reading before stands. A running total's jump followed by a lower reading needs
@@ -270,7 +280,7 @@ def without_slips(
         values = col.to_numpy(float)
         instead: float | None = None
         if key in HEAD_COUNTS:
-            slipped = slipped_readings(seconds, values)
+            slipped = slipped_readings(seconds, values, live=live)
         else:
             slipped = np.zeros(len(values), dtype=bool)
             known = np.flatnonzero(np.isfinite(values))

@@ -425,12 +425,12 @@ def _ratio(a: float, b: float) -> float:
 
 def _pushed_by(frame: pd.DataFrame, started_at: datetime | None, elapsed: float) -> pd.DataFrame:
     """The pushes up to ``elapsed`` seconds in, with their slips of the keyboard set aside
-    (:func:`core.figures.without_slips`, judged on what was pushed by then)."""
+    (:func:`core.figures.without_slips`, judged live: on what was pushed by then)."""
     ts = pd.to_datetime(frame["ts"], utc=True, errors="coerce")
     origin = ts.min() if started_at is None else pd.Timestamp(started_at)
     origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
     upto = frame[((ts - origin).dt.total_seconds() <= elapsed + 1e-9).to_numpy()]
-    return without_slips(upto, origin.to_pydatetime())[0]
+    return without_slips(upto, origin.to_pydatetime(), live=True)[0]
 
 
 def features_at(

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from core.attention import AttentionEstimate, from_snapshots
-from core.figures import implausible_step, without_slips
+from core.figures import without_slips
 
 __all__ = [
     "ARRIVALS_FALL",
@@ -149,27 +149,7 @@ def _upto(frame: pd.DataFrame | None, now: datetime) -> pd.DataFrame:
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     df = df[df["ts"].notna() & (df["ts"] <= stamp)]
     df = df.sort_values("ts", kind="stable").reset_index(drop=True)
-    return _unconfirmed_swing_aside(without_slips(df)[0])
-
-
-def _unconfirmed_swing_aside(df: pd.DataFrame) -> pd.DataFrame:
-    """The pushes with the latest online count blanked when it swung eightfold from the
-    one before (:func:`core.figures.implausible_step`): the reply asked whether it was a
-    slip, and a nudge waits for the next push to tell (a slip between two readings that
-    agree is left out by :func:`core.figures.without_slips`)."""
-    if "online" not in df.columns or len(df) < 2:
-        return df
-    on = pd.to_numeric(df["online"], errors="coerce").to_numpy(float)
-    known = np.flatnonzero(np.isfinite(on))
-    if len(known) < 2:
-        return df
-    i, j = int(known[-2]), int(known[-1])
-    t = (df["ts"] - df["ts"].iloc[0]).dt.total_seconds().to_numpy(float)
-    if implausible_step("online", on[i], t[i], on[j], t[j]) is None:
-        return df
-    out = df.copy()
-    out.loc[j, "online"] = np.nan
-    return out
+    return without_slips(df, live=True)[0]  # a slip, or a swing the next push will tell
 
 
 def signals(

@@ -474,6 +474,20 @@ def test_a_reading_eight_times_off_both_neighbours_is_a_slip() -> None:
     assert _slips([1200, 12_000]) == []  # two readings: which is the slip is unknown
 
 
+def test_live_the_latest_swing_waits_for_the_next_push() -> None:
+    def live(values: list[float], every_s: float = 60.0) -> list[int]:
+        t = np.arange(len(values)) * every_s + 600  # ten minutes in: the room has opened
+        return [int(i) for i in np.flatnonzero(slipped_readings(t, values, live=True))]
+
+    assert live([1200, 1300, 130]) == [2]  # a fall, not yet told from a room emptying
+    assert live([1200, 130]) == [1]
+    assert live([1200, 1300, 13_000]) == [2]
+    assert live([1200, 1300, 900]) == []  # a room thinning
+    assert live([1200, 1300, 130, 1350]) == [2]  # told: a slip
+    assert live([1200, 1300, 130, 120]) == []  # told: the room emptied
+    assert _slips([1200, 1300, 130]) == []  # after the stream, a room may empty at its end
+
+
 @given(
     start=st.floats(10, 1e6),
     steps=st.lists(st.floats(1 / 7.9, 7.9), min_size=2, max_size=30),
@@ -484,6 +498,9 @@ def test_a_room_changing_less_than_eightfold_between_pushes_has_no_slip(
 ) -> None:
     values = list(start * np.cumprod([1.0, *steps]))
     assert _slips(values, every_s=gap_s) == []
+    t = np.arange(len(values)) * gap_s + 600
+    for k in range(2, len(values) + 1):  # nor live, at any push
+        assert not slipped_readings(t[:k], values[:k], live=True).any()
 
 
 @given(

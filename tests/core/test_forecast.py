@@ -116,17 +116,21 @@ def test_a_pushed_slip_of_the_online_count_is_read_as_not_pushed() -> None:
         b = features_at(blank, elapsed, 7200, started_at=s.started_at)
         for key in FEATURE_NAMES:
             assert (math.isnan(a[key]) and math.isnan(b[key])) or a[key] == pytest.approx(b[key])
-    # as the latest push, a jump is set aside at once, as the reply to it warns; a fall
-    # waits for the push after it (a room may empty)
+    # as the latest push, a jump or a fall waits for the push after it, as the reply to it
+    # asks: a room that really emptied is read once the next push agrees
     latest = features_at(slipped, seconds[at], 7200, started_at=s.started_at)
     assert latest["online_now"] == snaps.loc[at - 1, "online"]
     fell = snaps.copy()
     fell.loc[at, "online"] = snaps.loc[at, "online"] / 10
     latest = features_at(fell, seconds[at], 7200, started_at=s.started_at)
-    assert latest["online_now"] == fell.loc[at, "online"]
+    assert latest["online_now"] == snaps.loc[at - 1, "online"]
     later = features_at(fell, seconds[at + 1], 7200, started_at=s.started_at)
     blank_later = features_at(blank, seconds[at + 1], 7200, started_at=s.started_at)
     assert later["online_mean"] == pytest.approx(blank_later["online_mean"])
+    emptied = snaps.copy()
+    emptied.loc[at:, "online"] = snaps.loc[at, "online"] / 10
+    later = features_at(emptied, seconds[at + 1], 7200, started_at=s.started_at)
+    assert later["online_now"] == emptied.loc[at + 1, "online"]
 
 
 def test_a_gmv_that_jumped_at_the_latest_push_is_read_as_not_pushed() -> None:
